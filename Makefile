@@ -1,0 +1,110 @@
+# stmm-emu — see README.md.  `make` builds every program into build/; `make check` runs
+# every test; `make SANITIZE=1 check` does both under ASan+UBSan in build-san/.
+
+CC ?= cc
+PKGS := openssl sqlite3 glib-2.0 gio-2.0
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT := -O1 -g
+else
+BUILD ?= build
+SAN_FLAGS :=
+OPT := -O2 -g
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+CFLAGS_ALL := -std=c11 -D_GNU_SOURCE -DG_LOG_USE_STRUCTURED=1 $(OPT) $(WARN) $(SAN_FLAGS) \
+	-Iinclude -Ilib $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL := $(SAN_FLAGS) $(LDFLAGS)
+LIBS := $(PKG_LIBS) -lpthread
+
+# ---- shared library code -------------------------------------------------------------
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
+LIBA := $(BUILD)/libstmmemu.a
+
+# ---- programs: <dir> -> binary; main.c plus one file per concern ----------------------
+PROG_rpmb := rpmbd
+PROG_supplicant := supplicantd
+PROG_stmm := stmmd
+PROG_emu := stmm-emu
+PROG_DIRS := rpmb supplicant stmm emu
+
+# Objects of a program directory except main.o (what unit tests link against).
+mod_objs = $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(1)/main.c,$(wildcard $(1)/*.c)))
+PROGRAMS := $(foreach d,$(PROG_DIRS),$(if $(wildcard $(d)/main.c),$(BUILD)/$(PROG_$(d))))
+
+# ---- the RPMB ioctl shim (LD_PRELOAD) -------------------------------------------------
+SHIM_SRCS := $(wildcard rpmb/shim/*.c)
+SHIM := $(if $(SHIM_SRCS),$(BUILD)/librpmb-shim.so)
+
+# ---- tests: tests/unit/test_<dir>_<what>.c links <dir>'s modules ----------------------
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+test_dir = $(word 2,$(subst _, ,$(notdir $(1))))
+SYSTEM_TESTS := $(sort $(wildcard tests/system/*.sh))
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all check unit-check system-check bench run clean analyze
+all: $(PROGRAMS) $(SHIM)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -DG_LOG_DOMAIN=\"$(firstword $(subst /, ,$<))\" -MMD -MP -c $< -o $@
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fPIC -DG_LOG_DOMAIN=\"shim\" -MMD -MP -c $< -o $@
+
+$(LIBA): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+define PROG_RULE
+$(BUILD)/$(PROG_$(1)): $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)/*.c)) $(LIBA)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(LIBS)
+endef
+$(foreach d,$(PROG_DIRS),$(eval $(call PROG_RULE,$(d))))
+
+$(BUILD)/librpmb-shim.so: $(SHIM_SRCS:%.c=$(BUILD)/pic/%.o) $(LIB_PIC_OBJS)
+	$(CC) -shared $(LDFLAGS_ALL) -o $@ $^ $(LIBS) -ldl
+
+.SECONDEXPANSION:
+$(BUILD)/tests/%: tests/unit/%.c $$(call mod_objs,$$(call test_dir,%)) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(CMOCKA_CFLAGS) -DG_LOG_DOMAIN=\"test\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/bench/%: tests/bench/%.c $(foreach d,$(PROG_DIRS),$(call mod_objs,$(d))) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -DG_LOG_DOMAIN=\"bench\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
+
+check: unit-check system-check
+
+unit-check: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+system-check: all
+	@set -e; for t in $(SYSTEM_TESTS); do echo "== $$t"; BUILD=$(BUILD) bash $$t; done
+
+bench: all $(BENCH_BINS)
+	@BUILD=$(BUILD) bash tests/bench/run.sh
+
+run: all
+	@BUILD=$(BUILD) bash emu/sample-session.sh
+
+analyze:
+	$(MAKE) clean BUILD=build-analyze
+	scan-build --status-bugs $(MAKE) BUILD=build-analyze all
+
+clean:
+	rm -rf build build-san build-analyze
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

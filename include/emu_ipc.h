@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stmm-emu's own IPC between its processes.  Unix-domain SOCK_SEQPACKET sockets under the
+ * state directory, one message per datagram: a 16-byte header then `length` payload bytes.
+ * All fields host-endian (every peer runs on the same machine).  Shared memory travels as
+ * a file descriptor in SCM_RIGHTS ancillary data.
+ *
+ * Type ranges: 0x00xx generic, 0x01xx the mmc socket (rpmbd), 0x02xx the tee socket
+ * (stmmd clients), 0x03xx supplicant RPC on the tee socket, 0x04xx control.
+ */
+#ifndef STMM_EMU_EMU_IPC_H
+#define STMM_EMU_EMU_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EMU_MSG_MAGIC   0x554d4553u /* "SEMU" as little-endian bytes */
+#define EMU_MSG_VERSION 1u
+
+struct emu_msg_hdr {
+	uint32_t magic;   /* EMU_MSG_MAGIC */
+	uint16_t version; /* EMU_MSG_VERSION */
+	uint16_t type;    /* EMU_MSG_* */
+	uint32_t req_id;  /* echoed in the reply */
+	uint32_t length;  /* payload bytes after this header */
+};
+_Static_assert(sizeof(struct emu_msg_hdr) == 16, "IPC header is 16 bytes");
+_Static_assert(offsetof(struct emu_msg_hdr, magic) == 0, "magic");
+_Static_assert(offsetof(struct emu_msg_hdr, version) == 4, "version");
+_Static_assert(offsetof(struct emu_msg_hdr, type) == 6, "type");
+_Static_assert(offsetof(struct emu_msg_hdr, req_id) == 8, "req_id");
+_Static_assert(offsetof(struct emu_msg_hdr, length) == 12, "length");
+
+/*
+ * Largest whole message (header + payload).  Fits the default Unix socket send buffer
+ * (net.core.wmem_default 212992) so no peer needs to raise SO_SNDBUF.
+ */
+#define EMU_MSG_MAX_SIZE    (192u * 1024u)
+#define EMU_MSG_MAX_PAYLOAD (EMU_MSG_MAX_SIZE - sizeof(struct emu_msg_hdr))
+
+/* ---- generic ---------------------------------------------------------------------- */
+
+/* Any request may be answered with an error: negative errno and a NUL-terminated text. */
+#define EMU_MSG_ERROR 0x0001
+struct emu_msg_error {
+	int32_t error;      /* -errno */
+	uint32_t reserved;
+	char text[];        /* NUL-terminated, at most EMU_ERROR_TEXT_MAX bytes incl. NUL */
+};
+#define EMU_ERROR_TEXT_MAX 256u
+_Static_assert(offsetof(struct emu_msg_error, text) == 8, "text");
+
+/* ---- mmc socket: what a host sends through MMC_IOC_MULTI_CMD on /dev/mmcblkNrpmb --------- */
+
+/* Request: no payload.  Reply EMU_MSG_MMC_INFO_RSP with struct emu_mmc_info. */
+#define EMU_MSG_MMC_INFO_REQ 0x0101
+#define EMU_MSG_MMC_INFO_RSP 0x0102
+struct emu_mmc_info {
+	uint8_t cid[16];        /* raw CID as the card sends it (MID first) */
+	uint8_t rpmb_size_mult; /* EXT_CSD[168], 128 KiB units */
+	uint8_t rel_wr_sec_c;   /* EXT_CSD[222] */
+	uint8_t reserved[2];
+};
+_Static_assert(sizeof(struct emu_mmc_info) == 20, "emu_mmc_info");
+_Static_assert(offsetof(struct emu_mmc_info, rpmb_size_mult) == 16, "rpmb_size_mult");
+_Static_assert(offsetof(struct emu_mmc_info, rel_wr_sec_c) == 17, "rel_wr_sec_c");
+
+/*
+ * EMU_MSG_MMC_SEQ_REQ: one multi-command sequence, executed in order and atomically with
+ * respect to every other client of the device (one host controller).
+ *
+ *   struct emu_mmc_seq  |  num_cmds x ( struct emu_mmc_cmd [ + blocks x 512 data bytes ] )
+ *
+ * Data follows a command only for MMC_WRITE_MULTIPLE_BLOCK (CMD25).  CMD23 carries the
+ * block count (and bit 31 = reliable write) in `arg` and has blocks = 0.  A CMD25/CMD18
+ * must follow a CMD23 whose count equals its `blocks`.
+ *
+ * Reply EMU_MSG_MMC_SEQ_RSP: struct emu_mmc_seq_rsp then the data of every CMD18 in order.
+ * A malformed sequence is answered with EMU_MSG_ERROR and has no effect.
+ */
+#define EMU_MSG_MMC_SEQ_REQ 0x0103
+#define EMU_MSG_MMC_SEQ_RSP 0x0104
+#define EMU_MMC_MAX_CMDS    16u
+struct emu_mmc_seq {
+	uint32_t num_cmds;
+	uint32_t reserved;
+};
+struct emu_mmc_cmd {
+	uint32_t opcode; /* MMC_SET_BLOCK_COUNT, MMC_WRITE_MULTIPLE_BLOCK, MMC_READ_MULTIPLE_BLOCK */
+	uint32_t arg;
+	uint32_t blocks; /* 512-byte frames carried (CMD25) or requested (CMD18) */
+	uint32_t reserved;
+};
+struct emu_mmc_seq_rsp {
+	uint32_t data_len; /* bytes of CMD18 data that follow */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct emu_mmc_seq) == 8, "emu_mmc_seq");
+_Static_assert(sizeof(struct emu_mmc_cmd) == 16, "emu_mmc_cmd");
+_Static_assert(offsetof(struct emu_mmc_cmd, opcode) == 0, "opcode");
+_Static_assert(offsetof(struct emu_mmc_cmd, arg) == 4, "arg");
+_Static_assert(offsetof(struct emu_mmc_cmd, blocks) == 8, "blocks");
+_Static_assert(sizeof(struct emu_mmc_seq_rsp) == 8, "emu_mmc_seq_rsp");
+
+#endif

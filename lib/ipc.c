@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+#include "ipc.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+void emu_msg_free(struct emu_msg *msg)
+{
+	if (!msg)
+		return;
+	if (msg->fd >= 0)
+		close(msg->fd);
+	g_free(msg->payload);
+	g_free(msg);
+}
+
+static int make_addr(const char *path, struct sockaddr_un *addr)
+{
+	memset(addr, 0, sizeof(*addr));
+	addr->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(addr->sun_path))
+		return -ENAMETOOLONG;
+	strcpy(addr->sun_path, path);
+	return 0;
+}
+
+int emu_ipc_listen(const char *path, int *ret_fd)
+{
+	struct sockaddr_un addr;
+	int r = make_addr(path, &addr);
+	if (r < 0)
+		return r;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	(void)unlink(path);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int emu_ipc_connect(const char *path, int *ret_fd)
+{
+	struct sockaddr_un addr;
+	int r = make_addr(path, &addr);
+	if (r < 0)
+		return r;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int emu_ipc_sendv(int fd, uint16_t type, uint32_t req_id, const struct iovec *iov,
+		  size_t iovcnt, int pass_fd)
+{
+	struct emu_msg_hdr hdr = { .magic = EMU_MSG_MAGIC, .version = EMU_MSG_VERSION,
+				   .type = type, .req_id = req_id };
+	struct iovec v[8];
+	size_t total = 0;
+
+	if (iovcnt + 1 > G_N_ELEMENTS(v))
+		return -E2BIG;
+	v[0].iov_base = &hdr;
+	v[0].iov_len = sizeof(hdr);
+	for (size_t i = 0; i < iovcnt; i++) {
+		v[i + 1] = iov[i];
+		total += iov[i].iov_len;
+	}
+	if (total > EMU_MSG_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	hdr.length = (uint32_t)total;
+
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctrl;
+	struct msghdr mh = { .msg_iov = v, .msg_iovlen = iovcnt + 1 };
+	if (pass_fd >= 0) {
+		memset(&ctrl, 0, sizeof(ctrl));
+		mh.msg_control = ctrl.buf;
+		mh.msg_controllen = sizeof(ctrl.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	}
+	ssize_t n;
+	do
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != sizeof(hdr) + total)
+		return -EIO;
+	return 0;
+}
+
+int emu_ipc_send(int fd, uint16_t type, uint32_t req_id, const void *payload, size_t len)
+{
+	struct iovec v = { .iov_base = (void *)payload, .iov_len = len };
+	return emu_ipc_sendv(fd, type, req_id, &v, len ? 1 : 0, -1);
+}
+
+int emu_ipc_send_error(int fd, uint32_t req_id, int error, const char *fmt, ...)
+{
+	struct emu_msg_error e = { .error = error < 0 ? error : -error };
+	char text[EMU_ERROR_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	struct iovec v[2] = { { &e, sizeof(e) }, { text, strlen(text) + 1 } };
+	return emu_ipc_sendv(fd, EMU_MSG_ERROR, req_id, v, 2, -1);
+}
+
+static int wait_readable(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	gint64 deadline = timeout_ms < 0 ? -1 : g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+	for (;;) {
+		int left = -1;
+		if (deadline >= 0) {
+			gint64 now = g_get_monotonic_time();
+			left = now >= deadline ? 0 : (int)((deadline - now + 999) / 1000);
+		}
+		int r = poll(&p, 1, left);
+		if (r > 0)
+			return 0;
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+int emu_ipc_recv(int fd, int timeout_ms, struct emu_msg **ret_msg)
+{
+	int r = wait_readable(fd, timeout_ms);
+	if (r < 0)
+		return r;
+
+	g_autofree uint8_t *buf = g_malloc(EMU_MSG_MAX_SIZE);
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} ctrl;
+	struct iovec v = { .iov_base = buf, .iov_len = EMU_MSG_MAX_SIZE };
+	struct msghdr mh = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = ctrl.buf,
+			     .msg_controllen = sizeof(ctrl.buf) };
+	ssize_t n;
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EPIPE ? -ECONNRESET : -errno;
+	if (n == 0)
+		return -ECONNRESET;
+
+	/* Take every passed descriptor first so that none leaks on a bad message. */
+	int passed = -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfd; i++) {
+			int f;
+			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (passed < 0)
+				passed = f;
+			else
+				close(f);
+		}
+	}
+
+	struct emu_msg_hdr hdr;
+	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n < sizeof(hdr))
+		goto bad;
+	memcpy(&hdr, buf, sizeof(hdr));
+	if (hdr.magic != EMU_MSG_MAGIC || hdr.version != EMU_MSG_VERSION ||
+	    hdr.length != (size_t)n - sizeof(hdr))
+		goto bad;
+
+	struct emu_msg *msg = g_new0(struct emu_msg, 1);
+	msg->hdr = hdr;
+	msg->fd = passed;
+	if (hdr.length)
+		msg->payload = g_memdup2(buf + sizeof(hdr), hdr.length);
+	*ret_msg = msg;
+	return 0;
+bad:
+	if (passed >= 0)
+		close(passed);
+	return -EBADMSG;
+}
+
+int emu_ipc_call(int fd, uint16_t type, const struct iovec *iov, size_t iovcnt,
+		 uint16_t want_type, int timeout_ms, struct emu_msg **ret_reply,
+		 char **ret_error_text)
+{
+	static uint32_t next_id = 1;
+	uint32_t id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+	int r = emu_ipc_sendv(fd, type, id, iov, iovcnt, -1);
+	if (r < 0)
+		return r;
+
+	for (;;) {
+		g_autoptr(emu_msg) reply = NULL;
+		r = emu_ipc_recv(fd, timeout_ms, &reply);
+		if (r < 0)
+			return r;
+		if (reply->hdr.req_id != id)
+			continue; /* a late answer to an earlier call that timed out */
+		if (reply->hdr.type == EMU_MSG_ERROR) {
+			struct emu_msg_error e;
+			if (reply->hdr.length < sizeof(e))
+				return -EPROTO;
+			memcpy(&e, reply->payload, sizeof(e));
+			if (ret_error_text) {
+				size_t tl = reply->hdr.length - sizeof(e);
+				*ret_error_text = g_strndup((const char *)reply->payload + sizeof(e), tl);
+			}
+			return e.error < 0 ? e.error : -EPROTO;
+		}
+		if (reply->hdr.type != want_type)
+			return -EPROTO;
+		*ret_reply = g_steal_pointer(&reply);
+		return 0;
+	}
+}

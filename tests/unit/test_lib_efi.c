@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* GUID text form, status names, UCS-2 conversion and IPC framing. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "efi_util.h"
+#include "ipc.h"
+#include "mm.h"
+
+static void guid_parse_global(void **state)
+{
+	(void)state;
+	/* EFI mixed-endian layout of 8be4df61-93ca-11d2-aa0d-00e098032b8c. */
+	static const uint8_t want[16] = { 0x61, 0xdf, 0xe4, 0x8b, 0xca, 0x93, 0xd2, 0x11,
+					  0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c };
+	efi_guid_t g, macro = EFI_GLOBAL_VARIABLE_GUID;
+	assert_int_equal(efi_guid_parse("8BE4DF61-93CA-11d2-aa0d-00e098032b8c", &g), 0);
+	assert_memory_equal(g.b, want, 16);
+	assert_memory_equal(macro.b, want, 16);
+	char buf[EFI_GUID_STRING_SIZE];
+	assert_string_equal(efi_guid_format(&g, buf), "8be4df61-93ca-11d2-aa0d-00e098032b8c");
+}
+
+static void guid_parse_rejects_malformed(void **state)
+{
+	(void)state;
+	efi_guid_t g;
+	assert_int_equal(efi_guid_parse("8be4df61-93ca-11d2-aa0d-00e098032b8", &g), -EINVAL);
+	assert_int_equal(efi_guid_parse("8be4df61x93ca-11d2-aa0d-00e098032b8c", &g), -EINVAL);
+	assert_int_equal(efi_guid_parse("8be4df61-93ca-11d2-aa0d-00e098032bzz", &g), -EINVAL);
+	assert_int_equal(efi_guid_parse("", &g), -EINVAL);
+}
+
+static void smm_variable_guid_matches_pta_uuid(void **state)
+{
+	(void)state;
+	efi_guid_t g = SMM_VARIABLE_GUID;
+	char buf[EFI_GUID_STRING_SIZE];
+	assert_string_equal(efi_guid_format(&g, buf), "ed32d533-99e6-4209-9cc0-2d72cdd998a7");
+}
+
+static void status_names_round_trip(void **state)
+{
+	(void)state;
+	efi_status_t s;
+	assert_string_equal(efi_status_name(EFI_NOT_FOUND), "EFI_NOT_FOUND");
+	assert_int_equal(EFI_NOT_FOUND, 0x800000000000000eULL);
+	assert_int_equal(EFI_SECURITY_VIOLATION, 0x800000000000001aULL);
+	assert_int_equal(efi_status_from_name("SECURITY_VIOLATION", &s), 0);
+	assert_int_equal(s, EFI_SECURITY_VIOLATION);
+	assert_null(efi_status_name(EFI_ERR(999)));
+	char buf[64];
+	assert_string_equal(efi_status_str(EFI_ERR(999), buf, sizeof(buf)),
+			    "EFI status 0x80000000000003e7");
+}
+
+static void ucs2_round_trip(void **state)
+{
+	(void)state;
+	g_autofree uint8_t *name = NULL;
+	g_autofree char *back = NULL;
+	size_t size;
+	assert_int_equal(ucs2_from_utf8("Boot0001", &name, &size), 0);
+	assert_int_equal(size, 18);
+	assert_memory_equal(name, "B\0o\0o\0t\0" "0\0" "0\0" "0\0" "1\0\0\0", 18);
+	assert_int_equal(ucs2_to_utf8(name, size, &back), 0);
+	assert_string_equal(back, "Boot0001");
+}
+
+static void ucs2_rejects_outside_bmp(void **state)
+{
+	(void)state;
+	uint8_t *name = NULL;
+	size_t size;
+	assert_int_equal(ucs2_from_utf8("a\xf0\x9f\x98\x80", &name, &size), -EINVAL);
+	assert_null(name);
+}
+
+static void ipc_round_trip_and_bad_header(void **state)
+{
+	(void)state;
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_int_equal(emu_ipc_send(sv[0], 0x0101, 7, "abc", 3), 0);
+	g_autoptr(emu_msg) m = NULL;
+	assert_int_equal(emu_ipc_recv(sv[1], 1000, &m), 0);
+	assert_int_equal(m->hdr.type, 0x0101);
+	assert_int_equal(m->hdr.req_id, 7);
+	assert_int_equal(m->hdr.length, 3);
+	assert_memory_equal(m->payload, "abc", 3);
+
+	/* A header whose length lies is consumed and reported, the socket stays usable. */
+	struct emu_msg_hdr bad = { EMU_MSG_MAGIC, EMU_MSG_VERSION, 1, 1, 100 };
+	assert_int_equal(write(sv[0], &bad, sizeof(bad)), sizeof(bad));
+	struct emu_msg *m2 = NULL;
+	assert_int_equal(emu_ipc_recv(sv[1], 1000, &m2), -EBADMSG);
+	assert_int_equal(write(sv[0], "xy", 2), 2);
+	assert_int_equal(emu_ipc_recv(sv[1], 1000, &m2), -EBADMSG);
+	assert_int_equal(emu_ipc_recv(sv[1], 10, &m2), -ETIMEDOUT);
+	close(sv[0]);
+	assert_int_equal(emu_ipc_recv(sv[1], 1000, &m2), -ECONNRESET);
+	close(sv[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(guid_parse_global),
+		cmocka_unit_test(guid_parse_rejects_malformed),
+		cmocka_unit_test(smm_variable_guid_matches_pta_uuid),
+		cmocka_unit_test(status_names_round_trip),
+		cmocka_unit_test(ucs2_round_trip),
+		cmocka_unit_test(ucs2_rejects_outside_bmp),
+		cmocka_unit_test(ipc_round_trip_and_bad_header),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
