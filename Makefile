@@ -50,6 +50,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 test_dir = $(word 2,$(subst _, ,$(notdir $(1))))
 SYSTEM_TESTS := $(sort $(wildcard tests/system/*.sh))
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 
@@ -82,6 +84,10 @@ $(BUILD)/tests/%: tests/unit/%.c $$(call mod_objs,$$(call test_dir,%)) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(CMOCKA_CFLAGS) -DG_LOG_DOMAIN=\"test\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS) $(CMOCKA_LIBS)
 
+$(BUILD)/tools/%: tests/tools/%.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -DG_LOG_DOMAIN=\"tool\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
+
 $(BUILD)/bench/%: tests/bench/%.c $(foreach d,$(PROG_DIRS),$(call mod_objs,$(d))) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -DG_LOG_DOMAIN=\"bench\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
@@ -91,7 +97,7 @@ check: unit-check system-check
 unit-check: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-system-check: all
+system-check: all $(TOOL_BINS)
 	@set -e; for t in $(SYSTEM_TESTS); do echo "== $$t"; BUILD=$(BUILD) bash $$t; done
 
 bench: all $(BENCH_BINS)

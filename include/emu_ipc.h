@@ -102,4 +102,90 @@ _Static_assert(offsetof(struct emu_mmc_cmd, arg) == 4, "arg");
 _Static_assert(offsetof(struct emu_mmc_cmd, blocks) == 8, "blocks");
 _Static_assert(sizeof(struct emu_mmc_seq_rsp) == 8, "emu_mmc_seq_rsp");
 
+/* ---- tee socket (stmmd): what a TEE client does through /dev/tee0 ------------------- */
+
+/* Every tee reply that carries only a result. */
+struct emu_tee_result {
+	uint32_t ret;    /* TEE_SUCCESS / TEE_ERROR_* (include/pta_stmm.h) */
+	uint32_t origin; /* TEE_ORIGIN_* */
+	uint32_t id;     /* session id (open) or shm id (register), else 0 */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct emu_tee_result) == 16, "emu_tee_result");
+
+/* Open a session to a TA/PTA by UUID (OP-TEE big-endian octets).  Reply: emu_tee_result. */
+#define EMU_MSG_TEE_OPEN_SESSION_REQ  0x0201
+#define EMU_MSG_TEE_OPEN_SESSION_RSP  0x0202
+struct emu_tee_open_session {
+	uint8_t uuid[16];
+};
+#define EMU_MSG_TEE_CLOSE_SESSION_REQ 0x0203 /* payload: uint32_t session */
+#define EMU_MSG_TEE_CLOSE_SESSION_RSP 0x0204
+/*
+ * Register shared memory: a memfd passed with SCM_RIGHTS, payload the size to map.
+ * Reply: emu_tee_result with id = shm id (per connection).
+ */
+#define EMU_MSG_TEE_REGISTER_SHM_REQ   0x0205
+#define EMU_MSG_TEE_REGISTER_SHM_RSP   0x0206
+struct emu_tee_register_shm {
+	uint64_t size;
+};
+#define EMU_MSG_TEE_UNREGISTER_SHM_REQ 0x0207 /* payload: uint32_t shm id */
+#define EMU_MSG_TEE_UNREGISTER_SHM_RSP 0x0208
+
+/* A parameter: memref = {a: shm id, b: offset, c: size}; value = {a, b, c}. */
+struct emu_tee_param {
+	uint64_t a;
+	uint64_t b;
+	uint64_t c;
+};
+_Static_assert(sizeof(struct emu_tee_param) == 24, "emu_tee_param");
+#define EMU_MSG_TEE_INVOKE_REQ 0x0209
+#define EMU_MSG_TEE_INVOKE_RSP 0x020a
+struct emu_tee_invoke {
+	uint32_t session;
+	uint32_t cmd;
+	uint32_t param_types; /* TEE_PARAM_TYPES(...) */
+	uint32_t reserved;
+	struct emu_tee_param params[4];
+};
+_Static_assert(sizeof(struct emu_tee_invoke) == 112, "emu_tee_invoke");
+/* Reply: result plus the parameters as the TEE left them (output sizes, values). */
+struct emu_tee_invoke_rsp {
+	uint32_t ret;
+	uint32_t origin;
+	struct emu_tee_param params[4];
+};
+_Static_assert(sizeof(struct emu_tee_invoke_rsp) == 104, "emu_tee_invoke_rsp");
+
+/* ---- supplicant RPC on the tee socket ---------------------------------------------- */
+
+/* The supplicant announces itself; reply emu_tee_result.  At most one at a time. */
+#define EMU_MSG_SUPP_REGISTER_REQ 0x0301
+#define EMU_MSG_SUPP_REGISTER_RSP 0x0302
+/*
+ * stmmd -> supplicant: one RPC (OPTEE_RPC_CMD_RPMB ...).  Payload: emu_supp_rpc then
+ * in_len bytes of memref[0] (struct rpmb_req + frames).  out_len = size of memref[1].
+ */
+#define EMU_MSG_SUPP_RPC_REQ 0x0303
+#define EMU_MSG_SUPP_RPC_RSP 0x0304
+struct emu_supp_rpc {
+	uint32_t cmd;     /* OPTEE_RPC_CMD_* */
+	uint32_t in_len;
+	uint32_t out_len;
+	uint32_t reserved;
+};
+/* supplicant -> stmmd, same req_id: result then out_len bytes of memref[1]. */
+struct emu_supp_rpc_rsp {
+	uint32_t ret;     /* TEEC result of the RPC as tee-supplicant returns it */
+	uint32_t out_len;
+};
+_Static_assert(sizeof(struct emu_supp_rpc) == 16, "emu_supp_rpc");
+_Static_assert(sizeof(struct emu_supp_rpc_rsp) == 8, "emu_supp_rpc_rsp");
+
+/* ---- control ------------------------------------------------------------------------ */
+/* 0x04xx: status and fault plans; defined by the daemons that serve them (stmmd, rpmbd). */
+#define EMU_MSG_CTRL_STATUS_REQ 0x0401
+#define EMU_MSG_CTRL_STATUS_RSP 0x0402
+
 #endif
