@@ -82,7 +82,7 @@ $(BUILD)/librpmb-shim.so: $(SHIM_SRCS:%.c=$(BUILD)/pic/%.o) $(LIB_PIC_OBJS)
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call mod_objs,$$(call test_dir,%)) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(CMOCKA_CFLAGS) -DG_LOG_DOMAIN=\"test\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS_ALL) -I$(call test_dir,$@) $(CMOCKA_CFLAGS) -DG_LOG_DOMAIN=\"test\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(LIBA)
 	@mkdir -p $(dir $@)

@@ -188,4 +188,30 @@ _Static_assert(sizeof(struct emu_supp_rpc_rsp) == 8, "emu_supp_rpc_rsp");
 #define EMU_MSG_CTRL_STATUS_REQ 0x0401
 #define EMU_MSG_CTRL_STATUS_RSP 0x0402
 
+/*
+ * stmmd's answer to EMU_MSG_CTRL_STATUS_REQ (no payload).  A snapshot: the secure world
+ * updates it after every StMM call, so it never waits for a call in progress.
+ */
+struct emu_ctrl_status {
+	uint32_t flags;              /* EMU_CTRL_STATUS_* */
+	uint32_t sessions;           /* open PTA sessions, all clients */
+	uint32_t rpmb_write_counter; /* cached write counter (valid with COUNTER_SYNCED) */
+	uint32_t live_variables;     /* non-volatile variables in the store */
+	uint64_t store_total;        /* bytes of the NV region (store + FTW areas) */
+	uint64_t store_used;         /* bytes of live records */
+	uint64_t store_free;         /* bytes after the last record */
+};
+#define EMU_CTRL_STATUS_SUPPLICANT     0x1u /* a supplicant is registered */
+#define EMU_CTRL_STATUS_KEY_PROGRAMMED 0x2u /* the RPMB key is known to be programmed */
+#define EMU_CTRL_STATUS_COUNTER_SYNCED 0x4u /* rpmb_write_counter is in sync */
+#define EMU_CTRL_STATUS_STORE_OPEN     0x8u /* StMM booted: store loaded, store_* valid */
+_Static_assert(sizeof(struct emu_ctrl_status) == 40, "emu_ctrl_status");
+_Static_assert(offsetof(struct emu_ctrl_status, flags) == 0, "flags");
+_Static_assert(offsetof(struct emu_ctrl_status, sessions) == 4, "sessions");
+_Static_assert(offsetof(struct emu_ctrl_status, rpmb_write_counter) == 8, "rpmb_write_counter");
+_Static_assert(offsetof(struct emu_ctrl_status, live_variables) == 12, "live_variables");
+_Static_assert(offsetof(struct emu_ctrl_status, store_total) == 16, "store_total");
+_Static_assert(offsetof(struct emu_ctrl_status, store_used) == 24, "store_used");
+_Static_assert(offsetof(struct emu_ctrl_status, store_free) == 32, "store_free");
+
 #endif

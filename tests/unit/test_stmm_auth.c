@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Authenticated-variable primitives against payloads made at test time by real tools:
+ * efitools (cert-to-efi-sig-list, sign-efi-sig-list) and the openssl CLI, with the keys in
+ * fixtures/keys (made by fixtures/make-keys.sh).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <openssl/pem.h>
+
+#include "auth.h"
+#include "bytes.h"
+#include "efi_util.h"
+
+#define ATTR_NV_BS_RT_AT 0x27u
+
+static char *tmpdir;
+static const char *keys;
+
+static void run(const char *cmdline)
+{
+	g_autofree char *out = NULL, *err = NULL;
+	gint status = -1;
+	g_autoptr(GError) e = NULL;
+	gboolean ok = g_spawn_command_line_sync(cmdline, &out, &err, &status, &e);
+	if (!ok || !g_spawn_check_wait_status(status, NULL))
+		fail_msg("command failed: %s\n%s", cmdline, err ? err : (e ? e->message : ""));
+}
+
+static GBytes *slurp(const char *name)
+{
+	g_autofree char *path = g_build_filename(tmpdir, name, NULL);
+	char *data = NULL;
+	gsize len = 0;
+	assert_true(g_file_get_contents(path, &data, &len, NULL));
+	return g_bytes_new_take(data, len);
+}
+
+static X509 *load_cert(const char *name)
+{
+	g_autofree char *path = g_strdup_printf("%s/%s.crt", keys, name);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_non_null(x);
+	return x;
+}
+
+static STACK_OF(X509) *trust(const char *name)
+{
+	STACK_OF(X509) *s = sk_X509_new_null();
+	sk_X509_push(s, load_cert(name));
+	return s;
+}
+
+/* sign-efi-sig-list VAR with signer KEY over ESL at TIMESTAMP into OUT (all in tmpdir). */
+static void sign(const char *opts, const char *key, const char *var, const char *esl,
+		 const char *ts, const char *out)
+{
+	g_autofree char *cmd = g_strdup_printf(
+		"sign-efi-sig-list %s -t \"%s\" -k %s/%s.key -c %s/%s.crt %s %s/%s %s/%s", opts, ts,
+		keys, key, keys, key, var, tmpdir, esl, tmpdir, out);
+	run(cmd);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	keys = getenv("STMM_EMU_KEYS") ? getenv("STMM_EMU_KEYS") : "fixtures/keys";
+	tmpdir = g_dir_make_tmp("stmm-auth-XXXXXX", NULL);
+	g_autofree char *cmd = g_strdup_printf("cert-to-efi-sig-list -g "
+					       "11111111-2222-3333-4444-555555555555 %s/PK.crt %s/PK.esl",
+					       keys, tmpdir);
+	run(cmd);
+	g_free(cmd);
+	cmd = g_strdup_printf("cert-to-efi-sig-list -g 11111111-2222-3333-4444-555555555555 "
+			      "%s/KEK.crt %s/KEK.esl", keys, tmpdir);
+	run(cmd);
+	sign("", "PK", "PK", "PK.esl", "2025-01-02 03:04:05", "PK.auth");
+	sign("", "other", "PK", "PK.esl", "2025-01-02 03:04:05", "PK-other.auth");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	g_autofree char *cmd = g_strdup_printf("rm -rf %s", tmpdir);
+	run(cmd);
+	g_free(tmpdir);
+	return 0;
+}
+
+/* Verify a .auth for NAME under GUID with ATTRS against the trusted certificate TRUSTED. */
+static efi_status_t verify_auth(GBytes *blob, const char *name, const efi_guid_t *guid,
+				uint32_t attrs, const char *trusted)
+{
+	gsize size;
+	const uint8_t *data = g_bytes_get_data(blob, &size);
+	struct auth2 a;
+	efi_status_t s = auth2_parse(data, size, &a);
+	if (s != EFI_SUCCESS)
+		return s;
+	g_autofree uint8_t *uname = NULL;
+	size_t usize;
+	assert_int_equal(ucs2_from_utf8(name, &uname, &usize), 0);
+	g_autoptr(GByteArray) content = auth2_signed_content(uname, usize, guid, attrs, &a);
+	STACK_OF(X509) *t = trust(trusted);
+	s = auth_pkcs7_verify(a.cert, a.cert_size, content->data, content->len, t);
+	sk_X509_pop_free(t, X509_free);
+	return s;
+}
+
+static void auth2_parse_efitools_pk(void **state)
+{
+	(void)state;
+	g_autoptr(GBytes) blob = slurp("PK.auth");
+	g_autoptr(GBytes) esl = slurp("PK.esl");
+	gsize size;
+	const uint8_t *data = g_bytes_get_data(blob, &size);
+	struct auth2 a;
+	assert_int_equal(auth2_parse(data, size, &a), EFI_SUCCESS);
+	assert_int_equal(a.time_stamp.year, 2025);
+	assert_int_equal(a.time_stamp.month, 1);
+	assert_int_equal(a.time_stamp.day, 2);
+	assert_int_equal(a.time_stamp.hour, 3);
+	assert_int_equal(a.time_stamp.minute, 4);
+	assert_int_equal(a.time_stamp.second, 5);
+	assert_int_equal(a.cert_size, get_le32(data + 16) - 24);
+	assert_int_equal(a.payload_size, g_bytes_get_size(esl));
+	assert_memory_equal(a.payload, g_bytes_get_data(esl, NULL), a.payload_size);
+}
+
+static void auth_pkcs7_verify_efitools_pk_signed_by_pk(void **state)
+{
+	(void)state;
+	efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID;
+	g_autoptr(GBytes) blob = slurp("PK.auth");
+	assert_int_equal(verify_auth(blob, "PK", &global, ATTR_NV_BS_RT_AT, "PK"), EFI_SUCCESS);
+}
+
+static void auth_pkcs7_verify_rejects_other_attrs_name_guid(void **state)
+{
+	(void)state;
+	efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID, sec = EFI_IMAGE_SECURITY_DATABASE_GUID;
+	g_autoptr(GBytes) blob = slurp("PK.auth");
+	/* APPEND is part of the signed attributes. */
+	assert_int_equal(verify_auth(blob, "PK", &global, ATTR_NV_BS_RT_AT | 0x40, "PK"),
+			 EFI_SECURITY_VIOLATION);
+	assert_int_equal(verify_auth(blob, "KEK", &global, ATTR_NV_BS_RT_AT, "PK"),
+			 EFI_SECURITY_VIOLATION);
+	assert_int_equal(verify_auth(blob, "PK", &sec, ATTR_NV_BS_RT_AT, "PK"),
+			 EFI_SECURITY_VIOLATION);
+}
+
+static void auth_pkcs7_verify_rejects_untrusted_signer(void **state)
+{
+	(void)state;
+	efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID;
+	g_autoptr(GBytes) blob = slurp("PK-other.auth");
+	assert_int_equal(verify_auth(blob, "PK", &global, ATTR_NV_BS_RT_AT, "PK"),
+			 EFI_SECURITY_VIOLATION);
+	assert_int_equal(verify_auth(blob, "PK", &global, ATTR_NV_BS_RT_AT, "other"), EFI_SUCCESS);
+}
+
+/* Trusted Services' flips: one byte of the signature, the certificate, the timestamp. */
+static void auth_pkcs7_verify_rejects_flipped_bytes(void **state)
+{
+	(void)state;
+	efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID;
+	g_autoptr(GBytes) blob = slurp("PK.auth");
+	gsize size;
+	const uint8_t *orig = g_bytes_get_data(blob, &size);
+	uint32_t dw = get_le32(orig + 16);
+	const size_t where[] = {
+		16 + dw - 10,   /* inside the RSA signature at the end of the SignedData */
+		40 + 200,       /* inside the embedded certificate */
+		6,              /* the timestamp's seconds */
+		16 + dw + 40,   /* the payload */
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(where); i++) {
+		g_autofree uint8_t *copy = g_memdup2(orig, size);
+		copy[where[i]] ^= 0x01;
+		g_autoptr(GBytes) b = g_bytes_new(copy, size);
+		assert_int_equal(verify_auth(b, "PK", &global, ATTR_NV_BS_RT_AT, "PK"),
+				 EFI_SECURITY_VIOLATION);
+	}
+}
+
+static void auth2_parse_rejects_bad_descriptors(void **state)
+{
+	(void)state;
+	g_autoptr(GBytes) blob = slurp("PK.auth");
+	gsize size;
+	const uint8_t *orig = g_bytes_get_data(blob, &size);
+	struct auth2 a;
+	g_autofree uint8_t *c = g_memdup2(orig, size);
+
+	assert_int_equal(auth2_parse(c, 39, &a), EFI_SECURITY_VIOLATION);
+	put_le32(c + 16, 23); /* dwLength below the 24-byte header */
+	assert_int_equal(auth2_parse(c, size, &a), EFI_SECURITY_VIOLATION);
+	put_le32(c + 16, (uint32_t)size - 15); /* beyond the data */
+	assert_int_equal(auth2_parse(c, size, &a), EFI_SECURITY_VIOLATION);
+	put_le32(c + 16, (uint32_t)size - 16); /* exactly the data: empty payload is fine */
+	assert_int_equal(auth2_parse(c, size, &a), EFI_SUCCESS);
+	assert_int_equal(a.payload_size, 0);
+	memcpy(c, orig, size);
+	c[22] = 0xf0; /* wCertificateType 0x0EF0 */
+	assert_int_equal(auth2_parse(c, size, &a), EFI_SECURITY_VIOLATION);
+	memcpy(c, orig, size);
+	c[24] ^= 1; /* CertType */
+	assert_int_equal(auth2_parse(c, size, &a), EFI_SECURITY_VIOLATION);
+	const size_t pads[] = { 7, 8, 12, 14, 15 }; /* Pad1, Nanosecond, TimeZone, Daylight, Pad2 */
+	for (size_t i = 0; i < G_N_ELEMENTS(pads); i++) {
+		memcpy(c, orig, size);
+		c[pads[i]] = 1;
+		assert_int_equal(auth2_parse(c, size, &a), EFI_SECURITY_VIOLATION);
+	}
+	memcpy(c, orig, size);
+	c[20] = 0x99; /* wRevision is never checked */
+	assert_int_equal(auth2_parse(c, size, &a), EFI_SUCCESS);
+}
+
+/* A CMS ContentInfo (not bare SignedData) whose chain ends at an intermediate. */
+static void auth_pkcs7_verify_content_info_and_partial_chain(void **state)
+{
+	(void)state;
+	g_autofree char *content = g_build_filename(tmpdir, "content.bin", NULL);
+	g_autofree char *sig = g_build_filename(tmpdir, "content.p7", NULL);
+	g_autofree char *sha1sig = g_build_filename(tmpdir, "content-sha1.p7", NULL);
+	assert_true(g_file_set_contents(content, "signed bytes", 12, NULL));
+	g_autofree char *cmd = g_strdup_printf(
+		"openssl cms -sign -binary -noattr -outform DER -md sha256 -in %s -out %s "
+		"-signer %s/inter-leaf.crt -inkey %s/inter-leaf.key -certfile %s/inter.crt",
+		content, sig, keys, keys, keys);
+	run(cmd);
+	g_free(cmd);
+	cmd = g_strdup_printf("openssl cms -sign -binary -noattr -outform DER -md sha1 -in %s "
+			      "-out %s -signer %s/inter-leaf.crt -inkey %s/inter-leaf.key",
+			      content, sha1sig, keys, keys);
+	run(cmd);
+
+	g_autoptr(GBytes) p7 = slurp("content.p7");
+	g_autoptr(GBytes) p7sha1 = slurp("content-sha1.p7");
+	gsize n, n1;
+	const uint8_t *d = g_bytes_get_data(p7, &n), *d1 = g_bytes_get_data(p7sha1, &n1);
+	const char *anchors[] = { "inter", "ca", "inter-leaf" };
+	for (size_t i = 0; i < G_N_ELEMENTS(anchors); i++) {
+		STACK_OF(X509) *t = trust(anchors[i]);
+		assert_int_equal(auth_pkcs7_verify(d, n, (const uint8_t *)"signed bytes", 12, t),
+				 EFI_SUCCESS);
+		sk_X509_pop_free(t, X509_free);
+	}
+	STACK_OF(X509) *t = trust("other");
+	assert_int_equal(auth_pkcs7_verify(d, n, (const uint8_t *)"signed bytes", 12, t),
+			 EFI_SECURITY_VIOLATION);
+	sk_X509_pop_free(t, X509_free);
+	t = trust("inter-leaf");
+	assert_int_equal(auth_pkcs7_verify(d, n, (const uint8_t *)"signed bytez", 12, t),
+			 EFI_SECURITY_VIOLATION);
+	/* SHA-1 is not an accepted digest. */
+	assert_int_equal(auth_pkcs7_verify(d1, n1, (const uint8_t *)"signed bytes", 12, t),
+			 EFI_SECURITY_VIOLATION);
+	sk_X509_pop_free(t, X509_free);
+
+	/* The top of the signer's chain inside the SignedData is the intermediate. */
+	g_autoptr(GBytes) signer = NULL, top = NULL;
+	assert_int_equal(auth_pkcs7_signer(d, n, &signer, &top), 0);
+	g_autofree char *inter_der = NULL, *leaf_der = NULL;
+	gsize il, ll;
+	g_autofree char *ip = g_strdup_printf("%s/inter.der", keys);
+	g_autofree char *lp = g_strdup_printf("%s/inter-leaf.der", keys);
+	assert_true(g_file_get_contents(ip, &inter_der, &il, NULL));
+	assert_true(g_file_get_contents(lp, &leaf_der, &ll, NULL));
+	assert_int_equal(g_bytes_get_size(top), il);
+	assert_memory_equal(g_bytes_get_data(top, NULL), inter_der, il);
+	assert_int_equal(g_bytes_get_size(signer), ll);
+	assert_memory_equal(g_bytes_get_data(signer, NULL), leaf_der, ll);
+}
+
+static void auth_signer_identity_binds_signer_not_timestamp(void **state)
+{
+	(void)state;
+	g_autofree char *data = g_build_filename(tmpdir, "var.bin", NULL);
+	assert_true(g_file_set_contents(data, "0123456789", 10, NULL));
+	const char *g = "-g 15EDF297-E832-4D30-8200-A525A931E33E";
+	sign(g, "priv1", "AuthVarDER", "var.bin", "2025-01-01 00:00:00", "a1.auth");
+	sign(g, "priv1", "AuthVarDER", "var.bin", "2025-06-01 00:00:00", "a2.auth");
+	sign(g, "priv2", "AuthVarDER", "var.bin", "2025-06-01 00:00:00", "b1.auth");
+	GBytes *ids[3];
+	const char *files[] = { "a1.auth", "a2.auth", "b1.auth" };
+	for (int i = 0; i < 3; i++) {
+		g_autoptr(GBytes) blob = slurp(files[i]);
+		gsize size;
+		const uint8_t *d = g_bytes_get_data(blob, &size);
+		struct auth2 a;
+		assert_int_equal(auth2_parse(d, size, &a), EFI_SUCCESS);
+		assert_int_equal(auth_signer_identity(a.cert, a.cert_size, &ids[i]), 0);
+		assert_int_equal(g_bytes_get_size(ids[i]), 32); /* SHA-256 SignedData */
+	}
+	assert_true(g_bytes_equal(ids[0], ids[1]));
+	assert_false(g_bytes_equal(ids[0], ids[2]));
+	for (int i = 0; i < 3; i++)
+		g_bytes_unref(ids[i]);
+}
+
+static void auth_check_signature_lists_rules(void **state)
+{
+	(void)state;
+	g_autoptr(GBytes) pk = slurp("PK.esl");
+	g_autoptr(GBytes) kek = slurp("KEK.esl");
+	gsize n;
+	const uint8_t *d = g_bytes_get_data(pk, &n);
+	assert_int_equal(auth_check_signature_lists(d, n, true), EFI_SUCCESS);
+	assert_int_equal(auth_check_signature_lists(d, 0, true), EFI_SUCCESS);
+
+	/* Two certificates: fine for KEK, not for PK. */
+	g_autoptr(GByteArray) two = g_byte_array_new();
+	g_byte_array_append(two, d, (guint)n);
+	g_byte_array_append(two, g_bytes_get_data(kek, NULL), (guint)g_bytes_get_size(kek));
+	assert_int_equal(auth_check_signature_lists(two->data, two->len, false), EFI_SUCCESS);
+	assert_int_equal(auth_check_signature_lists(two->data, two->len, true),
+			 EFI_INVALID_PARAMETER);
+	STACK_OF(X509) *certs = auth_siglist_certs(two->data, two->len);
+	assert_int_equal(sk_X509_num(certs), 2);
+	sk_X509_pop_free(certs, X509_free);
+
+	g_autofree uint8_t *c = g_memdup2(d, n);
+	assert_int_equal(auth_check_signature_lists(c, n - 1, false), EFI_INVALID_PARAMETER);
+	put_le32(c + 20, 4); /* SignatureHeaderSize must be 0 */
+	assert_int_equal(auth_check_signature_lists(c, n, false), EFI_INVALID_PARAMETER);
+	memcpy(c, d, n);
+	c[28 + 16 + 4] ^= 0xff; /* break the certificate's DER */
+	assert_int_equal(auth_check_signature_lists(c, n, false), EFI_INVALID_PARAMETER);
+
+	/* A SHA-256 list: entries of 16 + 32 bytes, anything else is refused. */
+	uint8_t sha[28 + 48] = { 0 };
+	efi_guid_t t = EFI_CERT_SHA256_GUID;
+	memcpy(sha, t.b, 16);
+	put_le32(sha + 16, sizeof(sha));
+	put_le32(sha + 24, 48);
+	assert_int_equal(auth_check_signature_lists(sha, sizeof(sha), false), EFI_SUCCESS);
+	put_le32(sha + 24, 47);
+	assert_int_equal(auth_check_signature_lists(sha, sizeof(sha), false), EFI_INVALID_PARAMETER);
+}
+
+static void auth_filter_signature_lists_drops_duplicates(void **state)
+{
+	(void)state;
+	g_autoptr(GBytes) pk = slurp("PK.esl");
+	g_autoptr(GBytes) kek = slurp("KEK.esl");
+	gsize pn, kn;
+	const uint8_t *p = g_bytes_get_data(pk, &pn), *k = g_bytes_get_data(kek, &kn);
+	g_autoptr(GByteArray) add = g_byte_array_new();
+	g_byte_array_append(add, p, (guint)pn);
+	g_byte_array_append(add, k, (guint)kn);
+
+	g_autoptr(GByteArray) out = auth_filter_signature_lists(p, pn, add->data, add->len);
+	assert_int_equal(out->len, kn);
+	assert_memory_equal(out->data, k, kn);
+	g_autoptr(GByteArray) none = auth_filter_signature_lists(add->data, add->len, p, (guint)pn);
+	assert_int_equal(none->len, 0);
+}
+
+static void efi_time_compare_ignores_nanoseconds(void **state)
+{
+	(void)state;
+	struct efi_time a = { .year = 2025, .month = 1, .day = 2, .hour = 3, .minute = 4, .second = 5 };
+	struct efi_time b = a;
+	b.nanosecond = 7;
+	assert_int_equal(efi_time_compare(&a, &b), 0);
+	b.second = 6;
+	assert_true(efi_time_compare(&a, &b) < 0);
+	b = a;
+	b.year = 2024;
+	b.month = 12;
+	assert_true(efi_time_compare(&a, &b) > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(auth2_parse_efitools_pk),
+		cmocka_unit_test(auth_pkcs7_verify_efitools_pk_signed_by_pk),
+		cmocka_unit_test(auth_pkcs7_verify_rejects_other_attrs_name_guid),
+		cmocka_unit_test(auth_pkcs7_verify_rejects_untrusted_signer),
+		cmocka_unit_test(auth_pkcs7_verify_rejects_flipped_bytes),
+		cmocka_unit_test(auth2_parse_rejects_bad_descriptors),
+		cmocka_unit_test(auth_pkcs7_verify_content_info_and_partial_chain),
+		cmocka_unit_test(auth_signer_identity_binds_signer_not_timestamp),
+		cmocka_unit_test(auth_check_signature_lists_rules),
+		cmocka_unit_test(auth_filter_signature_lists_drops_duplicates),
+		cmocka_unit_test(efi_time_compare_ignores_nanoseconds),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
