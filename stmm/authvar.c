@@ -1,0 +1,597 @@
+/* SPDX-License-Identifier: MIT */
+#include "authvar.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <openssl/x509.h>
+#include <string.h>
+
+#include "auth.h"
+#include "bytes.h"
+#include "efi_util.h"
+
+#define ATTR_NV EFI_VARIABLE_NON_VOLATILE
+#define ATTR_BS EFI_VARIABLE_BOOTSERVICE_ACCESS
+#define ATTR_RT EFI_VARIABLE_RUNTIME_ACCESS
+#define ATTR_AT EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS
+#define ATTR_APPEND EFI_VARIABLE_APPEND_WRITE
+
+/* certdb node header: VendorGuid, CertNodeSize, NameSize (CHAR16s), CertDataSize. */
+#define CERTDB_NODE_HEADER 28u
+
+enum var_kind { KIND_PRIVATE, KIND_PK, KIND_KEK, KIND_DB };
+/* Who must have signed: the PK holder, any X.509 in KEK, or the variable's own signer. */
+enum trust { TRUST_PK, TRUST_KEK, TRUST_SIGNER };
+
+struct authvar {
+	struct authvar_config cfg;
+	struct authvar_ops ops;
+	bool at_runtime;
+	enum authvar_mode mode;
+};
+
+/* UCS-2LE names of the variables the policy knows, built once. */
+struct known_name {
+	const char *ascii;
+	uint8_t ucs2[40];
+	size_t size;
+};
+static struct known_name N_PK = { .ascii = "PK" }, N_KEK = { .ascii = "KEK" }, N_DB = { .ascii = "db" }, N_DBX = { .ascii = "dbx" },
+			 N_DBT = { .ascii = "dbt" }, N_SETUP_MODE = { .ascii = "SetupMode" },
+			 N_SECURE_BOOT = { .ascii = "SecureBoot" }, N_SB_ENABLE = { .ascii = "SecureBootEnable" },
+			 N_CUSTOM_MODE = { .ascii = "CustomMode" }, N_SIG_SUPPORT = { .ascii = "SignatureSupport" },
+			 N_VENDOR_KEYS = { .ascii = "VendorKeys" }, N_VENDOR_KEYS_NV = { .ascii = "VendorKeysNv" },
+			 N_CERTDB = { .ascii = "certdb" }, N_CERTDBV = { .ascii = "certdbv" };
+
+static void known_init(struct known_name *k)
+{
+	size_t n = strlen(k->ascii);
+	memset(k->ucs2, 0, sizeof(k->ucs2));
+	for (size_t i = 0; i < n; i++)
+		k->ucs2[2 * i] = (uint8_t)k->ascii[i];
+	k->size = 2 * (n + 1);
+}
+
+static void known_names_init(void)
+{
+	static gsize once;
+	if (g_once_init_enter(&once)) {
+		struct known_name *all[] = { &N_PK, &N_KEK, &N_DB, &N_DBX, &N_DBT, &N_SETUP_MODE,
+					     &N_SECURE_BOOT, &N_SB_ENABLE, &N_CUSTOM_MODE,
+					     &N_SIG_SUPPORT, &N_VENDOR_KEYS, &N_VENDOR_KEYS_NV,
+					     &N_CERTDB, &N_CERTDBV };
+		for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
+			known_init(all[i]);
+		g_once_init_leave(&once, 1);
+	}
+}
+
+static bool is_name(const uint8_t *name, size_t size, const struct known_name *k)
+{
+	return size == k->size && memcmp(name, k->ucs2, size) == 0;
+}
+
+static const efi_guid_t guid_global = EFI_GLOBAL_VARIABLE_GUID;
+static const efi_guid_t guid_security = EFI_IMAGE_SECURITY_DATABASE_GUID;
+static const efi_guid_t guid_sb_enable = EFI_SECURE_BOOT_ENABLE_DISABLE_GUID;
+static const efi_guid_t guid_custom = EFI_CUSTOM_MODE_ENABLE_GUID;
+static const efi_guid_t guid_vendor_keys_nv = EFI_VENDOR_KEYS_NV_GUID;
+static const efi_guid_t guid_certdb = EFI_CERT_DB_GUID;
+
+static enum var_kind kind_of(const uint8_t *name, size_t size, const efi_guid_t *guid)
+{
+	if (efi_guid_equal(guid, &guid_global)) {
+		if (is_name(name, size, &N_PK))
+			return KIND_PK;
+		if (is_name(name, size, &N_KEK))
+			return KIND_KEK;
+	} else if (efi_guid_equal(guid, &guid_security)) {
+		/* dbr is not special in edk2: a private authenticated variable. */
+		if (is_name(name, size, &N_DB) || is_name(name, size, &N_DBX) ||
+		    is_name(name, size, &N_DBT))
+			return KIND_DB;
+	}
+	return KIND_PRIVATE;
+}
+
+static bool is_mode_switch(const uint8_t *name, size_t size, const efi_guid_t *guid)
+{
+	return (efi_guid_equal(guid, &guid_custom) && is_name(name, size, &N_CUSTOM_MODE)) ||
+	       (efi_guid_equal(guid, &guid_sb_enable) && is_name(name, size, &N_SB_ENABLE));
+}
+
+int authvar_new(const struct authvar_config *cfg, const struct authvar_ops *ops,
+		struct authvar **ret_av)
+{
+	if (!ops || !ops->find || !ops->update)
+		return -EINVAL;
+	known_names_init();
+	struct authvar *av = g_new0(struct authvar, 1);
+	if (cfg)
+		av->cfg = *cfg;
+	av->ops = *ops;
+	av->mode = AUTHVAR_SETUP_MODE;
+	*ret_av = av;
+	return 0;
+}
+
+void authvar_free(struct authvar *av)
+{
+	g_free(av);
+}
+
+void authvar_set_runtime(struct authvar *av, bool at_runtime)
+{
+	av->at_runtime = at_runtime;
+}
+
+enum authvar_mode authvar_get_mode(const struct authvar *av)
+{
+	return av->mode;
+}
+
+bool authvar_applies(const uint8_t *name, size_t name_size, const efi_guid_t *guid,
+		     uint32_t attributes, const struct authvar_var *existing)
+{
+	known_names_init();
+	return (attributes & ATTR_AT) || (existing && (existing->attributes & ATTR_AT)) ||
+	       kind_of(name, name_size, guid) != KIND_PRIVATE ||
+	       is_mode_switch(name, name_size, guid);
+}
+
+static int find(struct authvar *av, const struct known_name *k, const efi_guid_t *guid,
+		struct authvar_var *ret)
+{
+	return av->ops.find(av->ops.ctx, k->ucs2, k->size, guid, ret);
+}
+
+static efi_status_t put_u8(struct authvar *av, const struct known_name *k, const efi_guid_t *g,
+			   uint32_t attrs, uint8_t v)
+{
+	return av->ops.update(av->ops.ctx, k->ucs2, k->size, g, attrs, &v, 1, NULL);
+}
+
+/* Physical presence as the platform reports it (quirk: always present on OP-TEE StMM). */
+static bool user_physical_present(const struct authvar *av)
+{
+	return av->cfg.quirk_optee_stmm;
+}
+
+/* Is edk2's variable-policy engine running?  Not linked into OP-TEE's StMM build. */
+static bool variable_policy_enabled(const struct authvar *av)
+{
+	return !av->cfg.quirk_optee_stmm;
+}
+
+static bool custom_mode_on(struct authvar *av)
+{
+	struct authvar_var v;
+	return find(av, &N_CUSTOM_MODE, &guid_custom, &v) == 0 && v.size == 1 && v.data[0] == 1;
+}
+
+/* UpdatePlatformMode: SetupMode, SecureBoot and SecureBootEnable follow the PK. */
+static efi_status_t update_platform_mode(struct authvar *av, enum authvar_mode mode)
+{
+	efi_status_t s;
+
+	av->mode = mode;
+	s = put_u8(av, &N_SETUP_MODE, &guid_global, ATTR_BS | ATTR_RT, mode == AUTHVAR_SETUP_MODE);
+	if (s != EFI_SUCCESS || av->at_runtime)
+		return s;
+	struct authvar_var v;
+	if (find(av, &N_SECURE_BOOT, &guid_global, &v) == 0) {
+		s = put_u8(av, &N_SECURE_BOOT, &guid_global, ATTR_BS | ATTR_RT,
+			   mode == AUTHVAR_USER_MODE);
+		if (s != EFI_SUCCESS)
+			return s;
+	}
+	if (mode == AUTHVAR_USER_MODE)
+		return put_u8(av, &N_SB_ENABLE, &guid_sb_enable, ATTR_NV | ATTR_BS, 1);
+	if (find(av, &N_SB_ENABLE, &guid_sb_enable, &v) == 0)
+		return av->ops.update(av->ops.ctx, N_SB_ENABLE.ucs2, N_SB_ENABLE.size,
+				      &guid_sb_enable, ATTR_NV | ATTR_BS, NULL, 0, NULL);
+	return EFI_SUCCESS;
+}
+
+efi_status_t authvar_init(struct authvar *av)
+{
+	/* SHA1, SHA256, SHA384, SHA512, RSA2048, X509 — the types this service can check. */
+	static const efi_guid_t support[] = { EFI_CERT_SHA1_GUID,    EFI_CERT_SHA256_GUID,
+					      EFI_CERT_SHA384_GUID,  EFI_CERT_SHA512_GUID,
+					      EFI_CERT_RSA2048_GUID, EFI_CERT_X509_GUID };
+	struct authvar_var v;
+	efi_status_t s;
+	uint8_t four[4];
+
+	bool have_pk = find(av, &N_PK, &guid_global, &v) == 0;
+	av->mode = have_pk ? AUTHVAR_USER_MODE : AUTHVAR_SETUP_MODE;
+	s = put_u8(av, &N_SETUP_MODE, &guid_global, ATTR_BS | ATTR_RT, !have_pk);
+	if (s == EFI_SUCCESS)
+		s = av->ops.update(av->ops.ctx, N_SIG_SUPPORT.ucs2, N_SIG_SUPPORT.size, &guid_global,
+				   ATTR_BS | ATTR_RT, (const uint8_t *)support, sizeof(support),
+				   NULL);
+	if (s != EFI_SUCCESS)
+		return s;
+
+	bool sb_enable_exists = find(av, &N_SB_ENABLE, &guid_sb_enable, &v) == 0;
+	uint8_t sb_enable = sb_enable_exists && v.size == 1 ? v.data[0] : 0;
+	if (!sb_enable_exists && have_pk) {
+		sb_enable = 1;
+		s = put_u8(av, &N_SB_ENABLE, &guid_sb_enable, ATTR_NV | ATTR_BS, 1);
+		if (s != EFI_SUCCESS)
+			return s;
+	}
+	s = put_u8(av, &N_SECURE_BOOT, &guid_global, ATTR_BS | ATTR_RT, have_pk && sb_enable == 1);
+	if (s == EFI_SUCCESS)
+		s = put_u8(av, &N_CUSTOM_MODE, &guid_custom, ATTR_NV | ATTR_BS, 0);
+	if (s != EFI_SUCCESS)
+		return s;
+
+	put_le32(four, sizeof(four));
+	if (find(av, &N_CERTDB, &guid_certdb, &v) != 0) {
+		s = av->ops.update(av->ops.ctx, N_CERTDB.ucs2, N_CERTDB.size, &guid_certdb,
+				   ATTR_NV | ATTR_BS | ATTR_RT | ATTR_AT, four, sizeof(four), NULL);
+		if (s != EFI_SUCCESS)
+			return s;
+	}
+	s = av->ops.update(av->ops.ctx, N_CERTDBV.ucs2, N_CERTDBV.size, &guid_certdb,
+			   ATTR_BS | ATTR_RT | ATTR_AT, four, sizeof(four), NULL);
+	if (s != EFI_SUCCESS)
+		return s;
+
+	uint8_t vendor_keys = 1; /* VENDOR_KEYS_VALID */
+	if (find(av, &N_VENDOR_KEYS_NV, &guid_vendor_keys_nv, &v) == 0 && v.size == 1) {
+		vendor_keys = v.data[0];
+	} else {
+		s = put_u8(av, &N_VENDOR_KEYS_NV, &guid_vendor_keys_nv,
+			   ATTR_NV | ATTR_BS | ATTR_AT, vendor_keys);
+		if (s != EFI_SUCCESS)
+			return s;
+	}
+	return put_u8(av, &N_VENDOR_KEYS, &guid_global, ATTR_BS | ATTR_RT, vendor_keys);
+}
+
+/* ---- certdb: signer identities of private authenticated variables ------------------- */
+
+static const struct known_name *certdb_for(uint32_t attributes)
+{
+	return (attributes & ATTR_NV) ? &N_CERTDB : &N_CERTDBV;
+}
+
+/* Find the node of (name, guid); its offset and size, or -ENOENT / -EBADMSG. */
+static int certdb_find_node(const uint8_t *db, size_t db_size, const uint8_t *name,
+			    size_t name_size, const efi_guid_t *guid, size_t *ret_off,
+			    size_t *ret_size)
+{
+	if (db_size < 4 || get_le32(db) != db_size)
+		return -EBADMSG;
+	for (size_t off = 4; off < db_size;) {
+		if (db_size - off < CERTDB_NODE_HEADER)
+			return -EBADMSG;
+		const uint8_t *n = db + off;
+		uint32_t node = get_le32(n + 16), nchars = get_le32(n + 20), cert = get_le32(n + 24);
+		if (node < CERTDB_NODE_HEADER || node > db_size - off ||
+		    (uint64_t)nchars * 2 + cert + CERTDB_NODE_HEADER != node)
+			return -EBADMSG;
+		if (memcmp(n, guid->b, 16) == 0 && (size_t)nchars * 2 == name_size - 2 &&
+		    memcmp(n + CERTDB_NODE_HEADER, name, name_size - 2) == 0) {
+			*ret_off = off;
+			*ret_size = node;
+			return 0;
+		}
+		off += node;
+	}
+	return -ENOENT;
+}
+
+static efi_status_t certdb_store(struct authvar *av, const struct known_name *k,
+				 const GByteArray *db)
+{
+	return av->ops.update(av->ops.ctx, k->ucs2, k->size, &guid_certdb,
+			      (k == &N_CERTDB ? ATTR_NV : 0) | ATTR_BS | ATTR_RT | ATTR_AT, db->data,
+			      db->len, NULL);
+}
+
+static GByteArray *certdb_load(struct authvar *av, const struct known_name *k)
+{
+	struct authvar_var v;
+	GByteArray *db = g_byte_array_new();
+	if (find(av, k, &guid_certdb, &v) == 0 && v.size >= 4)
+		g_byte_array_append(db, v.data, (guint)v.size);
+	else
+		g_byte_array_set_size(db, 4);
+	put_le32(db->data, db->len);
+	return db;
+}
+
+/* 0 = identity matches, -ENOENT = no binding, -EPERM = another signer. */
+static int certdb_check(struct authvar *av, const uint8_t *name, size_t name_size,
+			const efi_guid_t *guid, uint32_t attributes, GBytes *identity)
+{
+	g_autoptr(GByteArray) db = certdb_load(av, certdb_for(attributes));
+	size_t off, size;
+	int r = certdb_find_node(db->data, db->len, name, name_size, guid, &off, &size);
+	if (r < 0)
+		return r == -ENOENT ? -ENOENT : -EPERM;
+	size_t id_off = off + CERTDB_NODE_HEADER + name_size - 2;
+	size_t id_size = get_le32(db->data + off + 24);
+	if (id_size != g_bytes_get_size(identity) ||
+	    memcmp(db->data + id_off, g_bytes_get_data(identity, NULL), id_size) != 0)
+		return -EPERM;
+	return 0;
+}
+
+static efi_status_t certdb_delete(struct authvar *av, const uint8_t *name, size_t name_size,
+				  const efi_guid_t *guid, uint32_t attributes)
+{
+	const struct known_name *k = certdb_for(attributes);
+	g_autoptr(GByteArray) db = certdb_load(av, k);
+	size_t off, size;
+	if (certdb_find_node(db->data, db->len, name, name_size, guid, &off, &size) < 0)
+		return EFI_SUCCESS;
+	g_byte_array_remove_range(db, (guint)off, (guint)size);
+	put_le32(db->data, db->len);
+	return certdb_store(av, k, db);
+}
+
+static efi_status_t certdb_insert(struct authvar *av, const uint8_t *name, size_t name_size,
+				  const efi_guid_t *guid, uint32_t attributes, GBytes *identity)
+{
+	const struct known_name *k = certdb_for(attributes);
+	g_autoptr(GByteArray) db = certdb_load(av, k);
+	size_t off, size, id_size = g_bytes_get_size(identity);
+	uint8_t hdr[CERTDB_NODE_HEADER];
+
+	if (certdb_find_node(db->data, db->len, name, name_size, guid, &off, &size) == 0)
+		g_byte_array_remove_range(db, (guint)off, (guint)size);
+	memcpy(hdr, guid->b, 16);
+	put_le32(hdr + 16, (uint32_t)(CERTDB_NODE_HEADER + name_size - 2 + id_size));
+	put_le32(hdr + 20, (uint32_t)(name_size / 2 - 1));
+	put_le32(hdr + 24, (uint32_t)id_size);
+	g_byte_array_append(db, hdr, sizeof(hdr));
+	g_byte_array_append(db, name, (guint)(name_size - 2));
+	g_byte_array_append(db, g_bytes_get_data(identity, NULL), (guint)id_size);
+	put_le32(db->data, db->len);
+	return certdb_store(av, k, db);
+}
+
+/* ---- applying a verified write ---------------------------------------------------------- */
+
+/*
+ * Store the payload: delete on an empty non-append payload, append (with duplicate
+ * signatures filtered for the key databases) or replace; the timestamp only moves forward.
+ */
+static efi_status_t apply(struct authvar *av, enum var_kind kind, const uint8_t *name,
+			  size_t name_size, const efi_guid_t *guid, uint32_t attributes,
+			  const struct auth2 *a, const struct authvar_var *existing)
+{
+	uint32_t stored_attrs = attributes & ~ATTR_APPEND;
+
+	if (!(attributes & ATTR_APPEND)) {
+		if (a->payload_size == 0 && !existing)
+			return EFI_NOT_FOUND;
+		return av->ops.update(av->ops.ctx, name, name_size, guid, stored_attrs,
+				      a->payload_size ? a->payload : NULL, a->payload_size,
+				      a->payload_size ? &a->time_stamp : NULL);
+	}
+	if (!existing) {
+		if (a->payload_size == 0)
+			return EFI_SUCCESS; /* append of nothing to nothing */
+		return av->ops.update(av->ops.ctx, name, name_size, guid, stored_attrs, a->payload,
+				      a->payload_size, &a->time_stamp);
+	}
+	g_autoptr(GByteArray) add = NULL;
+	if (kind == KIND_KEK || kind == KIND_DB)
+		add = auth_filter_signature_lists(existing->data, existing->size, a->payload,
+						  a->payload_size);
+	else
+		add = g_byte_array_new_take(g_memdup2(a->payload, a->payload_size), a->payload_size);
+	if (add->len == 0)
+		return EFI_SUCCESS;
+	g_autoptr(GByteArray) all = g_byte_array_sized_new((guint)(existing->size + add->len));
+	g_byte_array_append(all, existing->data, (guint)existing->size);
+	g_byte_array_append(all, add->data, add->len);
+	const struct efi_time *ts = efi_time_compare(&a->time_stamp, &existing->time_stamp) > 0
+					    ? &a->time_stamp
+					    : &existing->time_stamp;
+	return av->ops.update(av->ops.ctx, name, name_size, guid, stored_attrs, all->data, all->len,
+			      ts);
+}
+
+/* VerifyTimeBasedPayload + the update, for one kind of variable. */
+static efi_status_t verify_and_update(struct authvar *av, enum var_kind kind, enum trust trust,
+				      const uint8_t *name,
+				      size_t name_size, const efi_guid_t *guid,
+				      uint32_t attributes, const uint8_t *data, size_t data_size)
+{
+	struct authvar_var existing_v, *existing = NULL;
+	struct auth2 a;
+	efi_status_t s = auth2_parse(data, data_size, &a);
+	if (s != EFI_SUCCESS)
+		return s;
+
+	if (av->ops.find(av->ops.ctx, name, name_size, guid, &existing_v) == 0)
+		existing = &existing_v;
+	if (existing && !(attributes & ATTR_APPEND) &&
+	    efi_time_compare(&a.time_stamp, &existing->time_stamp) <= 0)
+		return EFI_SECURITY_VIOLATION;
+
+	g_autoptr(GBytes) identity = NULL;
+	bool skip = a.payload_size == 0 && !(attributes & ATTR_APPEND) &&
+		    !variable_policy_enabled(av);
+	if (!skip) {
+		g_autoptr(GByteArray) content = auth2_signed_content(name, name_size, guid,
+								     attributes, &a);
+		STACK_OF(X509) *trusted = NULL;
+		struct authvar_var v;
+
+		switch (trust) {
+		case TRUST_PK: {
+			/* The signer must be the certificate held in PK. */
+			if (find(av, &N_PK, &guid_global, &v) != 0)
+				return EFI_SECURITY_VIOLATION;
+			trusted = auth_siglist_certs(v.data, v.size);
+			g_autoptr(GBytes) signer = NULL;
+			unsigned char *pk_der = NULL;
+			int pk_len = sk_X509_num(trusted) == 1
+					     ? i2d_X509(sk_X509_value(trusted, 0), &pk_der)
+					     : -1;
+			bool same = pk_len > 0 &&
+				    auth_pkcs7_signer(a.cert, a.cert_size, &signer, NULL) == 0 &&
+				    g_bytes_get_size(signer) == (gsize)pk_len &&
+				    memcmp(g_bytes_get_data(signer, NULL), pk_der, (size_t)pk_len) == 0;
+			OPENSSL_free(pk_der);
+			if (!same) {
+				sk_X509_pop_free(trusted, X509_free);
+				return EFI_SECURITY_VIOLATION;
+			}
+			break;
+		}
+		case TRUST_KEK:
+			if (find(av, &N_KEK, &guid_global, &v) != 0)
+				return EFI_NOT_FOUND; /* edk2 returns the failed KEK lookup */
+			trusted = auth_siglist_certs(v.data, v.size);
+			break;
+		case TRUST_SIGNER: {
+			g_autoptr(GBytes) top = NULL;
+			if (auth_pkcs7_signer(a.cert, a.cert_size, NULL, &top) < 0 ||
+			    auth_signer_identity(a.cert, a.cert_size, &identity) < 0)
+				return EFI_SECURITY_VIOLATION;
+			const unsigned char *p = g_bytes_get_data(top, NULL);
+			X509 *x = d2i_X509(NULL, &p, (long)g_bytes_get_size(top));
+			trusted = sk_X509_new_null();
+			if (!x || !trusted || !sk_X509_push(trusted, x)) {
+				X509_free(x);
+				sk_X509_pop_free(trusted, X509_free);
+				return EFI_SECURITY_VIOLATION;
+			}
+			break;
+		}
+		}
+		s = auth_pkcs7_verify(a.cert, a.cert_size, content->data, content->len, trusted);
+		sk_X509_pop_free(trusted, X509_free);
+		if (s != EFI_SUCCESS)
+			return s;
+		if (kind != KIND_PRIVATE) {
+			s = auth_check_signature_lists(a.payload, a.payload_size, kind == KIND_PK);
+			if (s != EFI_SUCCESS)
+				return s;
+		}
+	}
+
+	if (kind == KIND_PRIVATE && identity && existing &&
+	    certdb_check(av, name, name_size, guid, existing->attributes, identity) == -EPERM)
+		return EFI_SECURITY_VIOLATION;
+
+	bool deleting = existing && a.payload_size == 0 && !(attributes & ATTR_APPEND);
+	s = apply(av, kind, name, name_size, guid, attributes, &a, existing);
+	if (s != EFI_SUCCESS || kind != KIND_PRIVATE)
+		return s;
+	if (deleting)
+		return certdb_delete(av, name, name_size, guid, attributes);
+	if (identity && !existing)
+		return certdb_insert(av, name, name_size, guid, attributes, identity);
+	return EFI_SUCCESS;
+}
+
+/* ProcessVarWithPk: PK and KEK always, db/dbx/dbt first. */
+static efi_status_t process_with_pk(struct authvar *av, enum var_kind kind, const uint8_t *name,
+				    size_t name_size, const efi_guid_t *guid, uint32_t attributes,
+				    const uint8_t *data, size_t data_size)
+{
+	if (!(attributes & ATTR_NV) || !(attributes & ATTR_AT))
+		return EFI_INVALID_PARAMETER;
+
+	bool custom = custom_mode_on(av) && user_physical_present(av);
+	if (av->mode == AUTHVAR_SETUP_MODE || custom) {
+		/* No signature or timestamp check: the payload's format only. */
+		struct auth2 a;
+		if (data_size < EFI_VARIABLE_AUTHENTICATION_2_CERT_DATA_OFFSET ||
+		    get_le32(data + 16) < 24 || get_le32(data + 16) > data_size - 16)
+			return EFI_SECURITY_VIOLATION;
+		memcpy(&a.time_stamp, data, sizeof(a.time_stamp));
+		a.payload = data + 16 + get_le32(data + 16);
+		a.payload_size = data_size - 16 - get_le32(data + 16);
+		efi_status_t s = auth_check_signature_lists(a.payload, a.payload_size,
+							    kind == KIND_PK);
+		if (s != EFI_SUCCESS)
+			return s;
+		struct authvar_var ev;
+		bool exists = av->ops.find(av->ops.ctx, name, name_size, guid, &ev) == 0;
+		s = apply(av, kind, name, name_size, guid, attributes, &a, exists ? &ev : NULL);
+		if (s != EFI_SUCCESS)
+			return s;
+		if (av->mode != AUTHVAR_SETUP_MODE) {
+			/* Keys changed through CustomMode: VendorKeys become "modified". */
+			s = put_u8(av, &N_VENDOR_KEYS_NV, &guid_vendor_keys_nv,
+				   ATTR_NV | ATTR_BS | ATTR_AT, 0);
+			if (s == EFI_SUCCESS)
+				s = put_u8(av, &N_VENDOR_KEYS, &guid_global, ATTR_BS | ATTR_RT, 0);
+			if (s != EFI_SUCCESS)
+				return s;
+		}
+		if (kind == KIND_PK && av->mode == AUTHVAR_SETUP_MODE && a.payload_size)
+			return update_platform_mode(av, AUTHVAR_USER_MODE);
+		return EFI_SUCCESS;
+	}
+
+	efi_status_t s = verify_and_update(av, kind, TRUST_PK, name, name_size, guid, attributes,
+					   data, data_size);
+	if (s == EFI_SUCCESS && kind == KIND_PK) {
+		struct authvar_var v;
+		if (av->ops.find(av->ops.ctx, name, name_size, guid, &v) != 0)
+			return update_platform_mode(av, AUTHVAR_SETUP_MODE);
+	}
+	return s;
+}
+
+efi_status_t authvar_process(struct authvar *av, const uint8_t *name, size_t name_size,
+			     const efi_guid_t *guid, uint32_t attributes, const uint8_t *data,
+			     size_t data_size)
+{
+	enum var_kind kind = kind_of(name, name_size, guid);
+	struct authvar_var existing;
+	bool exists = av->ops.find(av->ops.ctx, name, name_size, guid, &existing) == 0;
+
+	if (is_mode_switch(name, name_size, guid)) {
+		if (!user_physical_present(av))
+			return EFI_SECURITY_VIOLATION;
+		if (data_size != 1 || data[0] > 1)
+			return EFI_INVALID_PARAMETER;
+		return av->ops.update(av->ops.ctx, name, name_size, guid, attributes, data, 1, NULL);
+	}
+
+	if (kind == KIND_PK || kind == KIND_KEK)
+		return process_with_pk(av, kind, name, name_size, guid, attributes, data, data_size);
+	if (kind == KIND_DB) {
+		efi_status_t s = process_with_pk(av, kind, name, name_size, guid, attributes, data,
+						 data_size);
+		if (s == EFI_SUCCESS || s == EFI_INVALID_PARAMETER || av->mode == AUTHVAR_SETUP_MODE)
+			return s;
+		return verify_and_update(av, KIND_DB, TRUST_KEK, name, name_size, guid, attributes,
+					 data, data_size);
+	}
+
+	/* ProcessVariable: private variables. */
+	if (exists && (existing.attributes & ATTR_AT) && !(attributes & ATTR_AT)) {
+		if (attributes == 0)
+			return EFI_WRITE_PROTECTED;
+		return EFI_INVALID_PARAMETER;
+	}
+	if (!(attributes & ATTR_AT))
+		return EFI_INVALID_PARAMETER; /* not ours: caller routed a plain write here */
+	if (exists && data_size >= EFI_VARIABLE_AUTHENTICATION_2_CERT_DATA_OFFSET &&
+	    !(attributes & ATTR_APPEND) && user_physical_present(av)) {
+		/* IsDeleteAuthVariable with physical presence: no signature needed. */
+		struct auth2 a;
+		if (auth2_parse(data, data_size, &a) == EFI_SUCCESS && a.payload_size == 0) {
+			efi_status_t s = av->ops.update(av->ops.ctx, name, name_size, guid,
+							attributes, NULL, 0, NULL);
+			if (s != EFI_SUCCESS)
+				return s;
+			return certdb_delete(av, name, name_size, guid, attributes);
+		}
+	}
+	return verify_and_update(av, KIND_PRIVATE, TRUST_SIGNER, name, name_size, guid, attributes,
+				 data, data_size);
+}
