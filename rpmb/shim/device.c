@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: MIT */
+#include "device.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ipc.h"
+
+#define SHIM_MAX_DEVS   16
+#define SHIM_TIMEOUT_MS 15000
+#define SHIM_NAME_MAX   32
+
+struct shim_dev {
+	bool used;
+	bool connected;   /* fd is a socket connected to rpmbd */
+	int fd;
+	dev_t st_dev;     /* identity of the socket behind fd, to notice a stale entry */
+	ino_t st_ino;
+	char name[SHIM_NAME_MAX];
+};
+
+/* table_lock guards devs[] and is never held across I/O (lib/ipc.c's close() calls come
+ * back through our close()).  io_lock serializes whole ioctls: one host controller. */
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t io_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct shim_dev devs[SHIM_MAX_DEVS];
+/* Entries in use; read without the lock so that close()/ioctl() of other programs' fds
+ * cost one atomic load while no device is open. */
+static int ndevs;
+
+static void set_used_unlocked(struct shim_dev *d, bool used)
+{
+	if (d->used != used)
+		__atomic_add_fetch(&ndevs, used ? 1 : -1, __ATOMIC_RELEASE);
+	d->used = used;
+}
+
+static int debug_level(void)
+{
+	const char *v = getenv("RPMB_SHIM_DEBUG");
+	if (!v)
+		return 0;
+	return atoi(v) >= 2 ? 2 : 1;
+}
+
+__attribute__((format(printf, 1, 2))) static void debug(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "rpmb-shim: %s\n", line);
+	errno = saved;
+}
+
+bool shim_dev_path_match(const char *path)
+{
+	static const char prefix[] = "/dev/mmcblk";
+	const char *p;
+
+	if (!path || strncmp(path, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	p = path + sizeof(prefix) - 1;
+	if (*p < '0' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return strcmp(p, "rpmb") == 0;
+}
+
+static int identify(int fd, dev_t *ret_dev, ino_t *ret_ino)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	*ret_dev = st.st_dev;
+	*ret_ino = st.st_ino;
+	return 0;
+}
+
+int shim_dev_open(const char *path, int flags)
+{
+	const char *sock = getenv("RPMB_SHIM_SOCKET");
+	struct shim_dev d = { .used = true };
+	int r;
+
+	if (!sock || !*sock) {
+		fprintf(stderr, "rpmb-shim: cannot open %s: RPMB_SHIM_SOCKET is not set "
+				"(set it to rpmbd's --socket path)\n", path);
+		errno = ENOENT;
+		return -1;
+	}
+	d.fd = socket(AF_UNIX, SOCK_SEQPACKET | ((flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0), 0);
+	if (d.fd < 0)
+		return -1;
+	r = identify(d.fd, &d.st_dev, &d.st_ino);
+	if (r < 0)
+		goto fail;
+	snprintf(d.name, sizeof(d.name), "%s", path);
+
+	r = -ENFILE;
+	pthread_mutex_lock(&table_lock);
+	for (size_t i = 0; i < SHIM_MAX_DEVS; i++) {
+		/* A stale entry for this number (closed behind our back) is replaced. */
+		if (!devs[i].used || devs[i].fd == d.fd) {
+			set_used_unlocked(&devs[i], true);
+			devs[i] = d;
+			r = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&table_lock);
+	if (r < 0)
+		goto fail;
+	if (debug_level() >= 2)
+		debug("open %s -> fd %d (rpmbd at %s)", path, d.fd, sock);
+	return d.fd;
+fail:
+	close(d.fd);
+	if (debug_level())
+		debug("open %s: %s", path, strerror(-r));
+	errno = -r;
+	return -1;
+}
+
+/* Index of fd's entry, or -1.  Caller holds table_lock. */
+static int find_unlocked(int fd)
+{
+	for (int i = 0; i < SHIM_MAX_DEVS; i++)
+		if (devs[i].used && devs[i].fd == fd)
+			return i;
+	return -1;
+}
+
+bool shim_dev_owns(int fd)
+{
+	dev_t sdev = 0;
+	ino_t sino = 0;
+	bool owns = false;
+
+	if (fd < 0 || __atomic_load_n(&ndevs, __ATOMIC_ACQUIRE) == 0)
+		return false;
+	pthread_mutex_lock(&table_lock);
+	int i = find_unlocked(fd);
+	if (i >= 0) {
+		/* Closed by some other path (close_range, dup2 onto it) and reused: not ours. */
+		if (identify(fd, &sdev, &sino) == 0 && sdev == devs[i].st_dev &&
+		    sino == devs[i].st_ino)
+			owns = true;
+		else
+			set_used_unlocked(&devs[i], false);
+	}
+	pthread_mutex_unlock(&table_lock);
+	return owns;
+}
+
+void shim_dev_forget(int fd)
+{
+	if (__atomic_load_n(&ndevs, __ATOMIC_ACQUIRE) == 0)
+		return;
+	pthread_mutex_lock(&table_lock);
+	int i = find_unlocked(fd);
+	if (i >= 0)
+		set_used_unlocked(&devs[i], false);
+	pthread_mutex_unlock(&table_lock);
+}
+
+/* Connect a fresh socket to rpmbd and put it in place of fd. */
+static int reconnect(int fd, dev_t *ret_dev, ino_t *ret_ino)
+{
+	const char *sock = getenv("RPMB_SHIM_SOCKET");
+	int nfd, r;
+
+	if (!sock || !*sock)
+		return -ENOENT;
+	r = emu_ipc_connect(sock, &nfd);
+	if (r < 0)
+		return r;
+	int fdflags = fcntl(fd, F_GETFD);
+	if (fdflags < 0 || dup3(nfd, fd, (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+		r = -errno;
+	else
+		r = identify(fd, ret_dev, ret_ino);
+	close(nfd);
+	return r;
+}
+
+/* Where a sequence failed. */
+enum shim_stage {
+	STAGE_BUILD,   /* the commands themselves: mmc_seq_build's errno as is */
+	STAGE_CONNECT, /* rpmbd not reachable */
+	STAGE_LINK,    /* send/receive failed or timed out */
+	STAGE_RPMBD,   /* rpmbd answered EMU_MSG_ERROR */
+	STAGE_REPLY,   /* the reply does not match the request */
+};
+
+static const char *const stage_names[] = {
+	[STAGE_BUILD] = "invalid command",
+	[STAGE_CONNECT] = "cannot reach rpmbd",
+	[STAGE_LINK] = "rpmbd link",
+	[STAGE_RPMBD] = "rpmbd error",
+	[STAGE_REPLY] = "bad reply from rpmbd",
+};
+
+/* What a kernel ioctl would say for a failure at `stage` with -errno r. */
+static int to_ioctl_errno(enum shim_stage stage, int r)
+{
+	switch (stage) {
+	case STAGE_BUILD:
+		return -r;
+	case STAGE_CONNECT:
+		return -r == ENOMEM ? ENOMEM : ENODEV; /* no card behind the node */
+	case STAGE_LINK:
+		return -r == ETIMEDOUT ? ETIMEDOUT : EIO;
+	case STAGE_RPMBD:
+		return (-r > 0 && -r < 4096) ? -r : EIO;
+	case STAGE_REPLY:
+	default:
+		return EIO;
+	}
+}
+
+/* The sequence itself.  0 or -errno with *ret_stage; *ret_text: rpmbd's error text. */
+static int run_seq(struct shim_dev *d, struct mmc_ioc_cmd *cmds, size_t n, char **ret_text,
+		   enum shim_stage *ret_stage)
+{
+	g_autofree uint8_t *req = NULL;
+	g_autoptr(emu_msg) reply = NULL;
+	size_t req_len, read_len;
+	int r;
+
+	*ret_stage = STAGE_BUILD;
+	r = mmc_seq_build(cmds, n, &req, &req_len, &read_len);
+	if (r < 0)
+		return r;
+	struct iovec v = { .iov_base = req, .iov_len = req_len };
+	for (int attempt = 0;; attempt++) {
+		if (!d->connected) {
+			*ret_stage = STAGE_CONNECT;
+			r = reconnect(d->fd, &d->st_dev, &d->st_ino);
+			if (r < 0) {
+				const char *sock = getenv("RPMB_SHIM_SOCKET");
+				*ret_text = g_strdup_printf("%s: %s",
+							    sock ? sock : "(RPMB_SHIM_SOCKET unset)",
+							    g_strerror(-r));
+				return r;
+			}
+			d->connected = true;
+		}
+		r = emu_ipc_call(d->fd, EMU_MSG_MMC_SEQ_REQ, &v, 1, EMU_MSG_MMC_SEQ_RSP,
+				 SHIM_TIMEOUT_MS, &reply, ret_text);
+		if (r >= 0)
+			break;
+		*ret_stage = *ret_text ? STAGE_RPMBD : STAGE_LINK;
+		if (*ret_stage == STAGE_RPMBD)
+			return r;
+		d->connected = false; /* reconnect before the next sequence */
+		/*
+		 * EPIPE/ENOTCONN: the send itself failed, so rpmbd (restarted since our last
+		 * ioctl) never saw the sequence and it is safe to send it once more.  After a
+		 * failure while waiting for the reply the outcome is unknown: report it.
+		 */
+		if (attempt > 0 || (r != -EPIPE && r != -ENOTCONN))
+			return r;
+	}
+	*ret_stage = STAGE_REPLY;
+	r = mmc_seq_scatter(cmds, n, reply->payload, reply->hdr.length);
+	if (r < 0)
+		d->connected = false;
+	return r;
+}
+
+static const char *request_name(unsigned long request)
+{
+	return request == MMC_IOC_CMD ? "MMC_IOC_CMD" : "MMC_IOC_MULTI_CMD";
+}
+
+int shim_dev_ioctl(int fd, unsigned long request, void *arg)
+{
+	struct mmc_ioc_cmd *cmds;
+	size_t n;
+
+	if (request == MMC_IOC_CMD) {
+		cmds = arg;
+		n = 1;
+	} else if (request == MMC_IOC_MULTI_CMD) {
+		struct mmc_ioc_multi_cmd *m = arg;
+		if (!m) {
+			errno = EFAULT;
+			return -1;
+		}
+		/* The kernel's limit first, then ours (two sequence commands per ioctl command). */
+		if (m->num_of_cmds == 0 || m->num_of_cmds > MMC_IOC_MAX_CMDS ||
+		    m->num_of_cmds > MMC_SEQ_MAX_IOC_CMDS) {
+			if (debug_level())
+				debug("%s on fd %d: %llu commands (1..%u supported)",
+				      request_name(request), fd, (unsigned long long)m->num_of_cmds,
+				      MMC_SEQ_MAX_IOC_CMDS);
+			errno = EINVAL;
+			return -1;
+		}
+		cmds = m->cmds;
+		n = (size_t)m->num_of_cmds;
+	} else {
+		errno = ENOTTY;
+		return -1;
+	}
+	if (!cmds) {
+		errno = EFAULT;
+		return -1;
+	}
+
+	pthread_mutex_lock(&io_lock);
+	struct shim_dev d;
+	pthread_mutex_lock(&table_lock);
+	int i = find_unlocked(fd);
+	if (i >= 0)
+		d = devs[i];
+	pthread_mutex_unlock(&table_lock);
+	if (i < 0) { /* closed by another thread meanwhile */
+		pthread_mutex_unlock(&io_lock);
+		errno = EBADF;
+		return -1;
+	}
+
+	g_autofree char *text = NULL;
+	enum shim_stage stage;
+	int r = run_seq(&d, cmds, n, &text, &stage);
+
+	pthread_mutex_lock(&table_lock);
+	i = find_unlocked(fd);
+	if (i >= 0)
+		devs[i] = d;
+	pthread_mutex_unlock(&table_lock);
+	pthread_mutex_unlock(&io_lock);
+
+	int lvl = debug_level();
+	char desc[256];
+	if (r < 0) {
+		int e = to_ioctl_errno(stage, r);
+		/* Frames are safe to look at only once mmc_seq_build has checked the commands. */
+		int peek = stage == STAGE_BUILD ? MMC_SEQ_PEEK_NONE : MMC_SEQ_PEEK_WRITES;
+		if (lvl)
+			debug("%s on fd %d (%s) [%s]: %s: %s -> %s", request_name(request), fd,
+			      d.name, mmc_seq_describe(cmds, n, peek, desc, sizeof(desc)),
+			      stage_names[stage], text ? text : strerror(-r), strerror(e));
+		errno = e;
+		return -1;
+	}
+	if (lvl >= 2)
+		debug("%s on fd %d: %s", request_name(request), fd,
+		      mmc_seq_describe(cmds, n, MMC_SEQ_PEEK_ALL, desc, sizeof(desc)));
+	return 0;
+}
