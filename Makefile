@@ -76,8 +76,8 @@ $(BUILD)/$(PROG_$(1)): $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)/*.c)) $(LIBA)
 endef
 $(foreach d,$(PROG_DIRS),$(eval $(call PROG_RULE,$(d))))
 
-$(BUILD)/librpmb-shim.so: $(SHIM_SRCS:%.c=$(BUILD)/pic/%.o) $(LIB_PIC_OBJS)
-	$(CC) -shared $(LDFLAGS_ALL) -o $@ $^ $(LIBS) -ldl
+$(BUILD)/librpmb-shim.so: $(SHIM_SRCS:%.c=$(BUILD)/pic/%.o) $(LIB_PIC_OBJS) rpmb/shim/exports.map
+	$(CC) -shared -Wl,--version-script=rpmb/shim/exports.map $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBS) -ldl
 
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call mod_objs,$$(call test_dir,%)) $(LIBA)
