@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/* rpmbd: the eMMC RPMB device of stmm-emu, a foreground daemon serving the mmc socket. */
+#include <errno.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "device.h"
+#include "ipc.h"
+#include "optee_rpmb.h"
+#include "server.h"
+#include "storage.h"
+
+static const char description[] =
+	"rpmbd plays the eMMC device: its RPMB partition (one-time authentication key, write\n"
+	"counter, 256-byte blocks; HMAC-SHA256 on requests and responses, JEDEC result codes in\n"
+	"the JEDEC order of checks), persisted in an SQLite database (one transaction per\n"
+	"authenticated write; a lock keeps a second rpmbd away from the same database).\n"
+	"\n"
+	"Socket protocol (include/emu_ipc.h, \"mmc socket\"; SOCK_SEQPACKET, one message per\n"
+	"datagram, 16-byte header):\n"
+	"  EMU_MSG_MMC_INFO_REQ  -> EMU_MSG_MMC_INFO_RSP: CID, RPMB_SIZE_MULT, REL_WR_SEC_C\n"
+	"  EMU_MSG_MMC_SEQ_REQ   -> EMU_MSG_MMC_SEQ_RSP: one MMC_IOC_MULTI_CMD-like sequence of\n"
+	"      CMD23 (count | bit 31 reliable write) followed by CMD25 (count x 512-byte frames)\n"
+	"      or CMD18 (count frames read back), run atomically; the reply holds every CMD18's\n"
+	"      frames.  A write is CMD23(N|1<<31) CMD25(N), CMD23(1) CMD25(RESULT_READ),\n"
+	"      CMD23(1) CMD18(1); a read is CMD23(1) CMD25(request), CMD23(N) CMD18(N).\n"
+	"  Malformed input is answered with EMU_MSG_ERROR (errno and text) and changes nothing.\n"
+	"\n"
+	"--size-mult, --rel-wr-sec-c, --cid and --counter-start only apply when the database is\n"
+	"created; an existing database keeps the device it describes.  --counter-start N (a test\n"
+	"option, not listed above) creates the device with write counter N, e.g. 0xFFFFFFFE.\n"
+	"The default --max-write-blocks is REL_WR_SEC_C x 2: REL_WR_SEC_C counts 512-byte\n"
+	"sectors and each holds two 256-byte RPMB blocks.  The counter, once at\n"
+	"0xFFFFFFFF, has expired: every result carries 0x80 and writes fail (WRITE_FAILURE|0x80).\n"
+	"SIGTERM/SIGINT finish the request in flight and exit 0.";
+
+struct options {
+	char *db;
+	char *socket;
+	int size_mult;
+	int rel_wr_sec_c;
+	char *cid;
+	int max_write_blocks;
+	char *counter_start;
+	gboolean verbose;
+};
+typedef struct options Options;
+
+static void options_clear(struct options *o)
+{
+	g_free(o->db);
+	g_free(o->socket);
+	g_free(o->cid);
+	g_free(o->counter_start);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
+
+static int parse_options(int *argc, char ***argv, struct options *o, struct rpmb_store_create *c)
+{
+	const GOptionEntry entries[] = {
+		{ "db", 0, 0, G_OPTION_ARG_FILENAME, &o->db,
+		  "SQLite database of the device (default ./rpmb.db; created if missing)", "PATH" },
+		{ "socket", 0, 0, G_OPTION_ARG_FILENAME, &o->socket,
+		  "Unix socket to listen on (default ./rpmb.sock; replaced if present)", "PATH" },
+		{ "size-mult", 0, 0, G_OPTION_ARG_INT, &o->size_mult,
+		  "RPMB size in 128 KiB units, 1-128 (EXT_CSD[168]; new database only; default 2)",
+		  "N" },
+		{ "rel-wr-sec-c", 0, 0, G_OPTION_ARG_INT, &o->rel_wr_sec_c,
+		  "Reliable write sector count, 1-255 (EXT_CSD[222]; new database only; default 1)",
+		  "N" },
+		{ "cid", 0, 0, G_OPTION_ARG_STRING, &o->cid,
+		  "CID as 32 hex digits (new database only; default OP-TEE's RPMB_EMU test CID "
+		  "fe014e4d4d4330344742c8f6552a6115)", "HEX32" },
+		{ "max-write-blocks", 0, 0, G_OPTION_ARG_INT, &o->max_write_blocks,
+		  "Most 256-byte blocks one authenticated write may carry, 1-256 (default "
+		  "REL_WR_SEC_C x 2; larger writes get GENERAL_FAILURE)", "N" },
+		{ "counter-start", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &o->counter_start,
+		  "Write counter of a new database (test option, e.g. 0xFFFFFFFE)", "N" },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose,
+		  "Debug log, with hex dumps of every request and response", NULL },
+		G_OPTION_ENTRY_NULL
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- the eMMC RPMB device of stmm-emu");
+	g_autoptr(GError) error = NULL;
+	static const uint8_t default_cid[16] = RPMB_EMU_DEFAULT_CID;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_description(ctx, description);
+	if (!g_option_context_parse(ctx, argc, argv, &error)) {
+		g_printerr("rpmbd: %s\n", error->message);
+		return -EINVAL;
+	}
+	if (*argc > 1) {
+		g_printerr("rpmbd: unexpected argument '%s' (see --help)\n", (*argv)[1]);
+		return -EINVAL;
+	}
+	/* -1 = not given. */
+	if ((o->size_mult != -1 && (o->size_mult < 1 || o->size_mult > (int)RPMB_SIZE_MULT_MAX)) ||
+	    (o->rel_wr_sec_c != -1 && (o->rel_wr_sec_c < 1 || o->rel_wr_sec_c > 255)) ||
+	    (o->max_write_blocks != -1 &&
+	     (o->max_write_blocks < 1 || o->max_write_blocks > (int)RPMBD_WRITE_BLOCKS_LIMIT))) {
+		g_printerr("rpmbd: --size-mult must be 1-128, --rel-wr-sec-c 1-255, "
+			   "--max-write-blocks 1-%u\n", RPMBD_WRITE_BLOCKS_LIMIT);
+		return -EINVAL;
+	}
+	memcpy(c->cid, default_cid, sizeof(c->cid));
+	if (o->cid) {
+		bool ok = strlen(o->cid) == 32;
+		for (size_t i = 0; ok && i < 16; i++) {
+			int hi = g_ascii_xdigit_value(o->cid[2 * i]);
+			int lo = g_ascii_xdigit_value(o->cid[2 * i + 1]);
+			ok = hi >= 0 && lo >= 0;
+			c->cid[i] = (uint8_t)(hi << 4 | lo);
+		}
+		if (!ok) {
+			g_printerr("rpmbd: --cid wants 32 hex digits, got '%s'\n", o->cid);
+			return -EINVAL;
+		}
+	}
+	c->size_mult = (uint8_t)(o->size_mult != -1 ? o->size_mult : 2);
+	c->rel_wr_sec_c = (uint8_t)(o->rel_wr_sec_c != -1 ? o->rel_wr_sec_c : 1);
+	if (o->counter_start) {
+		guint64 v;
+		char *end = NULL;
+		errno = 0;
+		v = g_ascii_strtoull(o->counter_start, &end, 0);
+		if (errno || !end || *end || end == o->counter_start || v > RPMB_WRITE_COUNTER_MAX) {
+			g_printerr("rpmbd: --counter-start wants 0..0xFFFFFFFF, got '%s'\n",
+				   o->counter_start);
+			return -EINVAL;
+		}
+		c->counter_start = (uint32_t)v;
+	}
+	return 0;
+}
+
+/* The device of an existing database wins over creation options; say so if they differ. */
+static void warn_ignored_options(const struct options *o, const struct rpmb_store_create *c,
+				 const struct rpmb_device *dev, const char *db)
+{
+	struct emu_mmc_info info;
+
+	rpmb_device_get_info(dev, &info);
+	if ((o->size_mult != -1 && info.rpmb_size_mult != o->size_mult) ||
+	    (o->rel_wr_sec_c != -1 && info.rel_wr_sec_c != o->rel_wr_sec_c) ||
+	    (o->cid && memcmp(info.cid, c->cid, sizeof(info.cid)) != 0))
+		g_warning("%s already describes a device (size-mult %u, rel-wr-sec-c %u): "
+			  "--size-mult/--rel-wr-sec-c/--cid ignored",
+			  db, info.rpmb_size_mult, info.rel_wr_sec_c);
+}
+
+static gboolean on_signal(gpointer loop)
+{
+	g_message("signal received, stopping");
+	g_main_loop_quit(loop);
+	return G_SOURCE_CONTINUE;
+}
+
+int main(int argc, char **argv)
+{
+	g_auto(Options) o = { .size_mult = -1, .rel_wr_sec_c = -1, .max_write_blocks = -1 };
+	struct rpmb_store_create create = { 0 };
+	g_autofree char *error = NULL;
+	g_autoptr(rpmb_store) store = NULL;
+	g_autoptr(rpmb_device) dev = NULL;
+	g_autoptr(rpmb_server) srv = NULL;
+	int fd = -1, r;
+	bool key_set;
+	uint32_t counter;
+
+	if (parse_options(&argc, &argv, &o, &create) < 0)
+		return 2;
+	g_log_writer_default_set_use_stderr(TRUE); /* stdout stays free; the log is stderr */
+	if (o.verbose)
+		g_log_set_debug_enabled(TRUE);
+	const char *db = o.db ? o.db : "./rpmb.db";
+	const char *sock = o.socket ? o.socket : "./rpmb.sock";
+
+	r = rpmb_store_open_sqlite(db, &create, &store, &error);
+	if (r < 0) {
+		g_printerr("rpmbd: %s\n", error ? error : g_strerror(-r));
+		return 1;
+	}
+	r = rpmb_device_new(store, o.max_write_blocks == -1 ? 0 : (unsigned)o.max_write_blocks,
+			    &dev);
+	if (r < 0) {
+		g_printerr("rpmbd: cannot start the device from %s: %s\n", db, g_strerror(-r));
+		return 1;
+	}
+	r = emu_ipc_listen(sock, &fd);
+	if (r < 0) {
+		g_printerr("rpmbd: cannot listen on %s: %s\n", sock, g_strerror(-r));
+		return 1;
+	}
+	r = rpmb_server_new(dev, fd, &srv);
+	if (r < 0) {
+		close(fd);
+		g_printerr("rpmbd: cannot serve %s: %s\n", sock, g_strerror(-r));
+		return 1;
+	}
+
+	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	signal(SIGPIPE, SIG_IGN);
+	guint sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
+	guint sigint = g_unix_signal_add(SIGINT, on_signal, loop);
+
+	warn_ignored_options(&o, &create, dev, db);
+	rpmb_device_get_state(dev, &key_set, &counter);
+	g_message("ready on %s: db %s, %u blocks, max write %u blocks, key %s, counter %u", sock,
+		  db, rpmb_device_total_blocks(dev), rpmb_device_max_write_blocks(dev),
+		  key_set ? "programmed" : "not programmed", counter);
+	g_main_loop_run(loop);
+
+	g_source_remove(sigint);
+	g_source_remove(sigterm);
+	g_clear_pointer(&srv, rpmb_server_free);
+	(void)unlink(sock);
+	return 0;
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+#include "server.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "efi_util.h"
+#include "sequence.h"
+
+#define RPMBD_SEND_TIMEOUT_S 5
+
+struct client {
+	struct rpmb_server *srv;
+	int fd;
+	guint source;
+	unsigned id;
+};
+
+struct rpmb_server {
+	struct rpmb_device *dev;
+	int listen_fd;
+	guint listen_source;
+	GList *clients; /* struct client * */
+	unsigned next_id;
+};
+
+/* One log line and one EMU_MSG_ERROR for a request we refuse. */
+static int refuse(int fd, unsigned client_id, uint32_t req_id, int error, const char *fmt, ...)
+	G_GNUC_PRINTF(5, 6);
+static int refuse(int fd, unsigned client_id, uint32_t req_id, int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_autofree char *text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_warning("client %u: request %u refused: %s", client_id, req_id, text);
+	return emu_ipc_send_error(fd, req_id, error, "%s", text);
+}
+
+static int handle_info(struct rpmb_device *dev, int fd, const struct emu_msg *msg,
+		       unsigned client_id)
+{
+	struct emu_mmc_info info;
+
+	if (msg->hdr.length != 0)
+		return refuse(fd, client_id, msg->hdr.req_id, -EINVAL,
+			      "MMC_INFO_REQ carries no payload (got %u bytes)", msg->hdr.length);
+	rpmb_device_get_info(dev, &info);
+	emu_log_hexdump("tx info", &info, sizeof(info));
+	return emu_ipc_send(fd, EMU_MSG_MMC_INFO_RSP, msg->hdr.req_id, &info, sizeof(info));
+}
+
+static int handle_seq(struct rpmb_device *dev, int fd, const struct emu_msg *msg,
+		      unsigned client_id)
+{
+	struct rpmb_seq seq;
+	g_autofree char *why = NULL;
+
+	int r = rpmb_seq_parse(msg->payload, msg->hdr.length, &seq, &why);
+	if (r < 0)
+		return refuse(fd, client_id, msg->hdr.req_id, r, "malformed MMC sequence: %s", why);
+	r = rpmb_device_run(dev, seq.xfers, seq.n_xfers);
+	if (r < 0) {
+		rpmb_seq_clear(&seq);
+		return refuse(fd, client_id, msg->hdr.req_id, r, "the device refused the sequence");
+	}
+	struct emu_mmc_seq_rsp rsp = { .data_len = (uint32_t)(seq.out_frames * RPMB_FRAME_SIZE) };
+	struct iovec v[2] = { { &rsp, sizeof(rsp) }, { seq.out, rsp.data_len } };
+	emu_log_hexdump("tx seq", seq.out, rsp.data_len);
+	r = emu_ipc_sendv(fd, EMU_MSG_MMC_SEQ_RSP, msg->hdr.req_id, v, rsp.data_len ? 2 : 1, -1);
+	rpmb_seq_clear(&seq);
+	return r;
+}
+
+int rpmb_server_handle(struct rpmb_device *dev, int fd, const struct emu_msg *msg,
+		       unsigned client_id)
+{
+	g_debug("client %u: request %u type 0x%04x, %u bytes", client_id, msg->hdr.req_id,
+		msg->hdr.type, msg->hdr.length);
+	emu_log_hexdump("rx", msg->payload, msg->hdr.length);
+	if (msg->fd >= 0)
+		return refuse(fd, client_id, msg->hdr.req_id, -EINVAL,
+			      "rpmbd takes no file descriptors");
+
+	switch (msg->hdr.type) {
+	case EMU_MSG_MMC_INFO_REQ:
+		return handle_info(dev, fd, msg, client_id);
+	case EMU_MSG_MMC_SEQ_REQ:
+		return handle_seq(dev, fd, msg, client_id);
+	default:
+		return refuse(fd, client_id, msg->hdr.req_id, -EOPNOTSUPP,
+			      "message type 0x%04x is not supported by rpmbd", msg->hdr.type);
+	}
+}
+
+/* ---- connections ------------------------------------------------------------------ */
+
+static void client_drop(struct client *c)
+{
+	g_debug("client %u: disconnected", c->id);
+	c->srv->clients = g_list_remove(c->srv->clients, c);
+	if (c->source)
+		g_source_remove(c->source);
+	close(c->fd);
+	g_free(c);
+}
+
+static gboolean on_client(int fd, GIOCondition cond, gpointer user_data)
+{
+	struct client *c = user_data;
+	g_autoptr(emu_msg) msg = NULL;
+
+	if (!(cond & G_IO_IN)) {
+		c->source = 0; /* returning G_SOURCE_REMOVE removes it */
+		client_drop(c);
+		return G_SOURCE_REMOVE;
+	}
+	int r = emu_ipc_recv(fd, 0, &msg);
+	if (r == -ETIMEDOUT || r == -EAGAIN || r == -EINTR)
+		return G_SOURCE_CONTINUE;
+	if (r == -EBADMSG) {
+		/* Consumed; the socket stays usable.  No trustworthy req_id: answer with 0. */
+		r = refuse(fd, c->id, 0, -EBADMSG,
+			   "malformed message (bad magic/version, length mismatch or truncated)");
+	} else if (r == 0) {
+		r = rpmb_server_handle(c->srv->dev, fd, msg, c->id);
+	} else if (r != -ECONNRESET) {
+		g_warning("client %u: receive failed: %s", c->id, g_strerror(-r));
+	}
+	if (r < 0) {
+		if (r != -ECONNRESET && r != -EPIPE)
+			g_warning("client %u: dropped: %s", c->id, g_strerror(-r));
+		c->source = 0;
+		client_drop(c);
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_listen(int fd, GIOCondition cond, gpointer user_data)
+{
+	struct rpmb_server *srv = user_data;
+	(void)cond;
+
+	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	if (cfd < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			g_warning("accept failed: %s", g_strerror(errno));
+		return G_SOURCE_CONTINUE;
+	}
+	/* A client that stops reading must not stall the device for everyone: bounded send. */
+	struct timeval tv = { .tv_sec = RPMBD_SEND_TIMEOUT_S };
+	if (setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		g_debug("SO_SNDTIMEO: %s", g_strerror(errno));
+	struct client *c = g_new0(struct client, 1);
+	c->srv = srv;
+	c->fd = cfd;
+	c->id = ++srv->next_id;
+	c->source = g_unix_fd_add(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client, c);
+	srv->clients = g_list_prepend(srv->clients, c);
+	g_debug("client %u: connected", c->id);
+	return G_SOURCE_CONTINUE;
+}
+
+int rpmb_server_new(struct rpmb_device *dev, int listen_fd, struct rpmb_server **ret_server)
+{
+	struct rpmb_server *srv = g_new0(struct rpmb_server, 1);
+
+	srv->dev = dev;
+	srv->listen_fd = listen_fd;
+	srv->listen_source = g_unix_fd_add(listen_fd, G_IO_IN, on_listen, srv);
+	*ret_server = srv;
+	return 0;
+}
+
+void rpmb_server_free(struct rpmb_server *srv)
+{
+	if (!srv)
+		return;
+	while (srv->clients)
+		client_drop(srv->clients->data);
+	if (srv->listen_source)
+		g_source_remove(srv->listen_source);
+	if (srv->listen_fd >= 0)
+		close(srv->listen_fd);
+	g_free(srv);
+}

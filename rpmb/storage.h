@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rpmbd's persistent state behind a small ops table (swtpm's nvram_backend_ops), so that
+ * tests can swap in a faulty store.  The SQLite store keeps the device identity (CID,
+ * RPMB_SIZE_MULT, REL_WR_SEC_C), the one-time key, the write counter and the 256-byte
+ * blocks; a block never written reads as zeros.
+ */
+#ifndef RPMBD_STORAGE_H
+#define RPMBD_STORAGE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rpmb_host.h"
+
+#define RPMB_STORE_WUR __attribute__((warn_unused_result))
+#define RPMB_STORE_SCHEMA_VERSION 1
+
+/* Everything but the blocks, host order. */
+struct rpmb_store_meta {
+	uint8_t cid[16];
+	uint8_t size_mult;    /* 1..RPMB_SIZE_MULT_MAX */
+	uint8_t rel_wr_sec_c;
+	bool key_set;
+	uint8_t key[RPMB_KEY_SIZE];
+	uint32_t write_counter;
+};
+
+struct rpmb_store;
+struct rpmb_store_ops {
+	int (*load)(struct rpmb_store *s, struct rpmb_store_meta *ret_meta);
+	/* One transaction.  -EEXIST if a key is already stored. */
+	int (*program_key)(struct rpmb_store *s, const uint8_t key[RPMB_KEY_SIZE]);
+	/* count blocks from address into ret_data (count * 256 bytes). */
+	int (*read)(struct rpmb_store *s, uint16_t address, uint16_t count, uint8_t *ret_data);
+	/* The blocks and the new counter in ONE durable transaction: all or nothing. */
+	int (*write)(struct rpmb_store *s, uint16_t address, uint16_t count, const uint8_t *data,
+		     uint32_t new_counter);
+	void (*close)(struct rpmb_store *s);
+};
+struct rpmb_store {
+	const struct rpmb_store_ops *ops;
+};
+
+/* What a new database is created with (ignored when the database exists). */
+struct rpmb_store_create {
+	uint8_t cid[16];
+	uint8_t size_mult;
+	uint8_t rel_wr_sec_c;
+	uint32_t counter_start;
+};
+
+/*
+ * Open (or create) the SQLite database at `path` (":memory:" for a throw-away one).  Takes
+ * an exclusive lock on "<path>.lock" so that two rpmbd cannot share one database.
+ * Errors: -EBUSY (locked by another process), -EPROTONOSUPPORT (schema version),
+ * -EINVAL (not an rpmbd database, or bad creation parameters), -EIO; a one-line
+ * explanation goes to ret_error (g_free) when given.
+ */
+RPMB_STORE_WUR int rpmb_store_open_sqlite(const char *path, const struct rpmb_store_create *create,
+					  struct rpmb_store **ret_store, char **ret_error);
+
+static inline RPMB_STORE_WUR int rpmb_store_load(struct rpmb_store *s,
+						 struct rpmb_store_meta *ret_meta)
+{
+	return s->ops->load(s, ret_meta);
+}
+static inline RPMB_STORE_WUR int rpmb_store_program_key(struct rpmb_store *s,
+							const uint8_t key[RPMB_KEY_SIZE])
+{
+	return s->ops->program_key(s, key);
+}
+static inline RPMB_STORE_WUR int rpmb_store_read(struct rpmb_store *s, uint16_t address,
+						 uint16_t count, uint8_t *ret_data)
+{
+	return s->ops->read(s, address, count, ret_data);
+}
+static inline RPMB_STORE_WUR int rpmb_store_write(struct rpmb_store *s, uint16_t address,
+						  uint16_t count, const uint8_t *data,
+						  uint32_t new_counter)
+{
+	return s->ops->write(s, address, count, data, new_counter);
+}
+static inline void rpmb_store_close(struct rpmb_store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+typedef struct rpmb_store rpmb_store;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(rpmb_store, rpmb_store_close)
+
+#endif
