@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "fault.h"
 #include "ipc.h"
 #include "optee_rpmb.h"
 #include "server.h"
@@ -46,6 +47,8 @@ struct options {
 	char *cid;
 	int max_write_blocks;
 	char *counter_start;
+	gint64 fail_after_writes;
+	gint64 lose_response_at_write;
 	gboolean verbose;
 };
 typedef struct options Options;
@@ -80,6 +83,14 @@ static int parse_options(int *argc, char ***argv, struct options *o, struct rpmb
 		  "REL_WR_SEC_C x 2; larger writes get GENERAL_FAILURE)", "N" },
 		{ "counter-start", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &o->counter_start,
 		  "Write counter of a new database (test option, e.g. 0xFFFFFFFE)", "N" },
+		{ "fail-after-writes", 0, 0, G_OPTION_ARG_INT64, &o->fail_after_writes,
+		  "Fault plan: commit N durable writes (counted from this start), then lose power at "
+		  "the next one (it is not "
+		  "committed; rpmbd exits with status 75 without answering)", "N" },
+		{ "lose-response-at-write", 0, 0, G_OPTION_ARG_INT64, &o->lose_response_at_write,
+		  "Fault plan: commit the N-th durable write since this start, then lose power before "
+		  "answering it "
+		  "(exit status 75)", "N" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose,
 		  "Debug log, with hex dumps of every request and response", NULL },
 		G_OPTION_ENTRY_NULL
@@ -162,7 +173,8 @@ static gboolean on_signal(gpointer loop)
 
 int main(int argc, char **argv)
 {
-	g_auto(Options) o = { .size_mult = -1, .rel_wr_sec_c = -1, .max_write_blocks = -1 };
+	g_auto(Options) o = { .size_mult = -1, .rel_wr_sec_c = -1, .max_write_blocks = -1,
+			      .fail_after_writes = -1, .lose_response_at_write = -1 };
 	struct rpmb_store_create create = { 0 };
 	g_autofree char *error = NULL;
 	g_autoptr(rpmb_store) store = NULL;
@@ -183,6 +195,13 @@ int main(int argc, char **argv)
 	r = rpmb_store_open_sqlite(db, &create, &store, &error);
 	if (r < 0) {
 		g_printerr("rpmbd: %s\n", error ? error : g_strerror(-r));
+		return 1;
+	}
+	struct rpmb_fault_plan plan = { .fail_after_writes = o.fail_after_writes,
+					.lose_response_at_write = o.lose_response_at_write };
+	r = rpmb_store_fault_wrap(g_steal_pointer(&store), &plan, &store);
+	if (r < 0) {
+		g_printerr("rpmbd: cannot apply the fault plan: %s\n", g_strerror(-r));
 		return 1;
 	}
 	r = rpmb_device_new(store, o.max_write_blocks == -1 ? 0 : (unsigned)o.max_write_blocks,
