@@ -90,7 +90,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIBA)
 
 $(BUILD)/bench/%: tests/bench/%.c $(foreach d,$(PROG_DIRS),$(call mod_objs,$(d))) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -DG_LOG_DOMAIN=\"bench\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
+	$(CC) $(CFLAGS_ALL) -Iemu -DG_LOG_DOMAIN=\"bench\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
 
 check: unit-check system-check
 

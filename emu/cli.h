@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* The stmm-emu command line: one function per subcommand, shared helpers. */
+#ifndef STMM_EMU_EMU_CLI_H
+#define STMM_EMU_EMU_CLI_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "efi.h"
+
+/* Exit codes (also in `stmm-emu --help`). */
+#define EMU_EXIT_OK     0 /* success */
+#define EMU_EXIT_EFI    1 /* the variable service answered an EFI error (printed by name) */
+#define EMU_EXIT_USAGE  2 /* bad command line */
+#define EMU_EXIT_STACK  3 /* the stack is not up / could not be started / not all running */
+
+#define EMU_EXIT_CODES_HELP                                                                 \
+	"Exit status: 0 success; 1 the variable service answered an EFI error (its name is\n" \
+	"printed on stderr, e.g. EFI_NOT_FOUND; a transport failure is EFI_DEVICE_ERROR);\n"  \
+	"2 usage error; 3 the stack is not up, could not be started, or is not fully running."
+
+/* "stmm-emu: " + message + newline on stderr. */
+void emu_cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse with `ctx` (which gets a --help); prints errors.  true when parsing succeeded. */
+bool emu_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
+
+/* Per-command timeout: --timeout, else $STMM_EMU_TIMEOUT_MS, else 30 s. */
+int emu_cli_timeout_ms(int opt_timeout_ms);
+
+/* JSON string literal of `s` (UTF-8) appended to `out`. */
+void emu_json_string(GString *out, const char *s);
+
+/* Subcommands. */
+int emu_cmd_up(int argc, char **argv);
+int emu_cmd_down(int argc, char **argv);
+int emu_cmd_status(int argc, char **argv);
+int emu_cmd_run(int argc, char **argv);
+int emu_cmd_var(int argc, char **argv);
+int emu_cmd_raw(int argc, char **argv);
+
+/* Attribute list "nv,bs,rt" or a number -> bits.  0 or -EINVAL. */
+__attribute__((warn_unused_result)) int emu_attrs_parse(const char *s, uint32_t *ret);
+/* "nv,bs,rt" for the bits (g_free); "0" for none; unknown bits as hex. */
+char *emu_attrs_format(uint32_t attrs);
+/* GUID text or alias (global, security).  0 or -EINVAL. */
+__attribute__((warn_unused_result)) int emu_guid_arg(const char *s, efi_guid_t *ret);
+/* Hex text (whitespace, ':' and a leading 0x ignored) -> bytes.  0 or -EINVAL. */
+__attribute__((warn_unused_result)) int emu_hex_parse(const char *s, GByteArray **ret);
+/* Classic hex dump (offset, 16 bytes, ASCII) appended to out. */
+void emu_hexdump(GString *out, const uint8_t *data, size_t size);
+
+#endif

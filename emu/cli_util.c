@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "efi_util.h"
+
+void emu_cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("stmm-emu: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool emu_cli_parse(GOptionContext *ctx, int *argc, char ***argv)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!g_option_context_parse(ctx, argc, argv, &error)) {
+		emu_cli_err("%s (see --help)", error->message);
+		return false;
+	}
+	return true;
+}
+
+int emu_cli_timeout_ms(int opt_timeout_ms)
+{
+	if (opt_timeout_ms > 0)
+		return opt_timeout_ms;
+	const char *env = getenv("STMM_EMU_TIMEOUT_MS");
+	if (env && *env) {
+		gint64 v = g_ascii_strtoll(env, NULL, 10);
+		if (v > 0 && v < INT32_MAX)
+			return (int)v;
+	}
+	return 30000;
+}
+
+void emu_json_string(GString *out, const char *s)
+{
+	g_string_append_c(out, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': g_string_append(out, "\\\""); break;
+		case '\\': g_string_append(out, "\\\\"); break;
+		case '\n': g_string_append(out, "\\n"); break;
+		case '\r': g_string_append(out, "\\r"); break;
+		case '\t': g_string_append(out, "\\t"); break;
+		default:
+			if (*p < 0x20)
+				g_string_append_printf(out, "\\u%04x", *p);
+			else
+				g_string_append_c(out, (char)*p);
+		}
+	}
+	g_string_append_c(out, '"');
+}
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} attr_names[] = {
+	{ "nv", EFI_VARIABLE_NON_VOLATILE },
+	{ "bs", EFI_VARIABLE_BOOTSERVICE_ACCESS },
+	{ "rt", EFI_VARIABLE_RUNTIME_ACCESS },
+	{ "hr", EFI_VARIABLE_HARDWARE_ERROR_RECORD },
+	{ "aw", EFI_VARIABLE_AUTHENTICATED_WRITE_ACCESS },
+	{ "at", EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS },
+	{ "append", EFI_VARIABLE_APPEND_WRITE },
+	{ "ea", EFI_VARIABLE_ENHANCED_AUTHENTICATED_ACCESS },
+};
+
+int emu_attrs_parse(const char *s, uint32_t *ret)
+{
+	uint32_t bits = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (g_ascii_isdigit(s[0])) {
+		char *end;
+		errno = 0;
+		guint64 v = g_ascii_strtoull(s, &end, 0);
+		if (errno || *end || v > UINT32_MAX)
+			return -EINVAL;
+		*ret = (uint32_t)v;
+		return 0;
+	}
+	g_auto(GStrv) parts = g_strsplit_set(s, ",|+", -1);
+	for (char **p = parts; *p; p++) {
+		g_autofree char *w = g_ascii_strdown(g_strstrip(*p), -1);
+		bool found = false;
+		if (!*w)
+			continue;
+		for (size_t i = 0; i < G_N_ELEMENTS(attr_names); i++)
+			if (strcmp(w, attr_names[i].name) == 0) {
+				bits |= attr_names[i].bit;
+				found = true;
+			}
+		if (!found)
+			return -EINVAL;
+	}
+	*ret = bits;
+	return 0;
+}
+
+char *emu_attrs_format(uint32_t attrs)
+{
+	GString *s = g_string_new("");
+	uint32_t left = attrs;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(attr_names); i++)
+		if (attrs & attr_names[i].bit) {
+			g_string_append_printf(s, "%s%s", s->len ? "," : "", attr_names[i].name);
+			left &= ~attr_names[i].bit;
+		}
+	if (left)
+		g_string_append_printf(s, "%s0x%x", s->len ? "," : "", left);
+	if (!s->len)
+		g_string_append(s, "0");
+	return g_string_free(s, FALSE);
+}
+
+int emu_guid_arg(const char *s, efi_guid_t *ret)
+{
+	static const efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID;
+	static const efi_guid_t security = EFI_IMAGE_SECURITY_DATABASE_GUID;
+
+	if (!s || g_ascii_strcasecmp(s, "global") == 0) {
+		*ret = global;
+		return 0;
+	}
+	if (g_ascii_strcasecmp(s, "security") == 0 || g_ascii_strcasecmp(s, "db") == 0) {
+		*ret = security;
+		return 0;
+	}
+	return efi_guid_parse(s, ret);
+}
+
+int emu_hex_parse(const char *s, GByteArray **ret)
+{
+	g_autoptr(GByteArray) out = g_byte_array_new();
+	int hi = -1;
+
+	if (g_str_has_prefix(s, "0x") || g_str_has_prefix(s, "0X"))
+		s += 2;
+	for (; *s; s++) {
+		if (g_ascii_isspace(*s) || *s == ':')
+			continue;
+		int v = g_ascii_xdigit_value(*s);
+		if (v < 0)
+			return -EINVAL;
+		if (hi < 0) {
+			hi = v;
+		} else {
+			uint8_t b = (uint8_t)(hi << 4 | v);
+			g_byte_array_append(out, &b, 1);
+			hi = -1;
+		}
+	}
+	if (hi >= 0)
+		return -EINVAL;
+	*ret = g_steal_pointer(&out);
+	return 0;
+}
+
+void emu_hexdump(GString *out, const uint8_t *data, size_t size)
+{
+	for (size_t off = 0; off < size; off += 16) {
+		size_t n = size - off < 16 ? size - off : 16;
+		g_string_append_printf(out, "%08zx ", off);
+		for (size_t i = 0; i < 16; i++) {
+			if (i == 8)
+				g_string_append_c(out, ' ');
+			if (i < n)
+				g_string_append_printf(out, " %02x", data[off + i]);
+			else
+				g_string_append(out, "   ");
+		}
+		g_string_append(out, "  |");
+		for (size_t i = 0; i < n; i++) {
+			uint8_t c = data[off + i];
+			g_string_append_c(out, c >= 0x20 && c < 0x7f ? (char)c : '.');
+		}
+		g_string_append(out, "|\n");
+	}
+}

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: MIT */
+#include "client.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "efi_util.h"
+#include "mm.h"
+#include "mmvar.h"
+#include "pta_stmm.h"
+#include "tee_client.h"
+
+struct emu_client {
+	struct emu_teec *teec;
+	uint32_t session;
+	uint64_t max_payload;   /* after the quirk; 0 until GET_PAYLOAD_SIZE answered */
+	char last_error[256];
+};
+
+const char *emu_client_last_error(const struct emu_client *c)
+{
+	return c->last_error;
+}
+
+static void set_error(struct emu_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_error(struct emu_client *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
+	va_end(ap);
+}
+
+static const char *tee_ret_name(uint32_t ret)
+{
+	switch (ret) {
+	case TEE_SUCCESS: return "TEE_SUCCESS";
+	case TEE_ERROR_GENERIC: return "TEE_ERROR_GENERIC";
+	case TEE_ERROR_ACCESS_DENIED: return "TEE_ERROR_ACCESS_DENIED";
+	case TEE_ERROR_EXCESS_DATA: return "TEE_ERROR_EXCESS_DATA";
+	case TEE_ERROR_BAD_FORMAT: return "TEE_ERROR_BAD_FORMAT";
+	case TEE_ERROR_BAD_PARAMETERS: return "TEE_ERROR_BAD_PARAMETERS";
+	case TEE_ERROR_BAD_STATE: return "TEE_ERROR_BAD_STATE";
+	case TEE_ERROR_ITEM_NOT_FOUND: return "TEE_ERROR_ITEM_NOT_FOUND";
+	case TEE_ERROR_NOT_IMPLEMENTED: return "TEE_ERROR_NOT_IMPLEMENTED";
+	case TEE_ERROR_NOT_SUPPORTED: return "TEE_ERROR_NOT_SUPPORTED";
+	case TEE_ERROR_OUT_OF_MEMORY: return "TEE_ERROR_OUT_OF_MEMORY";
+	case TEE_ERROR_BUSY: return "TEE_ERROR_BUSY";
+	case TEE_ERROR_COMMUNICATION: return "TEE_ERROR_COMMUNICATION";
+	case TEE_ERROR_SECURITY: return "TEE_ERROR_SECURITY";
+	case TEE_ERROR_SHORT_BUFFER: return "TEE_ERROR_SHORT_BUFFER";
+	case TEE_ERROR_TIMEOUT: return "TEE_ERROR_TIMEOUT";
+	case TEE_ERROR_TARGET_DEAD: return "TEE_ERROR_TARGET_DEAD";
+	case TEE_ERROR_STORAGE_NOT_AVAILABLE: return "TEE_ERROR_STORAGE_NOT_AVAILABLE";
+	default: return "TEE error";
+	}
+}
+
+int emu_client_open(const char *tee_socket, int timeout_ms, struct emu_client **ret_client)
+{
+	static const uint8_t uuid[TEE_UUID_SIZE] = PTA_STMM_UUID_BYTES;
+	g_autoptr(emu_teec) t = NULL;
+	struct emu_tee_result res;
+
+	int r = emu_teec_connect(tee_socket, timeout_ms, &t);
+	if (r < 0)
+		return r;
+	r = emu_teec_open_session(t, uuid, &res);
+	if (r < 0)
+		return r;
+	if (res.ret != TEE_SUCCESS)
+		return -EACCES;
+	struct emu_client *c = g_new0(struct emu_client, 1);
+	c->teec = g_steal_pointer(&t);
+	c->session = res.id;
+	*ret_client = c;
+	return 0;
+}
+
+void emu_client_free(struct emu_client *c)
+{
+	if (!c)
+		return;
+	emu_teec_free(c->teec);
+	g_free(c);
+}
+
+void emu_client_raw_result_clear(struct emu_client_raw_result *r)
+{
+	if (!r)
+		return;
+	g_free(r->answer);
+	memset(r, 0, sizeof(*r));
+}
+
+/* One PTA_STMM_CMD_COMMUNICATE with the first `len` bytes of shm, memref size as given. */
+static int invoke_communicate(struct emu_client *c, uint64_t memref_size,
+			      struct emu_tee_invoke_rsp *ret_rsp)
+{
+	struct emu_tee_invoke req = {
+		.session = c->session,
+		.cmd = PTA_STMM_CMD_COMMUNICATE,
+		.param_types = PTA_STMM_COMMUNICATE_PARAM_TYPES,
+		.params[0] = { .a = c->teec->shm_id, .b = 0, .c = memref_size },
+	};
+	return emu_teec_invoke(c->teec, &req, ret_rsp);
+}
+
+int emu_client_raw(struct emu_client *c, const uint8_t *buf, size_t len, uint64_t memref_size,
+		   struct emu_client_raw_result *ret_result)
+{
+	size_t need = len > memref_size ? len : (size_t)memref_size;
+	struct emu_tee_invoke_rsp rsp;
+
+	if (memref_size > SIZE_MAX / 2)
+		return -E2BIG;
+	int r = emu_teec_shm_reserve(c->teec, need);
+	if (r < 0) {
+		set_error(c, "shared memory: %s", g_strerror(-r));
+		return r;
+	}
+	memset(c->teec->shm, 0, need);
+	if (len)
+		memcpy(c->teec->shm, buf, len);
+	r = invoke_communicate(c, memref_size, &rsp);
+	if (r < 0) {
+		set_error(c, "tee socket: %s", g_strerror(-r));
+		return r;
+	}
+	memset(ret_result, 0, sizeof(*ret_result));
+	ret_result->tee_ret = rsp.ret;
+	ret_result->tee_origin = rsp.origin;
+	ret_result->mm_code = rsp.params[1].a;
+	ret_result->memref_size = rsp.params[0].c;
+	ret_result->answer_size = (size_t)memref_size;
+	ret_result->answer = g_memdup2(c->teec->shm, (size_t)memref_size);
+	return 0;
+}
+
+/*
+ * The Linux driver's mm_communicate(): send the buffer, map transport and MM errors,
+ * else return ReturnStatus.  On return `buf` holds the answer.
+ */
+static efi_status_t mm_communicate(struct emu_client *c, uint8_t *buf, size_t size,
+				   bool *ret_answered)
+{
+	struct emu_tee_invoke_rsp rsp;
+
+	*ret_answered = false;
+
+	/* MessageLength + 24 must be the size we pass (as both drivers check). */
+	if (size < MM_VARIABLE_PAYLOAD_OFFSET ||
+	    get_le64(buf + 16) + MM_COMMUNICATE_HEADER_SIZE != size) {
+		set_error(c, "MessageLength does not match the buffer size");
+		return EFI_INVALID_PARAMETER;
+	}
+
+	int r = emu_teec_shm_reserve(c->teec, size);
+	if (r < 0) {
+		set_error(c, "shared memory: %s", g_strerror(-r));
+		return EFI_DEVICE_ERROR;
+	}
+	memcpy(c->teec->shm, buf, size);
+	emu_log_hexdump("mm request", buf, size);
+	r = invoke_communicate(c, size, &rsp);
+	if (r < 0) {
+		set_error(c, "tee socket: %s", g_strerror(-r));
+		return EFI_DEVICE_ERROR;
+	}
+	if (rsp.ret != TEE_SUCCESS) {
+		if (rsp.ret == TEE_ERROR_EXCESS_DATA)
+			set_error(c, "%s: variable payload too large (memref %zu, TEE max %" PRIu64 ")",
+				  tee_ret_name(rsp.ret), size, rsp.params[0].c);
+		else
+			set_error(c, "%s (0x%08x, origin %u)", tee_ret_name(rsp.ret), rsp.ret,
+				  rsp.origin);
+		return EFI_DEVICE_ERROR;
+	}
+	memcpy(buf, c->teec->shm, size);
+	emu_log_hexdump("mm answer", buf, size);
+
+	efi_status_t s = mmvar_mm_code_to_efi(rsp.params[1].a);
+	if (s != EFI_SUCCESS) {
+		set_error(c, "MM return code %" PRId64, (int64_t)rsp.params[1].a);
+		return s;
+	}
+	*ret_answered = true;
+	return get_le64(buf + MM_COMMUNICATE_HEADER_SIZE + 8);
+}
+
+/* Build, send, parse.  The reply points into *ret_buf (g_free). */
+static efi_status_t communicate(struct emu_client *c, const struct mmvar_req *req,
+				uint8_t **ret_buf, struct mmvar_reply *ret_reply)
+{
+	g_autofree uint8_t *buf = NULL;
+	struct mmvar_layout layout;
+	bool answered;
+
+	memset(ret_reply, 0, sizeof(*ret_reply));
+	*ret_buf = NULL;
+	c->last_error[0] = '\0';
+	int r = mmvar_build(req, c->max_payload, &buf, &layout);
+	if (r < 0) {
+		set_error(c, "request refused before sending: %s",
+			  r == -E2BIG ? "larger than the variable payload size" : "malformed");
+		return mmvar_errno_to_efi(r);
+	}
+	efi_status_t s = mm_communicate(c, buf, layout.buf_size, &answered);
+	if (!answered)
+		return s == EFI_SUCCESS ? EFI_DEVICE_ERROR : s;
+	/* The variable service answered: parse even an error (sizes on BUFFER_TOO_SMALL). */
+	r = mmvar_parse(req, &layout, buf, layout.buf_size, ret_reply);
+	if (r < 0) {
+		set_error(c, "malformed answer from the secure world");
+		return EFI_DEVICE_ERROR;
+	}
+	*ret_buf = g_steal_pointer(&buf);
+	return s;
+}
+
+efi_status_t emu_client_get_payload_size(struct emu_client *c, uint64_t *ret_max_payload)
+{
+	struct mmvar_req req = { .function = SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE };
+	struct mmvar_reply rep;
+	g_autofree uint8_t *buf = NULL;
+
+	if (c->max_payload) {
+		if (ret_max_payload)
+			*ret_max_payload = c->max_payload;
+		return EFI_SUCCESS;
+	}
+	efi_status_t s = communicate(c, &req, &buf, &rep);
+	if (s != EFI_SUCCESS)
+		return s;
+	uint64_t max;
+	if (mmvar_max_payload(rep.payload_size, &max) < 0) {
+		set_error(c, "GET_PAYLOAD_SIZE answered %" PRIu64 ", below %u", rep.payload_size,
+			  MMVAR_MIN_PAYLOAD_SIZE);
+		return EFI_DEVICE_ERROR;
+	}
+	c->max_payload = max;
+	if (ret_max_payload)
+		*ret_max_payload = max;
+	return EFI_SUCCESS;
+}
+
+/* Every variable call starts from a known budget, as the driver does after probe. */
+static efi_status_t ensure_budget(struct emu_client *c)
+{
+	return c->max_payload ? EFI_SUCCESS : emu_client_get_payload_size(c, NULL);
+}
+
+efi_status_t emu_client_get_variable(struct emu_client *c, const uint8_t *name, size_t name_size,
+				     const efi_guid_t *guid, uint32_t *ret_attributes,
+				     uint64_t *io_data_size, uint8_t *data)
+{
+	if (!name || !guid || !io_data_size)
+		return EFI_INVALID_PARAMETER;
+	efi_status_t s = ensure_budget(c);
+	if (s != EFI_SUCCESS)
+		return s;
+
+	struct mmvar_req req = {
+		.function = SMM_VARIABLE_FUNCTION_GET_VARIABLE,
+		.guid = *guid,
+		.name = name,
+		.name_size = name_size,
+		.data_size = *io_data_size,
+	};
+	struct mmvar_reply rep;
+	g_autofree uint8_t *buf = NULL;
+	s = communicate(c, &req, &buf, &rep);
+	if (!buf)
+		return s;
+	if (s == EFI_SUCCESS || s == EFI_BUFFER_TOO_SMALL) {
+		*io_data_size = rep.data_size;
+		if (ret_attributes)
+			*ret_attributes = rep.attributes;
+	}
+	if (s != EFI_SUCCESS)
+		return s;
+	if (!data && rep.data_size)
+		return EFI_INVALID_PARAMETER;
+	if (rep.data_size)
+		memcpy(data, rep.data, rep.data_size);
+	return EFI_SUCCESS;
+}
+
+efi_status_t emu_client_get_next_variable_name(struct emu_client *c, uint64_t *io_name_size,
+					       uint8_t *name, efi_guid_t *io_guid)
+{
+	if (!io_name_size || !name || !io_guid)
+		return EFI_INVALID_PARAMETER;
+	efi_status_t s = ensure_budget(c);
+	if (s != EFI_SUCCESS)
+		return s;
+
+	struct mmvar_req req = {
+		.function = SMM_VARIABLE_FUNCTION_GET_NEXT_VARIABLE_NAME,
+		.guid = *io_guid,
+		.name = name,
+		.name_size = (size_t)*io_name_size,
+		.name_buf_size = *io_name_size,
+	};
+	struct mmvar_reply rep;
+	g_autofree uint8_t *buf = NULL;
+	s = communicate(c, &req, &buf, &rep);
+	if (!buf)
+		return s;
+	if (s == EFI_SUCCESS || s == EFI_BUFFER_TOO_SMALL)
+		*io_name_size = rep.name_size;
+	if (s != EFI_SUCCESS)
+		return s;
+	*io_guid = rep.guid;
+	memcpy(name, rep.name, rep.name_size);
+	return EFI_SUCCESS;
+}
+
+efi_status_t emu_client_set_variable(struct emu_client *c, const uint8_t *name, size_t name_size,
+				     const efi_guid_t *guid, uint32_t attributes,
+				     uint64_t data_size, const uint8_t *data)
+{
+	if (!name || !guid)
+		return EFI_INVALID_PARAMETER;
+	efi_status_t s = ensure_budget(c);
+	if (s != EFI_SUCCESS)
+		return s;
+
+	struct mmvar_req req = {
+		.function = SMM_VARIABLE_FUNCTION_SET_VARIABLE,
+		.guid = *guid,
+		.name = name,
+		.name_size = name_size,
+		.data = data,
+		.data_size = data_size,
+		.attributes = attributes,
+	};
+	struct mmvar_reply rep;
+	g_autofree uint8_t *buf = NULL;
+	return communicate(c, &req, &buf, &rep);
+}
+
+efi_status_t emu_client_query_variable_info(struct emu_client *c, uint32_t attributes,
+					    uint64_t *ret_max_storage, uint64_t *ret_remaining,
+					    uint64_t *ret_max_variable_size)
+{
+	efi_status_t s = ensure_budget(c);
+	if (s != EFI_SUCCESS)
+		return s;
+
+	struct mmvar_req req = {
+		.function = SMM_VARIABLE_FUNCTION_QUERY_VARIABLE_INFO,
+		.attributes = attributes,
+	};
+	struct mmvar_reply rep;
+	g_autofree uint8_t *buf = NULL;
+	s = communicate(c, &req, &buf, &rep);
+	if (s != EFI_SUCCESS)
+		return s;
+	if (ret_max_storage)
+		*ret_max_storage = rep.max_storage;
+	if (ret_remaining)
+		*ret_remaining = rep.remaining_storage;
+	if (ret_max_variable_size)
+		*ret_max_variable_size = rep.max_variable_size;
+	return EFI_SUCCESS;
+}

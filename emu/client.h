@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The UEFI variable services as the Linux tee_stmm_efi driver offers them, over the tee
+ * socket to stmmd: one session to PTA_STMM, GET_PAYLOAD_SIZE once per session (minus the
+ * 2-byte quirk), every request built by mmvar_build() and sent as memref[0] (INOUT, exact
+ * buffer size) + value[1] (OUTPUT) to PTA_STMM_CMD_COMMUNICATE.
+ *
+ * The service functions return an EFI status, exactly what a caller of the Linux driver
+ * would see: a local refusal (budget, malformed name) is EFI_INVALID_PARAMETER without a
+ * request; a transport failure (socket, timeout, TEE result other than TEE_SUCCESS,
+ * including TEE_ERROR_EXCESS_DATA) is EFI_DEVICE_ERROR; otherwise the MM return code is
+ * mapped (mmvar_mm_code_to_efi) and, when it is success, the ReturnStatus is returned.
+ * emu_client_last_error() tells what went wrong below the EFI status.
+ *
+ * Names are UCS-2LE bytes with their terminating NUL, as the drivers take them.
+ */
+#ifndef STMM_EMU_EMU_CLIENT_H
+#define STMM_EMU_EMU_CLIENT_H
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "efi.h"
+
+#define EMU_CLIENT_DEFAULT_TIMEOUT_MS 30000
+#define EMU_CLIENT_WUR __attribute__((warn_unused_result))
+
+struct emu_client;
+typedef struct emu_client emu_client;
+
+/*
+ * Connect to the tee socket and open a session to the StMM PTA.  0 or -errno
+ * (-ENOENT/-ECONNREFUSED: nobody listens; -EACCES: the TEE refused the session; the TEE
+ * result is in the last error text).
+ */
+__attribute__((warn_unused_result)) int emu_client_open(const char *tee_socket, int timeout_ms,
+							 struct emu_client **ret_client);
+void emu_client_free(struct emu_client *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(emu_client, emu_client_free)
+
+/* What the last call failed on below the EFI status ("" when nothing failed). */
+const char *emu_client_last_error(const struct emu_client *c);
+
+/*
+ * GET_PAYLOAD_SIZE, once per session (cached afterwards).  ret_max_payload is the
+ * budget the client uses: the answer minus MM_CLIENT_PAYLOAD_QUIRK.  An answer below
+ * 40 + 0x20 is EFI_DEVICE_ERROR, as in Linux.
+ */
+EMU_CLIENT_WUR efi_status_t emu_client_get_payload_size(struct emu_client *c, uint64_t *ret_max_payload);
+
+/*
+ * GetVariable.  *io_data_size: in the size of `data`, out the size answered on
+ * EFI_SUCCESS and EFI_BUFFER_TOO_SMALL.  ret_attributes (optional) is set on both too.
+ */
+EMU_CLIENT_WUR efi_status_t emu_client_get_variable(struct emu_client *c, const uint8_t *name, size_t name_size,
+				     const efi_guid_t *guid, uint32_t *ret_attributes,
+				     uint64_t *io_data_size, uint8_t *data);
+
+/*
+ * GetNextVariableName.  `name` is a buffer of *io_name_size bytes holding the previous
+ * name (L"" to start); io_guid the previous GUID.  On success both are replaced; on
+ * EFI_SUCCESS and EFI_BUFFER_TOO_SMALL *io_name_size is the size answered.
+ */
+EMU_CLIENT_WUR efi_status_t emu_client_get_next_variable_name(struct emu_client *c, uint64_t *io_name_size,
+					       uint8_t *name, efi_guid_t *io_guid);
+
+EMU_CLIENT_WUR efi_status_t emu_client_set_variable(struct emu_client *c, const uint8_t *name, size_t name_size,
+				     const efi_guid_t *guid, uint32_t attributes,
+				     uint64_t data_size, const uint8_t *data);
+
+EMU_CLIENT_WUR efi_status_t emu_client_query_variable_info(struct emu_client *c, uint32_t attributes,
+					    uint64_t *ret_max_storage, uint64_t *ret_remaining,
+					    uint64_t *ret_max_variable_size);
+
+/* Raw mode: any bytes as the MM buffer, any memref size. */
+struct emu_client_raw_result {
+	uint32_t tee_ret;      /* TEE_SUCCESS / TEE_ERROR_* of the invoke */
+	uint32_t tee_origin;
+	uint64_t mm_code;      /* value[1].a as it came back */
+	uint64_t memref_size;  /* memref[0] size as it came back (EXCESS_DATA: the max) */
+	uint8_t *answer;       /* the shared buffer after the call (g_free) */
+	size_t answer_size;    /* bytes of answer: the memref size sent */
+};
+void emu_client_raw_result_clear(struct emu_client_raw_result *r);
+
+/*
+ * Send `len` bytes as the MM buffer with memref[0].size = memref_size (the shared memory
+ * is at least max(len, memref_size) bytes, zero past `len`).  0 or -errno for a transport
+ * failure; the TEE's answer, whatever it is, is in ret_result.
+ */
+__attribute__((warn_unused_result)) int emu_client_raw(struct emu_client *c, const uint8_t *buf,
+							size_t len, uint64_t memref_size,
+							struct emu_client_raw_result *ret_result);
+
+#endif

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: MIT */
+/* stmm-emu up / down / status / run: the daemons of one state directory. */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "client.h"
+#include "efi_util.h"
+#include "stack.h"
+#include "state.h"
+
+#define STATE_HELP "state directory (default: $STMM_EMU_STATE, else ./.stmm-emu)"
+
+struct up_args {
+	char *state;
+	int rpc_timeout_ms;
+	int wait_ms;
+	gboolean verbose;
+	gboolean quiet;
+};
+
+static void up_args_clear(struct up_args *a)
+{
+	g_free(a->state);
+}
+
+static void add_up_entries(GOptionContext *ctx, struct up_args *a)
+{
+	GOptionEntry entries[] = {
+		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &a->state, STATE_HELP, "DIR" },
+		{ "rpc-timeout", 0, 0, G_OPTION_ARG_INT, &a->rpc_timeout_ms,
+		  "stmmd's wait for the supplicant per RPC (default: stmmd's own)", "MS" },
+		{ "wait", 0, 0, G_OPTION_ARG_INT, &a->wait_ms,
+		  "how long to wait for the first round trip (default 20000)", "MS" },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &a->verbose,
+		  "start stmmd with -v (debug log in stmmd.log)", NULL },
+		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "print nothing on success", NULL },
+		G_OPTION_ENTRY_NULL
+	};
+	g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
+/* Bring the stack up; prints the outcome.  Returns an exit code. */
+static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_started)
+{
+	g_autofree char *bin_dir = emu_self_dir();
+	struct emu_up_options opt = {
+		.bin_dir = bin_dir,
+		.rpc_timeout_ms = a->rpc_timeout_ms,
+		.verbose = a->verbose,
+		.wait_ms = a->wait_ms > 0 ? a->wait_ms : 20000,
+	};
+	struct emu_up_result res;
+	g_autoptr(GString) err = g_string_new("");
+	int lock_fd;
+
+	int r = emu_stack_lock(st, &lock_fd);
+	if (r < 0) {
+		emu_cli_err("up: %s: %s", st->dir, g_strerror(-r));
+		return EMU_EXIT_STACK;
+	}
+	r = emu_stack_up(st, &opt, &res, err);
+	close(lock_fd);
+	if (r < 0) {
+		emu_cli_err("up: %s", err->str);
+		return EMU_EXIT_STACK;
+	}
+	if (ret_started)
+		*ret_started = !res.already_up;
+	if (a->quiet)
+		return EMU_EXIT_OK;
+	if (res.already_up) {
+		printf("stmm-emu: already up (state %s): rpmbd %d, stmmd %d, supplicantd %d\n",
+		       st->dir, (int)res.pid[EMU_DAEMON_RPMBD], (int)res.pid[EMU_DAEMON_STMMD],
+		       (int)res.pid[EMU_DAEMON_SUPPLICANTD]);
+		return EMU_EXIT_OK;
+	}
+	printf("stmm-emu: up (state %s):", st->dir);
+	for (int d = 0; d < EMU_DAEMON_COUNT; d++)
+		printf("%s %s %d%s", d ? "," : "", emu_daemon_name((enum emu_daemon)d),
+		       (int)res.pid[d], res.started[d] ? " (started)" : "");
+	printf("; variable payload %" PRIu64 " bytes\n", res.max_payload);
+	return EMU_EXIT_OK;
+}
+
+int emu_cmd_up(int argc, char **argv)
+{
+	struct up_args a = { 0 };
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- start rpmbd, stmmd and supplicantd");
+	struct emu_state st = { 0 };
+
+	add_up_entries(ctx, &a);
+	g_option_context_set_description(
+		ctx, "Starts the three daemons of the state directory as separate processes\n"
+		     "(next to this binary), logs to STATE/<prog>.log, pids in STATE/<prog>.pid,\n"
+		     "and returns once a real GET_PAYLOAD_SIZE round trip went through all four\n"
+		     "processes.  If the stack is already up it says so and exits 0.  A daemon\n"
+		     "that died (or was killed) is started again, together with supplicantd\n"
+		     "when rpmbd or stmmd was restarted: `up` is also how to restart.\n\n"
+		     "Stop with `stmm-emu down`.\n\n" EMU_EXIT_CODES_HELP);
+	if (!emu_cli_parse(ctx, &argc, &argv)) {
+		up_args_clear(&a);
+		return EMU_EXIT_USAGE;
+	}
+	emu_state_init(&st, a.state);
+	int rc = do_up(&st, &a, NULL);
+	emu_state_clear(&st);
+	up_args_clear(&a);
+	return rc;
+}
+
+static int do_down(const struct emu_state *st, bool quiet)
+{
+	int lock_fd, stopped = 0;
+
+	if (!g_file_test(st->dir, G_FILE_TEST_IS_DIR)) {
+		if (!quiet)
+			printf("stmm-emu: not running (no %s)\n", st->dir);
+		return EMU_EXIT_OK;
+	}
+	int r = emu_stack_lock(st, &lock_fd);
+	if (r < 0) {
+		emu_cli_err("down: %s: %s", st->dir, g_strerror(-r));
+		return EMU_EXIT_STACK;
+	}
+	/* Reverse order of start: the supplicant first, the device last. */
+	for (int d = EMU_DAEMON_COUNT - 1; d >= 0; d--) {
+		pid_t pid = emu_stack_pid(st, (enum emu_daemon)d);
+		if (emu_stack_stop(st, (enum emu_daemon)d, 5000)) {
+			stopped++;
+			if (!quiet)
+				printf("stmm-emu: stopped %s (pid %d)\n",
+				       emu_daemon_name((enum emu_daemon)d), (int)pid);
+		}
+	}
+	close(lock_fd);
+	if (!stopped && !quiet)
+		printf("stmm-emu: not running (state %s)\n", st->dir);
+	return EMU_EXIT_OK;
+}
+
+int emu_cmd_down(int argc, char **argv)
+{
+	g_autofree char *state = NULL;
+	gboolean quiet = FALSE;
+	GOptionEntry entries[] = {
+		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, STATE_HELP, "DIR" },
+		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "print nothing", NULL },
+		G_OPTION_ENTRY_NULL
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- stop the daemons");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_description(
+		ctx, "SIGTERM to supplicantd, stmmd, rpmbd (in that order), SIGKILL after 5 s.\n"
+		     "The state directory (RPMB contents, logs) is kept.\n\n" EMU_EXIT_CODES_HELP);
+	if (!emu_cli_parse(ctx, &argc, &argv))
+		return EMU_EXIT_USAGE;
+	struct emu_state st;
+	emu_state_init(&st, state);
+	int rc = do_down(&st, quiet);
+	emu_state_clear(&st);
+	return rc;
+}
+
+/* ---- status ----------------------------------------------------------------------- */
+
+struct status_info {
+	pid_t pid[EMU_DAEMON_COUNT];
+	bool mmc_listening, tee_listening;
+	int ctrl_r;                   /* CTRL_STATUS result */
+	struct emu_ctrl_status ctrl;
+	efi_status_t payload_status;  /* GET_PAYLOAD_SIZE */
+	uint64_t max_payload;
+	efi_status_t query_status;    /* QueryVariableInfo(NV|BS|RT) */
+	uint64_t q_max, q_remaining, q_max_var;
+	char error[256];
+};
+
+static void collect_status(const struct emu_state *st, int timeout_ms, struct status_info *si)
+{
+	memset(si, 0, sizeof(*si));
+	for (int d = 0; d < EMU_DAEMON_COUNT; d++)
+		si->pid[d] = emu_stack_pid(st, (enum emu_daemon)d);
+	si->mmc_listening = emu_socket_listening(st->mmc_sock);
+	si->tee_listening = emu_socket_listening(st->tee_sock);
+	si->ctrl_r = si->tee_listening ? emu_stack_ctrl_status(st, timeout_ms, &si->ctrl) : -ENOENT;
+	si->payload_status = EFI_NOT_STARTED;
+	si->query_status = EFI_NOT_STARTED;
+	if (!si->tee_listening)
+		return;
+	g_autoptr(emu_client) c = NULL;
+	int r = emu_client_open(st->tee_sock, timeout_ms, &c);
+	if (r < 0) {
+		g_strlcpy(si->error, g_strerror(-r), sizeof(si->error));
+		return;
+	}
+	si->payload_status = emu_client_get_payload_size(c, &si->max_payload);
+	if (si->payload_status == EFI_SUCCESS)
+		si->query_status = emu_client_query_variable_info(
+			c,
+			EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS |
+				EFI_VARIABLE_RUNTIME_ACCESS,
+			&si->q_max, &si->q_remaining, &si->q_max_var);
+	g_strlcpy(si->error, emu_client_last_error(c), sizeof(si->error));
+}
+
+static bool all_running(const struct status_info *si)
+{
+	for (int d = 0; d < EMU_DAEMON_COUNT; d++)
+		if (!si->pid[d])
+			return false;
+	return si->payload_status == EFI_SUCCESS;
+}
+
+static void print_status_text(const struct emu_state *st, const struct status_info *si)
+{
+	char sbuf[64];
+
+	printf("state:        %s\n", st->dir);
+	for (int d = 0; d < EMU_DAEMON_COUNT; d++) {
+		char label[32];
+		g_snprintf(label, sizeof(label), "%s:", emu_daemon_name((enum emu_daemon)d));
+		if (si->pid[d])
+			printf("%-13s running (pid %d)", label, (int)si->pid[d]);
+		else
+			printf("%-13s not running", label);
+		if (d == EMU_DAEMON_RPMBD)
+			printf(", %s %s", st->mmc_sock, si->mmc_listening ? "listening" : "not listening");
+		else if (d == EMU_DAEMON_STMMD)
+			printf(", %s %s", st->tee_sock, si->tee_listening ? "listening" : "not listening");
+		else if (si->ctrl_r == 0)
+			printf(", %s", (si->ctrl.flags & EMU_CTRL_STATUS_SUPPLICANT) ?
+					       "registered with stmmd" : "not registered with stmmd");
+		printf("\n");
+	}
+	if (si->ctrl_r == 0) {
+		const struct emu_ctrl_status *c = &si->ctrl;
+		if (c->flags & EMU_CTRL_STATUS_COUNTER_SYNCED)
+			printf("rpmb counter: %u\n", c->rpmb_write_counter);
+		else
+			printf("rpmb counter: unknown (not synced yet)\n");
+		printf("rpmb key:     %s\n",
+		       (c->flags & EMU_CTRL_STATUS_KEY_PROGRAMMED) ? "programmed" : "not known");
+		if (c->flags & EMU_CTRL_STATUS_STORE_OPEN)
+			printf("store:        %u variables, %" PRIu64 " bytes used, %" PRIu64
+			       " free, %" PRIu64 " bytes region\n",
+			       c->live_variables, c->store_used, c->store_free, c->store_total);
+		else
+			printf("store:        not loaded yet\n");
+		printf("sessions:     %u\n", c->sessions);
+	} else if (si->tee_listening) {
+		printf("control:      CTRL_STATUS not available (%s)\n", g_strerror(-si->ctrl_r));
+	}
+	if (si->payload_status == EFI_SUCCESS)
+		printf("payload:      %" PRIu64 " bytes (GET_PAYLOAD_SIZE - 2)\n", si->max_payload);
+	else if (si->payload_status != EFI_NOT_STARTED)
+		printf("payload:      %s%s%s%s\n", efi_status_str(si->payload_status, sbuf, sizeof(sbuf)),
+		       *si->error ? " (" : "", si->error, *si->error ? ")" : "");
+	if (si->query_status == EFI_SUCCESS)
+		printf("query nv:     max storage %" PRIu64 ", remaining %" PRIu64
+		       ", max variable %" PRIu64 "\n",
+		       si->q_max, si->q_remaining, si->q_max_var);
+}
+
+static void print_status_json(const struct emu_state *st, const struct status_info *si)
+{
+	g_autoptr(GString) j = g_string_new("{\"state\": ");
+	char sbuf[64];
+
+	emu_json_string(j, st->dir);
+	g_string_append_printf(j, ", \"running\": %s, \"daemons\": {", all_running(si) ? "true" : "false");
+	for (int d = 0; d < EMU_DAEMON_COUNT; d++) {
+		g_string_append_printf(j, "%s\"%s\": {\"pid\": %d, \"alive\": %s}", d ? ", " : "",
+				       emu_daemon_name((enum emu_daemon)d), (int)si->pid[d],
+				       si->pid[d] ? "true" : "false");
+	}
+	g_string_append(j, "}, \"sockets\": {\"mmc\": {\"path\": ");
+	emu_json_string(j, st->mmc_sock);
+	g_string_append_printf(j, ", \"listening\": %s}, \"tee\": {\"path\": ",
+			       si->mmc_listening ? "true" : "false");
+	emu_json_string(j, st->tee_sock);
+	g_string_append_printf(j, ", \"listening\": %s}}", si->tee_listening ? "true" : "false");
+	if (si->ctrl_r == 0) {
+		const struct emu_ctrl_status *c = &si->ctrl;
+		g_string_append_printf(
+			j,
+			", \"ctrl\": {\"supplicant_registered\": %s, \"key_programmed\": %s, "
+			"\"counter_synced\": %s, \"rpmb_write_counter\": %u, \"store_open\": %s, "
+			"\"live_variables\": %u, \"store_total\": %" PRIu64 ", \"store_used\": %" PRIu64
+			", \"store_free\": %" PRIu64 ", \"sessions\": %u}",
+			(c->flags & EMU_CTRL_STATUS_SUPPLICANT) ? "true" : "false",
+			(c->flags & EMU_CTRL_STATUS_KEY_PROGRAMMED) ? "true" : "false",
+			(c->flags & EMU_CTRL_STATUS_COUNTER_SYNCED) ? "true" : "false",
+			c->rpmb_write_counter, (c->flags & EMU_CTRL_STATUS_STORE_OPEN) ? "true" : "false",
+			c->live_variables, c->store_total, c->store_used, c->store_free, c->sessions);
+	} else {
+		g_string_append(j, ", \"ctrl\": null");
+	}
+	if (si->payload_status != EFI_NOT_STARTED) {
+		g_string_append(j, ", \"payload_status\": ");
+		emu_json_string(j, efi_status_str(si->payload_status, sbuf, sizeof(sbuf)));
+		g_string_append_printf(j, ", \"max_payload\": %" PRIu64, si->max_payload);
+	}
+	if (si->query_status == EFI_SUCCESS)
+		g_string_append_printf(j,
+				       ", \"query_nv\": {\"max_storage\": %" PRIu64
+				       ", \"remaining\": %" PRIu64 ", \"max_variable_size\": %" PRIu64 "}",
+				       si->q_max, si->q_remaining, si->q_max_var);
+	g_string_append(j, "}\n");
+	fputs(j->str, stdout);
+}
+
+int emu_cmd_status(int argc, char **argv)
+{
+	g_autofree char *state = NULL;
+	gboolean json = FALSE;
+	int timeout = 0;
+	GOptionEntry entries[] = {
+		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, STATE_HELP, "DIR" },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "print one JSON object", NULL },
+		{ "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, "per request (default 30000)", "MS" },
+		G_OPTION_ENTRY_NULL
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- show the daemons and the store");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_description(
+		ctx, "Processes (pid, alive), sockets, the RPMB write counter and store use (from\n"
+		     "stmmd's CTRL_STATUS), the variable payload size and QueryVariableInfo for\n"
+		     "nv,bs,rt.  Exit status 0 when all three run and a round trip works, else 3.");
+	if (!emu_cli_parse(ctx, &argc, &argv))
+		return EMU_EXIT_USAGE;
+
+	struct emu_state st;
+	struct status_info si;
+	emu_state_init(&st, state);
+	collect_status(&st, emu_cli_timeout_ms(timeout), &si);
+	if (json)
+		print_status_json(&st, &si);
+	else
+		print_status_text(&st, &si);
+	int rc = all_running(&si) ? EMU_EXIT_OK : EMU_EXIT_STACK;
+	emu_state_clear(&st);
+	return rc;
+}
+
+/* ---- run -------------------------------------------------------------------------- */
+
+int emu_cmd_run(int argc, char **argv)
+{
+	struct up_args a = { 0 };
+	g_autoptr(GOptionContext) ctx = g_option_context_new("[--] CMD [ARGS...] - run CMD against a running stack");
+	struct emu_state st = { 0 };
+
+	add_up_entries(ctx, &a);
+	g_option_context_set_strict_posix(ctx, TRUE);
+	g_option_context_set_description(
+		ctx, "Brings the stack up (as `up`), runs CMD with STMM_EMU_STATE exported, then\n"
+		     "takes the stack down again -- unless it was already up before, in which case\n"
+		     "it is left running.  Exit status: CMD's (128+N when killed by signal N; 127\n"
+		     "when it could not be run); 2 usage error; 3 the stack could not be started.");
+	if (!emu_cli_parse(ctx, &argc, &argv)) {
+		up_args_clear(&a);
+		return EMU_EXIT_USAGE;
+	}
+	int first = 1;
+	if (first < argc && strcmp(argv[first], "--") == 0)
+		first++;
+	if (first >= argc) {
+		emu_cli_err("run: no command given (see --help)");
+		up_args_clear(&a);
+		return EMU_EXIT_USAGE;
+	}
+	emu_state_init(&st, a.state);
+	a.quiet = TRUE;
+	bool started = false;
+	int rc = do_up(&st, &a, &started);
+	if (rc != EMU_EXIT_OK)
+		goto out;
+
+	setenv("STMM_EMU_STATE", st.dir, 1);
+	/* Like system(): the terminal's ^C goes to CMD; we stay to take the stack down. */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		execvp(argv[first], argv + first);
+		fprintf(stderr, "stmm-emu: run: %s: %s\n", argv[first], strerror(errno));
+		_exit(127);
+	}
+	int status = 0;
+	if (pid < 0) {
+		emu_cli_err("run: fork: %s", g_strerror(errno));
+		rc = 127;
+	} else {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	if (started)
+		(void)do_down(&st, true);
+out:
+	emu_state_clear(&st);
+	up_args_clear(&a);
+	return rc;
+}

@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: MIT */
+/* stmm-emu var list|get|set|delete|info: the UEFI variable services as a command line. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "client.h"
+#include "efi_util.h"
+#include "mmvar.h"
+#include "state.h"
+
+#define STATE_HELP "state directory (default: $STMM_EMU_STATE, else ./.stmm-emu)"
+#define GUID_HELP "vendor GUID, or an alias: global (default, 8be4df61-...), security (d719b2cb-..., db/dbx)"
+#define DEFAULT_ATTRS (EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS | \
+		       EFI_VARIABLE_RUNTIME_ACCESS)
+#define ATTRS_HELP "comma list of nv,bs,rt,hr,aw,at,append,ea or a number"
+
+struct common_args {
+	char *state;
+	int timeout_ms;
+};
+
+static void add_common(GOptionContext *ctx, struct common_args *c)
+{
+	GOptionEntry entries[] = {
+		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &c->state, STATE_HELP, "DIR" },
+		{ "timeout", 't', 0, G_OPTION_ARG_INT, &c->timeout_ms,
+		  "per request (default $STMM_EMU_TIMEOUT_MS or 30000)", "MS" },
+		G_OPTION_ENTRY_NULL
+	};
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_description(ctx, EMU_EXIT_CODES_HELP);
+}
+
+static int open_client(const struct common_args *c, const char *what, emu_client **ret)
+{
+	struct emu_state st;
+	emu_state_init(&st, c->state);
+	int r = emu_client_open(st.tee_sock, emu_cli_timeout_ms(c->timeout_ms), ret);
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		emu_cli_err("%s: the stack is not up (nothing listens on %s); run `stmm-emu up`",
+			    what, st.tee_sock);
+	else if (r < 0)
+		emu_cli_err("%s: %s: %s", what, st.tee_sock, g_strerror(-r));
+	emu_state_clear(&st);
+	return r < 0 ? EMU_EXIT_STACK : EMU_EXIT_OK;
+}
+
+/* Report an EFI error: "stmm-emu: var get Foo: EFI_NOT_FOUND". */
+static int efi_fail(emu_client *c, const char *what, efi_status_t s)
+{
+	char buf[64];
+	const char *detail = c ? emu_client_last_error(c) : "";
+
+	if (*detail)
+		emu_cli_err("%s: %s (%s)", what, efi_status_str(s, buf, sizeof(buf)), detail);
+	else
+		emu_cli_err("%s: %s", what, efi_status_str(s, buf, sizeof(buf)));
+	return EMU_EXIT_EFI;
+}
+
+static int name_arg(int argc, char **argv, const char *cmd, uint8_t **ret_name, size_t *ret_size)
+{
+	if (argc != 2) {
+		emu_cli_err("var %s: expected exactly one variable NAME (see --help)", cmd);
+		return EMU_EXIT_USAGE;
+	}
+	if (!*argv[1] || ucs2_from_utf8(argv[1], ret_name, ret_size) < 0) {
+		emu_cli_err("var %s: %s: not a valid variable name (UTF-8, BMP only, not empty)", cmd,
+			    argv[1]);
+		return EMU_EXIT_USAGE;
+	}
+	return EMU_EXIT_OK;
+}
+
+static int guid_option(const char *s, const char *cmd, efi_guid_t *ret)
+{
+	if (emu_guid_arg(s, ret) < 0) {
+		emu_cli_err("var %s: --guid %s: not a GUID or alias (global, security)", cmd, s);
+		return EMU_EXIT_USAGE;
+	}
+	return EMU_EXIT_OK;
+}
+
+/* ---- list --------------------------------------------------------------------------- */
+
+static int var_list(int argc, char **argv)
+{
+	struct common_args c = { 0 };
+	gboolean json = FALSE;
+	GOptionEntry entries[] = {
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "a JSON array of {name, guid}", NULL },
+		G_OPTION_ENTRY_NULL
+	};
+	g_autoptr(GOptionContext) ctx =
+		g_option_context_new("- list every variable (GetNextVariableName walk)");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	add_common(ctx, &c);
+	if (!emu_cli_parse(ctx, &argc, &argv))
+		return EMU_EXIT_USAGE;
+	g_autofree char *state_owned = c.state;
+	if (argc != 1) {
+		emu_cli_err("var list: unexpected argument %s", argv[1]);
+		return EMU_EXIT_USAGE;
+	}
+	g_autoptr(emu_client) cl = NULL;
+	int rc = open_client(&c, "var list", &cl);
+	if (rc)
+		return rc;
+
+	/* The walk as Linux efivarfs does it: a 1024-byte name buffer, from L"". */
+	uint64_t buf_size = MMVAR_LINUX_NAME_BUF_SIZE;
+	g_autofree uint8_t *name = g_malloc0(buf_size);
+	efi_guid_t guid = { { 0 } };
+	g_autoptr(GString) out = g_string_new(json ? "[" : "");
+	unsigned n = 0;
+
+	for (;;) {
+		uint64_t size = buf_size;
+		efi_status_t s = emu_client_get_next_variable_name(cl, &size, name, &guid);
+		if (s == EFI_NOT_FOUND)
+			break;
+		if (s == EFI_BUFFER_TOO_SMALL && size > buf_size && size < (1u << 20)) {
+			name = g_realloc(name, size);
+			memset(name + buf_size, 0, size - buf_size);
+			buf_size = size;
+			continue;
+		}
+		if (s != EFI_SUCCESS)
+			return efi_fail(cl, "var list", s);
+		g_autofree char *utf8 = NULL;
+		if (ucs2_to_utf8(name, size, &utf8) < 0)
+			utf8 = g_strdup("?");
+		char gbuf[EFI_GUID_STRING_SIZE];
+		efi_guid_format(&guid, gbuf);
+		if (json) {
+			g_string_append_printf(out, "%s\n  {\"name\": ", n ? "," : "");
+			emu_json_string(out, utf8);
+			g_string_append_printf(out, ", \"guid\": \"%s\"}", gbuf);
+		} else {
+			/* efivar -l style: GUID-Name */
+			g_string_append_printf(out, "%s-%s\n", gbuf, utf8);
+		}
+		if (++n > 100000) {
+			emu_cli_err("var list: more than 100000 names; the walk does not end");
+			return EMU_EXIT_EFI;
+		}
+	}
+	if (json)
+		g_string_append(out, n ? "\n]\n" : "]\n");
+	fputs(out->str, stdout);
+	return EMU_EXIT_OK;
+}
+
+/* ---- get ---------------------------------------------------------------------------- */
+
+static int var_get(int argc, char **argv)
+{
+	struct common_args c = { 0 };
+	g_autofree char *guid_s = NULL;
+	gboolean raw = FALSE, json = FALSE;
+	GOptionEntry entries[] = {
+		{ "guid", 'g', 0, G_OPTION_ARG_STRING, &guid_s, GUID_HELP, "GUID" },
+		{ "raw", 0, 0, G_OPTION_ARG_NONE, &raw, "write only the data bytes to stdout", NULL },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json,
+		  "one JSON object: name, guid, attributes, size, data (hex)", NULL },
+		G_OPTION_ENTRY_NULL
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("NAME - read a variable (GetVariable)");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	add_common(ctx, &c);
+	if (!emu_cli_parse(ctx, &argc, &argv))
+		return EMU_EXIT_USAGE;
+	g_autofree char *state_owned = c.state;
+	g_autofree uint8_t *name = NULL;
+	size_t name_size;
+	efi_guid_t guid;
+	int rc = name_arg(argc, argv, "get", &name, &name_size);
+	if (!rc)
+		rc = guid_option(guid_s, "get", &guid);
+	if (!rc && raw && json) {
+		emu_cli_err("var get: --raw and --json exclude each other");
+		rc = EMU_EXIT_USAGE;
+	}
+	if (rc)
+		return rc;
+	g_autofree char *what = g_strdup_printf("var get %s", argv[1]);
+	g_autoptr(emu_client) cl = NULL;
+	rc = open_client(&c, what, &cl);
+	if (rc)
+		return rc;
+
+	uint64_t max;
+	efi_status_t s = emu_client_get_payload_size(cl, &max);
+	if (s != EFI_SUCCESS)
+		return efi_fail(cl, what, s);
+	/* Ask for everything the budget allows; the client trims it as Linux does. */
+	uint64_t size = max;
+	g_autofree uint8_t *data = g_malloc0(max);
+	uint32_t attrs = 0;
+	s = emu_client_get_variable(cl, name, name_size, &guid, &attrs, &size, data);
+	if (s != EFI_SUCCESS)
+		return efi_fail(cl, what, s);
+
+	char gbuf[EFI_GUID_STRING_SIZE];
+	efi_guid_format(&guid, gbuf);
+	g_autofree char *attr_s = emu_attrs_format(attrs);
+	g_autoptr(GString) out = g_string_new("");
+	if (raw) {
+		if (size && fwrite(data, 1, size, stdout) != size)
+			return EMU_EXIT_EFI;
+		return EMU_EXIT_OK;
+	} else if (json) {
+		g_string_append(out, "{\"name\": ");
+		emu_json_string(out, argv[1]);
+		g_string_append_printf(out,
+				       ", \"guid\": \"%s\", \"attributes\": %u, \"attrs\": \"%s\", "
+				       "\"size\": %" PRIu64 ", \"data\": \"",
+				       gbuf, attrs, attr_s, size);
+		for (uint64_t i = 0; i < size; i++)
+			g_string_append_printf(out, "%02x", data[i]);
+		g_string_append(out, "\"}\n");
+	} else {
+		g_string_append_printf(out, "name:       %s\nguid:       %s\n", argv[1], gbuf);
+		g_string_append_printf(out, "attributes: 0x%08x (%s)\nsize:       %" PRIu64 "\n",
+				       attrs, attr_s, size);
+		emu_hexdump(out, data, size);
+	}
+	fputs(out->str, stdout);
+	return EMU_EXIT_OK;
+}
+
+/* ---- set / delete ------------------------------------------------------------------- */
+
+static int var_set(int argc, char **argv)
+{
+	struct common_args c = { 0 };
+	g_autofree char *guid_s = NULL, *attrs_s = NULL, *hex = NULL, *file = NULL, *str = NULL,
+		       *ucs2 = NULL;
+	GOptionEntry entries[] = {
+		{ "guid", 'g', 0, G_OPTION_ARG_STRING, &guid_s, GUID_HELP, "GUID" },
+		{ "attrs", 'a', 0, G_OPTION_ARG_STRING, &attrs_s, ATTRS_HELP " (default nv,bs,rt)",
+		  "LIST" },
+		{ "data", 'd', 0, G_OPTION_ARG_STRING, &hex, "the data as hex digits (spaces and ':' ignored)",
+		  "HEX" },
+		{ "data-file", 'f', 0, G_OPTION_ARG_FILENAME, &file, "the data from a file ('-' = stdin)",
+		  "FILE" },
+		{ "string", 0, 0, G_OPTION_ARG_STRING, &str,
+		  "the data is S's UTF-8 bytes exactly as given: no terminating NUL, no UCS-2", "S" },
+		{ "ucs2", 0, 0, G_OPTION_ARG_STRING, &ucs2,
+		  "the data is S as UCS-2LE with its terminating NUL (as UEFI strings are kept)", "S" },
+		G_OPTION_ENTRY_NULL
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("NAME - write a variable (SetVariable)");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	add_common(ctx, &c);
+	if (!emu_cli_parse(ctx, &argc, &argv))
+		return EMU_EXIT_USAGE;
+	g_autofree char *state_owned = c.state;
+	g_autofree uint8_t *name = NULL;
+	size_t name_size;
+	efi_guid_t guid;
+	uint32_t attrs = DEFAULT_ATTRS;
+	int rc = name_arg(argc, argv, "set", &name, &name_size);
+	if (!rc)
+		rc = guid_option(guid_s, "set", &guid);
+	if (rc)
+		return rc;
+	if (attrs_s && emu_attrs_parse(attrs_s, &attrs) < 0) {
+		emu_cli_err("var set: --attrs %s: expected " ATTRS_HELP, attrs_s);
+		return EMU_EXIT_USAGE;
+	}
+	if (!!hex + !!file + !!str + !!ucs2 != 1) {
+		emu_cli_err("var set: give exactly one of --data, --data-file, --string, --ucs2");
+		return EMU_EXIT_USAGE;
+	}
+	g_autoptr(GByteArray) data = NULL;
+	if (hex) {
+		if (emu_hex_parse(hex, &data) < 0) {
+			emu_cli_err("var set: --data: not an even number of hex digits");
+			return EMU_EXIT_USAGE;
+		}
+	} else if (file) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *contents = NULL;
+		gsize len = 0;
+		if (strcmp(file, "-") == 0) {
+			data = g_byte_array_new();
+			uint8_t chunk[4096];
+			size_t n;
+			while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+				g_byte_array_append(data, chunk, (guint)n);
+		} else if (!g_file_get_contents(file, &contents, &len, &error)) {
+			emu_cli_err("var set: %s", error->message);
+			return EMU_EXIT_USAGE;
+		} else {
+			data = g_byte_array_new();
+			g_byte_array_append(data, (const uint8_t *)contents, (guint)len);
+		}
+	} else if (str) {
+		data = g_byte_array_new();
+		g_byte_array_append(data, (const uint8_t *)str, (guint)strlen(str));
+	} else {
+		g_autofree uint8_t *u = NULL;
+		size_t usize;
+		if (ucs2_from_utf8(ucs2, &u, &usize) < 0) {
+			emu_cli_err("var set: --ucs2: not valid UTF-8 inside the BMP");
+			return EMU_EXIT_USAGE;
+		}
+		data = g_byte_array_new();
+		g_byte_array_append(data, u, (guint)usize);
+	}
+
+	g_autofree char *what = g_strdup_printf("var set %s", argv[1]);
+	g_autoptr(emu_client) cl = NULL;
+	rc = open_client(&c, what, &cl);
+	if (rc)
+		return rc;
+	efi_status_t s = emu_client_set_variable(cl, name, name_size, &guid, attrs, data->len,
+						 data->len ? data->data : NULL);
+	if (s != EFI_SUCCESS)
+		return efi_fail(cl, what, s);
+	return EMU_EXIT_OK;
+}
+
+static int var_delete(int argc, char **argv)
+{
+	struct common_args c = { 0 };
+	g_autofree char *guid_s = NULL;
+	GOptionEntry entries[] = {
+		{ "guid", 'g', 0, G_OPTION_ARG_STRING, &guid_s, GUID_HELP, "GUID" },
+		G_OPTION_ENTRY_NULL
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new(
+		"NAME - delete a variable (SetVariable with attributes 0 and no data)");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	add_common(ctx, &c);
+	if (!emu_cli_parse(ctx, &argc, &argv))
+		return EMU_EXIT_USAGE;
+	g_autofree char *state_owned = c.state;
+	g_autofree uint8_t *name = NULL;
+	size_t name_size;
+	efi_guid_t guid;
+	int rc = name_arg(argc, argv, "delete", &name, &name_size);
+	if (!rc)
+		rc = guid_option(guid_s, "delete", &guid);
+	if (rc)
+		return rc;
+	g_autofree char *what = g_strdup_printf("var delete %s", argv[1]);
+	g_autoptr(emu_client) cl = NULL;
+	rc = open_client(&c, what, &cl);
+	if (rc)
+		return rc;
+	efi_status_t s = emu_client_set_variable(cl, name, name_size, &guid, 0, 0, NULL);
+	if (s != EFI_SUCCESS)
+		return efi_fail(cl, what, s);
+	return EMU_EXIT_OK;
+}
+
+/* ---- info --------------------------------------------------------------------------- */
+
+static int var_info(int argc, char **argv)
+{
+	struct common_args c = { 0 };
+	g_autofree char *attrs_s = NULL;
+	gboolean json = FALSE;
+	GOptionEntry entries[] = {
+		{ "attrs", 'a', 0, G_OPTION_ARG_STRING, &attrs_s, ATTRS_HELP " (default nv,bs,rt)",
+		  "LIST" },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object", NULL },
+		G_OPTION_ENTRY_NULL
+	};
+	g_autoptr(GOptionContext) ctx =
+		g_option_context_new("- storage figures (QueryVariableInfo) and the payload size");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	add_common(ctx, &c);
+	if (!emu_cli_parse(ctx, &argc, &argv))
+		return EMU_EXIT_USAGE;
+	g_autofree char *state_owned = c.state;
+	uint32_t attrs = DEFAULT_ATTRS;
+	if (argc != 1) {
+		emu_cli_err("var info: unexpected argument %s", argv[1]);
+		return EMU_EXIT_USAGE;
+	}
+	if (attrs_s && emu_attrs_parse(attrs_s, &attrs) < 0) {
+		emu_cli_err("var info: --attrs %s: expected " ATTRS_HELP, attrs_s);
+		return EMU_EXIT_USAGE;
+	}
+	g_autoptr(emu_client) cl = NULL;
+	int rc = open_client(&c, "var info", &cl);
+	if (rc)
+		return rc;
+	uint64_t max_payload, max, remaining, max_var;
+	efi_status_t s = emu_client_get_payload_size(cl, &max_payload);
+	if (s == EFI_SUCCESS)
+		s = emu_client_query_variable_info(cl, attrs, &max, &remaining, &max_var);
+	if (s != EFI_SUCCESS)
+		return efi_fail(cl, "var info", s);
+	g_autofree char *attr_s = emu_attrs_format(attrs);
+	if (json)
+		printf("{\"attributes\": %u, \"attrs\": \"%s\", \"max_storage\": %" PRIu64
+		       ", \"remaining_storage\": %" PRIu64 ", \"max_variable_size\": %" PRIu64
+		       ", \"max_payload\": %" PRIu64 "}\n",
+		       attrs, attr_s, max, remaining, max_var, max_payload);
+	else
+		printf("attributes:        0x%08x (%s)\n"
+		       "max storage:       %" PRIu64 "\n"
+		       "remaining storage: %" PRIu64 "\n"
+		       "max variable size: %" PRIu64 "\n"
+		       "max payload:       %" PRIu64 " (GET_PAYLOAD_SIZE - 2)\n",
+		       attrs, attr_s, max, remaining, max_var, max_payload);
+	return EMU_EXIT_OK;
+}
+
+/* ---- dispatch ----------------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} var_cmds[] = {
+	{ "list", var_list, "list every variable (GUID-Name per line)" },
+	{ "get", var_get, "read a variable: attributes and a hex dump" },
+	{ "set", var_set, "write a variable" },
+	{ "delete", var_delete, "delete a variable" },
+	{ "info", var_info, "QueryVariableInfo and the payload size" },
+};
+
+static void var_usage(FILE *f)
+{
+	fprintf(f, "Usage: stmm-emu var COMMAND [OPTIONS] [NAME]\n\nCommands:\n");
+	for (size_t i = 0; i < G_N_ELEMENTS(var_cmds); i++)
+		fprintf(f, "  %-8s %s\n", var_cmds[i].name, var_cmds[i].help);
+	fprintf(f, "\n`stmm-emu var COMMAND --help` for its options.\n\n%s\n", EMU_EXIT_CODES_HELP);
+}
+
+int emu_cmd_var(int argc, char **argv)
+{
+	if (argc < 2) {
+		var_usage(stderr);
+		return EMU_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		var_usage(stdout);
+		return EMU_EXIT_OK;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(var_cmds); i++)
+		if (strcmp(argv[1], var_cmds[i].name) == 0) {
+			g_autofree char *prog = g_strdup_printf("stmm-emu var %s", argv[1]);
+			g_set_prgname(prog);
+			return var_cmds[i].fn(argc - 1, argv + 1);
+		}
+	emu_cli_err("var: unknown command %s", argv[1]);
+	var_usage(stderr);
+	return EMU_EXIT_USAGE;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The three daemons of one state directory as separate processes: start (detached, own
+ * session, output appended to STATE/<prog>.log, pid in STATE/<prog>.pid), readiness,
+ * liveness, stop.  `emu_stack_up` brings a directory to "a real GET_PAYLOAD_SIZE round
+ * trip works", starting whatever is missing (and what depends on it); that is also how a
+ * killed daemon is restarted.
+ */
+#ifndef STMM_EMU_EMU_STACK_H
+#define STMM_EMU_EMU_STACK_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "emu_ipc.h"
+#include "state.h"
+
+enum emu_daemon {
+	EMU_DAEMON_RPMBD,
+	EMU_DAEMON_STMMD,
+	EMU_DAEMON_SUPPLICANTD,
+	EMU_DAEMON_COUNT
+};
+
+const char *emu_daemon_name(enum emu_daemon d);
+/* "rpmbd" -> id; -EINVAL for another name. */
+int emu_daemon_from_name(const char *name, enum emu_daemon *ret);
+
+struct emu_up_options {
+	const char *bin_dir;    /* where rpmbd, stmmd, supplicantd are */
+	int rpc_timeout_ms;     /* stmmd --rpc-timeout; 0 = its default */
+	bool verbose;           /* -v to stmmd */
+	int wait_ms;            /* bound on the whole readiness wait */
+};
+
+struct emu_up_result {
+	bool already_up;                 /* nothing had to be started */
+	pid_t pid[EMU_DAEMON_COUNT];
+	bool started[EMU_DAEMON_COUNT];
+	uint64_t max_payload;            /* GET_PAYLOAD_SIZE - 2 of the check */
+};
+
+/* The directory holding the running executable (/proc/self/exe), g_free. */
+char *emu_self_dir(void);
+
+/* Pid of the daemon if its pid file names a live process of that program, else 0. */
+pid_t emu_stack_pid(const struct emu_state *st, enum emu_daemon d);
+
+/* flock STATE/lock (creating STATE).  0 or -errno; close the fd to release. */
+__attribute__((warn_unused_result)) int emu_stack_lock(const struct emu_state *st, int *ret_fd);
+
+/*
+ * Start what is missing and wait until a GET_PAYLOAD_SIZE round trip succeeds.
+ * 0, or -errno with a message naming the daemon that failed and the tail of its log in
+ * `err`.  The caller holds the lock.
+ */
+__attribute__((warn_unused_result)) int emu_stack_up(const struct emu_state *st,
+						      const struct emu_up_options *opt,
+						      struct emu_up_result *ret, GString *err);
+
+/*
+ * SIGTERM, wait up to timeout_ms, then SIGKILL.  Removes the pid file.  Returns 1 if it
+ * was running, 0 if not.
+ */
+int emu_stack_stop(const struct emu_state *st, enum emu_daemon d, int timeout_ms);
+
+/* The last `lines` lines of STATE/<prog>.log (g_free; "" when there is none). */
+char *emu_stack_log_tail(const struct emu_state *st, enum emu_daemon d, int lines);
+
+/* CTRL_STATUS from stmmd.  0 or -errno (-EOPNOTSUPP when it does not serve it). */
+__attribute__((warn_unused_result)) int emu_stack_ctrl_status(const struct emu_state *st,
+							       int timeout_ms,
+							       struct emu_ctrl_status *ret);
+
+/* Whether something accepts connections on `path`. */
+bool emu_socket_listening(const char *path);
+
+#endif

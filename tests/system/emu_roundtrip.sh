@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# The whole chain through real processes: stmm-emu -> stmmd -> supplicantd -> rpmbd.
+#   - four separate processes; set / get / list / delete; raw golden GET_PAYLOAD_SIZE
+#   - a value survives `down` + `up`, and `kill -9` of all three daemons right after
+#     `var set` returned
+#   - without supplicantd a SetVariable(NV) fails with EFI_DEVICE_ERROR within the
+#     timeout, and works again once `stmm-emu up` has restarted the missing daemon
+# The exact bytes of every request the client builds are checked by
+# tests/unit/test_emu_mmvar.c (golden tests); here the raw mode sends the same
+# GET_PAYLOAD_SIZE bytes end to end.
+set -euo pipefail
+
+BUILD=${BUILD:-build}
+EMU="$BUILD/stmm-emu"
+STATE=$(mktemp -d "${TMPDIR:-/tmp}/emu-roundtrip.XXXXXX")
+export STMM_EMU_STATE=$STATE
+export STMM_EMU_TIMEOUT_MS=10000
+RPC_TIMEOUT_MS=2000
+
+cleanup() {
+	"$EMU" down --quiet >/dev/null 2>&1 || true
+	rm -rf "$STATE"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	for p in rpmbd stmmd supplicantd; do
+		if [[ -f $STATE/$p.log ]]; then
+			echo "--- $p.log (tail)" >&2
+			tail -n 20 "$STATE/$p.log" >&2
+		fi
+	done
+	exit 1
+}
+ok() { echo "ok - $*"; }
+
+pid_of() { cat "$STATE/$1.pid" 2>/dev/null || true; }
+
+alive() { # pid name
+	[[ -n $1 ]] && [[ $(ps -o comm= -p "$1" 2>/dev/null || true) == "$2" ]] &&
+		[[ $(ps -o stat= -p "$1" 2>/dev/null || true) != Z* ]]
+}
+
+wait_dead() { # pid
+	for _ in $(seq 1 200); do
+		kill -0 "$1" 2>/dev/null || return 0
+		[[ $(ps -o stat= -p "$1" 2>/dev/null || true) == Z* ]] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+up() { "$EMU" up --rpc-timeout "$RPC_TIMEOUT_MS" --quiet || fail "stmm-emu up"; }
+
+get_raw() { "$EMU" var get "$@" --raw; }
+
+# ---- up: four processes --------------------------------------------------------------
+out=$("$EMU" up --rpc-timeout "$RPC_TIMEOUT_MS") || fail "up"
+grep -q "stmmd" <<<"$out" || fail "up printed: $out"
+declare -A pids
+for p in rpmbd stmmd supplicantd; do
+	pids[$p]=$(pid_of $p)
+	alive "${pids[$p]}" "$p" || fail "$p is not running after up (pid '${pids[$p]}')"
+done
+[[ $(printf '%s\n' "${pids[@]}" $$ | sort -u | wc -l) -eq 4 ]] || fail "processes are not distinct"
+ok "up: rpmbd ${pids[rpmbd]}, stmmd ${pids[stmmd]}, supplicantd ${pids[supplicantd]} + this client"
+
+out=$("$EMU" up) || fail "second up"
+grep -q "already up" <<<"$out" || fail "second up did not say already up: $out"
+ok "up again: already up"
+
+"$EMU" status >/dev/null || fail "status exit code"
+"$EMU" status --json | grep -q '"running": true' || fail "status --json"
+ok "status"
+
+# ---- raw: the golden GET_PAYLOAD_SIZE request end to end -----------------------------
+GOLDEN_GPS="33d532ede6990942 9cc02d72cdd998a7 1800000000000000 0b00000000000000 0000000000000000 0000000000000000"
+out=$("$EMU" raw --hex "$GOLDEN_GPS" --json) || fail "raw"
+grep -q '"tee_ret": 0,' <<<"$out" || fail "raw tee_ret: $out"
+grep -q '"mm_code": 0,' <<<"$out" || fail "raw mm_code: $out"
+answer=$(sed -n 's/.*"answer": "\([0-9a-f]*\)".*/\1/p' <<<"$out")
+# Headers unchanged, ReturnStatus EFI_SUCCESS, a payload size in bytes 40..47.
+[[ ${answer:0:80} == "33d532ede69909429cc02d72cdd998a718000000000000000b000000000000000000000000000000" ]] ||
+	fail "raw answer headers: $answer"
+[[ ${answer:80:16} != "0000000000000000" ]] || fail "raw answer: no payload size"
+ok "raw GET_PAYLOAD_SIZE golden bytes answered (payload field ${answer:80:16})"
+out=$("$EMU" raw --hex "$GOLDEN_GPS" --memref-size 20000 --json) || fail "raw big memref"
+grep -q "\"tee_ret\": $((0xffff0004))," <<<"$out" || fail "memref > 16 KiB not EXCESS_DATA: ${out:0:120}"
+grep -q '"memref_size": 16384,' <<<"$out" || fail "EXCESS_DATA memref size: ${out:0:120}"
+ok "raw: memref of 20000 bytes -> TEE_ERROR_EXCESS_DATA, max 16384"
+
+# ---- set / get / list / delete -------------------------------------------------------
+"$EMU" var set Foo --string hello || fail "set Foo"
+[[ $(get_raw Foo) == hello ]] || fail "get Foo"
+"$EMU" var get Foo --json | grep -q '"attributes": 7,' || fail "Foo attributes"
+"$EMU" var get Foo | grep -q '^attributes: 0x00000007 (nv,bs,rt)' || fail "Foo text output"
+"$EMU" var set Bar --guid security --attrs bs,rt --data "de ad be ef" || fail "set Bar"
+[[ $(get_raw Bar --guid d719b2cb-3d3a-4596-a3bc-dad00e67656f | od -An -tx1 | tr -d ' \n') == deadbeef ]] ||
+	fail "get Bar"
+list=$("$EMU" var list) || fail "list"
+grep -qx "8be4df61-93ca-11d2-aa0d-00e098032b8c-Foo" <<<"$list" || fail "list lacks Foo: $list"
+grep -qx "d719b2cb-3d3a-4596-a3bc-dad00e67656f-Bar" <<<"$list" || fail "list lacks Bar: $list"
+"$EMU" var list --json | grep -q '"name": "Foo"' || fail "list --json"
+"$EMU" var info >/dev/null || fail "info"
+"$EMU" var delete Foo || fail "delete Foo"
+set +e
+err=$("$EMU" var get Foo 2>&1 >/dev/null)
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || fail "get of a deleted variable: exit $rc"
+grep -q "stmm-emu: var get Foo: EFI_NOT_FOUND" <<<"$err" || fail "not-found message: $err"
+"$EMU" var list | grep -q -- "-Foo$" && fail "Foo still listed"
+ok "set / get / list / delete (EFI_NOT_FOUND after delete, exit 1)"
+
+# ---- survives down + up --------------------------------------------------------------
+"$EMU" var set Persist --string "kept across down/up" || fail "set Persist"
+"$EMU" down --quiet || fail "down"
+for p in rpmbd stmmd supplicantd; do
+	alive "${pids[$p]}" "$p" && fail "$p still running after down"
+	[[ -e $STATE/$p.pid ]] && fail "$p.pid left behind"
+done
+up
+[[ $(get_raw Persist) == "kept across down/up" ]] || fail "Persist lost across down/up"
+"$EMU" var get Bar --guid security >/dev/null 2>&1 && fail "volatile Bar survived a restart"
+ok "NV value survives down + up (volatile one does not)"
+
+# ---- survives kill -9 of all three right after set returned --------------------------
+"$EMU" var set Crash --string "written before the crash" || fail "set Crash"
+victims=()
+for p in rpmbd stmmd supplicantd; do victims+=("$(pid_of $p)"); done
+kill -9 "${victims[@]}"
+for v in "${victims[@]}"; do wait_dead "$v" || fail "pid $v survived kill -9"; done
+"$EMU" status >/dev/null 2>&1 && fail "status says running after kill -9"
+up
+[[ $(get_raw Crash) == "written before the crash" ]] || fail "Crash lost after kill -9"
+[[ $(get_raw Persist) == "kept across down/up" ]] || fail "Persist lost after kill -9"
+ok "value survives kill -9 of rpmbd, stmmd, supplicantd"
+
+# ---- no supplicant: EFI_DEVICE_ERROR within the timeout, then works again ------------
+supp=$(pid_of supplicantd)
+stmmd_pid=$(pid_of stmmd)
+kill -9 "$supp"
+wait_dead "$supp" || fail "supplicantd survived"
+start=$(date +%s%N)
+set +e
+err=$("$EMU" var set NoSupp --string x --timeout 10000 2>&1)
+rc=$?
+set -e
+ms=$((($(date +%s%N) - start) / 1000000))
+[[ $rc -eq 1 ]] || fail "SetVariable(NV) without supplicant: exit $rc ($err)"
+grep -q "EFI_DEVICE_ERROR" <<<"$err" || fail "SetVariable(NV) without supplicant: $err"
+((ms < 10000)) || fail "SetVariable(NV) without supplicant took ${ms} ms"
+ok "no supplicant: SetVariable(NV) -> EFI_DEVICE_ERROR after ${ms} ms"
+out=$("$EMU" up --rpc-timeout "$RPC_TIMEOUT_MS") || fail "up to restart supplicantd"
+grep -q "supplicantd [0-9]* (started)" <<<"$out" || fail "up did not restart supplicantd: $out"
+[[ $(pid_of stmmd) == "$stmmd_pid" ]] || fail "up restarted stmmd needlessly"
+"$EMU" var set NoSupp --string back || fail "SetVariable after supplicantd came back"
+[[ $(get_raw NoSupp) == back ]] || fail "NoSupp value"
+[[ $(get_raw Crash) == "written before the crash" ]] || fail "Crash lost"
+ok "supplicantd restarted by up: SetVariable works again"
+
+"$EMU" down --quiet || fail "final down"
+ok "down"
