@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RPC to the supplicant (see rpc.h for the threading).  The outstanding call lives on the
+ * worker's stack and is reachable from the main thread only through rpc->pending, under
+ * rpc->lock; the main thread copies a reply into it and signals rpc->cond.
+ */
+#include "rpc.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "pta_stmm.h"
+
+enum pending_state { PENDING_WAITING, PENDING_DONE };
+
+struct pending {
+	uint32_t id;
+	enum pending_state state;
+	int result;     /* 0 or -errno once DONE */
+	void *out;      /* the worker's buffer */
+	size_t out_len;
+};
+
+struct rpc {
+	GMainContext *main_ctx;
+	int timeout_ms;
+	GMutex lock;
+	GCond cond;       /* supplicant attached, or pending changed state */
+	int supp_fd;      /* -1 when none (main thread writes, under lock) */
+	bool shutdown;
+	uint32_t next_id;
+	struct pending *pending;
+};
+
+/* A request handed to the main thread for sending. */
+struct send_job {
+	struct rpc *rpc;
+	uint32_t id;
+	GBytes *payload; /* emu_supp_rpc + memref[0] */
+};
+
+int rpc_new(GMainContext *main_ctx, int timeout_ms, struct rpc **ret_rpc)
+{
+	if (timeout_ms <= 0)
+		return -EINVAL;
+	struct rpc *rpc = g_new0(struct rpc, 1);
+	rpc->main_ctx = main_ctx ? g_main_context_ref(main_ctx) : g_main_context_ref_thread_default();
+	rpc->timeout_ms = timeout_ms;
+	g_mutex_init(&rpc->lock);
+	g_cond_init(&rpc->cond);
+	rpc->supp_fd = -1;
+	rpc->next_id = 1;
+	*ret_rpc = rpc;
+	return 0;
+}
+
+void rpc_free(struct rpc *rpc)
+{
+	if (!rpc)
+		return;
+	g_mutex_clear(&rpc->lock);
+	g_cond_clear(&rpc->cond);
+	g_main_context_unref(rpc->main_ctx);
+	g_free(rpc);
+}
+
+int rpc_teec_to_errno(uint32_t teec)
+{
+	switch (teec) {
+	case TEE_SUCCESS:
+		return 0;
+	case TEE_ERROR_NOT_SUPPORTED:
+	case TEE_ERROR_NOT_IMPLEMENTED:
+		return -EOPNOTSUPP;
+	case TEE_ERROR_BAD_PARAMETERS:
+		return -EINVAL;
+	case TEE_ERROR_ITEM_NOT_FOUND:
+		return -ENOENT;
+	case TEE_ERROR_OUT_OF_MEMORY:
+		return -ENOMEM;
+	case TEE_ERROR_BUSY:
+		return -EBUSY;
+	case TEE_ERROR_COMMUNICATION:
+		return -ECOMM;
+	default:
+		return -EIO;
+	}
+}
+
+/* Complete the outstanding call; caller holds the lock. */
+static void complete_unlocked(struct rpc *rpc, int result)
+{
+	if (!rpc->pending || rpc->pending->state != PENDING_WAITING)
+		return;
+	rpc->pending->result = result;
+	rpc->pending->state = PENDING_DONE;
+	g_cond_broadcast(&rpc->cond);
+}
+
+int rpc_attach_supplicant(struct rpc *rpc, int fd)
+{
+	g_mutex_lock(&rpc->lock);
+	int r = 0;
+	if (rpc->supp_fd >= 0)
+		r = -EBUSY;
+	else {
+		rpc->supp_fd = fd;
+		g_cond_broadcast(&rpc->cond);
+	}
+	g_mutex_unlock(&rpc->lock);
+	return r;
+}
+
+void rpc_detach_supplicant(struct rpc *rpc, int fd)
+{
+	g_mutex_lock(&rpc->lock);
+	if (rpc->supp_fd == fd) {
+		rpc->supp_fd = -1;
+		complete_unlocked(rpc, -ECONNRESET);
+	}
+	g_mutex_unlock(&rpc->lock);
+}
+
+bool rpc_is_supplicant(struct rpc *rpc, int fd)
+{
+	g_mutex_lock(&rpc->lock);
+	bool is = fd >= 0 && rpc->supp_fd == fd;
+	g_mutex_unlock(&rpc->lock);
+	return is;
+}
+
+bool rpc_supplicant_attached(struct rpc *rpc)
+{
+	g_mutex_lock(&rpc->lock);
+	bool att = rpc->supp_fd >= 0;
+	g_mutex_unlock(&rpc->lock);
+	return att;
+}
+
+void rpc_shutdown(struct rpc *rpc)
+{
+	g_mutex_lock(&rpc->lock);
+	rpc->shutdown = true;
+	complete_unlocked(rpc, -ESHUTDOWN);
+	g_cond_broadcast(&rpc->cond);
+	g_mutex_unlock(&rpc->lock);
+}
+
+int rpc_handle_reply(struct rpc *rpc, const struct emu_msg *msg)
+{
+	struct emu_supp_rpc_rsp rsp;
+
+	if (msg->hdr.length < sizeof(rsp))
+		return -EBADMSG;
+	memcpy(&rsp, msg->payload, sizeof(rsp));
+	if (rsp.out_len != msg->hdr.length - sizeof(rsp))
+		return -EBADMSG;
+
+	g_mutex_lock(&rpc->lock);
+	struct pending *p = rpc->pending;
+	int r = 0;
+	if (!p || p->state != PENDING_WAITING || p->id != msg->hdr.req_id) {
+		r = -ESRCH; /* late reply to a call that timed out, or a made-up id */
+	} else if (rsp.ret != TEE_SUCCESS) {
+		complete_unlocked(rpc, rpc_teec_to_errno(rsp.ret));
+	} else if (rsp.out_len != p->out_len) {
+		complete_unlocked(rpc, -EPROTO);
+	} else {
+		if (p->out_len)
+			memcpy(p->out, msg->payload + sizeof(rsp), p->out_len);
+		complete_unlocked(rpc, 0);
+	}
+	g_mutex_unlock(&rpc->lock);
+	return r;
+}
+
+/* Main thread: put a queued request on the wire if it is still wanted. */
+static gboolean send_job_run(gpointer data)
+{
+	struct send_job *job = data;
+	struct rpc *rpc = job->rpc;
+
+	g_mutex_lock(&rpc->lock);
+	struct pending *p = rpc->pending;
+	if (p && p->id == job->id && p->state == PENDING_WAITING) {
+		if (rpc->supp_fd < 0) {
+			complete_unlocked(rpc, -ECONNRESET);
+		} else {
+			gsize len;
+			const void *bytes = g_bytes_get_data(job->payload, &len);
+			int r = emu_ipc_send(rpc->supp_fd, EMU_MSG_SUPP_RPC_REQ, job->id, bytes, len);
+			if (r < 0)
+				complete_unlocked(rpc, r);
+		}
+	}
+	g_mutex_unlock(&rpc->lock);
+	return G_SOURCE_REMOVE;
+}
+
+static void send_job_free(gpointer data)
+{
+	struct send_job *job = data;
+	g_bytes_unref(job->payload);
+	g_free(job);
+}
+
+int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in, size_t in_len, void *out,
+	     size_t out_len)
+{
+	struct emu_supp_rpc hdr = { .cmd = cmd, .in_len = (uint32_t)in_len,
+				    .out_len = (uint32_t)out_len };
+	struct pending p = { .state = PENDING_WAITING, .out = out, .out_len = out_len };
+	gint64 deadline = g_get_monotonic_time() + (gint64)rpc->timeout_ms * G_TIME_SPAN_MILLISECOND;
+	int r = 0;
+
+	if (in_len + sizeof(hdr) > EMU_MSG_MAX_PAYLOAD ||
+	    out_len + sizeof(struct emu_supp_rpc_rsp) > EMU_MSG_MAX_PAYLOAD)
+		return -EMSGSIZE;
+
+	g_mutex_lock(&rpc->lock);
+	while (!rpc->shutdown && rpc->supp_fd < 0) {
+		if (!g_cond_wait_until(&rpc->cond, &rpc->lock, deadline) &&
+		    g_get_monotonic_time() >= deadline) {
+			g_mutex_unlock(&rpc->lock);
+			return -ETIMEDOUT;
+		}
+	}
+	if (rpc->shutdown) {
+		g_mutex_unlock(&rpc->lock);
+		return -ESHUTDOWN;
+	}
+	p.id = rpc->next_id++;
+	if (rpc->next_id == 0)
+		rpc->next_id = 1;
+	rpc->pending = &p;
+	g_mutex_unlock(&rpc->lock);
+
+	/* Hand the bytes to the main thread: it owns the socket. */
+	uint8_t *buf = g_malloc(sizeof(hdr) + in_len);
+	memcpy(buf, &hdr, sizeof(hdr));
+	if (in_len)
+		memcpy(buf + sizeof(hdr), in, in_len);
+	struct send_job *job = g_new0(struct send_job, 1);
+	job->rpc = rpc;
+	job->id = p.id;
+	job->payload = g_bytes_new_take(buf, sizeof(hdr) + in_len);
+	GSource *src = g_idle_source_new();
+	g_source_set_priority(src, G_PRIORITY_HIGH);
+	g_source_set_callback(src, send_job_run, job, send_job_free);
+	g_source_attach(src, rpc->main_ctx);
+	g_source_unref(src);
+
+	g_mutex_lock(&rpc->lock);
+	while (p.state == PENDING_WAITING) {
+		if (!g_cond_wait_until(&rpc->cond, &rpc->lock, deadline) &&
+		    g_get_monotonic_time() >= deadline && p.state == PENDING_WAITING) {
+			p.state = PENDING_DONE;
+			p.result = -ETIMEDOUT;
+		}
+	}
+	r = p.result;
+	rpc->pending = NULL;
+	g_mutex_unlock(&rpc->lock);
+	return r;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RPC from the secure world to the registered supplicant (OP-TEE's thread_rpc_cmd towards
+ * tee-supplicant; research/rpmb-and-supplicant.md §2.4, §2.7).
+ *
+ * Two sides, two threads:
+ *  - the main thread (owner of every socket) attaches/detaches the supplicant's connection,
+ *    sends queued requests on it and routes EMU_MSG_SUPP_RPC_RSP replies back by req_id;
+ *  - the StMM worker thread calls rpc_call() and blocks on a GCond until the reply arrives,
+ *    the supplicant goes away, or the timeout expires.
+ * One RPC is outstanding at a time (one StMM thread).  Without a supplicant a call waits
+ * for one to register, bounded by the same timeout (Linux queues supplicant requests; the
+ * bound is the emulator's, so that a missing supplicant turns into an error, not a hang).
+ */
+#ifndef STMM_EMU_STMM_RPC_H
+#define STMM_EMU_STMM_RPC_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipc.h"
+
+struct rpc;
+
+/* `main_ctx` is the context whose thread owns the sockets (sends happen there). */
+__attribute__((warn_unused_result)) int rpc_new(GMainContext *main_ctx, int timeout_ms,
+						struct rpc **ret_rpc);
+void rpc_free(struct rpc *rpc);
+
+/* ---- main thread ---- */
+/* Make `fd` the supplicant's connection.  -EBUSY if one is attached. */
+__attribute__((warn_unused_result)) int rpc_attach_supplicant(struct rpc *rpc, int fd);
+/* The connection `fd` is going away: fail the outstanding call if any. */
+void rpc_detach_supplicant(struct rpc *rpc, int fd);
+bool rpc_is_supplicant(struct rpc *rpc, int fd);
+bool rpc_supplicant_attached(struct rpc *rpc);
+/* An EMU_MSG_SUPP_RPC_RSP from the supplicant; a late or foreign reply is dropped.  0 or -errno. */
+__attribute__((warn_unused_result)) int rpc_handle_reply(struct rpc *rpc,
+							 const struct emu_msg *msg);
+/* Fail the outstanding call and every later one (shutdown). */
+void rpc_shutdown(struct rpc *rpc);
+
+/* ---- worker thread ---- */
+/*
+ * One RPC: `in` is memref[0], `out` receives exactly out_len bytes of memref[1].  The
+ * supplicant's TEEC result is mapped by rpc_teec_to_errno().  -ETIMEDOUT when no reply
+ * (or no supplicant) within the timeout, -ECONNRESET when the supplicant left mid-call.
+ */
+__attribute__((warn_unused_result)) int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in,
+						 size_t in_len, void *out, size_t out_len);
+
+/* TEEC result of an RPC -> -errno (0 for TEE_SUCCESS). */
+int rpc_teec_to_errno(uint32_t teec);
+
+#endif

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RPMB client of the secure world (see rpmb_client.h).  Every request travels as one
+ * OPTEE_RPC_CMD_RPMB: struct rpmb_req (host-endian) + 512-byte frames (big-endian fields)
+ * in, response frames out.  Facts from research/rpmb-and-supplicant.md §1.4-§1.6, §2.8.
+ */
+#include "rpmb_client.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <string.h>
+
+#include "optee_rpmb.h"
+#include "rpmb_frame.h"
+#include "rpmb_host.h"
+
+/* Blocks per DATA_READ request: keeps one RPC (request + 512-byte frames) well inside an IPC message. */
+#define RPMB_CLIENT_MAX_READ_BLOCKS 64u
+/* The address field is 16 bits wide: 65536 blocks = 16 MiB at most. */
+#define RPMB_MAX_BLOCKS 65536u
+
+struct rpmb_client {
+	struct rpmb_client_config cfg;
+	struct rpmb_client_transport transport;
+	bool have_dev_info;
+	bool key_programmed;
+	bool counter_synced;
+	uint32_t write_counter;
+	uint32_t size_blocks;
+	uint8_t key[RPMB_KEY_SIZE];
+};
+
+int rpmb_client_new(const struct rpmb_client_config *cfg,
+		    const struct rpmb_client_transport *transport, struct rpmb_client **ret_client)
+{
+	g_return_val_if_fail(cfg && transport && transport->call && ret_client, -EINVAL);
+	struct rpmb_client *c = g_new0(struct rpmb_client, 1);
+	c->cfg = *cfg;
+	c->transport = *transport;
+	*ret_client = c;
+	return 0;
+}
+
+void rpmb_client_free(struct rpmb_client *client)
+{
+	if (!client)
+		return;
+	OPENSSL_cleanse(client, sizeof(*client));
+	g_free(client);
+}
+
+int rpmb_client_derive_key(const uint8_t huk[16], const uint8_t cid[16], uint8_t ret_key[32])
+{
+	/* HMAC-SHA256(key = HUK, msg = LE32(HUK_SUBKEY_RPMB) || CID'), CID' = PRV and CRC zeroed. */
+	uint8_t usage[4] = { OPTEE_HUK_SUBKEY_RPMB & 0xff, (OPTEE_HUK_SUBKEY_RPMB >> 8) & 0xff,
+			     (OPTEE_HUK_SUBKEY_RPMB >> 16) & 0xff, (OPTEE_HUK_SUBKEY_RPMB >> 24) & 0xff };
+	uint8_t cid_z[16];
+	memcpy(cid_z, cid, sizeof(cid_z));
+	cid_z[RPMB_CID_PRV_BYTE] = 0;
+	cid_z[RPMB_CID_CRC_BYTE] = 0;
+	struct iovec iov[2] = { { usage, sizeof(usage) }, { cid_z, sizeof(cid_z) } };
+	return hmac_sha256(huk, RPMB_CLIENT_HUK_SIZE, iov, 2, ret_key);
+}
+
+/* One RPC: header + nfrm frames in, rsp_len bytes out. */
+static int rpmb_call(struct rpmb_client *c, uint16_t cmd, uint16_t block_count,
+		     const struct rpmb_frame *frames, size_t nfrm, void *rsp, size_t rsp_len)
+{
+	size_t req_len = RPMB_REQ_HEADER_SIZE + nfrm * RPMB_FRAME_SIZE;
+	g_autofree uint8_t *req = g_malloc0(req_len);
+	struct rpmb_req hdr = { .cmd = cmd, .dev_id = c->cfg.dev_id, .block_count = block_count };
+
+	memcpy(req, &hdr, RPMB_REQ_HEADER_SIZE);
+	if (nfrm)
+		memcpy(req + RPMB_REQ_HEADER_SIZE, frames, nfrm * RPMB_FRAME_SIZE);
+	int r = c->transport.call(c->transport.ctx, req, req_len, rsp, rsp_len);
+	OPENSSL_cleanse(req, req_len); /* may hold the key (PROGRAM_KEY) */
+	return r;
+}
+
+/* Device result code -> errno: the one mapping for this direction. */
+static int rpmb_result_to_errno(uint16_t result)
+{
+	switch (result & RPMB_RESULT_MASK) {
+	case RPMB_RESULT_OK:
+		return 0;
+	case RPMB_RESULT_NO_AUTH_KEY:
+		return -ENOKEY;
+	case RPMB_RESULT_ADDRESS_FAILURE:
+		return -ERANGE;
+	default:
+		return -EIO;
+	}
+}
+
+static int get_dev_info(struct rpmb_client *c)
+{
+	struct rpmb_dev_info info;
+	int r = rpmb_call(c, RPMB_CMD_GET_DEV_INFO, 0, NULL, 0, &info, sizeof(info));
+	if (r < 0)
+		return r;
+	if (info.ret_code != RPMB_CMD_GET_DEV_INFO_RET_OK)
+		return -EIO;
+	if (info.rpmb_size_mult == 0 || info.rpmb_size_mult > RPMB_SIZE_MULT_MAX)
+		return -EIO;
+	uint8_t key[RPMB_KEY_SIZE];
+	r = rpmb_client_derive_key(c->cfg.huk, info.cid, key);
+	if (r < 0)
+		return r;
+	memcpy(c->key, key, sizeof(key));
+	OPENSSL_cleanse(key, sizeof(key));
+	c->size_blocks = MIN((uint32_t)info.rpmb_size_mult * RPMB_BLOCKS_PER_MULT, RPMB_MAX_BLOCKS);
+	c->have_dev_info = true;
+	return 0;
+}
+
+static int read_counter(struct rpmb_client *c)
+{
+	struct rpmb_frame req, rsp;
+	uint8_t nonce[RPMB_NONCE_SIZE];
+
+	c->counter_synced = false;
+	if (RAND_bytes(nonce, sizeof(nonce)) != 1)
+		return -EIO;
+	rpmb_frame_init(&req, RPMB_REQ_WRITE_COUNTER, 0, 0, 0, nonce);
+	int r = rpmb_call(c, RPMB_CMD_DATA_REQ, 0, &req, 1, &rsp, sizeof(rsp));
+	if (r < 0)
+		return r;
+
+	struct rpmb_frame_info info;
+	rpmb_frame_get_info(&rsp, &info);
+	r = rpmb_result_to_errno(info.result);
+	if (r < 0)
+		return r;
+	if (info.req_resp != RPMB_RESP_WRITE_COUNTER)
+		return -EBADMSG;
+	if (CRYPTO_memcmp(rsp.nonce, nonce, sizeof(nonce)) != 0)
+		return -EBADMSG;
+	if (!rpmb_verify_frames(c->key, &rsp, 1))
+		return -EBADMSG;
+	c->write_counter = info.write_counter;
+	c->counter_synced = true;
+	c->key_programmed = true;
+	return 0;
+}
+
+static int program_key(struct rpmb_client *c)
+{
+	struct rpmb_frame req, rsp;
+
+	rpmb_frame_init(&req, RPMB_REQ_PROGRAM_KEY, 0, 0, 0, NULL);
+	memcpy(req.key_mac, c->key, RPMB_KEY_SIZE);
+	int r = rpmb_call(c, RPMB_CMD_DATA_REQ, 0, &req, 1, &rsp, sizeof(rsp));
+	OPENSSL_cleanse(&req, sizeof(req));
+	if (r < 0)
+		return r;
+	/* OP-TEE checks only result and type of the key-programming response. */
+	struct rpmb_frame_info info;
+	rpmb_frame_get_info(&rsp, &info);
+	r = rpmb_result_to_errno(info.result);
+	if (r < 0)
+		return r == -ENOKEY ? -EIO : r;
+	if (info.req_resp != RPMB_RESP_PROGRAM_KEY)
+		return -EBADMSG;
+	return 0;
+}
+
+int rpmb_client_init(struct rpmb_client *c)
+{
+	int r;
+
+	if (!c->have_dev_info) {
+		r = get_dev_info(c);
+		if (r < 0)
+			return r;
+	}
+	if (c->counter_synced)
+		return 0;
+	r = read_counter(c);
+	if (r == -ENOKEY && c->cfg.write_key) {
+		r = program_key(c);
+		if (r < 0)
+			return r;
+		r = read_counter(c);
+	}
+	return r;
+}
+
+static int check_range(const struct rpmb_client *c, uint32_t addr, size_t n)
+{
+	if (n == 0 || addr >= c->size_blocks || n > c->size_blocks - addr)
+		return -ERANGE;
+	return 0;
+}
+
+static int read_blocks(struct rpmb_client *c, uint16_t addr, uint8_t *buf, uint16_t n)
+{
+	struct rpmb_frame req;
+	g_autofree struct rpmb_frame *rsp = g_new0(struct rpmb_frame, n);
+	uint8_t nonce[RPMB_NONCE_SIZE];
+
+	if (RAND_bytes(nonce, sizeof(nonce)) != 1)
+		return -EIO;
+	/* block_count 0 in the frame: on eMMC the count comes from CMD23 (rpmb_req.block_count). */
+	rpmb_frame_init(&req, RPMB_REQ_DATA_READ, addr, 0, 0, nonce);
+	int r = rpmb_call(c, RPMB_CMD_DATA_REQ, n, &req, 1, rsp, (size_t)n * RPMB_FRAME_SIZE);
+	if (r < 0)
+		return r;
+
+	struct rpmb_frame_info info;
+	const struct rpmb_frame *last = &rsp[n - 1];
+	rpmb_frame_get_info(last, &info);
+	r = rpmb_result_to_errno(info.result);
+	if (r < 0)
+		return r;
+	if (info.req_resp != RPMB_RESP_DATA_READ || info.address != addr)
+		return -EBADMSG;
+	if (CRYPTO_memcmp(last->nonce, nonce, sizeof(nonce)) != 0)
+		return -EBADMSG;
+	if (!rpmb_verify_frames(c->key, rsp, n))
+		return -EBADMSG;
+	for (uint16_t i = 0; i < n; i++)
+		memcpy(buf + (size_t)i * RPMB_DATA_SIZE, rsp[i].data, RPMB_DATA_SIZE);
+	return 0;
+}
+
+int rpmb_client_read(struct rpmb_client *c, uint32_t addr, void *buf, size_t n)
+{
+	int r = rpmb_client_init(c);
+	if (r < 0)
+		return r;
+	r = check_range(c, addr, n);
+	if (r < 0)
+		return r;
+	uint8_t *p = buf;
+	while (n) {
+		uint16_t chunk = (uint16_t)MIN(n, RPMB_CLIENT_MAX_READ_BLOCKS);
+		r = read_blocks(c, (uint16_t)addr, p, chunk);
+		if (r < 0)
+			return r;
+		addr += chunk;
+		p += (size_t)chunk * RPMB_DATA_SIZE;
+		n -= chunk;
+	}
+	return 0;
+}
+
+/* One authenticated write of one block (OP-TEE: rel_wr_blkcnt 1). */
+static int write_block(struct rpmb_client *c, uint16_t addr, const uint8_t *data)
+{
+	struct rpmb_frame req, rsp;
+
+	if (!c->counter_synced) {
+		int r = read_counter(c);
+		if (r < 0)
+			return r;
+	}
+	if (c->write_counter == RPMB_WRITE_COUNTER_MAX)
+		return -EIO; /* expired: the device rejects every further write */
+
+	rpmb_frame_init(&req, RPMB_REQ_DATA_WRITE, addr, 1, c->write_counter, NULL);
+	memcpy(req.data, data, RPMB_DATA_SIZE);
+	int r = rpmb_sign_frames(c->key, &req, 1);
+	if (r < 0)
+		return r;
+
+	/* From here on, whatever happens, the device may or may not have committed. */
+	c->counter_synced = false;
+	r = rpmb_call(c, RPMB_CMD_DATA_REQ, 0, &req, 1, &rsp, sizeof(rsp));
+	if (r < 0)
+		return r;
+	struct rpmb_frame_info info;
+	rpmb_frame_get_info(&rsp, &info);
+	r = rpmb_result_to_errno(info.result);
+	if (r < 0)
+		return r;
+	if (info.req_resp != RPMB_RESP_DATA_WRITE || info.address != addr)
+		return -EBADMSG;
+	if (!rpmb_verify_frames(c->key, &rsp, 1))
+		return -EBADMSG;
+	if (info.write_counter != c->write_counter + 1)
+		return -ESTALE;
+	c->write_counter = info.write_counter;
+	c->counter_synced = true;
+	return 0;
+}
+
+int rpmb_client_write(struct rpmb_client *c, uint32_t addr, const void *buf, size_t n)
+{
+	int r = rpmb_client_init(c);
+	if (r < 0)
+		return r;
+	r = check_range(c, addr, n);
+	if (r < 0)
+		return r;
+	const uint8_t *p = buf;
+	for (size_t i = 0; i < n; i++) {
+		r = write_block(c, (uint16_t)(addr + i), p + i * RPMB_DATA_SIZE);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void rpmb_client_get_status(const struct rpmb_client *c, struct rpmb_client_status *ret_status)
+{
+	*ret_status = (struct rpmb_client_status){
+		.initialized = c->have_dev_info,
+		.key_programmed = c->key_programmed,
+		.counter_synced = c->counter_synced,
+		.write_counter = c->write_counter,
+		.size_blocks = c->size_blocks,
+	};
+}
+
+int rpmb_client_get_key(const struct rpmb_client *c, uint8_t ret_key[32])
+{
+	if (!c->have_dev_info)
+		return -ENODATA;
+	memcpy(ret_key, c->key, RPMB_KEY_SIZE);
+	return 0;
+}
+
+/* ---- store backend ------------------------------------------------------------------ */
+
+static int backend_split(uint64_t off, size_t len, uint32_t *ret_addr, size_t *ret_n)
+{
+	if (off % RPMB_DATA_SIZE || len % RPMB_DATA_SIZE || len == 0)
+		return -EINVAL;
+	if (off / RPMB_DATA_SIZE >= RPMB_MAX_BLOCKS)
+		return -ERANGE;
+	*ret_addr = (uint32_t)(off / RPMB_DATA_SIZE);
+	*ret_n = len / RPMB_DATA_SIZE;
+	return 0;
+}
+
+static int backend_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	uint32_t addr;
+	size_t n;
+	int r = backend_split(off, len, &addr, &n);
+	return r < 0 ? r : rpmb_client_read(ctx, addr, buf, n);
+}
+
+static int backend_write(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+	uint32_t addr;
+	size_t n;
+	int r = backend_split(off, len, &addr, &n);
+	return r < 0 ? r : rpmb_client_write(ctx, addr, buf, n);
+}
+
+void rpmb_client_store_backend(struct rpmb_client *client, struct store_backend *ret_backend)
+{
+	*ret_backend = (struct store_backend){
+		.ctx = client,
+		.read = backend_read,
+		.write = backend_write,
+	};
+}

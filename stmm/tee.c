@@ -1,0 +1,679 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The tee core (threading: see tee.h).  Wire facts: research/mm-variable-protocol.md §1.8
+ * (PTA_STMM: UUID, command 0, param types, EXCESS_DATA with the size rewritten, value[1].a
+ * carries StMM's return code).
+ *
+ * Error origins: failures the OP-TEE core or the TEE driver would report (unknown session,
+ * memref outside its shared memory, too many calls queued) carry TEE_ORIGIN_COMMS; an
+ * unknown UUID carries TEE_ORIGIN_TEE; what the pseudo-TA itself rejects (command, param
+ * types, oversized buffer) carries TEE_ORIGIN_TRUSTED_APP.  If StMM cannot boot (its store
+ * is unreachable) an invoke ends with TEE_ERROR_TARGET_DEAD, the code OP-TEE gives when the
+ * secure partition panics; booting is retried on the next call.
+ */
+#include "tee.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "efi_util.h"
+#include "ipc.h"
+#include "pta_stmm.h"
+
+#define TEE_MAX_CONNS          64u
+#define TEE_MAX_SESSIONS       32u        /* per connection */
+#define TEE_MAX_SHMS           64u        /* per connection */
+#define TEE_MAX_SHM_SIZE       (64u << 20)
+#define TEE_MAX_INFLIGHT       8u         /* queued invokes per connection */
+
+static const uint8_t pta_stmm_uuid[TEE_UUID_SIZE] = PTA_STMM_UUID_BYTES;
+
+/* Registered shared memory; referenced by its connection and by running jobs. */
+struct tee_shm {
+	gint refs;
+	uint32_t id;
+	int fd;
+	void *map;
+	size_t size;
+	bool sealed; /* F_SEAL_SHRINK held: the mapping cannot lose pages under us */
+};
+
+struct tee_conn {
+	uint32_t id;
+	int fd;
+	guint src;
+	GHashTable *sessions; /* session id set */
+	GHashTable *shms;     /* shm id -> struct tee_shm* (one reference) */
+	uint32_t next_shm_id;
+	unsigned inflight;
+};
+
+enum job_kind { JOB_BOOT, JOB_INVOKE, JOB_QUIT };
+
+struct job {
+	enum job_kind kind;
+	struct tee_core *core;
+	uint32_t conn_id;
+	uint32_t req_id;
+	struct tee_shm *shm;
+	uint64_t offset;
+	uint64_t size;
+	struct emu_tee_invoke_rsp rsp;
+};
+
+struct tee_core {
+	struct tee_config cfg;
+	struct tee_pta_ops pta;
+	struct rpc *rpc;
+	GMainContext *main_ctx;
+	int listen_fd;
+	guint listen_src;
+	GHashTable *conns; /* conn id -> struct tee_conn* */
+	uint32_t next_conn_id;
+	uint32_t next_session_id;
+	uint32_t nsessions;
+	GThread *worker;
+	GAsyncQueue *jobs;
+	gint booted;       /* worker sets, anyone reads */
+	gint boot_queued;  /* a BOOT job is waiting */
+};
+
+/* ---- shared memory -------------------------------------------------------------------- */
+
+static struct tee_shm *shm_ref(struct tee_shm *shm)
+{
+	g_atomic_int_inc(&shm->refs);
+	return shm;
+}
+
+static void shm_unref(struct tee_shm *shm)
+{
+	if (!shm || !g_atomic_int_dec_and_test(&shm->refs))
+		return;
+	munmap(shm->map, shm->size);
+	close(shm->fd);
+	g_free(shm);
+}
+
+/* Copy between the client's memory and ours.  Unsealed memory goes through the fd: a
+ * client that shrinks its memfd then gets an error instead of crashing us with SIGBUS. */
+static int shm_copy_in(const struct tee_shm *shm, uint64_t off, void *buf, size_t len)
+{
+	if (shm->sealed) {
+		memcpy(buf, (const uint8_t *)shm->map + off, len);
+		return 0;
+	}
+	ssize_t n = pread(shm->fd, buf, len, (off_t)off);
+	return n == (ssize_t)len ? 0 : -EFAULT;
+}
+
+static int shm_copy_out(const struct tee_shm *shm, uint64_t off, const void *buf, size_t len)
+{
+	if (shm->sealed) {
+		memcpy((uint8_t *)shm->map + off, buf, len);
+		return 0;
+	}
+	struct stat st;
+	if (fstat(shm->fd, &st) < 0 || (uint64_t)st.st_size < off + len)
+		return -EFAULT; /* never grow a file the client shrank */
+	ssize_t n = pwrite(shm->fd, buf, len, (off_t)off);
+	return n == (ssize_t)len ? 0 : -EFAULT;
+}
+
+/* 0 (shm registered) or a TEE error code. */
+static uint32_t shm_register(struct tee_conn *conn, int fd, uint64_t size, uint32_t *ret_id)
+{
+	struct stat st;
+
+	if (fd < 0 || size == 0 || size > TEE_MAX_SHM_SIZE)
+		return TEE_ERROR_BAD_PARAMETERS;
+	if (g_hash_table_size(conn->shms) >= TEE_MAX_SHMS)
+		return TEE_ERROR_OUT_OF_MEMORY;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < size)
+		return TEE_ERROR_BAD_PARAMETERS;
+	void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return TEE_ERROR_BAD_PARAMETERS;
+
+	struct tee_shm *shm = g_new0(struct tee_shm, 1);
+	shm->refs = 1;
+	shm->fd = fd;
+	shm->map = map;
+	shm->size = size;
+	/* Pin the size if the memfd allows sealing (best effort; see shm_copy_in). */
+	int seals = fcntl(fd, F_GET_SEALS);
+	shm->sealed = (seals >= 0 && (seals & F_SEAL_SHRINK)) ||
+		      fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0;
+	if (shm->sealed && fstat(fd, &st) == 0 && (uint64_t)st.st_size < size)
+		shm->sealed = false; /* shrank between the checks */
+	do
+		shm->id = ++conn->next_shm_id;
+	while (shm->id == 0 || g_hash_table_contains(conn->shms, GUINT_TO_POINTER(shm->id)));
+	g_hash_table_insert(conn->shms, GUINT_TO_POINTER(shm->id), shm);
+	*ret_id = shm->id;
+	return TEE_SUCCESS;
+}
+
+/* ---- connections --------------------------------------------------------------------- */
+
+static void remove_source(struct tee_core *core, guint id)
+{
+	GSource *src = id ? g_main_context_find_source_by_id(core->main_ctx, id) : NULL;
+	if (src)
+		g_source_destroy(src);
+}
+
+static void conn_destroy(struct tee_core *core, struct tee_conn *conn)
+{
+	rpc_detach_supplicant(core->rpc, conn->fd);
+	core->nsessions -= g_hash_table_size(conn->sessions);
+	remove_source(core, conn->src);
+	g_hash_table_destroy(conn->sessions);
+	g_hash_table_destroy(conn->shms);
+	close(conn->fd);
+	g_hash_table_remove(core->conns, GUINT_TO_POINTER(conn->id)); /* frees conn */
+}
+
+/* A peer that does not read its replies is dropped rather than blocking everybody. */
+static int conn_send(struct tee_conn *conn, uint16_t type, uint32_t req_id, const void *p,
+		     size_t len)
+{
+	int r = emu_ipc_send(conn->fd, type, req_id, p, len);
+	if (r < 0)
+		g_info("connection %u: send of 0x%04x failed: %s", conn->id, type, g_strerror(-r));
+	return r;
+}
+
+static int send_result(struct tee_conn *conn, uint16_t type, uint32_t req_id, uint32_t ret,
+		       uint32_t origin, uint32_t id)
+{
+	struct emu_tee_result res = { .ret = ret, .origin = origin, .id = id };
+	return conn_send(conn, type, req_id, &res, sizeof(res));
+}
+
+static int send_error(struct tee_conn *conn, uint32_t req_id, int error, const char *what)
+{
+	g_debug("connection %u: request %u rejected: %s", conn->id, req_id, what);
+	int r = emu_ipc_send_error(conn->fd, req_id, error, "%s", what);
+	return r < 0 ? r : 0;
+}
+
+/* ---- jobs ----------------------------------------------------------------------------- */
+
+static void job_free(gpointer data)
+{
+	struct job *job = data;
+	shm_unref(job->shm);
+	g_free(job);
+}
+
+static void queue_boot(struct tee_core *core)
+{
+	if (g_atomic_int_get(&core->booted) || !g_atomic_int_compare_and_exchange(&core->boot_queued, 0, 1))
+		return;
+	struct job *job = g_new0(struct job, 1);
+	job->kind = JOB_BOOT;
+	job->core = core;
+	g_async_queue_push(core->jobs, job);
+}
+
+/* Main thread: hand an invoke result back to its client, if it is still there. */
+static gboolean job_reply(gpointer data)
+{
+	struct job *job = data;
+	struct tee_core *core = job->core;
+	struct tee_conn *conn = g_hash_table_lookup(core->conns, GUINT_TO_POINTER(job->conn_id));
+
+	if (!conn)
+		return G_SOURCE_REMOVE;
+	conn->inflight--;
+	if (conn_send(conn, EMU_MSG_TEE_INVOKE_RSP, job->req_id, &job->rsp, sizeof(job->rsp)) < 0)
+		conn_destroy(core, conn);
+	return G_SOURCE_REMOVE;
+}
+
+static int ensure_booted(struct tee_core *core)
+{
+	if (g_atomic_int_get(&core->booted))
+		return 0;
+	int r = core->pta.boot(core->pta.ctx);
+	if (r < 0) {
+		g_warning("StMM boot failed: %s", g_strerror(-r));
+		return r;
+	}
+	g_message("StMM booted: variable store loaded from RPMB");
+	g_atomic_int_set(&core->booted, 1);
+	return 0;
+}
+
+static void run_invoke(struct tee_core *core, struct job *job)
+{
+	if (ensure_booted(core) < 0) {
+		job->rsp.ret = TEE_ERROR_TARGET_DEAD;
+		job->rsp.origin = TEE_ORIGIN_TEE;
+		return;
+	}
+	/* Copy out of shared memory first: the client can change it while StMM parses (TOCTOU). */
+	size_t size = (size_t)job->size;
+	g_autofree uint8_t *buf = g_malloc0(MAX(size, 1));
+	if (shm_copy_in(job->shm, job->offset, buf, size) < 0) {
+		job->rsp.ret = TEE_ERROR_BAD_PARAMETERS;
+		job->rsp.origin = TEE_ORIGIN_COMMS;
+		return;
+	}
+	emu_log_hexdump("MM request", buf, size);
+	int32_t mm_ret = core->pta.communicate(core->pta.ctx, buf, size);
+	emu_log_hexdump("MM response", buf, size);
+	if (shm_copy_out(job->shm, job->offset, buf, size) < 0) {
+		job->rsp.ret = TEE_ERROR_BAD_PARAMETERS;
+		job->rsp.origin = TEE_ORIGIN_COMMS;
+		return;
+	}
+	job->rsp.ret = TEE_SUCCESS;
+	job->rsp.origin = TEE_ORIGIN_TRUSTED_APP;
+	/*
+	 * StMM's x4 is a 64-bit register holding a signed 32-bit code: OP-TEE copies the
+	 * register into value[1].a, so -2 arrives as 0xfffffffffffffffe (sign-extended).
+	 */
+	job->rsp.params[1].a = (uint64_t)(int64_t)mm_ret;
+	job->rsp.params[1].b = 0;
+	job->rsp.params[1].c = 0;
+}
+
+static gpointer worker_main(gpointer data)
+{
+	struct tee_core *core = data;
+
+	for (;;) {
+		struct job *job = g_async_queue_pop(core->jobs);
+		switch (job->kind) {
+		case JOB_QUIT:
+			job_free(job);
+			return NULL;
+		case JOB_BOOT:
+			g_atomic_int_set(&core->boot_queued, 0);
+			(void)ensure_booted(core);
+			job_free(job);
+			break;
+		case JOB_INVOKE: {
+			run_invoke(core, job);
+			GSource *src = g_idle_source_new();
+			g_source_set_callback(src, job_reply, job, job_free);
+			g_source_attach(src, core->main_ctx);
+			g_source_unref(src);
+			break;
+		}
+		}
+	}
+}
+
+/* ---- request handlers (main thread) -------------------------------------------------- */
+
+static int handle_open_session(struct tee_core *core, struct tee_conn *conn,
+			       const struct emu_msg *msg)
+{
+	struct emu_tee_open_session req;
+	if (msg->hdr.length != sizeof(req))
+		return send_error(conn, msg->hdr.req_id, -EINVAL, "OPEN_SESSION: bad payload size");
+	memcpy(&req, msg->payload, sizeof(req));
+
+	if (memcmp(req.uuid, pta_stmm_uuid, TEE_UUID_SIZE) != 0)
+		return send_result(conn, EMU_MSG_TEE_OPEN_SESSION_RSP, msg->hdr.req_id,
+				   TEE_ERROR_ITEM_NOT_FOUND, TEE_ORIGIN_TEE, 0);
+	if (g_hash_table_size(conn->sessions) >= TEE_MAX_SESSIONS)
+		return send_result(conn, EMU_MSG_TEE_OPEN_SESSION_RSP, msg->hdr.req_id,
+				   TEE_ERROR_OUT_OF_MEMORY, TEE_ORIGIN_TEE, 0);
+	uint32_t id;
+	do
+		id = ++core->next_session_id;
+	while (id == 0);
+	g_hash_table_add(conn->sessions, GUINT_TO_POINTER(id));
+	core->nsessions++;
+	queue_boot(core); /* OP-TEE starts StMM when its first session opens */
+	return send_result(conn, EMU_MSG_TEE_OPEN_SESSION_RSP, msg->hdr.req_id, TEE_SUCCESS,
+			   TEE_ORIGIN_TEE, id);
+}
+
+static int handle_close_session(struct tee_core *core, struct tee_conn *conn,
+				const struct emu_msg *msg)
+{
+	uint32_t id;
+	if (msg->hdr.length != sizeof(id))
+		return send_error(conn, msg->hdr.req_id, -EINVAL, "CLOSE_SESSION: bad payload size");
+	memcpy(&id, msg->payload, sizeof(id));
+	if (!g_hash_table_remove(conn->sessions, GUINT_TO_POINTER(id)))
+		return send_result(conn, EMU_MSG_TEE_CLOSE_SESSION_RSP, msg->hdr.req_id,
+				   TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_COMMS, 0);
+	core->nsessions--;
+	return send_result(conn, EMU_MSG_TEE_CLOSE_SESSION_RSP, msg->hdr.req_id, TEE_SUCCESS,
+			   TEE_ORIGIN_TEE, 0);
+}
+
+static int handle_register_shm(struct tee_conn *conn, struct emu_msg *msg)
+{
+	struct emu_tee_register_shm req;
+	if (msg->hdr.length != sizeof(req))
+		return send_error(conn, msg->hdr.req_id, -EINVAL, "REGISTER_SHM: bad payload size");
+	memcpy(&req, msg->payload, sizeof(req));
+
+	uint32_t id = 0;
+	uint32_t ret = shm_register(conn, msg->fd, req.size, &id);
+	if (ret == TEE_SUCCESS)
+		msg->fd = -1; /* the shm owns it now */
+	return send_result(conn, EMU_MSG_TEE_REGISTER_SHM_RSP, msg->hdr.req_id, ret,
+			   TEE_ORIGIN_COMMS, id);
+}
+
+static int handle_unregister_shm(struct tee_conn *conn, const struct emu_msg *msg)
+{
+	uint32_t id;
+	if (msg->hdr.length != sizeof(id))
+		return send_error(conn, msg->hdr.req_id, -EINVAL, "UNREGISTER_SHM: bad payload size");
+	memcpy(&id, msg->payload, sizeof(id));
+	uint32_t ret = g_hash_table_remove(conn->shms, GUINT_TO_POINTER(id)) ?
+			       TEE_SUCCESS : TEE_ERROR_BAD_PARAMETERS;
+	return send_result(conn, EMU_MSG_TEE_UNREGISTER_SHM_RSP, msg->hdr.req_id, ret,
+			   TEE_ORIGIN_COMMS, 0);
+}
+
+/* Is every memref parameter inside its registered memory?  (The TEE driver's check.) */
+static bool memrefs_valid(struct tee_conn *conn, const struct emu_tee_invoke *req)
+{
+	for (unsigned i = 0; i < TEE_NUM_PARAMS; i++) {
+		uint32_t t = TEE_PARAM_TYPE_GET(req->param_types, i);
+		if (t == TEE_PARAM_TYPE_NONE || (t >= TEE_PARAM_TYPE_VALUE_INPUT &&
+						 t <= TEE_PARAM_TYPE_VALUE_INOUT))
+			continue;
+		if (t < TEE_PARAM_TYPE_MEMREF_INPUT || t > TEE_PARAM_TYPE_MEMREF_INOUT)
+			return false;
+		const struct emu_tee_param *p = &req->params[i];
+		struct tee_shm *shm = p->a <= UINT32_MAX ?
+			g_hash_table_lookup(conn->shms, GUINT_TO_POINTER((uint32_t)p->a)) : NULL;
+		if (!shm || p->b > shm->size || p->c > shm->size - p->b)
+			return false;
+	}
+	return true;
+}
+
+static int handle_invoke(struct tee_core *core, struct tee_conn *conn, const struct emu_msg *msg)
+{
+	struct emu_tee_invoke req;
+	struct emu_tee_invoke_rsp rsp = { 0 };
+
+	if (msg->hdr.length != sizeof(req))
+		return send_error(conn, msg->hdr.req_id, -EINVAL, "INVOKE: bad payload size");
+	memcpy(&req, msg->payload, sizeof(req));
+	memcpy(rsp.params, req.params, sizeof(rsp.params));
+
+	if (!g_hash_table_contains(conn->sessions, GUINT_TO_POINTER(req.session))) {
+		rsp.ret = TEE_ERROR_BAD_PARAMETERS;
+		rsp.origin = TEE_ORIGIN_COMMS;
+	} else if (!memrefs_valid(conn, &req)) {
+		rsp.ret = TEE_ERROR_BAD_PARAMETERS;
+		rsp.origin = TEE_ORIGIN_COMMS;
+	} else if (req.cmd != PTA_STMM_CMD_COMMUNICATE ||
+		   req.param_types != PTA_STMM_COMMUNICATE_PARAM_TYPES) {
+		rsp.ret = TEE_ERROR_BAD_PARAMETERS;
+		rsp.origin = TEE_ORIGIN_TRUSTED_APP;
+	} else if (req.params[0].c > core->cfg.ns_buf_size) {
+		rsp.ret = TEE_ERROR_EXCESS_DATA;
+		rsp.origin = TEE_ORIGIN_TRUSTED_APP;
+		rsp.params[0].c = core->cfg.ns_buf_size;
+	} else if (conn->inflight >= TEE_MAX_INFLIGHT) {
+		rsp.ret = TEE_ERROR_BUSY;
+		rsp.origin = TEE_ORIGIN_COMMS;
+	} else {
+		struct job *job = g_new0(struct job, 1);
+		job->kind = JOB_INVOKE;
+		job->core = core;
+		job->conn_id = conn->id;
+		job->req_id = msg->hdr.req_id;
+		job->shm = shm_ref(g_hash_table_lookup(conn->shms,
+						       GUINT_TO_POINTER((uint32_t)req.params[0].a)));
+		job->offset = req.params[0].b;
+		job->size = req.params[0].c;
+		job->rsp = rsp;
+		conn->inflight++;
+		g_async_queue_push(core->jobs, job);
+		return 0;
+	}
+	return conn_send(conn, EMU_MSG_TEE_INVOKE_RSP, msg->hdr.req_id, &rsp, sizeof(rsp));
+}
+
+static int handle_supp_register(struct tee_core *core, struct tee_conn *conn,
+				const struct emu_msg *msg)
+{
+	if (msg->hdr.length != 0)
+		return send_error(conn, msg->hdr.req_id, -EINVAL, "SUPP_REGISTER: bad payload size");
+	if (rpc_attach_supplicant(core->rpc, conn->fd) < 0)
+		return send_result(conn, EMU_MSG_SUPP_REGISTER_RSP, msg->hdr.req_id, TEE_ERROR_BUSY,
+				   TEE_ORIGIN_COMMS, 0);
+	g_message("supplicant registered (connection %u)", conn->id);
+	int r = send_result(conn, EMU_MSG_SUPP_REGISTER_RSP, msg->hdr.req_id, TEE_SUCCESS,
+			    TEE_ORIGIN_TEE, 0);
+	queue_boot(core);
+	return r;
+}
+
+static int handle_supp_reply(struct tee_core *core, struct tee_conn *conn,
+			     const struct emu_msg *msg)
+{
+	if (!rpc_is_supplicant(core->rpc, conn->fd))
+		return send_error(conn, msg->hdr.req_id, -EPERM, "SUPP_RPC_RSP from a non-supplicant");
+	int r = rpc_handle_reply(core->rpc, msg);
+	if (r == -ESRCH)
+		g_debug("supplicant reply %u matches no outstanding call; dropped", msg->hdr.req_id);
+	else if (r < 0)
+		return send_error(conn, msg->hdr.req_id, r, "SUPP_RPC_RSP: malformed");
+	return 0;
+}
+
+static int handle_status(struct tee_core *core, struct tee_conn *conn, const struct emu_msg *msg)
+{
+	struct emu_ctrl_status st = { 0 };
+	if (msg->hdr.length != 0)
+		return send_error(conn, msg->hdr.req_id, -EINVAL, "CTRL_STATUS: bad payload size");
+	core->pta.get_status(core->pta.ctx, &st);
+	if (rpc_supplicant_attached(core->rpc))
+		st.flags |= EMU_CTRL_STATUS_SUPPLICANT;
+	st.sessions = core->nsessions;
+	return conn_send(conn, EMU_MSG_CTRL_STATUS_RSP, msg->hdr.req_id, &st, sizeof(st));
+}
+
+/* Validate and answer one message; exactly one reply unless the call was queued.  A
+ * negative return means the connection is unusable. */
+static int dispatch(struct tee_core *core, struct tee_conn *conn, struct emu_msg *msg)
+{
+	g_debug("connection %u: message 0x%04x id %u, %u bytes%s", conn->id, msg->hdr.type,
+		msg->hdr.req_id, msg->hdr.length, msg->fd >= 0 ? " + fd" : "");
+	switch (msg->hdr.type) {
+	case EMU_MSG_TEE_OPEN_SESSION_REQ:
+		return handle_open_session(core, conn, msg);
+	case EMU_MSG_TEE_CLOSE_SESSION_REQ:
+		return handle_close_session(core, conn, msg);
+	case EMU_MSG_TEE_REGISTER_SHM_REQ:
+		return handle_register_shm(conn, msg);
+	case EMU_MSG_TEE_UNREGISTER_SHM_REQ:
+		return handle_unregister_shm(conn, msg);
+	case EMU_MSG_TEE_INVOKE_REQ:
+		return handle_invoke(core, conn, msg);
+	case EMU_MSG_SUPP_REGISTER_REQ:
+		return handle_supp_register(core, conn, msg);
+	case EMU_MSG_SUPP_RPC_RSP:
+		return handle_supp_reply(core, conn, msg);
+	case EMU_MSG_CTRL_STATUS_REQ:
+		return handle_status(core, conn, msg);
+	default:
+		return send_error(conn, msg->hdr.req_id, -EOPNOTSUPP, "message type not supported");
+	}
+}
+
+/* Data for a connection's watch: the core and the connection id (not the pointer, which
+ * conn_destroy may free). */
+struct conn_watch {
+	struct tee_core *core;
+	uint32_t conn_id;
+};
+
+static gboolean conn_event(gint fd, GIOCondition cond, gpointer data)
+{
+	struct conn_watch *w = data;
+	struct tee_core *core = w->core;
+	struct tee_conn *conn = g_hash_table_lookup(core->conns, GUINT_TO_POINTER(w->conn_id));
+	(void)cond;
+
+	if (!conn)
+		return G_SOURCE_REMOVE;
+	g_autoptr(emu_msg) msg = NULL;
+	int r = emu_ipc_recv(fd, 0, &msg);
+	if (r == -ETIMEDOUT || r == -EAGAIN)
+		return G_SOURCE_CONTINUE;
+	if (r == -EBADMSG) {
+		(void)send_error(conn, 0, -EBADMSG, "malformed message");
+		return G_SOURCE_CONTINUE;
+	}
+	if (r == 0)
+		r = dispatch(core, conn, msg);
+	if (r < 0) {
+		if (r != -ECONNRESET)
+			g_debug("connection %u closed: %s", conn->id, g_strerror(-r));
+		if (rpc_is_supplicant(core->rpc, conn->fd))
+			g_message("supplicant disconnected");
+		conn->src = 0; /* removed by returning G_SOURCE_REMOVE */
+		conn_destroy(core, conn);
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean listen_event(gint fd, GIOCondition cond, gpointer data)
+{
+	struct tee_core *core = data;
+	(void)cond;
+
+	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			g_warning("accept on the tee socket: %s", g_strerror(errno));
+		return G_SOURCE_CONTINUE;
+	}
+	if (g_hash_table_size(core->conns) >= TEE_MAX_CONNS) {
+		g_warning("tee socket: too many connections, refusing one");
+		close(cfd);
+		return G_SOURCE_CONTINUE;
+	}
+	struct tee_conn *conn = g_new0(struct tee_conn, 1);
+	do
+		conn->id = ++core->next_conn_id;
+	while (conn->id == 0 || g_hash_table_contains(core->conns, GUINT_TO_POINTER(conn->id)));
+	conn->fd = cfd;
+	conn->sessions = g_hash_table_new(g_direct_hash, g_direct_equal);
+	conn->shms = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					   (GDestroyNotify)shm_unref);
+	g_hash_table_insert(core->conns, GUINT_TO_POINTER(conn->id), conn);
+
+	struct conn_watch *w = g_new0(struct conn_watch, 1);
+	w->core = core;
+	w->conn_id = conn->id;
+	GSource *src = g_unix_fd_source_new(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+	g_source_set_callback(src, (GSourceFunc)(void (*)(void))conn_event, w, g_free);
+	conn->src = g_source_attach(src, core->main_ctx);
+	g_source_unref(src);
+	g_debug("connection %u accepted", conn->id);
+	return G_SOURCE_CONTINUE;
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------ */
+
+int tee_core_new(const struct tee_config *cfg, const struct tee_pta_ops *pta, struct rpc *rpc,
+		 GMainContext *main_ctx, struct tee_core **ret_core)
+{
+	if (!cfg || !pta || !pta->boot || !pta->communicate || !pta->get_status || !rpc ||
+	    cfg->ns_buf_size == 0)
+		return -EINVAL;
+	struct tee_core *core = g_new0(struct tee_core, 1);
+	core->cfg = *cfg;
+	core->pta = *pta;
+	core->rpc = rpc;
+	core->main_ctx = main_ctx ? g_main_context_ref(main_ctx) : g_main_context_ref_thread_default();
+	core->listen_fd = -1;
+	core->conns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	core->jobs = g_async_queue_new();
+	*ret_core = core;
+	return 0;
+}
+
+int tee_core_listen(struct tee_core *core, const char *path)
+{
+	int r = emu_ipc_listen(path, &core->listen_fd);
+	if (r < 0)
+		return r;
+	if (fcntl(core->listen_fd, F_SETFL, O_NONBLOCK) < 0)
+		return -errno;
+	GSource *src = g_unix_fd_source_new(core->listen_fd, G_IO_IN);
+	g_source_set_callback(src, (GSourceFunc)(void (*)(void))listen_event, core, NULL);
+	core->listen_src = g_source_attach(src, core->main_ctx);
+	g_source_unref(src);
+	return 0;
+}
+
+int tee_core_start(struct tee_core *core)
+{
+	GError *err = NULL;
+	core->worker = g_thread_try_new("stmm", worker_main, core, &err);
+	if (!core->worker) {
+		g_error_free(err);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+void tee_core_stop(struct tee_core *core)
+{
+	if (!core)
+		return;
+	if (core->worker) {
+		struct job *quit = g_new0(struct job, 1);
+		quit->kind = JOB_QUIT;
+		/* Jump the queue: pending invokes would only wait for a supplicant. */
+		g_async_queue_push_front(core->jobs, quit);
+		rpc_shutdown(core->rpc);
+		g_thread_join(core->worker);
+		core->worker = NULL;
+	}
+	GHashTableIter it;
+	gpointer key, value;
+	GPtrArray *all = g_ptr_array_new();
+	g_hash_table_iter_init(&it, core->conns);
+	while (g_hash_table_iter_next(&it, &key, &value))
+		g_ptr_array_add(all, value);
+	for (guint i = 0; i < all->len; i++)
+		conn_destroy(core, all->pdata[i]);
+	g_ptr_array_free(all, TRUE);
+	remove_source(core, core->listen_src);
+	core->listen_src = 0;
+	if (core->listen_fd >= 0) {
+		close(core->listen_fd);
+		core->listen_fd = -1;
+	}
+}
+
+void tee_core_free(struct tee_core *core)
+{
+	if (!core)
+		return;
+	tee_core_stop(core);
+	struct job *job;
+	while ((job = g_async_queue_try_pop(core->jobs)))
+		job_free(job);
+	g_async_queue_unref(core->jobs);
+	g_hash_table_destroy(core->conns);
+	g_main_context_unref(core->main_ctx);
+	g_free(core);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stmmd's tee core: what OP-TEE's core and the Linux TEE driver do for a normal-world
+ * client of the StMM pseudo-TA.  Sessions (PTA_STMM only), shared memory registration
+ * (memfd over SCM_RIGHTS), invoke of PTA_STMM_CMD_COMMUNICATE, the supplicant's
+ * registration and RPC replies, and the control channel's status.
+ *
+ * Concurrency (the one design decision the rest depends on):
+ *
+ *   main thread  -- GMainLoop; owns every socket: accepts, receives, validates, replies.
+ *                   Sessions, shm tables and connections are touched only here.
+ *   StMM worker  -- one GThread = the secure partition.  It pops jobs (boot, invoke) from a
+ *                   GAsyncQueue in order and runs them one at a time, as StMM has a single
+ *                   execution context.  When the variable service writes or reads the store,
+ *                   the RPMB client calls rpc_call(), which hands the request to the main
+ *                   thread (an idle source on the main context) and blocks on a GCond until
+ *                   the main thread routes the supplicant's reply back, the supplicant
+ *                   disconnects, or --rpc-timeout expires (rpc.h).
+ *
+ * So while StMM waits for the supplicant, the main thread keeps serving everybody: other
+ * clients open and close sessions, register memory, ask for status, the supplicant
+ * registers or replies.  Further invokes queue behind the running one (bounded per
+ * connection: TEE_ERROR_BUSY beyond).  Results go back through an idle source on the main
+ * context; a job holds a reference on its shared memory, so a client that unregisters or
+ * disconnects mid-call cannot pull the mapping from under the worker (its reply is dropped).
+ *
+ * Status snapshots (`get_status`) are kept by the PTA under its own lock, so a status
+ * request never waits for a call in progress.
+ */
+#ifndef STMM_EMU_STMM_TEE_H
+#define STMM_EMU_STMM_TEE_H
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu_ipc.h"
+#include "rpc.h"
+
+/* The pseudo-TA behind PTA_STMM.  boot/communicate run on the worker; get_status anywhere. */
+struct tee_pta_ops {
+	void *ctx;
+	int (*boot)(void *ctx); /* idempotent; 0 or -errno */
+	int32_t (*communicate)(void *ctx, uint8_t *buf, size_t size); /* ARM_SPM_MM_RET_* */
+	void (*get_status)(void *ctx, struct emu_ctrl_status *status); /* fills PTA fields */
+};
+
+struct tee_config {
+	uint32_t ns_buf_size; /* largest memref PTA_STMM accepts (OP-TEE: 16 KiB) */
+};
+
+struct tee_core;
+
+__attribute__((warn_unused_result)) int tee_core_new(const struct tee_config *cfg,
+						     const struct tee_pta_ops *pta, struct rpc *rpc,
+						     GMainContext *main_ctx,
+						     struct tee_core **ret_core);
+/* Bind the tee socket and serve it on the main context.  0 or -errno. */
+__attribute__((warn_unused_result)) int tee_core_listen(struct tee_core *core, const char *path);
+/* Start the StMM worker.  0 or -errno. */
+__attribute__((warn_unused_result)) int tee_core_start(struct tee_core *core);
+/* Stop the worker (fails a call waiting for the supplicant) and close every connection. */
+void tee_core_stop(struct tee_core *core);
+void tee_core_free(struct tee_core *core);
+
+#endif

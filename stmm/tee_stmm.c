@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/* The StMM pseudo-TA: variable service on the RPMB-backed NV store (see tee_stmm.h). */
+#include "tee_stmm.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+#include "optee_rpmb.h"
+#include "pta_stmm.h"
+
+struct tee_stmm {
+	struct tee_stmm_config cfg;
+	struct rpc *rpc;
+	struct rpmb_client *rpmb;
+	struct store *store;    /* NULL until booted */
+	struct varsvc *svc;
+	GMutex lock;            /* guards snap */
+	struct emu_ctrl_status snap;
+};
+
+/* The RPMB client's transport: one OPTEE_RPC_CMD_RPMB to the supplicant. */
+static int rpmb_over_rpc(void *ctx, const void *req, size_t req_len, void *rsp, size_t rsp_len)
+{
+	return rpc_call(ctx, OPTEE_RPC_CMD_RPMB, req, req_len, rsp, rsp_len);
+}
+
+/* Worker: refresh what a status request reports. */
+static void update_snapshot(struct tee_stmm *s)
+{
+	struct emu_ctrl_status st = { 0 };
+	struct rpmb_client_status rs;
+
+	rpmb_client_get_status(s->rpmb, &rs);
+	if (rs.key_programmed)
+		st.flags |= EMU_CTRL_STATUS_KEY_PROGRAMMED;
+	if (rs.counter_synced)
+		st.flags |= EMU_CTRL_STATUS_COUNTER_SYNCED;
+	st.rpmb_write_counter = rs.write_counter;
+	if (s->store) {
+		struct store_stats ss;
+		store_get_stats(s->store, &ss);
+		st.flags |= EMU_CTRL_STATUS_STORE_OPEN;
+		st.store_total = ss.total_size;
+		st.store_used = ss.used;
+		st.store_free = ss.free;
+		st.live_variables = ss.live_variables;
+	}
+	g_mutex_lock(&s->lock);
+	s->snap = st;
+	g_mutex_unlock(&s->lock);
+}
+
+int tee_stmm_new(const struct tee_stmm_config *cfg, struct rpc *rpc, struct tee_stmm **ret_stmm)
+{
+	struct rpmb_client_transport tr = { .ctx = rpc, .call = rpmb_over_rpc };
+	struct tee_stmm *s = g_new0(struct tee_stmm, 1);
+
+	s->cfg = *cfg;
+	s->rpc = rpc;
+	g_mutex_init(&s->lock);
+	int r = rpmb_client_new(&cfg->rpmb, &tr, &s->rpmb);
+	if (r < 0) {
+		tee_stmm_free(s);
+		return r;
+	}
+	*ret_stmm = s;
+	return 0;
+}
+
+void tee_stmm_free(struct tee_stmm *s)
+{
+	if (!s)
+		return;
+	varsvc_free(s->svc);
+	store_free(s->store);
+	rpmb_client_free(s->rpmb);
+	g_mutex_clear(&s->lock);
+	g_free(s);
+}
+
+static int stmm_boot(void *ctx)
+{
+	struct tee_stmm *s = ctx;
+	struct store_backend backend;
+	struct store *store = NULL;
+	struct varsvc *svc = NULL;
+
+	if (s->svc)
+		return 0;
+	int r = rpmb_client_init(s->rpmb);
+	if (r < 0)
+		goto out;
+	rpmb_client_store_backend(s->rpmb, &backend);
+	r = store_open(&s->cfg.layout, &backend, &store);
+	if (r < 0)
+		goto out;
+	r = varsvc_new(&s->cfg.vars, store, &svc);
+	if (r < 0) {
+		store_free(store);
+		goto out;
+	}
+	s->store = store;
+	s->svc = svc;
+out:
+	update_snapshot(s);
+	return r;
+}
+
+static int32_t stmm_communicate(void *ctx, uint8_t *buf, size_t size)
+{
+	struct tee_stmm *s = ctx;
+	if (!s->svc)
+		return ARM_SPM_MM_RET_NOT_SUPPORTED; /* the core boots first; defensive only */
+	int32_t ret = varsvc_communicate(s->svc, buf, size);
+	update_snapshot(s);
+	return ret;
+}
+
+static void stmm_get_status(void *ctx, struct emu_ctrl_status *st)
+{
+	struct tee_stmm *s = ctx;
+	g_mutex_lock(&s->lock);
+	uint32_t flags = st->flags;
+	*st = s->snap;
+	st->flags |= flags;
+	g_mutex_unlock(&s->lock);
+}
+
+void tee_stmm_pta_ops(struct tee_stmm *s, struct tee_pta_ops *ret_ops)
+{
+	*ret_ops = (struct tee_pta_ops){
+		.ctx = s,
+		.boot = stmm_boot,
+		.communicate = stmm_communicate,
+		.get_status = stmm_get_status,
+	};
+}

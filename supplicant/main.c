@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * supplicantd: tee-supplicant for stmmd.  Registers on the tee socket, relays RPMB RPCs to
+ * rpmbd's mmc socket.  Exits 0 on SIGTERM/SIGINT, 1 when stmmd goes away (whoever started
+ * us restarts the set), 2 on bad usage.
+ */
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "rpmb.h"
+#include "supp.h"
+
+#define MMC_TIMEOUT_MS 5000
+
+static gboolean on_signal(gpointer loop)
+{
+	g_main_loop_quit(loop);
+	return G_SOURCE_CONTINUE;
+}
+
+int main(int argc, char **argv)
+{
+	g_autofree gchar *tee_socket = NULL, *mmc_socket = NULL;
+	gboolean verbose = FALSE;
+	GOptionEntry entries[] = {
+		{ "tee-socket", 't', 0, G_OPTION_ARG_FILENAME, &tee_socket, "stmmd's tee socket", "PATH" },
+		{ "mmc-socket", 'm', 0, G_OPTION_ARG_FILENAME, &mmc_socket, "rpmbd's mmc socket", "PATH" },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Debug logging", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- tee-supplicant for stmmd");
+	g_autoptr(GError) err = NULL;
+	struct rpmb_mmc *mmc = NULL;
+	struct supp *supp = NULL;
+	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	int r, status = EXIT_FAILURE;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &err) || !tee_socket || !mmc_socket) {
+		fprintf(stderr, "supplicantd: %s\n", err ? err->message : "need --tee-socket and --mmc-socket");
+		return 2;
+	}
+	if (verbose)
+		g_log_set_debug_enabled(TRUE);
+	if ((r = rpmb_mmc_new(mmc_socket, MMC_TIMEOUT_MS, &mmc)) < 0)
+		goto out;
+	if ((r = supp_connect(tee_socket, mmc, &supp)) < 0) {
+		g_printerr("supplicantd: cannot register with stmmd at %s: %s\n", tee_socket,
+			   r == -EBUSY ? "another supplicant is registered" : g_strerror(-r));
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	g_unix_signal_add(SIGTERM, on_signal, loop);
+	g_unix_signal_add(SIGINT, on_signal, loop);
+	supp_attach(supp, loop);
+	g_message("supplicantd registered with %s, device at %s", tee_socket, mmc_socket);
+	g_main_loop_run(loop);
+	status = supp_lost(supp) ? EXIT_FAILURE : EXIT_SUCCESS;
+out:
+	supp_free(supp);
+	rpmb_mmc_free(mmc);
+	return status;
+}

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/* The supplicant's RPMB relay (see rpmb.h). */
+#include "rpmb.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "ipc.h"
+#include "optee_rpmb.h"
+#include "pta_stmm.h"
+#include "rpmb_frame.h"
+
+struct rpmb_mmc {
+	char *path;
+	int fd;         /* -1 while not connected */
+	int timeout_ms;
+	uint32_t next_id;
+	int dev_id;     /* the first dev_id seen; -1 before ("only one MMC device") */
+};
+
+int rpmb_mmc_new(const char *socket_path, int timeout_ms, struct rpmb_mmc **ret_mmc)
+{
+	if (!socket_path || timeout_ms <= 0)
+		return -EINVAL;
+	struct rpmb_mmc *mmc = g_new0(struct rpmb_mmc, 1);
+	mmc->path = g_strdup(socket_path);
+	mmc->fd = -1;
+	mmc->timeout_ms = timeout_ms;
+	mmc->next_id = 1;
+	mmc->dev_id = -1;
+	*ret_mmc = mmc;
+	return 0;
+}
+
+static void mmc_disconnect(struct rpmb_mmc *mmc)
+{
+	if (mmc->fd >= 0)
+		close(mmc->fd);
+	mmc->fd = -1;
+}
+
+void rpmb_mmc_free(struct rpmb_mmc *mmc)
+{
+	if (!mmc)
+		return;
+	mmc_disconnect(mmc);
+	g_free(mmc->path);
+	g_free(mmc);
+}
+
+/* errno -> TEEC result: the one mapping for this direction (tee-supplicant: ioctl failure
+ * is TEEC_ERROR_GENERIC). */
+static uint32_t errno_to_teec(int r)
+{
+	switch (r) {
+	case 0:
+		return TEE_SUCCESS;
+	case -EINVAL:
+		return TEE_ERROR_BAD_PARAMETERS;
+	case -ENOMEM:
+		return TEE_ERROR_OUT_OF_MEMORY;
+	default:
+		return TEE_ERROR_GENERIC;
+	}
+}
+
+/*
+ * Send one request to rpmbd and wait for its reply.  A request that could not be sent
+ * (rpmbd restarted since the last call) is sent again once on a fresh connection; one
+ * that was sent is never repeated, since the device may have executed it.
+ */
+static int mmc_call(struct rpmb_mmc *mmc, uint16_t type, const void *payload, size_t len,
+		    uint16_t want_type, struct emu_msg **ret_reply)
+{
+	uint32_t id = mmc->next_id++;
+	int r = -ENOTCONN;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (mmc->fd < 0) {
+			r = emu_ipc_connect(mmc->path, &mmc->fd);
+			if (r < 0) {
+				g_debug("connect to rpmbd at %s: %s", mmc->path, g_strerror(-r));
+				return r;
+			}
+		}
+		r = emu_ipc_send(mmc->fd, type, id, payload, len);
+		if (r == 0)
+			break;
+		mmc_disconnect(mmc);
+	}
+	if (r < 0)
+		return r;
+
+	for (;;) {
+		g_autoptr(emu_msg) reply = NULL;
+		r = emu_ipc_recv(mmc->fd, mmc->timeout_ms, &reply);
+		if (r < 0) {
+			mmc_disconnect(mmc); /* a late reply must not be taken for the next call's */
+			return r;
+		}
+		if (reply->hdr.req_id != id)
+			continue;
+		if (reply->hdr.type == EMU_MSG_ERROR) {
+			struct emu_msg_error e;
+			if (reply->hdr.length < sizeof(e))
+				return -EPROTO;
+			memcpy(&e, reply->payload, sizeof(e));
+			g_debug("rpmbd refused request: %.*s", (int)(reply->hdr.length - sizeof(e)),
+				(const char *)reply->payload + sizeof(e));
+			return e.error < 0 ? e.error : -EPROTO;
+		}
+		if (reply->hdr.type != want_type)
+			return -EPROTO;
+		*ret_reply = g_steal_pointer(&reply);
+		return 0;
+	}
+}
+
+static uint32_t get_dev_info(struct rpmb_mmc *mmc, void *rsp, size_t rsp_size)
+{
+	struct rpmb_dev_info info = { .ret_code = RPMB_CMD_GET_DEV_INFO_RET_ERROR };
+	struct emu_mmc_info mi;
+	g_autoptr(emu_msg) reply = NULL;
+
+	int r = mmc_call(mmc, EMU_MSG_MMC_INFO_REQ, NULL, 0, EMU_MSG_MMC_INFO_RSP, &reply);
+	if (r == 0 && reply->hdr.length != sizeof(mi))
+		r = -EPROTO;
+	if (r < 0) {
+		memcpy(rsp, &info, rsp_size);
+		return errno_to_teec(r == -EINVAL ? -EIO : r);
+	}
+	memcpy(&mi, reply->payload, sizeof(mi));
+	memcpy(info.cid, mi.cid, sizeof(info.cid));
+	info.rpmb_size_mult = mi.rpmb_size_mult;
+	info.rel_wr_sec_c = mi.rel_wr_sec_c;
+	info.ret_code = RPMB_CMD_GET_DEV_INFO_RET_OK;
+	memcpy(rsp, &info, rsp_size);
+	return TEE_SUCCESS;
+}
+
+/* Builder for one EMU_MSG_MMC_SEQ_REQ payload. */
+struct seq_buf {
+	GByteArray *b;
+	uint32_t ncmds;
+};
+
+static void seq_add(struct seq_buf *s, uint32_t opcode, uint32_t arg, uint32_t blocks,
+		    const void *data)
+{
+	struct emu_mmc_cmd c = { .opcode = opcode, .arg = arg, .blocks = blocks };
+	g_byte_array_append(s->b, (const guint8 *)&c, sizeof(c));
+	if (data)
+		g_byte_array_append(s->b, data, blocks * RPMB_FRAME_SIZE);
+	s->ncmds++;
+}
+
+static uint32_t data_req(struct rpmb_mmc *mmc, const uint8_t *frames, size_t req_nfrm,
+			 uint8_t *rsp, size_t rsp_nfrm)
+{
+	uint16_t type = get_be16(frames + offsetof(struct rpmb_frame, req_resp));
+	for (size_t i = 1; i < req_nfrm; i++)
+		if (get_be16(frames + i * RPMB_FRAME_SIZE + offsetof(struct rpmb_frame, req_resp)) != type)
+			return TEE_ERROR_BAD_PARAMETERS; /* all request frames shall be of the same type */
+
+	struct seq_buf s = { .b = g_byte_array_new() };
+	struct emu_mmc_seq hdr = { 0 };
+	g_byte_array_append(s.b, (const guint8 *)&hdr, sizeof(hdr));
+	switch (type) {
+	case RPMB_REQ_PROGRAM_KEY:
+	case RPMB_REQ_DATA_WRITE: {
+		if (rsp_nfrm != 1)
+			goto bad;
+		struct rpmb_frame result_read = { 0 };
+		put_be16(result_read.req_resp, RPMB_REQ_RESULT_READ);
+		seq_add(&s, MMC_SET_BLOCK_COUNT, (uint32_t)req_nfrm | MMC_CMD23_RELIABLE_WRITE, 0, NULL);
+		seq_add(&s, MMC_WRITE_MULTIPLE_BLOCK, 0, (uint32_t)req_nfrm, frames);
+		seq_add(&s, MMC_SET_BLOCK_COUNT, 1, 0, NULL);
+		seq_add(&s, MMC_WRITE_MULTIPLE_BLOCK, 0, 1, &result_read);
+		seq_add(&s, MMC_SET_BLOCK_COUNT, 1, 0, NULL);
+		seq_add(&s, MMC_READ_MULTIPLE_BLOCK, 0, 1, NULL);
+		break;
+	}
+	case RPMB_REQ_WRITE_COUNTER:
+		if (rsp_nfrm != 1)
+			goto bad;
+		/* fall through */
+	case RPMB_REQ_DATA_READ:
+		if (req_nfrm != 1)
+			goto bad;
+		seq_add(&s, MMC_SET_BLOCK_COUNT, 1, 0, NULL);
+		seq_add(&s, MMC_WRITE_MULTIPLE_BLOCK, 0, 1, frames);
+		seq_add(&s, MMC_SET_BLOCK_COUNT, (uint32_t)rsp_nfrm, 0, NULL);
+		seq_add(&s, MMC_READ_MULTIPLE_BLOCK, 0, (uint32_t)rsp_nfrm, NULL);
+		break;
+	default:
+		goto bad;
+	}
+	hdr.num_cmds = s.ncmds;
+	memcpy(s.b->data, &hdr, sizeof(hdr));
+
+	g_autoptr(emu_msg) reply = NULL;
+	int r = mmc_call(mmc, EMU_MSG_MMC_SEQ_REQ, s.b->data, s.b->len, EMU_MSG_MMC_SEQ_RSP, &reply);
+	g_byte_array_unref(s.b);
+	if (r < 0) {
+		g_info("RPMB sequence (request type 0x%04x) failed: %s", type, g_strerror(-r));
+		return TEE_ERROR_GENERIC;
+	}
+	struct emu_mmc_seq_rsp sr;
+	if (reply->hdr.length < sizeof(sr))
+		return TEE_ERROR_GENERIC;
+	memcpy(&sr, reply->payload, sizeof(sr));
+	if (sr.data_len != reply->hdr.length - sizeof(sr) || sr.data_len != rsp_nfrm * RPMB_FRAME_SIZE)
+		return TEE_ERROR_GENERIC;
+	memcpy(rsp, reply->payload + sizeof(sr), sr.data_len);
+	return TEE_SUCCESS;
+bad:
+	g_byte_array_unref(s.b);
+	return TEE_ERROR_BAD_PARAMETERS;
+}
+
+uint32_t rpmb_process_request(struct rpmb_mmc *mmc, const void *req, size_t req_size, void *rsp,
+			      size_t rsp_size)
+{
+	struct rpmb_req hdr;
+
+	if (req_size < RPMB_REQ_HEADER_SIZE)
+		return TEE_ERROR_BAD_PARAMETERS;
+	memcpy(&hdr, req, RPMB_REQ_HEADER_SIZE);
+	if (mmc->dev_id >= 0 && hdr.dev_id != mmc->dev_id)
+		return TEE_ERROR_BAD_PARAMETERS; /* only one MMC device is supported */
+	mmc->dev_id = hdr.dev_id;
+
+	switch (hdr.cmd) {
+	case RPMB_CMD_GET_DEV_INFO:
+		if (req_size != RPMB_REQ_HEADER_SIZE || rsp_size != sizeof(struct rpmb_dev_info))
+			return TEE_ERROR_BAD_PARAMETERS;
+		return get_dev_info(mmc, rsp, rsp_size);
+	case RPMB_CMD_DATA_REQ: {
+		size_t frames_len = req_size - RPMB_REQ_HEADER_SIZE;
+		size_t req_nfrm = frames_len / RPMB_FRAME_SIZE, rsp_nfrm = rsp_size / RPMB_FRAME_SIZE;
+		if (req_nfrm == 0 || frames_len % RPMB_FRAME_SIZE || rsp_nfrm == 0 ||
+		    rsp_size % RPMB_FRAME_SIZE || req_nfrm > MMC_CMD23_COUNT_MASK ||
+		    rsp_nfrm > MMC_CMD23_COUNT_MASK)
+			return TEE_ERROR_BAD_PARAMETERS;
+		return data_req(mmc, (const uint8_t *)req + RPMB_REQ_HEADER_SIZE, req_nfrm, rsp, rsp_nfrm);
+	}
+	default:
+		return TEE_ERROR_BAD_PARAMETERS;
+	}
+}

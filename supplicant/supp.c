@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/* Registration and the RPC loop of the supplicant (see supp.h). */
+#include "supp.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipc.h"
+#include "optee_rpmb.h"
+#include "pta_stmm.h"
+
+#define SUPP_REGISTER_TIMEOUT_MS 5000
+
+struct supp {
+	int fd;
+	struct rpmb_mmc *mmc;
+	GMainLoop *loop;
+	guint src;
+	gboolean lost;
+};
+
+int supp_connect(const char *tee_socket, struct rpmb_mmc *mmc, struct supp **ret_supp)
+{
+	int fd;
+	int r = emu_ipc_connect(tee_socket, &fd);
+	if (r < 0)
+		return r;
+
+	g_autoptr(emu_msg) reply = NULL;
+	r = emu_ipc_call(fd, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, EMU_MSG_SUPP_REGISTER_RSP,
+			 SUPP_REGISTER_TIMEOUT_MS, &reply, NULL);
+	struct emu_tee_result res;
+	if (r == 0 && reply->hdr.length != sizeof(res))
+		r = -EPROTO;
+	if (r == 0) {
+		memcpy(&res, reply->payload, sizeof(res));
+		if (res.ret == TEE_ERROR_BUSY)
+			r = -EBUSY;
+		else if (res.ret != TEE_SUCCESS)
+			r = -EPROTO;
+	}
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	struct supp *s = g_new0(struct supp, 1);
+	s->fd = fd;
+	s->mmc = mmc;
+	*ret_supp = s;
+	return 0;
+}
+
+void supp_free(struct supp *s)
+{
+	if (!s)
+		return;
+	if (s->src)
+		g_source_remove(s->src);
+	close(s->fd);
+	g_free(s);
+}
+
+gboolean supp_lost(const struct supp *s)
+{
+	return s->lost;
+}
+
+/* Answer one RPC request; returns 0 or the send error. */
+static int process_one_request(struct supp *s, const struct emu_msg *msg)
+{
+	struct emu_supp_rpc rpc = { 0 };
+	struct emu_supp_rpc_rsp rsp = { .ret = TEE_ERROR_BAD_PARAMETERS };
+	g_autofree uint8_t *out = NULL;
+
+	if (msg->hdr.length >= sizeof(rpc)) {
+		memcpy(&rpc, msg->payload, sizeof(rpc));
+		if (rpc.in_len == msg->hdr.length - sizeof(rpc) &&
+		    rpc.out_len <= EMU_MSG_MAX_PAYLOAD - sizeof(rsp)) {
+			out = g_malloc0(MAX(rpc.out_len, 1));
+			switch (rpc.cmd) {
+			case OPTEE_RPC_CMD_RPMB:
+				rsp.ret = rpmb_process_request(s->mmc, msg->payload + sizeof(rpc),
+							       rpc.in_len, out, rpc.out_len);
+				break;
+			default:
+				rsp.ret = TEE_ERROR_NOT_SUPPORTED;
+				break;
+			}
+		}
+	}
+	if (rsp.ret == TEE_SUCCESS)
+		rsp.out_len = rpc.out_len;
+	g_debug("RPC %u: cmd %u -> 0x%08x", msg->hdr.req_id, rpc.cmd, rsp.ret);
+	struct iovec iov[2] = { { &rsp, sizeof(rsp) }, { out, rsp.out_len } };
+	return emu_ipc_sendv(s->fd, EMU_MSG_SUPP_RPC_RSP, msg->hdr.req_id, iov, 2, -1);
+}
+
+static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
+{
+	struct supp *s = data;
+	g_autoptr(emu_msg) msg = NULL;
+	(void)cond;
+
+	int r = emu_ipc_recv(fd, 0, &msg);
+	if (r == -ETIMEDOUT || r == -EBADMSG)
+		return G_SOURCE_CONTINUE;
+	if (r == 0 && msg->hdr.type == EMU_MSG_SUPP_RPC_REQ)
+		r = process_one_request(s, msg);
+	else if (r == 0)
+		g_warning("stmmd sent unexpected message type 0x%04x; ignored", msg->hdr.type);
+	if (r < 0) {
+		s->lost = TRUE;
+		s->src = 0;
+		g_printerr("supplicantd: connection to stmmd lost: %s\n", g_strerror(-r));
+		g_main_loop_quit(s->loop);
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+void supp_attach(struct supp *s, GMainLoop *loop)
+{
+	s->loop = loop;
+	s->src = g_unix_fd_add(s->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, s);
+}

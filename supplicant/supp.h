@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The supplicant's side of the tee socket: register with stmmd, then answer each
+ * EMU_MSG_SUPP_RPC_REQ exactly once (tee-supplicant's process_one_request()).
+ */
+#ifndef STMM_EMU_SUPPLICANT_SUPP_H
+#define STMM_EMU_SUPPLICANT_SUPP_H
+
+#include <glib.h>
+
+#include "rpmb.h"
+
+struct supp;
+
+/* Connect to stmmd and register as its supplicant.  0 or -errno (-EBUSY: another one is). */
+__attribute__((warn_unused_result)) int supp_connect(const char *tee_socket,
+						     struct rpmb_mmc *mmc, struct supp **ret_supp);
+void supp_free(struct supp *supp);
+/*
+ * Serve RPCs on the default main context until stmmd closes the connection (then `loop`
+ * is quit and supp_lost() turns true).
+ */
+void supp_attach(struct supp *supp, GMainLoop *loop);
+gboolean supp_lost(const struct supp *supp);
+
+#endif
