@@ -127,7 +127,7 @@ int emu_teec_shm_reserve(struct emu_teec *t, size_t size)
 	}
 	shm_drop(t);
 
-	int fd = memfd_create("stmm-emu-shm", MFD_CLOEXEC);
+	int fd = memfd_create("stmm-emu-shm", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -errno;
 	if (ftruncate(fd, (off_t)want) < 0) {
