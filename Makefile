@@ -107,7 +107,7 @@ run: all
 	@BUILD=$(BUILD) bash emu/sample-session.sh
 
 analyze:
-	$(MAKE) clean BUILD=build-analyze
+	rm -rf build-analyze
 	scan-build --status-bugs $(MAKE) BUILD=build-analyze all
 
 clean:

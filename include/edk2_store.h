@@ -131,4 +131,31 @@ _Static_assert(sizeof(struct authenticated_variable_header) == 60, "AUTHENTICATE
 #define STMM_DEFAULT_MAX_AUTH_VARIABLE_SIZE 0x2800u
 #define STMM_DEFAULT_VOLATILE_STORE_SIZE    0x4000u
 
+/*
+ * FTW working block header (edk2 MdeModulePkg Guid/SystemNvDataGuid.h,
+ * EFI_FAULT_TOLERANT_WORKING_BLOCK_HEADER), at the start of the FTW working area; the write
+ * queue follows it.  Crc is the CRC-32 (IEEE) of the 32 header bytes taken with crc and
+ * state set to 0xFF.  State holds two bits that, as flash bits, are "set" when 0:
+ * bit 0 WorkingBlockValid, bit 1 WorkingBlockInvalid; a valid block has Valid = 0 and
+ * Invalid = 1, i.e. 0xFE with the reserved bits erased (as in OVMF_VARS_4M.fd at 0x41000).
+ */
+#define EDKII_WORKING_BLOCK_SIGNATURE_GUID                                                  \
+	EFI_GUID_INIT(0x9e58292b, 0x7c68, 0x497d, 0xa0, 0xce, 0x65, 0x00, 0xfd, 0x9f, 0x1b, 0x95)
+struct ftw_working_block_header {
+	efi_guid_t signature;      /* EDKII_WORKING_BLOCK_SIGNATURE_GUID */
+	uint32_t crc;
+	uint8_t state;             /* FTW_WORKING_BLOCK_* bits */
+	uint8_t reserved3[3];
+	uint64_t write_queue_size; /* working area size - sizeof(this header) */
+} __attribute__((packed));
+#define FTW_WORKING_BLOCK_VALID_BIT   0x01
+#define FTW_WORKING_BLOCK_INVALID_BIT 0x02
+#define FTW_WORKING_BLOCK_STATE_VALID 0xfe
+_Static_assert(offsetof(struct ftw_working_block_header, signature) == 0, "Signature");
+_Static_assert(offsetof(struct ftw_working_block_header, crc) == 16, "Crc");
+_Static_assert(offsetof(struct ftw_working_block_header, state) == 20, "Valid bits");
+_Static_assert(offsetof(struct ftw_working_block_header, reserved3) == 21, "Reserved3");
+_Static_assert(offsetof(struct ftw_working_block_header, write_queue_size) == 24, "WriteQueueSize");
+_Static_assert(sizeof(struct ftw_working_block_header) == 32, "EFI_FAULT_TOLERANT_WORKING_BLOCK_HEADER");
+
 #endif

@@ -9,10 +9,12 @@
 #ifndef STMM_EMU_STMM_STORE_H
 #define STMM_EMU_STMM_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "efi.h"
+#include "varindex.h"
 
 #define STORE_BLOCK_SIZE 256u
 
@@ -36,6 +38,8 @@ struct store_stats {
 	uint64_t used;              /* bytes occupied by live (ADDED) records */
 	uint64_t free;              /* bytes after the last record */
 	uint32_t live_variables;
+	uint64_t region_offset;     /* free space starts here (offset in the region) */
+	uint8_t ftw_working_valid;  /* 1 if the FTW working block header is valid */
 };
 
 struct store;
@@ -46,5 +50,29 @@ __attribute__((warn_unused_result)) int store_open(const struct store_layout *la
 						   struct store **ret_store);
 void store_free(struct store *store);
 void store_get_stats(const struct store *store, struct store_stats *ret_stats);
+
+/*
+ * Lookups and iteration in store (record) order over the live variables.  Entries are
+ * owned by the store and stay valid until the next store_set / store_delete / store_free.
+ * `name` is UCS-2LE incl. its NUL, name_size bytes.
+ */
+const struct var_entry *store_find(const struct store *store, const efi_guid_t *guid,
+				   const uint8_t *name, size_t name_size);
+const struct var_entry *store_first(const struct store *store);
+const struct var_entry *store_next(const struct store *store, const struct var_entry *e);
+
+/*
+ * Create or replace a variable with edk2's record transitions: old copy
+ * IN_DELETED_TRANSITION, new record written as HEADER_VALID_ONLY, new record ADDED (the
+ * commit point), then the old copy DELETED.  Each step writes only the 256-byte blocks it
+ * touched, so any prefix of the writes leaves a store that reads back the old value or the
+ * new one.  0; -ENOSPC if the record does not fit after the last record (no reclaim yet);
+ * -EINVAL on nonsense sizes; a backend error (negative errno) if a write failed — the RAM
+ * view is then rolled back to what the backend holds.
+ */
+__attribute__((warn_unused_result)) int store_set(struct store *store, const struct var_write *w);
+/* Delete (state DELETED).  0, -ENOENT, or a backend error (RAM == backend as above). */
+__attribute__((warn_unused_result)) int store_delete(struct store *store, const efi_guid_t *guid,
+						     const uint8_t *name, size_t name_size);
 
 #endif

@@ -31,7 +31,31 @@ void varsvc_free(struct varsvc *svc);
  * it out of shared memory and copies it back afterwards.  Returns the MM return code for
  * value[1].a (ARM_SPM_MM_RET_*); the EFI status goes into the variable header's
  * ReturnStatus as edk2 writes it.
+ *
+ * MM return codes (edk2 ArmStandaloneMmCoreEntryPoint.c + StandaloneMmCpu/EventHandle.c):
+ *  - ARM_SPM_MM_RET_DENIED (-3): size < 24, or MessageLength + 24 > size (or overflows).
+ *    ValidateMmCommBufferAddr returns EFI_ACCESS_DENIED and EfiStatusToSpmMmStatus maps
+ *    it to DENIED — what the SPM_MM-style reply (and the 2021 StMM OP-TEE reads x4 from)
+ *    carries.  Current edk2 answers FFA_ERROR there, which OP-TEE turns into a StMM panic
+ *    (TEE_ERROR_TARGET_DEAD); we do not emulate the panic.
+ *  - ARM_SPM_MM_RET_SUCCESS (0) in every other case: once the buffer is valid the CPU
+ *    driver (PiMmStandaloneMmCpuDriverEntry) returns EFI_SUCCESS whatever the handler did.
+ *    That includes a HeaderGuid other than SMM_VARIABLE_GUID (no handler: buffer left
+ *    untouched) and requests the variable handler drops silently (ReturnStatus untouched):
+ *    MessageLength < 16, payload > varsvc_payload_size(), payload below the function's
+ *    fixed part.  The EFI status of a handled request is only in ReturnStatus.
+ *
+ * Functions: 1 GET_VARIABLE, 2 GET_NEXT_VARIABLE_NAME, 3 SET_VARIABLE (no authenticated
+ * variables yet: AT/AW writes -> EFI_INVALID_PARAMETER as edk2 without AuthVariableLib),
+ * 4 QUERY_VARIABLE_INFO, 10 VAR_CHECK_VARIABLE_PROPERTY_GET (always "no property":
+ * EFI_NOT_FOUND), 11 GET_PAYLOAD_SIZE; any other -> EFI_UNSUPPORTED.
  */
 int32_t varsvc_communicate(struct varsvc *svc, uint8_t *buf, size_t size);
+
+/*
+ * mVariableBufferPayloadSize = max(MaxVariableSize, MaxAuthVariableSize,
+ * MaxVolatileVariableSize) + 48 - 60: what GET_PAYLOAD_SIZE answers (10228 by default).
+ */
+uint64_t varsvc_payload_size(const struct varsvc *svc);
 
 #endif

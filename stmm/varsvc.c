@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The StMM variable service: one MM communicate buffer in, handled as edk2's
+ * VariableSmm.c SmmVariableHandler and Variable.c (VariableServiceGetVariable,
+ * ...GetNextVariableName, ...SetVariable, ...QueryVariableInfo) do.  Facts:
+ * shared/research/mm-variable-protocol.md §1.8, §2.1-§2.5, §4.1-§4.3.
+ *
+ * Stores: volatile (RAM, volatile.c) and non-volatile (EDK2 FV on RPMB, store.c); lookups
+ * and enumeration go volatile first, then NV, as edk2 does (it also has a HOB store, which
+ * StMM on OP-TEE does not fill).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "bytes.h"
+#include "fv.h"
+#include "mm.h"
+#include "pta_stmm.h"
+#include "varsvc.h"
+#include "volatile.h"
+
+/* OFFSET_OF(SMM_VARIABLE_COMMUNICATE_VAR_CHECK_VARIABLE_PROPERTY, Name): payload budget. */
+#define PAYLOAD_BUDGET_EXTRA SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET
+#define HDR FV_RECORD_HEADER_SIZE /* GetVariableHeaderSize(AuthFormat = TRUE) */
+
+#define ATTR_NV     EFI_VARIABLE_NON_VOLATILE
+#define ATTR_BS     EFI_VARIABLE_BOOTSERVICE_ACCESS
+#define ATTR_RT     EFI_VARIABLE_RUNTIME_ACCESS
+#define ATTR_HR     EFI_VARIABLE_HARDWARE_ERROR_RECORD
+#define ATTR_AW     EFI_VARIABLE_AUTHENTICATED_WRITE_ACCESS
+#define ATTR_AT     EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS
+#define ATTR_APPEND EFI_VARIABLE_APPEND_WRITE
+#define ATTR_MASK   EFI_VARIABLE_ATTRIBUTES_MASK
+
+struct varsvc {
+	struct varsvc_config cfg;   /* zero sizes already resolved */
+	struct store *nv;           /* not owned */
+	struct volatile_store *vol;
+	uint64_t payload_size;      /* mVariableBufferPayloadSize */
+	uint8_t *scratch;           /* private copy of a payload (mVariableBufferPayload) */
+	/*
+	 * AuthVariableLib is not hooked in yet: edk2 built without it answers AT/AW writes with
+	 * EFI_INVALID_PARAMETER and AT/AW queries with EFI_UNSUPPORTED (Variable.c).
+	 */
+	bool auth_supported;
+	bool at_runtime;            /* after EXIT_BOOT_SERVICE: a later issue */
+};
+
+/* A visible variable and the store holding it. */
+struct found {
+	const struct var_entry *e;
+	bool is_volatile;
+};
+
+void varsvc_config_defaults(struct varsvc_config *cfg)
+{
+	*cfg = (struct varsvc_config){
+		.max_variable_size = STMM_DEFAULT_MAX_VARIABLE_SIZE,
+		.max_auth_variable_size = STMM_DEFAULT_MAX_AUTH_VARIABLE_SIZE,
+		.max_volatile_variable_size = STMM_DEFAULT_MAX_VARIABLE_SIZE,
+		.volatile_store_size = STMM_DEFAULT_VOLATILE_STORE_SIZE,
+	};
+}
+
+int varsvc_new(const struct varsvc_config *cfg, struct store *nv_store, struct varsvc **ret_svc)
+{
+	struct varsvc *svc;
+	struct varsvc_config c;
+	uint32_t max;
+	int r;
+
+	if (!cfg || !nv_store || !ret_svc)
+		return -EINVAL;
+	c = *cfg;
+	/* edk2: PcdMaxAuthVariableSize / PcdMaxVolatileVariableSize 0 => PcdMaxVariableSize. */
+	if (c.max_auth_variable_size == 0)
+		c.max_auth_variable_size = c.max_variable_size;
+	if (c.max_volatile_variable_size == 0)
+		c.max_volatile_variable_size = c.max_variable_size;
+	/* Room for a header and a one-character name; bounded so sizes stay small. */
+	if (c.max_variable_size < HDR + 4 || c.max_auth_variable_size < HDR + 4 ||
+	    c.max_volatile_variable_size < HDR + 4 || c.max_variable_size > (1u << 24) ||
+	    c.max_auth_variable_size > (1u << 24) || c.max_volatile_variable_size > (1u << 24))
+		return -EINVAL;
+	max = MAX(c.max_variable_size, MAX(c.max_auth_variable_size, c.max_volatile_variable_size));
+
+	svc = g_new0(struct varsvc, 1);
+	svc->cfg = c;
+	svc->nv = nv_store;
+	svc->payload_size = (uint64_t)max + PAYLOAD_BUDGET_EXTRA - HDR;
+	r = volatile_store_new(c.volatile_store_size, &svc->vol);
+	if (r < 0) {
+		g_free(svc);
+		return r;
+	}
+	svc->scratch = g_malloc(svc->payload_size);
+	*ret_svc = svc;
+	return 0;
+}
+
+void varsvc_free(struct varsvc *svc)
+{
+	if (!svc)
+		return;
+	volatile_store_free(svc->vol);
+	g_free(svc->scratch);
+	g_free(svc);
+}
+
+uint64_t varsvc_payload_size(const struct varsvc *svc)
+{
+	return svc->payload_size;
+}
+
+/* ---- helpers ----------------------------------------------------------------------------- */
+
+static bool find_variable(const struct varsvc *svc, const efi_guid_t *guid, const uint8_t *name,
+			  size_t name_size, struct found *ret)
+{
+	const struct var_entry *e = volatile_find(svc->vol, guid, name, name_size);
+
+	if (e) {
+		*ret = (struct found){ e, true };
+		return true;
+	}
+	e = store_find(svc->nv, guid, name, name_size);
+	if (e) {
+		*ret = (struct found){ e, false };
+		return true;
+	}
+	return false;
+}
+
+/* One mapping from internal errors to what SetVariable reports. */
+static efi_status_t write_status(int r)
+{
+	switch (r) {
+	case 0:
+		return EFI_SUCCESS;
+	case -ENOSPC:
+		return EFI_OUT_OF_RESOURCES;
+	case -EINVAL:
+		return EFI_INVALID_PARAMETER;
+	case -ENOENT:
+		return EFI_NOT_FOUND;
+	default:
+		return EFI_DEVICE_ERROR; /* the backend failed a write */
+	}
+}
+
+/* PcdMax{Auth,,Volatile}VariableSize by attributes (edk2 picks AT/AW, then NV, else volatile). */
+static uint64_t max_size_for(const struct varsvc *svc, uint32_t attrs)
+{
+	if (attrs & (ATTR_AT | ATTR_AW))
+		return svc->cfg.max_auth_variable_size;
+	if (attrs & ATTR_NV)
+		return svc->cfg.max_variable_size;
+	return svc->cfg.max_volatile_variable_size;
+}
+
+/* ---- GetVariable ------------------------------------------------------------------------ */
+
+/* SmmVariableHandler's checks shared by GET/SET on an ACCESS_VARIABLE payload. */
+static efi_status_t access_checks(const uint8_t *p, size_t psize)
+{
+	uint64_t ds = get_le64(p + offsetof(struct smm_variable_access, data_size));
+	uint64_t ns = get_le64(p + offsetof(struct smm_variable_access, name_size));
+	const uint64_t fixed = SMM_VARIABLE_ACCESS_NAME_OFFSET;
+
+	if (UINT64_MAX - ds < fixed || UINT64_MAX - ns < fixed + ds)
+		return EFI_ACCESS_DENIED; /* InfoSize would overflow */
+	if (fixed + ds + ns > psize)
+		return EFI_ACCESS_DENIED;
+	if (ns < 2 || get_le16(p + fixed + (ns / 2 - 1) * 2) != 0)
+		return EFI_ACCESS_DENIED; /* name must end with a NUL CHAR16 */
+	return EFI_SUCCESS;
+}
+
+static efi_status_t svc_get_variable(struct varsvc *svc, uint8_t *p)
+{
+	efi_guid_t guid;
+	uint64_t ds = get_le64(p + offsetof(struct smm_variable_access, data_size));
+	uint64_t ns = get_le64(p + offsetof(struct smm_variable_access, name_size));
+	const uint8_t *name = p + SMM_VARIABLE_ACCESS_NAME_OFFSET;
+	size_t nsz = var_name_size(name, ns);
+	struct found f;
+	efi_status_t st;
+
+	memcpy(guid.b, p, 16);
+	if (nsz <= 2)
+		return EFI_NOT_FOUND; /* empty name */
+	if (!find_variable(svc, &guid, name, nsz, &f))
+		return EFI_NOT_FOUND;
+	if (ds >= f.e->data_size) {
+		if (f.e->data_size)
+			memcpy(p + SMM_VARIABLE_ACCESS_NAME_OFFSET + ns, f.e->data, f.e->data_size);
+		st = EFI_SUCCESS;
+	} else {
+		st = EFI_BUFFER_TOO_SMALL;
+	}
+	put_le64(p + offsetof(struct smm_variable_access, data_size), f.e->data_size);
+	put_le32(p + offsetof(struct smm_variable_access, attributes), f.e->attributes);
+	return st;
+}
+
+/* ---- GetNextVariableName ---------------------------------------------------------------- */
+
+static efi_status_t get_next_checks(const uint8_t *p, size_t psize)
+{
+	uint64_t ns = get_le64(p + offsetof(struct smm_variable_get_next_name, name_size));
+	const uint64_t fixed = SMM_VARIABLE_GET_NEXT_NAME_OFFSET;
+	size_t nb;
+
+	if (UINT64_MAX - ns < fixed || fixed + ns > psize)
+		return EFI_ACCESS_DENIED;
+	/* The whole name buffer, not just NameSize bytes, must end with a NUL CHAR16. */
+	nb = psize - fixed;
+	if (nb < 2 || get_le16(p + fixed + (nb / 2 - 1) * 2) != 0)
+		return EFI_ACCESS_DENIED;
+	return EFI_SUCCESS;
+}
+
+static efi_status_t svc_get_next(struct varsvc *svc, uint8_t *p)
+{
+	uint64_t ns = get_le64(p + offsetof(struct smm_variable_get_next_name, name_size));
+	uint8_t *name = p + SMM_VARIABLE_GET_NEXT_NAME_OFFSET;
+	const struct var_entry *e, *next;
+	efi_guid_t guid;
+	size_t nsz;
+
+	/* A NUL must lie within the first NameSize/2 characters. */
+	nsz = var_name_size(name, ns / 2 * 2);
+	if (nsz == 0)
+		return EFI_INVALID_PARAMETER;
+	memcpy(guid.b, p, 16);
+	if (nsz == 2) {
+		next = volatile_first(svc->vol);
+		if (!next)
+			next = store_first(svc->nv);
+	} else if ((e = volatile_find(svc->vol, &guid, name, nsz))) {
+		next = volatile_next(svc->vol, e);
+		if (!next)
+			next = store_first(svc->nv);
+	} else if ((e = store_find(svc->nv, &guid, name, nsz))) {
+		next = store_next(svc->nv, e);
+	} else {
+		return EFI_INVALID_PARAMETER; /* not a variable: no way to continue */
+	}
+	if (!next)
+		return EFI_NOT_FOUND;
+	put_le64(p + offsetof(struct smm_variable_get_next_name, name_size), next->name_size);
+	if (next->name_size > ns)
+		return EFI_BUFFER_TOO_SMALL;
+	memcpy(name, next->name, next->name_size);
+	memcpy(p, next->guid.b, 16);
+	return EFI_SUCCESS;
+}
+
+/* ---- SetVariable ------------------------------------------------------------------------ */
+
+static efi_status_t update_variable(struct varsvc *svc, const struct found *f, bool exists,
+				    const efi_guid_t *guid, const uint8_t *name, size_t nsz,
+				    uint32_t attrs, const uint8_t *data, uint64_t ds)
+{
+	g_autofree uint8_t *merged = NULL;
+	struct var_write w = {
+		.guid = *guid,
+		.name = name,
+		.name_size = (uint32_t)nsz,
+		.attributes = attrs & ~ATTR_APPEND, /* APPEND_WRITE is never stored */
+		.data = data,
+		.data_size = (uint32_t)ds,
+	};
+	int r;
+
+	if (!exists) {
+		if (ds == 0 && (attrs & ATTR_APPEND))
+			return EFI_SUCCESS;
+		if (ds == 0 || (attrs & (ATTR_BS | ATTR_RT)) == 0)
+			return EFI_NOT_FOUND; /* deleting what is not there */
+		r = (attrs & ATTR_NV) ? store_set(svc->nv, &w) : volatile_set(svc->vol, &w);
+		return write_status(r);
+	}
+
+	/* Delete: no data without APPEND_WRITE, or no access attributes at all. */
+	if ((!(attrs & ATTR_APPEND) && ds == 0) || (attrs & (ATTR_BS | ATTR_RT)) == 0) {
+		r = f->is_volatile ? volatile_delete(svc->vol, guid, name, nsz)
+				   : store_delete(svc->nv, guid, name, nsz);
+		return write_status(r);
+	}
+	/* Same data again: nothing to write. */
+	if (!(attrs & ATTR_APPEND) && f->e->data_size == ds &&
+	    (ds == 0 || memcmp(f->e->data, data, ds) == 0))
+		return EFI_SUCCESS;
+	if (attrs & ATTR_APPEND) {
+		uint64_t data_offset = HDR + f->e->name_size; /* GetVariableDataOffset */
+		uint64_t max = max_size_for(svc, attrs);
+
+		if (data_offset > max || f->e->data_size + ds > max - data_offset)
+			return EFI_INVALID_PARAMETER;
+		/* edk2 rewrites the same bytes for an empty append; no observable difference. */
+		if (ds == 0)
+			return EFI_SUCCESS;
+		merged = g_malloc(f->e->data_size + ds);
+		memcpy(merged, f->e->data, f->e->data_size);
+		memcpy(merged + f->e->data_size, data, ds);
+		w.data = merged;
+		w.data_size = (uint32_t)(f->e->data_size + ds);
+	}
+	r = f->is_volatile ? volatile_set(svc->vol, &w) : store_set(svc->nv, &w);
+	return write_status(r);
+}
+
+/* VariableServiceSetVariable without AuthVariableLib; `nsz` = StrSize(name). */
+static efi_status_t set_variable(struct varsvc *svc, const efi_guid_t *guid, const uint8_t *name,
+				 size_t nsz, uint32_t attrs, const uint8_t *data, uint64_t ds)
+{
+	struct found f = { 0 };
+	bool exists;
+
+	if (nsz <= 2)
+		return EFI_INVALID_PARAMETER; /* empty name */
+	if (attrs & ~(ATTR_MASK | ATTR_AW))
+		return EFI_INVALID_PARAMETER; /* reserved bits */
+	if ((attrs & (ATTR_RT | ATTR_BS)) == ATTR_RT)
+		return (attrs & ATTR_AW) ? EFI_UNSUPPORTED : EFI_INVALID_PARAMETER;
+	if ((attrs & ATTR_MASK) == ATTR_NV)
+		return (attrs & ATTR_AW) ? EFI_UNSUPPORTED : EFI_INVALID_PARAMETER;
+	if (attrs & (ATTR_AT | ATTR_AW)) {
+		if (!svc->auth_supported)
+			return EFI_INVALID_PARAMETER;
+	} else if (attrs & ATTR_HR) {
+		return EFI_INVALID_PARAMETER; /* PcdHwErrStorageSize is 0 */
+	}
+	/* (AuthVariableLib's AW/AT descriptor checks go here once it is hooked in.) */
+	if (UINT64_MAX - ds < nsz)
+		return EFI_INVALID_PARAMETER;
+	if (nsz + ds > max_size_for(svc, attrs) - HDR)
+		return EFI_INVALID_PARAMETER;
+
+	exists = find_variable(svc, guid, name, nsz, &f);
+	if (exists && attrs != 0 && (attrs & ~ATTR_APPEND) != f.e->attributes)
+		return EFI_INVALID_PARAMETER; /* rewritten with different attributes */
+	return update_variable(svc, &f, exists, guid, name, nsz, attrs, data, ds);
+}
+
+static efi_status_t svc_set_variable(struct varsvc *svc, const uint8_t *p)
+{
+	efi_guid_t guid;
+	uint64_t ds = get_le64(p + offsetof(struct smm_variable_access, data_size));
+	uint64_t ns = get_le64(p + offsetof(struct smm_variable_access, name_size));
+	uint32_t attrs = get_le32(p + offsetof(struct smm_variable_access, attributes));
+	const uint8_t *name = p + SMM_VARIABLE_ACCESS_NAME_OFFSET;
+
+	memcpy(guid.b, p, 16);
+	return set_variable(svc, &guid, name, var_name_size(name, ns), attrs, name + ns, ds);
+}
+
+/* ---- QueryVariableInfo ------------------------------------------------------------------ */
+
+static efi_status_t svc_query(struct varsvc *svc, uint8_t *p)
+{
+	uint32_t attrs = get_le32(p + offsetof(struct smm_variable_query_info, attributes));
+	uint64_t max_storage, used, remaining, max_var;
+
+	if (attrs == 0)
+		return EFI_INVALID_PARAMETER;
+	if (attrs & ATTR_AW)
+		return EFI_UNSUPPORTED;
+	if ((attrs & ATTR_MASK) == 0)
+		return EFI_UNSUPPORTED;
+	if ((attrs & ATTR_MASK) == ATTR_NV)
+		return EFI_INVALID_PARAMETER;
+	if ((attrs & (ATTR_RT | ATTR_BS)) == ATTR_RT)
+		return EFI_INVALID_PARAMETER;
+	if (svc->at_runtime && !(attrs & ATTR_RT))
+		return EFI_INVALID_PARAMETER;
+	if ((attrs & (ATTR_NV | ATTR_HR)) == ATTR_HR)
+		return EFI_INVALID_PARAMETER;
+	if (attrs & (ATTR_AT | ATTR_AW)) {
+		if (!svc->auth_supported)
+			return EFI_UNSUPPORTED;
+	} else if (attrs & ATTR_HR) {
+		return EFI_UNSUPPORTED; /* PcdHwErrStorageSize is 0 */
+	}
+
+	if (attrs & ATTR_NV) {
+		struct store_stats st;
+
+		store_get_stats(svc->nv, &st);
+		max_storage = st.variable_space; /* CommonVariableSpace, HwErr space 0 */
+		used = st.used;                  /* boot time: visible records only */
+	} else {
+		max_storage = volatile_capacity(svc->vol);
+		used = volatile_used(svc->vol);
+	}
+	max_var = max_size_for(svc, attrs) - HDR;
+	remaining = max_storage > used ? max_storage - used : 0;
+	if (remaining < HDR)
+		max_var = 0;
+	else if (remaining - HDR < max_var)
+		max_var = remaining - HDR;
+	put_le64(p + offsetof(struct smm_variable_query_info, maximum_variable_storage_size),
+		 max_storage);
+	put_le64(p + offsetof(struct smm_variable_query_info, remaining_variable_storage_size),
+		 remaining);
+	put_le64(p + offsetof(struct smm_variable_query_info, maximum_variable_size), max_var);
+	return EFI_SUCCESS;
+}
+
+/* ---- VAR_CHECK_VARIABLE_PROPERTY_GET ----------------------------------------------------- */
+
+/*
+ * No variable has a property yet (VarCheck properties are a later issue), so a well-formed
+ * request answers EFI_NOT_FOUND, which Linux and U-Boot treat as "no property" after every
+ * GetVariable (an EFI_UNSUPPORTED here would fail their GetVariable).
+ */
+static efi_status_t property_get_checks(const uint8_t *p, size_t psize)
+{
+	uint64_t ns = get_le64(p + offsetof(struct smm_variable_var_check_property, name_size));
+	const uint64_t fixed = SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET;
+
+	if (UINT64_MAX - ns < fixed || fixed + ns > psize)
+		return EFI_ACCESS_DENIED;
+	if (ns < 2 || get_le16(p + fixed + (ns / 2 - 1) * 2) != 0)
+		return EFI_ACCESS_DENIED;
+	return EFI_SUCCESS;
+}
+
+static efi_status_t svc_property_get(const uint8_t *p)
+{
+	if (get_le16(p + SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET) == 0)
+		return EFI_INVALID_PARAMETER; /* empty name */
+	return EFI_NOT_FOUND;
+}
+
+/* ---- dispatch --------------------------------------------------------------------------- */
+
+/*
+ * SmmVariableHandler: `comm` is the MM message (SMM_VARIABLE_COMMUNICATE_HEADER + payload),
+ * comm_size = MessageLength.  Requests edk2 drops silently return without touching
+ * ReturnStatus.
+ */
+static void varsvc_handle(struct varsvc *svc, uint8_t *comm, size_t comm_size)
+{
+	uint8_t *payload = comm + SMM_VARIABLE_COMMUNICATE_HEADER_SIZE;
+	uint8_t *scratch = svc->scratch;
+	efi_status_t st;
+	uint64_t fn;
+	size_t psize;
+
+	if (comm_size < SMM_VARIABLE_COMMUNICATE_HEADER_SIZE)
+		return;
+	psize = comm_size - SMM_VARIABLE_COMMUNICATE_HEADER_SIZE;
+	if (psize > svc->payload_size)
+		return;
+	fn = get_le64(comm + offsetof(struct smm_variable_communicate_header, function));
+
+	switch (fn) {
+	case SMM_VARIABLE_FUNCTION_GET_VARIABLE:
+		if (psize < SMM_VARIABLE_ACCESS_NAME_OFFSET)
+			return;
+		memcpy(scratch, payload, psize);
+		st = access_checks(scratch, psize);
+		if (st == EFI_SUCCESS) {
+			st = svc_get_variable(svc, scratch);
+			memcpy(payload, scratch, psize);
+		}
+		break;
+	case SMM_VARIABLE_FUNCTION_GET_NEXT_VARIABLE_NAME:
+		if (psize < SMM_VARIABLE_GET_NEXT_NAME_OFFSET)
+			return;
+		memcpy(scratch, payload, psize);
+		st = get_next_checks(scratch, psize);
+		if (st == EFI_SUCCESS) {
+			st = svc_get_next(svc, scratch);
+			memcpy(payload, scratch, psize);
+		}
+		break;
+	case SMM_VARIABLE_FUNCTION_SET_VARIABLE:
+		if (psize < SMM_VARIABLE_ACCESS_NAME_OFFSET)
+			return;
+		memcpy(scratch, payload, psize);
+		st = access_checks(scratch, psize);
+		if (st == EFI_SUCCESS)
+			st = svc_set_variable(svc, scratch);
+		break;
+	case SMM_VARIABLE_FUNCTION_QUERY_VARIABLE_INFO:
+		if (psize < sizeof(struct smm_variable_query_info))
+			return;
+		st = svc_query(svc, payload);
+		break;
+	case SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE:
+		if (psize < sizeof(struct smm_variable_payload_size))
+			return;
+		put_le64(payload, svc->payload_size);
+		st = EFI_SUCCESS;
+		break;
+	case SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET:
+		if (psize < SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET)
+			return;
+		memcpy(scratch, payload, psize);
+		st = property_get_checks(scratch, psize);
+		if (st == EFI_SUCCESS) {
+			st = svc_property_get(scratch);
+			memcpy(payload, scratch, psize);
+		}
+		break;
+	default:
+		st = EFI_UNSUPPORTED;
+		break;
+	}
+	put_le64(comm + offsetof(struct smm_variable_communicate_header, return_status), st);
+}
+
+int32_t varsvc_communicate(struct varsvc *svc, uint8_t *buf, size_t size)
+{
+	const efi_guid_t var_guid = SMM_VARIABLE_GUID;
+	uint64_t msg_len;
+
+	/* ValidateMmCommBufferAddr: header and MessageLength must fit -> EFI_ACCESS_DENIED. */
+	if (!svc || !buf || size < MM_COMMUNICATE_HEADER_SIZE)
+		return ARM_SPM_MM_RET_DENIED;
+	msg_len = get_le64(buf + offsetof(struct mm_communicate_header, message_length));
+	if (msg_len > size - MM_COMMUNICATE_HEADER_SIZE)
+		return ARM_SPM_MM_RET_DENIED;
+	/* No handler for another GUID: MmiManage finds none, the CPU driver still succeeds. */
+	if (memcmp(buf, var_guid.b, sizeof(var_guid.b)) != 0)
+		return ARM_SPM_MM_RET_SUCCESS;
+	varsvc_handle(svc, buf + MM_COMMUNICATE_HEADER_SIZE, (size_t)msg_len);
+	return ARM_SPM_MM_RET_SUCCESS;
+}
