@@ -3,29 +3,8 @@
 # next (not committed, exit 75, no answer); --lose-response-at-write N commits the N-th and
 # loses power before answering.  After a restart the device holds exactly what committed.
 set -euo pipefail
-BUILD=${BUILD:-build}
-RPMBD=$PWD/$BUILD/rpmbd
-CLIENT=$PWD/$BUILD/tools/rpmb-client
 KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
-dir=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; tail -20 "$dir/rpmbd.log" >&2 || true; exit 1; }
-client() { "$CLIENT" --socket "$dir/rpmb.sock" --key "$KEY" "$@"; }
-start() {
-	"$RPMBD" --db "$dir/rpmb.db" --socket "$dir/rpmb.sock" "$@" 2>>"$dir/rpmbd.log" &
-	pid=$!
-	for _ in $(seq 100); do
-		client info >/dev/null 2>&1 && return 0
-		kill -0 "$pid" 2>/dev/null || fail "rpmbd exited at start"
-		sleep 0.05
-	done
-	fail "rpmbd not ready"
-}
+source "$(dirname "$0")/lib/rpmbd.bash"
 expect_power_cut() {
 	local rc=0
 	wait "$pid" || rc=$?

@@ -4,32 +4,10 @@
 # acknowledged writes (or one more: the write in flight may have committed before its
 # answer was lost).
 set -euo pipefail
-BUILD=${BUILD:-build}
-RPMBD=$PWD/$BUILD/rpmbd
-CLIENT=$PWD/$BUILD/tools/rpmb-client
 KEY=4b4559204b4559204b4559204b4559204b4559204b4559204b4559204b455920
 BLOCKS=24
 ROUNDS=${ROUNDS:-4}
-dir=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- rpmbd log" >&2; tail -20 "$dir/rpmbd.log" >&2 || true; exit 1; }
-
-client() { "$CLIENT" --socket "$dir/rpmb.sock" --key $KEY "$@"; }
-start() {
-	"$RPMBD" --db "$dir/rpmb.db" --socket "$dir/rpmb.sock" 2>>"$dir/rpmbd.log" &
-	pid=$!
-	for _ in $(seq 100); do
-		client info >/dev/null 2>&1 && return 0
-		kill -0 "$pid" 2>/dev/null || fail "rpmbd exited at start"
-		sleep 0.05
-	done
-	fail "rpmbd not ready"
-}
+source "$(dirname "$0")/lib/rpmbd.bash"
 
 start
 client write-key || fail "write-key"
