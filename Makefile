@@ -49,6 +49,8 @@ SHIM := $(if $(SHIM_SRCS),$(BUILD)/librpmb-shim.so)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 test_dir = $(word 2,$(subst _, ,$(notdir $(1))))
+# Tests that also drive another program's modules (e.g. the RPMB client against rpmbd's device).
+TEST_ALSO_test_stmm_rpmb_client := rpmb
 SYSTEM_TESTS := $(sort $(wildcard tests/system/*.sh))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
@@ -80,9 +82,9 @@ $(BUILD)/librpmb-shim.so: $(SHIM_SRCS:%.c=$(BUILD)/pic/%.o) $(LIB_PIC_OBJS) rpmb
 	$(CC) -shared -Wl,--version-script=rpmb/shim/exports.map $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBS) -ldl
 
 .SECONDEXPANSION:
-$(BUILD)/tests/%: tests/unit/%.c $$(call mod_objs,$$(call test_dir,%)) $(LIBA)
+$(BUILD)/tests/%: tests/unit/%.c $$(call mod_objs,$$(call test_dir,%)) $$(foreach d,$$(TEST_ALSO_$$*),$$(call mod_objs,$$(d))) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -I$(call test_dir,$@) $(CMOCKA_CFLAGS) -DG_LOG_DOMAIN=\"test\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS_ALL) -I$(call test_dir,$@) $(foreach d,$(TEST_ALSO_$*),-I$(d)) $(CMOCKA_CFLAGS) -DG_LOG_DOMAIN=\"test\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(LIBA)
 	@mkdir -p $(dir $@)

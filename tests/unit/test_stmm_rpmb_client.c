@@ -14,7 +14,8 @@
 
 #include <cmocka.h>
 
-#include "../../rpmb/device.c"
+#include "device.h"
+#include "storage.h"
 
 #include "bytes.h"
 #include "optee_rpmb.h"
