@@ -158,4 +158,52 @@ _Static_assert(offsetof(struct ftw_working_block_header, reserved3) == 21, "Rese
 _Static_assert(offsetof(struct ftw_working_block_header, write_queue_size) == 24, "WriteQueueSize");
 _Static_assert(sizeof(struct ftw_working_block_header) == 32, "EFI_FAULT_TOLERANT_WORKING_BLOCK_HEADER");
 
+/*
+ * The FTW write queue after the working block header (edk2 FaultTolerantWriteDxe
+ * FaultTolerantWrite.h; natural alignment, not packed).  A write = one
+ * EFI_FAULT_TOLERANT_WRITE_HEADER followed by NumberOfWrites records of
+ * sizeof(record) + PrivateDataSize bytes.  Status bits are flash bits: erased 1
+ * (FTW_INVALID_STATE), "set" 0 (FTW_VALID_STATE).
+ */
+struct ftw_write_header {
+	uint8_t status;            /* FTW_HEADER_* bits */
+	uint8_t reserved[3];
+	efi_guid_t caller_id;
+	uint32_t reserved2;        /* alignment of the UINT64 below */
+	uint64_t number_of_writes;
+	uint64_t private_data_size;
+};
+#define FTW_HEADER_ALLOCATED 0x01 /* HeaderAllocated */
+#define FTW_WRITES_ALLOCATED 0x02 /* WritesAllocated */
+#define FTW_WRITES_COMPLETED 0x04 /* Complete */
+_Static_assert(offsetof(struct ftw_write_header, status) == 0, "status bits");
+_Static_assert(offsetof(struct ftw_write_header, caller_id) == 4, "CallerId");
+_Static_assert(offsetof(struct ftw_write_header, number_of_writes) == 24, "NumberOfWrites");
+_Static_assert(offsetof(struct ftw_write_header, private_data_size) == 32, "PrivateDataSize");
+_Static_assert(sizeof(struct ftw_write_header) == 40, "EFI_FAULT_TOLERANT_WRITE_HEADER");
+
+struct ftw_write_record {
+	uint8_t status;            /* FTW_RECORD_* bits */
+	uint8_t reserved[7];
+	uint64_t lba;              /* target block (of the FV's block map) */
+	uint64_t offset;           /* within that block */
+	uint64_t length;           /* bytes written */
+	int64_t relative_offset;   /* target address - spare area address */
+};
+/*
+ * CallerId of the writes stmm-emu's reclaim records (edk2 puts its FTW driver's FILE_GUID
+ * there; ours is a project GUID, so a foreign pending write is recognised and left alone).
+ */
+#define STMM_EMU_FTW_CALLER_GUID                                                            \
+	EFI_GUID_INIT(0x5d0b0e2c, 0x6f1e, 0x4c2a, 0x8b, 0x7e, 0x53, 0x54, 0x4d, 0x4d, 0x46, 0x54)
+#define FTW_RECORD_BOOT_BLOCK_UPDATE 0x01 /* BootBlockUpdate */
+#define FTW_RECORD_SPARE_COMPLETED   0x02 /* SpareComplete */
+#define FTW_RECORD_DEST_COMPLETED    0x04 /* DestinationComplete */
+_Static_assert(offsetof(struct ftw_write_record, status) == 0, "status bits");
+_Static_assert(offsetof(struct ftw_write_record, lba) == 8, "Lba");
+_Static_assert(offsetof(struct ftw_write_record, offset) == 16, "Offset");
+_Static_assert(offsetof(struct ftw_write_record, length) == 24, "Length");
+_Static_assert(offsetof(struct ftw_write_record, relative_offset) == 32, "RelativeOffset");
+_Static_assert(sizeof(struct ftw_write_record) == 40, "EFI_FAULT_TOLERANT_WRITE_RECORD");
+
 #endif

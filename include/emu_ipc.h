@@ -205,6 +205,10 @@ struct emu_ctrl_status {
 #define EMU_CTRL_STATUS_KEY_PROGRAMMED 0x2u /* the RPMB key is known to be programmed */
 #define EMU_CTRL_STATUS_COUNTER_SYNCED 0x4u /* rpmb_write_counter is in sync */
 #define EMU_CTRL_STATUS_STORE_OPEN     0x8u /* StMM booted: store loaded, store_* valid */
+#define EMU_CTRL_STATUS_AUTH           0x10u /* authenticated variables on: the next two valid */
+#define EMU_CTRL_STATUS_SETUP_MODE     0x20u /* no PK: SetupMode 1 */
+#define EMU_CTRL_STATUS_SECURE_BOOT    0x40u /* SecureBoot variable is 1 */
+#define EMU_CTRL_STATUS_QUIRK_OPTEE_STMM 0x80u /* stmmd --quirk optee-stmm */
 _Static_assert(sizeof(struct emu_ctrl_status) == 40, "emu_ctrl_status");
 _Static_assert(offsetof(struct emu_ctrl_status, flags) == 0, "flags");
 _Static_assert(offsetof(struct emu_ctrl_status, sessions) == 4, "sessions");
@@ -213,5 +217,59 @@ _Static_assert(offsetof(struct emu_ctrl_status, live_variables) == 12, "live_var
 _Static_assert(offsetof(struct emu_ctrl_status, store_total) == 16, "store_total");
 _Static_assert(offsetof(struct emu_ctrl_status, store_used) == 24, "store_used");
 _Static_assert(offsetof(struct emu_ctrl_status, store_free) == 32, "store_free");
+
+/*
+ * EMU_MSG_CTRL_RESET_REQ (no payload): a platform reset of the secure world, as UEFI's
+ * ResetSystem looks to StMM: the variable service is rebuilt from the NV store as at boot
+ * (store reloaded from RPMB, an interrupted reclaim completed; volatile variables, VAR_CHECK
+ * properties and locks gone; phase back to boot time, before EndOfDxe).  Sessions and
+ * shared memory stay.  Reply EMU_MSG_CTRL_RESET_RSP with no payload once StMM is back, or
+ * EMU_MSG_ERROR (-errno) if it could not boot (the next invoke retries).
+ */
+#define EMU_MSG_CTRL_RESET_REQ 0x0403
+#define EMU_MSG_CTRL_RESET_RSP 0x0404
+
+/*
+ * stmmd: the NV store as a standalone EDK2 variable FV (FV header with block map, store
+ * header, the live records only, compacted, erased free space, a valid FTW working block
+ * header, erased spare), read in chunks.  Every chunk is built afresh from the store;
+ * `generation` (the RPMB write counter when it was built) changes when the store did, so a
+ * reader starts again when it differs between chunks.  A layout of all zeros means the
+ * running store's own (variable store, FTW working, FTW spare; no gap).  Errors come as
+ * EMU_MSG_ERROR: -EINVAL bad request or layout, -ENOSPC the variables do not fit the
+ * layout, -EIO StMM could not boot.
+ */
+#define EMU_MSG_CTRL_EXPORT_REQ 0x0411
+#define EMU_MSG_CTRL_EXPORT_RSP 0x0412
+#define EMU_CTRL_EXPORT_MAX_CHUNK (128u * 1024u)
+struct emu_ctrl_export_req {
+	uint64_t offset;           /* into the image */
+	uint32_t max_length;       /* 1..EMU_CTRL_EXPORT_MAX_CHUNK */
+	uint32_t var_store_size;   /* FV header + variable store */
+	uint32_t gap_size;         /* erased bytes between the store and FTW working (OVMF: 4 KiB) */
+	uint32_t ftw_working_size;
+	uint32_t ftw_spare_size;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct emu_ctrl_export_req) == 32, "emu_ctrl_export_req");
+_Static_assert(offsetof(struct emu_ctrl_export_req, max_length) == 8, "max_length");
+_Static_assert(offsetof(struct emu_ctrl_export_req, var_store_size) == 12, "var_store_size");
+_Static_assert(offsetof(struct emu_ctrl_export_req, gap_size) == 16, "gap_size");
+_Static_assert(offsetof(struct emu_ctrl_export_req, ftw_working_size) == 20, "ftw_working_size");
+_Static_assert(offsetof(struct emu_ctrl_export_req, ftw_spare_size) == 24, "ftw_spare_size");
+/* Reply: this header, then `length` bytes of the image from `offset`. */
+struct emu_ctrl_export_rsp {
+	uint64_t total;            /* bytes of the whole image (= FvLength) */
+	uint64_t offset;
+	uint32_t length;
+	uint32_t generation;       /* RPMB write counter when the image was built */
+	uint32_t live_variables;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct emu_ctrl_export_rsp) == 32, "emu_ctrl_export_rsp");
+_Static_assert(offsetof(struct emu_ctrl_export_rsp, offset) == 8, "offset");
+_Static_assert(offsetof(struct emu_ctrl_export_rsp, length) == 16, "length");
+_Static_assert(offsetof(struct emu_ctrl_export_rsp, generation) == 20, "generation");
+_Static_assert(offsetof(struct emu_ctrl_export_rsp, live_variables) == 24, "live_variables");
 
 #endif

@@ -15,15 +15,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fvio.h"
 #include "pta_stmm.h"
 #include "rpc.h"
 #include "tee.h"
 #include "tee_stmm.h"
 
 struct options {
-	gchar *state_dir, *socket_path, *huk_file;
+	gchar *state_dir, *socket_path, *huk_file, *check_fv, *import_fv;
+	gchar **quirks;
 	gint rpc_timeout_ms;
 	gint64 ns_buf_size, store_offset, var_store_size, ftw_working_size, ftw_spare_size;
+	/* PCDs of the variable driver; -1 = the default of OP-TEE's StMM build */
+	gint64 max_var, max_auth_var, max_vol_var, vol_store, hwerr_store, max_hwerr_var;
 	gboolean no_write_key, verbose;
 };
 
@@ -39,6 +43,15 @@ static int parse_options(int *argc, char ***argv, struct options *o)
 		{ "var-store-size", 0, 0, G_OPTION_ARG_INT64, &o->var_store_size, "Variable store size (default 16384)", "BYTES" },
 		{ "ftw-working-size", 0, 0, G_OPTION_ARG_INT64, &o->ftw_working_size, "FTW working area size (default 16384)", "BYTES" },
 		{ "ftw-spare-size", 0, 0, G_OPTION_ARG_INT64, &o->ftw_spare_size, "FTW spare area size (default 16384)", "BYTES" },
+		{ "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->quirks, "Behave as a known build instead of spec-strict (repeatable, comma list; see below)", "NAME" },
+		{ "check-fv", 0, 0, G_OPTION_ARG_FILENAME, &o->check_fv, "Validate an EDK2 variable file, print the layout it needs and exit", "FILE" },
+		{ "import-fv", 0, 0, G_OPTION_ARG_FILENAME, &o->import_fv, "Provision RPMB from an EDK2 variable file at boot (only if it holds no store)", "FILE" },
+		{ "max-variable-size", 0, 0, G_OPTION_ARG_INT64, &o->max_var, "PcdMaxVariableSize (default 8192)", "BYTES" },
+		{ "max-auth-variable-size", 0, 0, G_OPTION_ARG_INT64, &o->max_auth_var, "PcdMaxAuthVariableSize (default 10240; 0 = max-variable-size)", "BYTES" },
+		{ "max-volatile-variable-size", 0, 0, G_OPTION_ARG_INT64, &o->max_vol_var, "PcdMaxVolatileVariableSize (default 0 = max-variable-size)", "BYTES" },
+		{ "volatile-store-size", 0, 0, G_OPTION_ARG_INT64, &o->vol_store, "PcdVariableStoreSize, the volatile store (default 16384)", "BYTES" },
+		{ "hwerr-storage-size", 0, 0, G_OPTION_ARG_INT64, &o->hwerr_store, "PcdHwErrStorageSize (default 0: no hardware error records)", "BYTES" },
+		{ "max-hwerr-variable-size", 0, 0, G_OPTION_ARG_INT64, &o->max_hwerr_var, "PcdMaxHardwareErrorVariableSize (default 32768)", "BYTES" },
 		{ "no-write-key", 0, 0, G_OPTION_ARG_NONE, &o->no_write_key, "Never program the RPMB key (CFG_RPMB_WRITE_KEY=n)", NULL },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "Debug logging (hex dumps of every request)", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -46,16 +59,29 @@ static int parse_options(int *argc, char ***argv, struct options *o)
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- OP-TEE + StandaloneMM emulator");
 	g_autoptr(GError) err = NULL;
 	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_description(ctx, "Quirks (--quirk, off by default):\n"
+		"  optee-stmm  edk2 as OP-TEE's StMM build configures it: PcdUserPhysicalPresence\n"
+		"              TRUE and no variable-policy engine, so an unsigned, well-formed,\n"
+		"              empty-payload write deletes an authenticated variable, and\n"
+		"              CustomMode / SecureBootEnable are writable.\n");
 	if (!g_option_context_parse(ctx, argc, argv, &err)) {
 		fprintf(stderr, "stmmd: %s\n", err->message);
 		return -EINVAL;
 	}
+	if (o->check_fv)
+		return 0; /* a one-shot check needs nothing else */
 	if (!o->socket_path && o->state_dir)
 		o->socket_path = g_build_filename(o->state_dir, "tee.sock", NULL);
 	const gint64 sizes[] = { o->store_offset, o->var_store_size, o->ftw_working_size, o->ftw_spare_size };
 	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++)
 		if (sizes[i] < 0 || sizes[i] % 256 || sizes[i] > 16 * 1024 * 1024 || (i > 0 && !sizes[i])) {
 			fprintf(stderr, "stmmd: store offsets and sizes are multiples of 256 up to 16 MiB\n");
+			return -EINVAL;
+		}
+	const gint64 pcds[] = { o->max_var, o->max_auth_var, o->max_vol_var, o->vol_store, o->hwerr_store, o->max_hwerr_var };
+	for (size_t i = 0; i < G_N_ELEMENTS(pcds); i++)
+		if (pcds[i] < -1 || pcds[i] > 16 * 1024 * 1024) {
+			fprintf(stderr, "stmmd: variable sizes are at most 16 MiB\n");
 			return -EINVAL;
 		}
 	if (!o->socket_path || o->rpc_timeout_ms <= 0 || o->ns_buf_size <= 0 ||
@@ -89,7 +115,9 @@ static gboolean on_signal(gpointer loop)
 int main(int argc, char **argv)
 {
 	struct options o = { .rpc_timeout_ms = 2000, .ns_buf_size = PTA_STMM_NS_COMM_BUF_SIZE,
-			     .var_store_size = 16384, .ftw_working_size = 16384, .ftw_spare_size = 16384 };
+			     .var_store_size = 16384, .ftw_working_size = 16384, .ftw_spare_size = 16384,
+			     .max_var = -1, .max_auth_var = -1, .max_vol_var = -1, .vol_store = -1,
+			     .hwerr_store = -1, .max_hwerr_var = -1 };
 	struct tee_stmm_config scfg = { .rpmb = { .huk = RPMB_CLIENT_TEST_HUK } };
 	struct rpc *rpc = NULL;
 	struct tee_stmm *stmm = NULL;
@@ -99,6 +127,8 @@ int main(int argc, char **argv)
 
 	if (parse_options(&argc, &argv, &o) < 0)
 		return 2;
+	if (o.check_fv)
+		return fvio_check_main(o.check_fv, stdout, stderr);
 	if (o.verbose)
 		g_log_set_debug_enabled(TRUE);
 	if ((r = load_huk(o.huk_file, scfg.rpmb.huk)) < 0) {
@@ -106,9 +136,37 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	scfg.rpmb.write_key = !o.no_write_key;
+	for (gchar **q = o.quirks; q && *q; q++) {
+		g_autofree char *bad = NULL;
+		if (varsvc_auth_parse_quirks(*q, &scfg.auth, &bad) < 0) {
+			g_printerr("stmmd: --quirk: unknown quirk '%s' (known: %s)\n", bad ? bad : *q,
+				   varsvc_auth_quirk_names());
+			g_strfreev(o.quirks);
+			return 2;
+		}
+	}
 	scfg.layout = (struct store_layout){ (uint64_t)o.store_offset, (uint32_t)o.var_store_size,
 					     (uint32_t)o.ftw_working_size, (uint32_t)o.ftw_spare_size };
 	varsvc_config_defaults(&scfg.vars);
+#define SET_PCD(field, opt) if ((opt) >= 0) scfg.vars.field = (uint32_t)(opt)
+	SET_PCD(max_variable_size, o.max_var);
+	SET_PCD(max_auth_variable_size, o.max_auth_var);
+	SET_PCD(max_volatile_variable_size, o.max_vol_var);
+	SET_PCD(volatile_store_size, o.vol_store);
+	SET_PCD(hwerr_storage_size, o.hwerr_store);
+	SET_PCD(max_hwerr_variable_size, o.max_hwerr_var);
+#undef SET_PCD
+	if (o.max_var >= 0 && o.max_vol_var < 0)
+		scfg.vars.max_volatile_variable_size = 0; /* PCD 0 = PcdMaxVariableSize */
+	g_autoptr(GBytes) import_image = NULL;
+	if (o.import_fv) {
+		g_autofree char *why = NULL;
+		if ((r = fvio_load_import(o.import_fv, &scfg.layout, &import_image, &why)) < 0) {
+			g_printerr("stmmd: --import-fv %s\n", why);
+			return 2;
+		}
+		scfg.import_image = import_image;
+	}
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
 
 	if ((r = rpc_new(NULL, o.rpc_timeout_ms, &rpc)) < 0 ||
@@ -130,8 +188,9 @@ int main(int argc, char **argv)
 		g_printerr("stmmd: starting the StMM thread: %s\n", g_strerror(-r));
 		goto out;
 	}
-	g_message("stmmd ready on %s (rpc timeout %d ms, NS buffer %" G_GINT64_FORMAT " bytes, key writing %s)",
-		  o.socket_path, o.rpc_timeout_ms, o.ns_buf_size, o.no_write_key ? "off" : "on");
+	g_message("stmmd ready on %s (rpc timeout %d ms, NS buffer %" G_GINT64_FORMAT " bytes, key writing %s, quirks: %s)",
+		  o.socket_path, o.rpc_timeout_ms, o.ns_buf_size, o.no_write_key ? "off" : "on",
+		  scfg.auth.quirk_optee_stmm ? "optee-stmm" : "none");
 	g_main_loop_run(loop);
 	status = EXIT_SUCCESS;
 out:
@@ -143,5 +202,8 @@ out:
 	g_free(o.state_dir);
 	g_free(o.socket_path);
 	g_free(o.huk_file);
+	g_free(o.check_fv);
+	g_free(o.import_fv);
+	g_strfreev(o.quirks);
 	return status;
 }

@@ -16,6 +16,7 @@
 
 #include <glib.h>
 
+#include "bytes.h"
 #include "fv.h"
 #include "store.h"
 
@@ -29,6 +30,8 @@ struct store {
 	uint32_t free_off;    /* first byte after the last record, <= rec_end */
 	uint64_t live_bytes;  /* aligned sizes of the visible records */
 	bool ftw_valid;
+	bool no_reclaim;      /* store_set_reclaim_enabled(false) */
+	uint32_t reclaims;
 	struct var_index index;
 };
 
@@ -37,6 +40,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 
 #define STATE_OFF ((uint32_t)offsetof(struct authenticated_variable_header, state))
 #define VAR_ADDED_IN_TRANSITION ((uint8_t)(VAR_ADDED & VAR_IN_DELETED_TRANSITION))
+
+static int store_load(struct store *s);
+static int ftw_recover(struct store *s);
 
 /* ---- block I/O ----------------------------------------------------------------------- */
 
@@ -253,6 +259,9 @@ int store_open(const struct store_layout *layout, const struct store_backend *ba
 	r = backend->read(backend->ctx, layout->base_offset, s->mirror, s->total);
 	if (r < 0)
 		return r;
+	r = ftw_recover(s);
+	if (r < 0)
+		return r;
 	if (store_load(s) < 0) {
 		g_debug("no valid variable FV at offset %" G_GUINT64_FORMAT ": formatting %u bytes",
 			layout->base_offset, s->total);
@@ -289,6 +298,7 @@ void store_get_stats(const struct store *s, struct store_stats *ret_stats)
 		.live_variables = var_index_count(&s->index),
 		.region_offset = s->free_off,
 		.ftw_working_valid = s->ftw_valid,
+		.reclaims = s->reclaims,
 	};
 }
 
@@ -324,9 +334,9 @@ int store_set(struct store *s, const struct var_write *w)
 	    var_name_size(w->name, w->name_size) != w->name_size)
 		return -EINVAL;
 	raw = fv_record_raw_size(w->name_size, w->data_size);
-	/* edk2 checks the unaligned size against the store end; reclaim would go here. */
+	/* edk2 checks the unaligned size against the store end, then reclaims with the new one. */
 	if (raw > s->rec_end - s->free_off)
-		return -ENOSPC;
+		return s->no_reclaim ? -ENOSPC : store_reclaim(s, w);
 	e = var_index_lookup(&s->index, &w->guid, w->name, w->name_size);
 	new_off = s->free_off;
 
@@ -419,4 +429,260 @@ int store_delete(struct store *s, const efi_guid_t *guid, const uint8_t *name, s
 	s->live_bytes -= store_record_span(s, e->rec_off);
 	var_index_remove(&s->index, e);
 	return 0;
+}
+
+/* ---- reclaim through the FTW spare and working areas ---------------------------------------- */
+
+/* Offsets (in the region) of the FTW pieces. */
+#define FTW_HDR_SIZE ((uint32_t)sizeof(struct ftw_working_block_header))
+#define FTW_WH_SIZE  ((uint32_t)sizeof(struct ftw_write_header))
+#define FTW_WR_SIZE  ((uint32_t)sizeof(struct ftw_write_record))
+
+static uint32_t ftw_working_off(const struct store *s)
+{
+	return s->layout.var_store_size;
+}
+
+static uint32_t ftw_spare_off(const struct store *s)
+{
+	return s->layout.var_store_size + s->layout.ftw_working_size;
+}
+
+static uint32_t ftw_write_header_off(const struct store *s)
+{
+	return ftw_working_off(s) + FTW_HDR_SIZE;
+}
+
+static uint32_t ftw_record_off(const struct store *s)
+{
+	return ftw_write_header_off(s) + FTW_WH_SIZE;
+}
+
+/* The FV header length the record's Offset carries (the store header follows it). */
+static uint16_t ftw_fv_header_length(const struct store *s)
+{
+	struct fv_info info;
+
+	if (fv_check_fv_header(s->mirror, s->layout.var_store_size, &info) < 0)
+		return EDK2_FV_HEADER_LENGTH;
+	return info.header_length;
+}
+
+/* Write the first block of the working area (header, write header, record) as it is in RAM. */
+static int ftw_write_queue_block(struct store *s)
+{
+	return store_write_range(s, ftw_working_off(s), STORE_BLOCK_SIZE);
+}
+
+/* Clear status bits (flash style: set = 0) of the write header and/or the record. */
+static void ftw_set_bits(struct store *s, uint8_t header_bits, uint8_t record_bits)
+{
+	s->mirror[ftw_write_header_off(s)] &= (uint8_t)~header_bits;
+	s->mirror[ftw_record_off(s)] &= (uint8_t)~record_bits;
+}
+
+/*
+ * Is the write in the queue one of ours, for this layout?  A foreign or torn entry is
+ * treated as a write whose spare copy never completed: the variable store is left alone.
+ */
+static bool ftw_entry_is_ours(const struct store *s)
+{
+	const efi_guid_t caller = STMM_EMU_FTW_CALLER_GUID;
+	const uint8_t *h = s->mirror + ftw_write_header_off(s);
+	const uint8_t *rec = s->mirror + ftw_record_off(s);
+	uint16_t hlen = ftw_fv_header_length(s);
+
+	return memcmp(h + offsetof(struct ftw_write_header, caller_id), caller.b, 16) == 0 &&
+	       get_le64(h + offsetof(struct ftw_write_header, number_of_writes)) == 1 &&
+	       get_le64(h + offsetof(struct ftw_write_header, private_data_size)) == 0 &&
+	       get_le64(rec + offsetof(struct ftw_write_record, lba)) == 0 &&
+	       get_le64(rec + offsetof(struct ftw_write_record, offset)) == hlen &&
+	       get_le64(rec + offsetof(struct ftw_write_record, length)) ==
+		       s->layout.var_store_size - hlen &&
+	       (int64_t)get_le64(rec + offsetof(struct ftw_write_record, relative_offset)) ==
+		       -(int64_t)ftw_spare_off(s);
+}
+
+/*
+ * FTW start-up (edk2 FtwRestart / FtwAbort on the last write): a pending write whose spare
+ * copy is complete is flushed spare -> variable store and marked done; one whose spare copy
+ * is not is marked done (aborted) — the variable store was never touched.
+ */
+static int ftw_recover(struct store *s)
+{
+	const uint32_t wsize = s->layout.ftw_working_size, vsize = s->layout.var_store_size;
+	uint8_t hst, rst;
+	int r;
+
+	if (wsize < STORE_BLOCK_SIZE || FTW_HDR_SIZE + FTW_WH_SIZE + FTW_WR_SIZE > STORE_BLOCK_SIZE ||
+	    !fv_ftw_header_valid(s->mirror + ftw_working_off(s), wsize))
+		return 0;
+	hst = s->mirror[ftw_write_header_off(s)];
+	rst = s->mirror[ftw_record_off(s)];
+	if ((hst & FTW_HEADER_ALLOCATED) || !(hst & FTW_WRITES_COMPLETED))
+		return 0; /* no write, or the last one is complete */
+	if (!(rst & FTW_RECORD_SPARE_COMPLETED) && (hst & FTW_WRITES_ALLOCATED) == 0 &&
+	    s->layout.ftw_spare_size >= vsize && ftw_entry_is_ours(s)) {
+		if (rst & FTW_RECORD_DEST_COMPLETED) {
+			g_debug("FTW: completing an interrupted reclaim from the spare area");
+			memcpy(s->mirror, s->mirror + ftw_spare_off(s), vsize);
+			r = store_write_range(s, 0, vsize);
+			if (r < 0)
+				return r;
+			s->reclaims++;
+		}
+		ftw_set_bits(s, FTW_WRITES_COMPLETED, FTW_RECORD_DEST_COMPLETED);
+	} else {
+		g_debug("FTW: aborting a write whose spare copy was not complete");
+		ftw_set_bits(s, FTW_WRITES_COMPLETED, 0);
+	}
+	return ftw_write_queue_block(s);
+}
+
+/* After a failed write: RAM = what the backend holds, as a restart would see it. */
+static int store_reload(struct store *s)
+{
+	g_autofree uint8_t *img = g_malloc(s->total);
+	int r = s->backend.read(s->backend.ctx, s->layout.base_offset, img, s->total);
+
+	if (r < 0)
+		return r;
+	memcpy(s->mirror, img, s->total);
+	r = ftw_recover(s);
+	if (r < 0)
+		return r;
+	return store_load(s);
+}
+
+/* Append the record at `off` (its aligned span) to the image at *pos, state ADDED. */
+static bool image_append_record(const struct store *s, uint8_t *img, uint32_t *pos, uint32_t off)
+{
+	uint32_t span = store_record_span(s, off);
+
+	if (span == 0 || span > s->rec_end - *pos)
+		return false;
+	memcpy(img + *pos, s->mirror + off, span);
+	img[*pos + STATE_OFF] = VAR_ADDED;
+	*pos += span;
+	return true;
+}
+
+static bool entry_is(const struct var_entry *e, const struct var_write *w)
+{
+	return w && e->name_size == w->name_size && memcmp(e->guid.b, w->guid.b, 16) == 0 &&
+	       memcmp(e->name, w->name, w->name_size) == 0;
+}
+
+/* The compacted variable-store image (var_store_size bytes), or -ENOSPC. */
+static int reclaim_build_image(const struct store *s, const struct var_write *merge, uint8_t *img)
+{
+	uint32_t pos = s->rec_start;
+
+	memset(img, FV_ERASED_BYTE, s->layout.var_store_size);
+	memcpy(img, s->mirror, s->rec_start); /* FV header, store header (and its padding) */
+	/* edk2 Reclaim: every ADDED record first, then lone in-transition copies promoted. */
+	for (int pass = 0; pass < 2; pass++) {
+		const uint8_t want = pass == 0 ? VAR_ADDED : VAR_ADDED_IN_TRANSITION;
+
+		for (struct var_entry *e = var_index_first(&s->index); e; e = var_index_next(e)) {
+			if (s->mirror[e->rec_off + STATE_OFF] != want || entry_is(e, merge))
+				continue;
+			if (!image_append_record(s, img, &pos, e->rec_off))
+				return -ENOSPC;
+		}
+	}
+	if (merge) {
+		uint64_t raw = fv_record_raw_size(merge->name_size, merge->data_size);
+		const struct fv_record_fields f = {
+			.state = VAR_ADDED,
+			.attributes = merge->attributes,
+			.monotonic_count = merge->monotonic_count,
+			.time_stamp = merge->time_stamp,
+			.pub_key_index = merge->pub_key_index,
+			.guid = merge->guid,
+			.name = merge->name,
+			.name_size = merge->name_size,
+			.data = merge->data,
+			.data_size = merge->data_size,
+		};
+
+		if (fv_align(raw) > s->rec_end - pos)
+			return -ENOSPC;
+		fv_record_build(img + pos, &f);
+	}
+	return 0;
+}
+
+int store_reclaim(struct store *s, const struct var_write *merge)
+{
+	const uint32_t vsize = s->layout.var_store_size, woff = ftw_working_off(s);
+	const uint16_t hlen = ftw_fv_header_length(s);
+	const efi_guid_t caller = STMM_EMU_FTW_CALLER_GUID;
+	g_autofree uint8_t *img = NULL;
+	uint8_t *h, *rec;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	if (merge && (!merge->name || merge->name_size < 2 || (merge->data_size && !merge->data) ||
+		      var_name_size(merge->name, merge->name_size) != merge->name_size))
+		return -EINVAL;
+	if (s->layout.ftw_spare_size < vsize || s->layout.ftw_working_size < STORE_BLOCK_SIZE)
+		return -ENOSPC; /* no room to stage the image: edk2's FTW would refuse too */
+	img = g_malloc(vsize);
+	r = reclaim_build_image(s, merge, img);
+	if (r < 0)
+		return r;
+
+	/* 1. The write, allocated, in the first block of the working area. */
+	memset(s->mirror + woff, FV_ERASED_BYTE, STORE_BLOCK_SIZE);
+	fv_build_ftw_header(s->mirror + woff, s->layout.ftw_working_size);
+	h = s->mirror + ftw_write_header_off(s);
+	memcpy(h + offsetof(struct ftw_write_header, caller_id), caller.b, 16);
+	put_le64(h + offsetof(struct ftw_write_header, number_of_writes), 1);
+	put_le64(h + offsetof(struct ftw_write_header, private_data_size), 0);
+	h[0] = (uint8_t)~(FTW_HEADER_ALLOCATED | FTW_WRITES_ALLOCATED);
+	rec = s->mirror + ftw_record_off(s);
+	put_le64(rec + offsetof(struct ftw_write_record, lba), 0);
+	put_le64(rec + offsetof(struct ftw_write_record, offset), hlen);
+	put_le64(rec + offsetof(struct ftw_write_record, length), vsize - hlen);
+	put_le64(rec + offsetof(struct ftw_write_record, relative_offset),
+		 (uint64_t)-(int64_t)ftw_spare_off(s));
+	r = ftw_write_queue_block(s);
+	/* 2. The image into the spare area. */
+	if (r == 0) {
+		memcpy(s->mirror + ftw_spare_off(s), img, vsize);
+		r = store_write_range(s, ftw_spare_off(s), vsize);
+	}
+	/* 3. SpareComplete: from here on a restart finishes the job. */
+	if (r == 0) {
+		ftw_set_bits(s, 0, FTW_RECORD_SPARE_COMPLETED);
+		r = ftw_write_queue_block(s);
+	}
+	/* 4. Spare -> variable store. */
+	if (r == 0) {
+		memcpy(s->mirror, img, vsize);
+		r = store_write_range(s, 0, vsize);
+	}
+	/* 5. Done. */
+	if (r == 0) {
+		ftw_set_bits(s, FTW_WRITES_COMPLETED, FTW_RECORD_DEST_COMPLETED);
+		r = ftw_write_queue_block(s);
+	}
+	if (r < 0) {
+		int r2 = store_reload(s);
+		if (r2 < 0) {
+			/* The mirror holds one whole image (old, or new from step 4): index it. */
+			g_debug("reload after a failed reclaim: %s", g_strerror(-r2));
+			(void)store_load(s);
+		}
+		return r > 0 ? -EIO : r;
+	}
+	s->reclaims++;
+	return store_load(s);
+}
+
+void store_set_reclaim_enabled(struct store *s, bool enabled)
+{
+	s->no_reclaim = !enabled;
 }

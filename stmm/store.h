@@ -40,11 +40,17 @@ struct store_stats {
 	uint32_t live_variables;
 	uint64_t region_offset;     /* free space starts here (offset in the region) */
 	uint8_t ftw_working_valid;  /* 1 if the FTW working block header is valid */
+	uint32_t reclaims;          /* reclaims done since store_open (incl. completed at open) */
 };
 
 struct store;
 
-/* Load the store from the backend; format it (as OpTeeRpmbFvb does) if it is not valid. */
+/*
+ * Load the store from the backend: first complete a reclaim the FTW working area shows as
+ * interrupted after its spare copy was complete (or mark one that was not as done: the
+ * variable store is then untouched), then check the FV; format it (as OpTeeRpmbFvb does)
+ * if it is not valid.
+ */
 __attribute__((warn_unused_result)) int store_open(const struct store_layout *layout,
 						   const struct store_backend *backend,
 						   struct store **ret_store);
@@ -66,11 +72,41 @@ const struct var_entry *store_next(const struct store *store, const struct var_e
  * IN_DELETED_TRANSITION, new record written as HEADER_VALID_ONLY, new record ADDED (the
  * commit point), then the old copy DELETED.  Each step writes only the 256-byte blocks it
  * touched, so any prefix of the writes leaves a store that reads back the old value or the
- * new one.  0; -ENOSPC if the record does not fit after the last record (no reclaim yet);
+ * new one.  0; -ENOSPC if the record does not fit after the last record and reclaim is off
+ * or cannot make room (store_reclaim);
  * -EINVAL on nonsense sizes; a backend error (negative errno) if a write failed — the RAM
  * view is then rolled back to what the backend holds.
  */
 __attribute__((warn_unused_result)) int store_set(struct store *store, const struct var_write *w);
+/*
+ * Reclaim (edk2 Reclaim() through FaultTolerantWrite): compact the store to its visible
+ * variables (ADDED records in store order, then lone IN_DELETED_TRANSITION records promoted
+ * to ADDED), with `merge` (may be NULL) replacing its old copy at the end, and write the
+ * image fault-tolerantly:
+ *
+ *   1. FTW working area, first block: working block header + one write header (CallerId
+ *      STMM_EMU_FTW_CALLER_GUID, HeaderAllocated|WritesAllocated) + one write record
+ *      (Lba 0, Offset = FV HeaderLength, Length = VARIABLE_STORE_HEADER.Size,
+ *      RelativeOffset = -(offset of the spare area)) — one 256-byte block, atomic;
+ *   2. the whole compacted variable-store image (FV header included) into the spare area;
+ *   3. record SpareComplete;
+ *   4. spare image -> variable store;
+ *   5. record DestinationComplete + header Complete.
+ *
+ * A crash after any prefix of the block writes leaves either the old store (1-3: the
+ * variable store is untouched) or a pending write that store_open completes from the spare
+ * (4-5).  0; -ENOSPC when the live variables plus `merge` do not fit (nothing written), or
+ * the spare area is smaller than the variable store; -EINVAL; or a backend error (the RAM
+ * view is then reloaded from the backend, so it shows what a restart would).
+ */
+__attribute__((warn_unused_result)) int store_reclaim(struct store *store,
+						      const struct var_write *merge);
+/*
+ * Whether store_set reclaims (and retries) when a record does not fit after the last one.
+ * On by default; the variable service turns it off at ExitBootServices (edk2 never reclaims
+ * at runtime).
+ */
+void store_set_reclaim_enabled(struct store *store, bool enabled);
 /* Delete (state DELETED).  0, -ENOENT, or a backend error (RAM == backend as above). */
 __attribute__((warn_unused_result)) int store_delete(struct store *store, const efi_guid_t *guid,
 						     const uint8_t *name, size_t name_size);

@@ -54,7 +54,7 @@ struct tee_conn {
 	unsigned inflight;
 };
 
-enum job_kind { JOB_BOOT, JOB_INVOKE, JOB_QUIT };
+enum job_kind { JOB_BOOT, JOB_INVOKE, JOB_EXPORT, JOB_RESET, JOB_QUIT };
 
 struct job {
 	enum job_kind kind;
@@ -65,6 +65,12 @@ struct job {
 	uint64_t offset;
 	uint64_t size;
 	struct emu_tee_invoke_rsp rsp;
+	/* JOB_EXPORT */
+	struct emu_ctrl_export_req export_req;
+	struct emu_ctrl_export_rsp export_rsp;
+	GBytes *export_image;
+	int export_r;
+	int reset_r;          /* JOB_RESET */
 };
 
 struct tee_core {
@@ -210,6 +216,8 @@ static void job_free(gpointer data)
 {
 	struct job *job = data;
 	shm_unref(job->shm);
+	if (job->export_image)
+		g_bytes_unref(job->export_image);
 	g_free(job);
 }
 
@@ -286,6 +294,84 @@ static void run_invoke(struct tee_core *core, struct job *job)
 	job->rsp.params[1].c = 0;
 }
 
+/* Worker: build the export image; the chunk is cut on the main thread. */
+static void run_export(struct tee_core *core, struct job *job)
+{
+	if (ensure_booted(core) < 0) {
+		job->export_r = -EIO;
+		return;
+	}
+	job->export_r = core->pta.export_fv(core->pta.ctx, &job->export_req, &job->export_image,
+					    &job->export_rsp);
+}
+
+/* Main thread: one chunk of the export image, or the error. */
+static gboolean export_reply(gpointer data)
+{
+	struct job *job = data;
+	struct tee_core *core = job->core;
+	struct tee_conn *conn = g_hash_table_lookup(core->conns, GUINT_TO_POINTER(job->conn_id));
+	int r;
+
+	if (!conn)
+		return G_SOURCE_REMOVE;
+	conn->inflight--;
+	if (job->export_r < 0) {
+		r = send_error(conn, job->req_id, job->export_r,
+			       job->export_r == -ENOSPC ? "CTRL_EXPORT: the variables do not fit that layout" :
+			       job->export_r == -EINVAL ? "CTRL_EXPORT: invalid layout" :
+							  "CTRL_EXPORT: StMM could not boot");
+	} else {
+		gsize total = 0;
+		const uint8_t *img = g_bytes_get_data(job->export_image, &total);
+		struct emu_ctrl_export_rsp rsp = job->export_rsp;
+		uint64_t off = MIN(job->export_req.offset, (uint64_t)total);
+		uint32_t len = (uint32_t)MIN((uint64_t)job->export_req.max_length, total - off);
+		g_autofree uint8_t *payload = g_malloc(sizeof(rsp) + len);
+
+		rsp.offset = off;
+		rsp.length = len;
+		memcpy(payload, &rsp, sizeof(rsp));
+		memcpy(payload + sizeof(rsp), img + off, len);
+		r = conn_send(conn, EMU_MSG_CTRL_EXPORT_RSP, job->req_id, payload, sizeof(rsp) + len);
+	}
+	if (r < 0)
+		conn_destroy(core, conn);
+	return G_SOURCE_REMOVE;
+}
+
+/* Worker: platform reset; StMM is booted again from its store. */
+static void run_reset(struct tee_core *core, struct job *job)
+{
+	g_atomic_int_set(&core->booted, 0);
+	job->reset_r = core->pta.reset(core->pta.ctx);
+	if (job->reset_r < 0) {
+		g_warning("StMM reset failed: %s", g_strerror(-job->reset_r));
+		return;
+	}
+	g_message("StMM reset: booted again from the variable store");
+	g_atomic_int_set(&core->booted, 1);
+}
+
+/* Main thread: answer a reset. */
+static gboolean reset_reply(gpointer data)
+{
+	struct job *job = data;
+	struct tee_core *core = job->core;
+	struct tee_conn *conn = g_hash_table_lookup(core->conns, GUINT_TO_POINTER(job->conn_id));
+	int r;
+
+	if (!conn)
+		return G_SOURCE_REMOVE;
+	conn->inflight--;
+	r = job->reset_r < 0 ? send_error(conn, job->req_id, job->reset_r,
+					  "CTRL_RESET: StMM could not boot")
+			     : conn_send(conn, EMU_MSG_CTRL_RESET_RSP, job->req_id, NULL, 0);
+	if (r < 0)
+		conn_destroy(core, conn);
+	return G_SOURCE_REMOVE;
+}
+
 static gpointer worker_main(gpointer data)
 {
 	struct tee_core *core = data;
@@ -301,10 +387,23 @@ static gpointer worker_main(gpointer data)
 			(void)ensure_booted(core);
 			job_free(job);
 			break;
-		case JOB_INVOKE: {
-			run_invoke(core, job);
+		case JOB_RESET: {
+			run_reset(core, job);
 			GSource *src = g_idle_source_new();
-			g_source_set_callback(src, job_reply, job, job_free);
+			g_source_set_callback(src, reset_reply, job, job_free);
+			g_source_attach(src, core->main_ctx);
+			g_source_unref(src);
+			break;
+		}
+		case JOB_INVOKE:
+		case JOB_EXPORT: {
+			if (job->kind == JOB_INVOKE)
+				run_invoke(core, job);
+			else
+				run_export(core, job);
+			GSource *src = g_idle_source_new();
+			g_source_set_callback(src, job->kind == JOB_INVOKE ? job_reply : export_reply,
+					      job, job_free);
 			g_source_attach(src, core->main_ctx);
 			g_source_unref(src);
 			break;
@@ -486,6 +585,50 @@ static int handle_status(struct tee_core *core, struct tee_conn *conn, const str
 	return conn_send(conn, EMU_MSG_CTRL_STATUS_RSP, msg->hdr.req_id, &st, sizeof(st));
 }
 
+/* Queue an export chunk on the worker (it needs the store). */
+static int handle_export(struct tee_core *core, struct tee_conn *conn, const struct emu_msg *msg)
+{
+	struct emu_ctrl_export_req req;
+
+	if (msg->hdr.length != sizeof(req))
+		return send_error(conn, msg->hdr.req_id, -EINVAL, "CTRL_EXPORT: bad payload size");
+	memcpy(&req, msg->payload, sizeof(req));
+	if (!core->pta.export_fv)
+		return send_error(conn, msg->hdr.req_id, -EOPNOTSUPP, "CTRL_EXPORT: not supported");
+	if (req.max_length == 0 || req.max_length > EMU_CTRL_EXPORT_MAX_CHUNK || req.reserved)
+		return send_error(conn, msg->hdr.req_id, -EINVAL, "CTRL_EXPORT: bad max_length");
+	if (conn->inflight >= TEE_MAX_INFLIGHT)
+		return send_error(conn, msg->hdr.req_id, -EBUSY, "CTRL_EXPORT: too many calls queued");
+	struct job *job = g_new0(struct job, 1);
+	job->kind = JOB_EXPORT;
+	job->core = core;
+	job->conn_id = conn->id;
+	job->req_id = msg->hdr.req_id;
+	job->export_req = req;
+	conn->inflight++;
+	g_async_queue_push(core->jobs, job);
+	return 0;
+}
+
+/* Queue a platform reset on the worker, behind the calls already queued. */
+static int handle_reset(struct tee_core *core, struct tee_conn *conn, const struct emu_msg *msg)
+{
+	if (msg->hdr.length != 0)
+		return send_error(conn, msg->hdr.req_id, -EINVAL, "CTRL_RESET: bad payload size");
+	if (!core->pta.reset)
+		return send_error(conn, msg->hdr.req_id, -EOPNOTSUPP, "CTRL_RESET: not supported");
+	if (conn->inflight >= TEE_MAX_INFLIGHT)
+		return send_error(conn, msg->hdr.req_id, -EBUSY, "CTRL_RESET: too many calls queued");
+	struct job *job = g_new0(struct job, 1);
+	job->kind = JOB_RESET;
+	job->core = core;
+	job->conn_id = conn->id;
+	job->req_id = msg->hdr.req_id;
+	conn->inflight++;
+	g_async_queue_push(core->jobs, job);
+	return 0;
+}
+
 /* Validate and answer one message; exactly one reply unless the call was queued.  A
  * negative return means the connection is unusable. */
 static int dispatch(struct tee_core *core, struct tee_conn *conn, struct emu_msg *msg)
@@ -509,6 +652,10 @@ static int dispatch(struct tee_core *core, struct tee_conn *conn, struct emu_msg
 		return handle_supp_reply(core, conn, msg);
 	case EMU_MSG_CTRL_STATUS_REQ:
 		return handle_status(core, conn, msg);
+	case EMU_MSG_CTRL_EXPORT_REQ:
+		return handle_export(core, conn, msg);
+	case EMU_MSG_CTRL_RESET_REQ:
+		return handle_reset(core, conn, msg);
 	default:
 		return send_error(conn, msg->hdr.req_id, -EOPNOTSUPP, "message type not supported");
 	}

@@ -43,6 +43,13 @@ struct tee_pta_ops {
 	int (*boot)(void *ctx); /* idempotent; 0 or -errno */
 	int32_t (*communicate)(void *ctx, uint8_t *buf, size_t size); /* ARM_SPM_MM_RET_* */
 	void (*get_status)(void *ctx, struct emu_ctrl_status *status); /* fills PTA fields */
+	/* Optional, worker: the NV store as an FV image (EMU_MSG_CTRL_EXPORT_REQ).  0 or -errno;
+	 * *ret_info gets total, generation and live_variables. */
+	int (*export_fv)(void *ctx, const struct emu_ctrl_export_req *req, GBytes **ret_image,
+			 struct emu_ctrl_export_rsp *ret_info);
+	/* Optional, worker: platform reset (EMU_MSG_CTRL_RESET_REQ): StMM booted afresh from
+	 * its NV store.  0 or -errno (then StMM counts as not booted). */
+	int (*reset)(void *ctx);
 };
 
 struct tee_config {

@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "fvio.h"
 #include "optee_rpmb.h"
 #include "pta_stmm.h"
 
@@ -45,6 +46,18 @@ static void update_snapshot(struct tee_stmm *s)
 		st.store_used = ss.used;
 		st.store_free = ss.free;
 		st.live_variables = ss.live_variables;
+	}
+	struct varsvc_auth *auth = varsvc_get_auth(s->svc);
+	if (auth) {
+		struct varsvc_auth_status as;
+		varsvc_auth_get_status(auth, &as);
+		st.flags |= EMU_CTRL_STATUS_AUTH;
+		if (as.setup_mode)
+			st.flags |= EMU_CTRL_STATUS_SETUP_MODE;
+		if (as.secure_boot)
+			st.flags |= EMU_CTRL_STATUS_SECURE_BOOT;
+		if (as.quirk_optee_stmm)
+			st.flags |= EMU_CTRL_STATUS_QUIRK_OPTEE_STMM;
 	}
 	g_mutex_lock(&s->lock);
 	s->snap = st;
@@ -92,11 +105,23 @@ static int stmm_boot(void *ctx)
 	if (r < 0)
 		goto out;
 	rpmb_client_store_backend(s->rpmb, &backend);
+	if (s->cfg.import_image) {
+		r = fvio_import_to_backend(&s->cfg.layout, &backend, s->cfg.import_image);
+		if (r == -EEXIST)
+			g_warning("--import-fv: RPMB already holds a variable store; not overwritten");
+		if (r < 0)
+			goto out;
+		g_message("--import-fv: imported store written to RPMB");
+		s->cfg.import_image = NULL; /* once */
+	}
 	r = store_open(&s->cfg.layout, &backend, &store);
 	if (r < 0)
 		goto out;
 	r = varsvc_new(&s->cfg.vars, store, &svc);
+	if (r == 0)
+		r = varsvc_enable_auth(svc, &s->cfg.auth); /* AuthVariableLibInitialize */
 	if (r < 0) {
+		varsvc_free(svc);
 		store_free(store);
 		goto out;
 	}
@@ -127,6 +152,45 @@ static void stmm_get_status(void *ctx, struct emu_ctrl_status *st)
 	g_mutex_unlock(&s->lock);
 }
 
+/*
+ * Worker: platform reset (EMU_MSG_CTRL_RESET_REQ).  StMM is loaded afresh as at power-on:
+ * the store is read again from RPMB (completing an interrupted reclaim), and a new variable
+ * service starts at boot time with no volatile variables, properties or locks.
+ */
+static int stmm_reset(void *ctx)
+{
+	struct tee_stmm *s = ctx;
+
+	varsvc_free(s->svc);
+	store_free(s->store);
+	s->svc = NULL;
+	s->store = NULL;
+	return stmm_boot(ctx);
+}
+
+/* Worker: the store as a standalone FV (fvio.h). */
+static int stmm_export_fv(void *ctx, const struct emu_ctrl_export_req *req, GBytes **ret_image,
+			  struct emu_ctrl_export_rsp *ret_info)
+{
+	struct tee_stmm *s = ctx;
+	struct rpmb_client_status rs;
+	struct store_stats ss;
+
+	if (!s->store)
+		return -EIO;
+	int r = fvio_export(s->store, &s->cfg.layout, req, ret_image);
+	if (r < 0)
+		return r;
+	rpmb_client_get_status(s->rpmb, &rs);
+	store_get_stats(s->store, &ss);
+	*ret_info = (struct emu_ctrl_export_rsp){
+		.total = g_bytes_get_size(*ret_image),
+		.generation = rs.write_counter,
+		.live_variables = ss.live_variables,
+	};
+	return 0;
+}
+
 void tee_stmm_pta_ops(struct tee_stmm *s, struct tee_pta_ops *ret_ops)
 {
 	*ret_ops = (struct tee_pta_ops){
@@ -134,5 +198,7 @@ void tee_stmm_pta_ops(struct tee_stmm *s, struct tee_pta_ops *ret_ops)
 		.boot = stmm_boot,
 		.communicate = stmm_communicate,
 		.get_status = stmm_get_status,
+		.export_fv = stmm_export_fv,
+		.reset = stmm_reset,
 	};
 }

@@ -13,11 +13,14 @@
 #include "store.h"
 #include "tee.h"
 #include "varsvc.h"
+#include "varsvc_auth.h"
 
 struct tee_stmm_config {
 	struct rpmb_client_config rpmb;
 	struct store_layout layout;
 	struct varsvc_config vars;
+	struct authvar_config auth;  /* AuthVariableLib: the quirks */
+	GBytes *import_image;        /* stmmd --import-fv: written at boot (fvio.h); borrowed */
 };
 
 struct tee_stmm;

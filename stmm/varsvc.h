@@ -16,6 +16,8 @@ struct varsvc_config {
 	uint32_t max_auth_variable_size;     /* PcdMaxAuthVariableSize, default 0x2800 */
 	uint32_t max_volatile_variable_size; /* PcdMaxVolatileVariableSize, default = max_variable_size */
 	uint32_t volatile_store_size;        /* PcdVariableStoreSize, default 0x4000 */
+	uint32_t hwerr_storage_size;         /* PcdHwErrStorageSize, default 0 = no HR variables */
+	uint32_t max_hwerr_variable_size;    /* PcdMaxHardwareErrorVariableSize, default 0x8000 */
 };
 void varsvc_config_defaults(struct varsvc_config *cfg);
 
@@ -45,10 +47,22 @@ void varsvc_free(struct varsvc *svc);
  *    MessageLength < 16, payload > varsvc_payload_size(), payload below the function's
  *    fixed part.  The EFI status of a handled request is only in ReturnStatus.
  *
- * Functions: 1 GET_VARIABLE, 2 GET_NEXT_VARIABLE_NAME, 3 SET_VARIABLE (no authenticated
- * variables yet: AT/AW writes -> EFI_INVALID_PARAMETER as edk2 without AuthVariableLib),
- * 4 QUERY_VARIABLE_INFO, 10 VAR_CHECK_VARIABLE_PROPERTY_GET (always "no property":
- * EFI_NOT_FOUND), 11 GET_PAYLOAD_SIZE; any other -> EFI_UNSUPPORTED.
+ * Boot phases (edk2 VariableSmm.c): 5 READY_TO_BOOT (EndOfDxe if not yet: VarCheck
+ * properties and locks enforced, no more PROPERTY_SET / LOCK_VARIABLE; then ReclaimForOS;
+ * EFI_UNSUPPORTED after 6), 6 EXIT_BOOT_SERVICE (runtime: BS-only variables invisible, only
+ * NV|BS|RT writable, volatile variables read-only, no reclaim).  An MM buffer with HeaderGuid
+ * gEfiEndOfDxeEventGroupGuid (the MM core's EndOfDxe event) also enters EndOfDxe.
+ * 8 LOCK_VARIABLE and 9 VAR_CHECK_VARIABLE_PROPERTY_SET: before EndOfDxe only (else
+ * EFI_ACCESS_DENIED); RAM only.  edk2 reads their name without bounds checks; here a name
+ * not NUL-terminated inside the payload, or a payload below the fixed part, is
+ * EFI_ACCESS_DENIED as for PROPERTY_GET.
+ *
+ * Functions: 1 GET_VARIABLE, 2 GET_NEXT_VARIABLE_NAME, 3 SET_VARIABLE (authenticated
+ * variables once varsvc_enable_auth() ran, see varsvc_auth.h; before that AT/AW writes ->
+ * EFI_INVALID_PARAMETER as edk2 without AuthVariableLib), 4 QUERY_VARIABLE_INFO,
+ * 10 VAR_CHECK_VARIABLE_PROPERTY_GET (a property from PROPERTY_SET, else those
+ * AuthVariableLib registers, else EFI_NOT_FOUND), 11 GET_PAYLOAD_SIZE, and 5, 6, 8, 9 above;
+ * any other -> EFI_UNSUPPORTED.
  */
 int32_t varsvc_communicate(struct varsvc *svc, uint8_t *buf, size_t size);
 

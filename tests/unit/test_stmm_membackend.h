@@ -23,6 +23,15 @@ struct membackend {
 	unsigned blocks_written;  /* 256-byte blocks in successful writes */
 	unsigned attempts;        /* write calls, failed ones included */
 	unsigned fail_at;         /* fail the attempt with this number; 0 = never */
+	/*
+	 * Power cut inside a multi-block write: the block with this number (counting every
+	 * 256-byte block of every write call, 1-based) and all after it in that call do not
+	 * land, the ones before it do, and the call fails.  Every later read or write fails too
+	 * (`powered_off`) until membackend_reset_counts().  0 = never.
+	 */
+	unsigned fail_at_block;
+	unsigned block_attempts;
+	bool powered_off;
 	bool misaligned;          /* a call broke the 256-byte contract */
 };
 
@@ -34,7 +43,7 @@ static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
 		m->misaligned = true;
 		return -EINVAL;
 	}
-	if (off > m->size || len > m->size - off)
+	if (off > m->size || len > m->size - off || m->powered_off)
 		return -EIO;
 	m->reads++;
 	memcpy(buf, m->buf + off, len);
@@ -51,9 +60,21 @@ static int mem_write(void *ctx, uint64_t off, const void *buf, size_t len)
 	}
 	if (off > m->size || len > m->size - off)
 		return -EIO;
+	if (m->powered_off)
+		return -EIO;
 	m->attempts++;
 	if (m->fail_at && m->attempts == m->fail_at)
 		return -EIO;
+	if (m->fail_at_block) {
+		for (size_t done = 0; done < len; done += STORE_BLOCK_SIZE) {
+			if (++m->block_attempts == m->fail_at_block) {
+				memcpy(m->buf + off, buf, done);
+				m->blocks_written += (unsigned)(done / STORE_BLOCK_SIZE);
+				m->powered_off = true;
+				return -EIO;
+			}
+		}
+	}
 	m->writes++;
 	m->blocks_written += (unsigned)(len / STORE_BLOCK_SIZE);
 	memcpy(m->buf + off, buf, len);
@@ -82,6 +103,8 @@ static inline void membackend_reset_counts(struct membackend *m)
 {
 	m->reads = m->writes = m->blocks_written = m->attempts = 0;
 	m->fail_at = 0;
+	m->fail_at_block = m->block_attempts = 0;
+	m->powered_off = false;
 }
 
 static inline struct store_backend membackend_ops(struct membackend *m)

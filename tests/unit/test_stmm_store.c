@@ -26,6 +26,7 @@ static const efi_guid_t guid_b =
 	EFI_GUID_INIT(0x12345678, 0x1234, 0x5678, 0x9a, 0xbc, 0xde, 0xf0, 0x01, 0x02, 0x03, 0x04);
 
 static void assert_stats_equal(const struct store_stats *a, const struct store_stats *b);
+static void assert_ram_matches_flash(struct store *s, struct membackend *m);
 
 /* UCS-2 name from ASCII (g_free). */
 static uint8_t *u16(const char *s, uint32_t *ret_size)
@@ -373,10 +374,21 @@ static void store_full_is_enospc(void **state)
 	assert_int_equal(i, 5); /* 4 x 4068 bytes fit in 16284 */
 	store_get_stats(s, &st);
 	assert_int_equal(st.live_variables, 4);
+	/* A new one does not fit even after reclaim: nothing written. */
 	membackend_reset_counts(m);
-	assert_int_equal(set_var(s, &guid_a, "V0", d, sizeof(d)), -ENOSPC);
+	assert_int_equal(set_var(s, &guid_a, "V9", d, sizeof(d)), -ENOSPC);
 	assert_int_equal(m->writes, 0);
-	assert_non_null(find_var(s, &guid_a, "V0"));
+	/* Replacing V0 fits once its old copy is reclaimed. */
+	store_get_stats(s, &st);
+	assert_int_equal(st.reclaims, 0);
+	assert_int_equal(set_var(s, &guid_a, "V0", d, 100), 0);
+	store_get_stats(s, &st);
+	assert_int_equal(st.reclaims, 1);
+	assert_int_equal(find_var(s, &guid_a, "V0")->data_size, 100);
+	assert_ram_matches_flash(s, m);
+	/* Without reclaim (runtime) the store is full. */
+	store_set_reclaim_enabled(s, false);
+	assert_int_equal(set_var(s, &guid_a, "V1", d, sizeof(d)), -ENOSPC);
 	store_free(s);
 	membackend_free(m);
 }
@@ -781,6 +793,258 @@ static void ovmf_ms_vars_parse_and_open(void **state)
 	membackend_free(m);
 }
 
+/* ---- reclaim through the FTW areas --------------------------------------------------------- */
+
+#define RECLAIM_VARS 4
+
+static void fill_value(uint8_t *d, uint32_t size, uint8_t tag)
+{
+	for (uint32_t i = 0; i < size; i++)
+		d[i] = (uint8_t)(tag + i * 7);
+}
+
+/*
+ * A store whose free space is too small for a 3500-byte update of K1, but that reclaim
+ * makes room for: K0..K3 of 2800 bytes, K1 and K2 updated twice (deleted copies), plus a
+ * volatile-looking tail of small variables.
+ */
+static struct membackend *reclaim_fixture(void)
+{
+	struct membackend *m = membackend_new(DEFAULT_REGION_SIZE, 0xff);
+	struct store *s = open_ok(m);
+	static uint8_t d[2800];
+	char name[16];
+
+	for (int i = 0; i < RECLAIM_VARS; i++) {
+		snprintf(name, sizeof(name), "K%d", i);
+		fill_value(d, sizeof(d), (uint8_t)i);
+		assert_int_equal(set_var(s, &guid_a, name, d, sizeof(d)), 0);
+	}
+	fill_value(d, sizeof(d), 0x11);
+	assert_int_equal(set_var(s, &guid_a, "K1", d, 1000), 0);
+	assert_int_equal(set_var(s, &guid_a, "K2", d, 1200), 0);
+	fill_value(d, sizeof(d), 0x21);
+	assert_int_equal(set_var(s, &guid_a, "K1", d, 900), 0);
+	assert_int_equal(set_var(s, &guid_b, "Small", "s", 1), 0);
+	store_free(s);
+	return m;
+}
+
+static void assert_k_values(struct store *s, bool k1_new_allowed, bool k1_old_allowed)
+{
+	static uint8_t d[3500];
+	const struct var_entry *e;
+
+	fill_value(d, 2800, 0);
+	e = find_var(s, &guid_a, "K0");
+	assert_non_null(e);
+	assert_int_equal(e->data_size, 2800);
+	assert_memory_equal(e->data, d, 2800);
+	fill_value(d, 2800, 0x11);
+	e = find_var(s, &guid_a, "K2");
+	assert_non_null(e);
+	assert_int_equal(e->data_size, 1200);
+	assert_memory_equal(e->data, d, 1200);
+	fill_value(d, 2800, 3);
+	e = find_var(s, &guid_a, "K3");
+	assert_non_null(e);
+	assert_memory_equal(e->data, d, 2800);
+	assert_non_null(find_var(s, &guid_b, "Small"));
+	e = find_var(s, &guid_a, "K1");
+	assert_non_null(e);
+	if (e->data_size == 900) {
+		assert_true(k1_old_allowed);
+		fill_value(d, 900, 0x21);
+		assert_memory_equal(e->data, d, 900);
+	} else {
+		assert_true(k1_new_allowed);
+		assert_int_equal(e->data_size, 3500);
+		fill_value(d, 3500, 0x31);
+		assert_memory_equal(e->data, d, 3500);
+	}
+	struct store_stats st;
+	store_get_stats(s, &st);
+	assert_int_equal(st.live_variables, RECLAIM_VARS + 1);
+}
+
+static int set_k1_new(struct store *s)
+{
+	static uint8_t d[3500];
+
+	fill_value(d, sizeof(d), 0x31);
+	return set_var(s, &guid_a, "K1", d, sizeof(d));
+}
+
+static void store_reclaim_compacts_through_ftw(void **state)
+{
+	(void)state;
+	struct membackend *m = reclaim_fixture();
+	struct store *s = open_ok(m);
+	struct store_stats before, after;
+	const uint8_t *w = m->buf + 0x4000;
+
+	store_get_stats(s, &before);
+	assert_true(before.free < fv_record_raw_size(6, 3500));
+	membackend_reset_counts(m);
+	assert_int_equal(set_k1_new(s), 0);
+	store_get_stats(s, &after);
+	assert_int_equal(after.reclaims, 1);
+	/* 5 writes: queue block, spare, SpareComplete, store, Complete. */
+	assert_int_equal(m->writes, 5);
+	assert_false(m->misaligned);
+	/* Only live records remain, in store order (K2 moved when updated); K1 merged last. */
+	assert_int_equal(after.used, after.variable_space - after.free);
+	assert_k_values(s, true, false);
+	const struct var_entry *e = store_first(s);
+	assert_memory_equal(e->name, "K\0" "0\0", 4);
+	e = store_next(s, e);
+	assert_memory_equal(e->name, "K\0" "3\0", 4);
+	e = store_next(s, e);
+	assert_memory_equal(e->name, "K\0" "2\0", 4);
+	e = store_next(s, e);
+	assert_memory_equal(e->name, "S\0", 2);
+	e = store_next(s, e);
+	assert_memory_equal(e->name, "K\0" "1\0", 4);
+	/* The working area: valid header, our write, every status bit of it set. */
+	const efi_guid_t caller = STMM_EMU_FTW_CALLER_GUID;
+	assert_true(fv_ftw_header_valid(w, 0x4000));
+	assert_int_equal(w[32], 0xff & ~0x07);
+	assert_memory_equal(w + 32 + 4, caller.b, 16);
+	assert_int_equal(get_le64(w + 32 + 24), 1);
+	assert_int_equal(get_le64(w + 32 + 32), 0);
+	assert_int_equal(w[72], 0xff & ~0x06);
+	assert_int_equal(get_le64(w + 72 + 8), 0);
+	assert_int_equal(get_le64(w + 72 + 16), 0x48);
+	assert_int_equal(get_le64(w + 72 + 24), 0x4000 - 0x48);
+	assert_int_equal((int64_t)get_le64(w + 72 + 32), -0x8000);
+	/* The spare area holds the same image as the store. */
+	assert_memory_equal(m->buf + 0x8000, m->buf, 0x4000);
+	assert_ram_matches_flash(s, m);
+	store_free(s);
+	/* A reopen finds nothing pending. */
+	membackend_reset_counts(m);
+	s = open_ok(m);
+	assert_int_equal(m->writes, 0);
+	assert_k_values(s, true, false);
+	store_free(s);
+	membackend_free(m);
+}
+
+/*
+ * Power cut at every block write of a reclaim-triggering update: the reopened store is
+ * valid, every other variable is intact, K1 is old or new (new if the call succeeded), and
+ * a second reopen writes nothing.
+ */
+static void store_reclaim_survives_power_cut_at_every_block(void **state)
+{
+	(void)state;
+	struct membackend *golden = reclaim_fixture();
+	unsigned total, n, completed = 0, aborted = 0;
+
+	/* How many blocks does the whole operation write? */
+	{
+		struct membackend *m = membackend_new(DEFAULT_REGION_SIZE, 0xff);
+		memcpy(m->buf, golden->buf, DEFAULT_REGION_SIZE);
+		struct store *s = open_ok(m);
+		membackend_reset_counts(m);
+		assert_int_equal(set_k1_new(s), 0);
+		total = m->blocks_written;
+		store_free(s);
+		membackend_free(m);
+	}
+	assert_int_equal(total, 1 + 64 + 1 + 64 + 1);
+
+	for (n = 1; n <= total; n++) {
+		struct membackend *m = membackend_new(DEFAULT_REGION_SIZE, 0xff);
+		struct store *s;
+		int r;
+
+		memcpy(m->buf, golden->buf, DEFAULT_REGION_SIZE);
+		s = open_ok(m);
+		membackend_reset_counts(m);
+		m->fail_at_block = n;
+		r = set_k1_new(s);
+		assert_int_equal(r, -EIO);
+		/* Power is gone: no RAM state survives. */
+		store_free(s);
+
+		membackend_reset_counts(m);
+		s = open_ok(m);
+		struct store_stats st;
+		store_get_stats(s, &st);
+		if (st.reclaims) /* completed from the spare area at open */
+			completed++;
+		else if (m->writes)
+			aborted++;
+		assert_k_values(s, n > 1 + 64 + 1, n <= 1 + 64 + 1);
+		store_free(s);
+
+		/* Nothing left pending; the store works on. */
+		membackend_reset_counts(m);
+		s = open_ok(m);
+		assert_int_equal(m->writes, 0);
+		assert_int_equal(set_var(s, &guid_b, "After", "a", 1), 0);
+		assert_ram_matches_flash(s, m);
+		store_free(s);
+		membackend_free(m);
+	}
+	/* Cut after SpareComplete: completed at open (64 store blocks + the Complete block). */
+	assert_int_equal(completed, 64 + 1);
+	/* Cut after the queue block but before SpareComplete: aborted at open. */
+	assert_int_equal(aborted, 64 + 1);
+	membackend_free(golden);
+}
+
+/* A failed write during reclaim (no power cut): RAM shows what the backend holds. */
+static void store_reclaim_write_error_keeps_ram_in_sync(void **state)
+{
+	(void)state;
+	struct membackend *golden = reclaim_fixture();
+
+	for (unsigned n = 1; n <= 5; n++) {
+		struct membackend *m = membackend_new(DEFAULT_REGION_SIZE, 0xff);
+		struct store *s;
+
+		memcpy(m->buf, golden->buf, DEFAULT_REGION_SIZE);
+		s = open_ok(m);
+		membackend_reset_counts(m);
+		m->fail_at = n;
+		assert_int_equal(set_k1_new(s), -EIO);
+		m->fail_at = 0;
+		assert_k_values(s, n >= 4, n < 4);
+		assert_ram_matches_flash(s, m);
+		store_free(s);
+		membackend_free(m);
+	}
+	membackend_free(golden);
+}
+
+/* A pending write that is not ours (or a torn queue block) never touches the store. */
+static void store_open_ignores_foreign_ftw_write(void **state)
+{
+	(void)state;
+	struct membackend *m = reclaim_fixture();
+	struct store *s = open_ok(m);
+	uint8_t *w = m->buf + 0x4000;
+
+	store_free(s);
+	/* Allocated, spare complete, not done — but another CallerId. */
+	memset(w + 32, 0xff, 80);
+	w[32] = 0xfc;
+	memset(w + 36, 0x42, 16);
+	put_le64(w + 56, 1);
+	put_le64(w + 64, 0);
+	w[72] = 0xff & ~0x02;
+	memset(m->buf + 0x8000, 0x00, 0x4000); /* a spare that would destroy the store */
+	membackend_reset_counts(m);
+	s = open_ok(m);
+	assert_int_equal(m->writes, 1); /* marked complete (aborted) */
+	assert_int_equal(w[32] & 0x04, 0);
+	assert_k_values(s, false, true);
+	store_free(s);
+	membackend_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -801,6 +1065,10 @@ int main(void)
 		cmocka_unit_test(store_format_fails_at_every_write),
 		cmocka_unit_test(store_resolves_edk2_states),
 		cmocka_unit_test(store_stops_at_oversized_record),
+		cmocka_unit_test(store_reclaim_compacts_through_ftw),
+		cmocka_unit_test(store_reclaim_survives_power_cut_at_every_block),
+		cmocka_unit_test(store_reclaim_write_error_keeps_ram_in_sync),
+		cmocka_unit_test(store_open_ignores_foreign_ftw_write),
 		cmocka_unit_test(ovmf_vars_parse),
 		cmocka_unit_test(ovmf_ms_vars_parse_and_open),
 	};
