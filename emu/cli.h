@@ -8,12 +8,14 @@
 #include <stdint.h>
 
 #include "efi.h"
+#include "state.h"
 
 /* Exit codes (also in `stmm-emu --help`). */
 #define EMU_EXIT_OK     0 /* success */
 #define EMU_EXIT_EFI    1 /* the variable service answered an EFI error (printed by name) */
 #define EMU_EXIT_USAGE  2 /* bad command line */
 #define EMU_EXIT_STACK  3 /* the stack is not up / could not be started / not all running */
+#define EMU_EXIT_IMPORT 4 /* import/export: not a valid EDK2 variable store, or does not fit */
 
 #define EMU_EXIT_CODES_HELP                                                                 \
 	"Exit status: 0 success; 1 the variable service answered an EFI error (its name is\n" \
@@ -39,6 +41,18 @@ int emu_cmd_status(int argc, char **argv);
 int emu_cmd_run(int argc, char **argv);
 int emu_cmd_var(int argc, char **argv);
 int emu_cmd_raw(int argc, char **argv);
+int emu_cmd_conform(int argc, char **argv);
+int emu_cmd_event(int argc, char **argv);
+int emu_cmd_reset(int argc, char **argv);
+int emu_cmd_import(int argc, char **argv);
+int emu_cmd_export(int argc, char **argv);
+
+/*
+ * Import an EDK2 variable file into the stopped state `st` (cmd_fv.c; also `up --import`).
+ * var_store_size 0 = computed.  Prints errors; returns an exit code.
+ */
+int emu_import_file(const struct emu_state *st, const char *file, uint32_t var_store_size,
+		    int wait_ms, bool quiet);
 
 /* Attribute list "nv,bs,rt" or a number -> bits.  0 or -EINVAL. */
 __attribute__((warn_unused_result)) int emu_attrs_parse(const char *s, uint32_t *ret);

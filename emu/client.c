@@ -370,3 +370,34 @@ efi_status_t emu_client_query_variable_info(struct emu_client *c, uint32_t attri
 		*ret_max_variable_size = rep.max_variable_size;
 	return EFI_SUCCESS;
 }
+
+efi_status_t emu_client_call(struct emu_client *c, uint64_t function, uint8_t *payload,
+			     size_t payload_size)
+{
+	static const efi_guid_t mm_var_guid = SMM_VARIABLE_GUID;
+	bool answered;
+
+	if (payload_size && !payload)
+		return EFI_INVALID_PARAMETER;
+	efi_status_t s = ensure_budget(c);
+	if (s != EFI_SUCCESS)
+		return s;
+	c->last_error[0] = '\0';
+	if (payload_size > c->max_payload) {
+		set_error(c, "request refused before sending: larger than the variable payload size");
+		return EFI_INVALID_PARAMETER;
+	}
+	size_t size = MM_VARIABLE_PAYLOAD_OFFSET + payload_size;
+	g_autofree uint8_t *buf = g_malloc0(size);
+	memcpy(buf, mm_var_guid.b, sizeof(mm_var_guid.b));
+	put_le64(buf + 16, SMM_VARIABLE_COMMUNICATE_HEADER_SIZE + payload_size);
+	put_le64(buf + MM_COMMUNICATE_HEADER_SIZE, function);
+	if (payload_size)
+		memcpy(buf + MM_VARIABLE_PAYLOAD_OFFSET, payload, payload_size);
+	s = mm_communicate(c, buf, size, &answered);
+	if (!answered)
+		return s == EFI_SUCCESS ? EFI_DEVICE_ERROR : s;
+	if (payload_size)
+		memcpy(payload, buf + MM_VARIABLE_PAYLOAD_OFFSET, payload_size);
+	return s;
+}

@@ -73,6 +73,17 @@ EMU_CLIENT_WUR efi_status_t emu_client_query_variable_info(struct emu_client *c,
 					    uint64_t *ret_max_storage, uint64_t *ret_remaining,
 					    uint64_t *ret_max_variable_size);
 
+/*
+ * Any variable-service function through the normal path (as edk2's DXE client sends
+ * READY_TO_BOOT, EXIT_BOOT_SERVICE, LOCK_VARIABLE, VAR_CHECK_VARIABLE_PROPERTY_SET/GET):
+ * header + `payload_size` bytes of `payload` (may be NULL when 0), MessageLength = 16 +
+ * payload_size, the same budget, transport and MM-code mapping as the calls above.  When
+ * the variable service answered, its payload is copied back into `payload` and its
+ * ReturnStatus returned.
+ */
+EMU_CLIENT_WUR efi_status_t emu_client_call(struct emu_client *c, uint64_t function, uint8_t *payload,
+				     size_t payload_size);
+
 /* Raw mode: any bytes as the MM buffer, any memref size. */
 struct emu_client_raw_result {
 	uint32_t tee_ret;      /* TEE_SUCCESS / TEE_ERROR_* of the invoke */

@@ -23,11 +23,15 @@ struct up_args {
 	int wait_ms;
 	gboolean verbose;
 	gboolean quiet;
+	char **quirks;
+	char **rpmbd_args;  /* hidden test hook: extra rpmbd arguments (fault plans) */
 };
 
 static void up_args_clear(struct up_args *a)
 {
 	g_free(a->state);
+	g_strfreev(a->quirks);
+	g_strfreev(a->rpmbd_args);
 }
 
 static void add_up_entries(GOptionContext *ctx, struct up_args *a)
@@ -41,9 +45,49 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &a->verbose,
 		  "start stmmd with -v (debug log in stmmd.log)", NULL },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "print nothing on success", NULL },
+		{ "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a->quirks,
+		  "stmmd quirks (repeatable, comma list: optee-stmm; 'none' clears); kept in "
+		  "STATE/quirks for later starts",
+		  "NAME" },
+		{ "rpmbd-arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &a->rpmbd_args,
+		  "test hook: pass ARG to a newly started rpmbd (repeatable), e.g. "
+		  "--rpmbd-arg=--fail-after-writes=5",
+		  "ARG" },
 		G_OPTION_ENTRY_NULL
 	};
 	g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
+/*
+ * The quirk list stmmd starts with: --quirk's (saved to STATE/quirks once the stack came
+ * up with it; "none" empties it), without it the saved list.  Names are checked by stmmd;
+ * here only the syntax.  0 and *ret_list (g_free), or -EINVAL.
+ */
+static int resolve_quirks(const struct emu_state *st, char *const *opt, char **ret_list)
+{
+	g_autofree char *path = emu_state_path(st, "quirks");
+	g_autofree char *saved = NULL;
+
+	if (!opt) {
+		if (!g_file_get_contents(path, &saved, NULL, NULL))
+			saved = g_strdup("");
+		*ret_list = g_strdup(g_strstrip(saved));
+		return 0;
+	}
+	g_autoptr(GString) list = g_string_new("");
+	for (char *const *q = opt; *q; q++) {
+		g_auto(GStrv) parts = g_strsplit(*q, ",", -1);
+		for (char **p = parts; *p; p++) {
+			const char *w = g_strstrip(*p);
+			if (!*w || strcmp(w, "none") == 0)
+				continue;
+			if (strspn(w, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(w))
+				return -EINVAL;
+			g_string_append_printf(list, "%s%s", list->len ? "," : "", w);
+		}
+	}
+	*ret_list = g_string_free(g_steal_pointer(&list), FALSE);
+	return 0;
 }
 
 /* Bring the stack up; prints the outcome.  Returns an exit code. */
@@ -55,6 +99,7 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		.rpc_timeout_ms = a->rpc_timeout_ms,
 		.verbose = a->verbose,
 		.wait_ms = a->wait_ms > 0 ? a->wait_ms : 20000,
+		.rpmbd_args = a->rpmbd_args,
 	};
 	struct emu_up_result res;
 	g_autoptr(GString) err = g_string_new("");
@@ -65,7 +110,21 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		emu_cli_err("up: %s: %s", st->dir, g_strerror(-r));
 		return EMU_EXIT_STACK;
 	}
+	g_autofree char *quirks = NULL;
+	r = resolve_quirks(st, a->quirks, &quirks);
+	if (r < 0) {
+		close(lock_fd);
+		emu_cli_err("up: --quirk: names are lower-case words (see stmmd --help)");
+		return EMU_EXIT_USAGE;
+	}
+	opt.quirks = quirks;
 	r = emu_stack_up(st, &opt, &res, err);
+	if (r == 0 && a->quirks) {
+		g_autofree char *path = emu_state_path(st, "quirks");
+		g_autofree char *text = g_strdup_printf("%s\n", quirks);
+		if (!g_file_set_contents(path, text, -1, NULL))
+			emu_cli_err("up: warning: could not save %s", path);
+	}
 	close(lock_fd);
 	if (r < 0) {
 		emu_cli_err("up: %s", err->str);
@@ -75,6 +134,8 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		*ret_started = !res.already_up;
 	if (a->quiet)
 		return EMU_EXIT_OK;
+	if (res.already_up && a->quirks)
+		printf("stmm-emu: note: stmmd keeps its quirks until restarted (down, then up)\n");
 	if (res.already_up) {
 		printf("stmm-emu: already up (state %s): rpmbd %d, stmmd %d, supplicantd %d\n",
 		       st->dir, (int)res.pid[EMU_DAEMON_RPMBD], (int)res.pid[EMU_DAEMON_STMMD],
@@ -94,8 +155,16 @@ int emu_cmd_up(int argc, char **argv)
 	struct up_args a = { 0 };
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- start rpmbd, stmmd and supplicantd");
 	struct emu_state st = { 0 };
+	g_autofree char *import = NULL;
+	GOptionEntry import_entries[] = {
+		{ "import", 0, 0, G_OPTION_ARG_FILENAME, &import,
+		  "fresh state only: first load this EDK2 variable file (see `stmm-emu import`)",
+		  "FILE.fd" },
+		G_OPTION_ENTRY_NULL
+	};
 
 	add_up_entries(ctx, &a);
+	g_option_context_add_main_entries(ctx, import_entries, NULL);
 	g_option_context_set_description(
 		ctx, "Starts the three daemons of the state directory as separate processes\n"
 		     "(next to this binary), logs to STATE/<prog>.log, pids in STATE/<prog>.pid,\n"
@@ -109,7 +178,19 @@ int emu_cmd_up(int argc, char **argv)
 		return EMU_EXIT_USAGE;
 	}
 	emu_state_init(&st, a.state);
-	int rc = do_up(&st, &a, NULL);
+	int rc = EMU_EXIT_OK;
+	if (import) {
+		g_autofree char *db = emu_state_path(&st, "rpmb.db");
+		if (g_file_test(db, G_FILE_TEST_EXISTS)) {
+			emu_cli_err("up --import: %s is not a fresh state (it has an RPMB device, %s); "
+				    "use `stmm-emu down` then `stmm-emu import FILE`", st.dir, db);
+			rc = EMU_EXIT_STACK;
+		} else {
+			rc = emu_import_file(&st, import, 0, a.wait_ms > 0 ? a.wait_ms : 20000, a.quiet);
+		}
+	}
+	if (rc == EMU_EXIT_OK)
+		rc = do_up(&st, &a, NULL);
 	emu_state_clear(&st);
 	up_args_clear(&a);
 	return rc;
@@ -253,6 +334,12 @@ static void print_status_text(const struct emu_state *st, const struct status_in
 			       c->live_variables, c->store_used, c->store_free, c->store_total);
 		else
 			printf("store:        not loaded yet\n");
+		if (c->flags & EMU_CTRL_STATUS_AUTH)
+			printf("secure boot:  %s, SetupMode %d, SecureBoot %d%s\n",
+			       (c->flags & EMU_CTRL_STATUS_SETUP_MODE) ? "setup mode" : "user mode",
+			       !!(c->flags & EMU_CTRL_STATUS_SETUP_MODE),
+			       !!(c->flags & EMU_CTRL_STATUS_SECURE_BOOT),
+			       (c->flags & EMU_CTRL_STATUS_QUIRK_OPTEE_STMM) ? "; quirk optee-stmm" : "");
 		printf("sessions:     %u\n", c->sessions);
 	} else if (si->tee_listening) {
 		printf("control:      CTRL_STATUS not available (%s)\n", g_strerror(-si->ctrl_r));
@@ -293,12 +380,23 @@ static void print_status_json(const struct emu_state *st, const struct status_in
 			", \"ctrl\": {\"supplicant_registered\": %s, \"key_programmed\": %s, "
 			"\"counter_synced\": %s, \"rpmb_write_counter\": %u, \"store_open\": %s, "
 			"\"live_variables\": %u, \"store_total\": %" PRIu64 ", \"store_used\": %" PRIu64
-			", \"store_free\": %" PRIu64 ", \"sessions\": %u}",
+			", \"store_free\": %" PRIu64 ", \"sessions\": %u",
 			(c->flags & EMU_CTRL_STATUS_SUPPLICANT) ? "true" : "false",
 			(c->flags & EMU_CTRL_STATUS_KEY_PROGRAMMED) ? "true" : "false",
 			(c->flags & EMU_CTRL_STATUS_COUNTER_SYNCED) ? "true" : "false",
 			c->rpmb_write_counter, (c->flags & EMU_CTRL_STATUS_STORE_OPEN) ? "true" : "false",
 			c->live_variables, c->store_total, c->store_used, c->store_free, c->sessions);
+		if (c->flags & EMU_CTRL_STATUS_AUTH)
+			g_string_append_printf(
+				j, ", \"secure_boot\": {\"mode\": \"%s\", \"setup_mode\": %d, "
+				   "\"secure_boot\": %d, \"quirks\": [%s]}",
+				(c->flags & EMU_CTRL_STATUS_SETUP_MODE) ? "setup" : "user",
+				!!(c->flags & EMU_CTRL_STATUS_SETUP_MODE),
+				!!(c->flags & EMU_CTRL_STATUS_SECURE_BOOT),
+				(c->flags & EMU_CTRL_STATUS_QUIRK_OPTEE_STMM) ? "\"optee-stmm\"" : "");
+		else
+			g_string_append(j, ", \"secure_boot\": null");
+		g_string_append(j, "}");
 	} else {
 		g_string_append(j, ", \"ctrl\": null");
 	}

@@ -13,7 +13,8 @@
 #include "state.h"
 
 #define STATE_HELP "state directory (default: $STMM_EMU_STATE, else ./.stmm-emu)"
-#define GUID_HELP "vendor GUID, or an alias: global (default, 8be4df61-...), security (d719b2cb-..., db/dbx)"
+#define GUID_HELP "vendor GUID, or an alias: global (8be4df61-...), security (d719b2cb-...); " \
+	"default: security for db, dbx, dbt, dbr, else global"
 #define DEFAULT_ATTRS (EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS | \
 		       EFI_VARIABLE_RUNTIME_ACCESS)
 #define ATTRS_HELP "comma list of nv,bs,rt,hr,aw,at,append,ea or a number"
@@ -76,8 +77,14 @@ static int name_arg(int argc, char **argv, const char *cmd, uint8_t **ret_name, 
 	return EMU_EXIT_OK;
 }
 
-static int guid_option(const char *s, const char *cmd, efi_guid_t *ret)
+/* Without --guid: db, dbx, dbt, dbr live under the image-security GUID, all else global. */
+static int guid_option(const char *s, const char *cmd, const char *name, efi_guid_t *ret)
 {
+	static const char *const security_names[] = { "db", "dbx", "dbt", "dbr" };
+	if (!s)
+		for (size_t i = 0; i < G_N_ELEMENTS(security_names); i++)
+			if (strcmp(name, security_names[i]) == 0)
+				s = "security";
 	if (emu_guid_arg(s, ret) < 0) {
 		emu_cli_err("var %s: --guid %s: not a GUID or alias (global, security)", cmd, s);
 		return EMU_EXIT_USAGE;
@@ -180,7 +187,7 @@ static int var_get(int argc, char **argv)
 	efi_guid_t guid;
 	int rc = name_arg(argc, argv, "get", &name, &name_size);
 	if (!rc)
-		rc = guid_option(guid_s, "get", &guid);
+		rc = guid_option(guid_s, "get", argv[1], &guid);
 	if (!rc && raw && json) {
 		emu_cli_err("var get: --raw and --json exclude each other");
 		rc = EMU_EXIT_USAGE;
@@ -266,7 +273,7 @@ static int var_set(int argc, char **argv)
 	uint32_t attrs = DEFAULT_ATTRS;
 	int rc = name_arg(argc, argv, "set", &name, &name_size);
 	if (!rc)
-		rc = guid_option(guid_s, "set", &guid);
+		rc = guid_option(guid_s, "set", argv[1], &guid);
 	if (rc)
 		return rc;
 	if (attrs_s && emu_attrs_parse(attrs_s, &attrs) < 0) {
@@ -346,7 +353,7 @@ static int var_delete(int argc, char **argv)
 	efi_guid_t guid;
 	int rc = name_arg(argc, argv, "delete", &name, &name_size);
 	if (!rc)
-		rc = guid_option(guid_s, "delete", &guid);
+		rc = guid_option(guid_s, "delete", argv[1], &guid);
 	if (rc)
 		return rc;
 	g_autofree char *what = g_strdup_printf("var delete %s", argv[1]);

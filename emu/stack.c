@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "config.h"
 #include "efi_util.h"
 #include "ipc.h"
 #include "tee_client.h"
@@ -183,14 +184,28 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 			      const struct emu_up_options *opt)
 {
 	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+	struct emu_config cfg = { 0 };
 
+	if (emu_config_load(st, &cfg, NULL) < 0)
+		memset(&cfg, 0, sizeof(cfg)); /* emu_stack_up reported it already */
+	const struct { const char *opt; uint32_t v; } sizes[] = {
+		{ "--var-store-size", cfg.var_store_size },
+		{ "--ftw-working-size", cfg.ftw_working_size },
+		{ "--ftw-spare-size", cfg.ftw_spare_size },
+	};
 	g_ptr_array_add(a, g_build_filename(opt->bin_dir, emu_daemon_name(d), NULL));
 	switch (d) {
 	case EMU_DAEMON_RPMBD:
+		if (cfg.rpmb_size_mult) {
+			g_ptr_array_add(a, g_strdup("--size-mult"));
+			g_ptr_array_add(a, g_strdup_printf("%u", cfg.rpmb_size_mult));
+		}
 		g_ptr_array_add(a, g_strdup("--db"));
 		g_ptr_array_add(a, g_strdup(st->rpmb_db));
 		g_ptr_array_add(a, g_strdup("--socket"));
 		g_ptr_array_add(a, g_strdup(st->mmc_sock));
+		for (char *const *x = opt->rpmbd_args; x && *x; x++)
+			g_ptr_array_add(a, g_strdup(*x));
 		break;
 	case EMU_DAEMON_STMMD:
 		g_ptr_array_add(a, g_strdup("--state"));
@@ -203,6 +218,19 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 		}
 		if (opt->verbose)
 			g_ptr_array_add(a, g_strdup("-v"));
+		for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++)
+			if (sizes[i].v) {
+				g_ptr_array_add(a, g_strdup(sizes[i].opt));
+				g_ptr_array_add(a, g_strdup_printf("%u", sizes[i].v));
+			}
+		if (opt->import_fv) {
+			g_ptr_array_add(a, g_strdup("--import-fv"));
+			g_ptr_array_add(a, g_strdup(opt->import_fv));
+		}
+		if (opt->quirks && *opt->quirks) {
+			g_ptr_array_add(a, g_strdup("--quirk"));
+			g_ptr_array_add(a, g_strdup(opt->quirks));
+		}
 		break;
 	case EMU_DAEMON_SUPPLICANTD:
 		g_ptr_array_add(a, g_strdup("--tee-socket"));
@@ -384,6 +412,10 @@ int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
 	gint64 deadline = g_get_monotonic_time() + (gint64)opt->wait_ms * 1000;
 	int r;
 
+	struct emu_config cfg;
+	r = emu_config_load(st, &cfg, err);
+	if (r < 0)
+		return r;
 	for (int i = 0; i < EMU_DAEMON_COUNT; i++)
 		res.pid[i] = emu_stack_pid(st, (enum emu_daemon)i);
 

@@ -33,6 +33,10 @@ struct emu_up_options {
 	int rpc_timeout_ms;     /* stmmd --rpc-timeout; 0 = its default */
 	bool verbose;           /* -v to stmmd */
 	int wait_ms;            /* bound on the whole readiness wait */
+	const char *quirks;     /* stmmd --quirk LIST; NULL or "" = none */
+	/* Extra rpmbd arguments (test hook: `up --rpmbd-arg`, e.g. a fault plan); NULL-ended. */
+	char *const *rpmbd_args;
+	const char *import_fv;  /* stmmd --import-fv FILE (provisioning; see `stmm-emu import`) */
 };
 
 struct emu_up_result {
@@ -52,7 +56,8 @@ pid_t emu_stack_pid(const struct emu_state *st, enum emu_daemon d);
 __attribute__((warn_unused_result)) int emu_stack_lock(const struct emu_state *st, int *ret_fd);
 
 /*
- * Start what is missing and wait until a GET_PAYLOAD_SIZE round trip succeeds.
+ * Start what is missing and wait until a GET_PAYLOAD_SIZE round trip succeeds.  Daemons
+ * get the store layout and RPMB size STATE/stmm-emu.conf records (config.h).
  * 0, or -errno with a message naming the daemon that failed and the tail of its log in
  * `err`.  The caller holds the lock.
  */

@@ -8,6 +8,9 @@
  *   <prog>.log        stdout+stderr of each daemon (appended)
  *   <prog>.pid        its pid while stmm-emu believes it runs
  *   lock              held by `up`/`down` so two of them do not race
+ *   stmm-emu.conf     store layout and RPMB size the daemons start with (config.h)
+ *   import.XXXXXX/    staging stack of a running `stmm-emu import` (removed after)
+ *   quirks            stmmd's --quirk list as `up --quirk` last set it (kept across `up`)
  *
  * stmmd keeps its own files under the same directory (--state).
  */

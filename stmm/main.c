@@ -127,8 +127,16 @@ int main(int argc, char **argv)
 
 	if (parse_options(&argc, &argv, &o) < 0)
 		return 2;
-	if (o.check_fv)
-		return fvio_check_main(o.check_fv, stdout, stderr);
+	if (o.check_fv) {
+		int rc = fvio_check_main(o.check_fv, stdout, stderr);
+		g_free(o.check_fv);
+		g_free(o.import_fv);
+		g_free(o.state_dir);
+		g_free(o.socket_path);
+		g_free(o.huk_file);
+		g_strfreev(o.quirks);
+		return rc;
+	}
 	if (o.verbose)
 		g_log_set_debug_enabled(TRUE);
 	if ((r = load_huk(o.huk_file, scfg.rpmb.huk)) < 0) {
@@ -141,6 +149,11 @@ int main(int argc, char **argv)
 		if (varsvc_auth_parse_quirks(*q, &scfg.auth, &bad) < 0) {
 			g_printerr("stmmd: --quirk: unknown quirk '%s' (known: %s)\n", bad ? bad : *q,
 				   varsvc_auth_quirk_names());
+			g_free(o.check_fv);
+			g_free(o.import_fv);
+			g_free(o.state_dir);
+			g_free(o.socket_path);
+			g_free(o.huk_file);
 			g_strfreev(o.quirks);
 			return 2;
 		}
@@ -163,6 +176,11 @@ int main(int argc, char **argv)
 		g_autofree char *why = NULL;
 		if ((r = fvio_load_import(o.import_fv, &scfg.layout, &import_image, &why)) < 0) {
 			g_printerr("stmmd: --import-fv %s\n", why);
+			g_free(o.import_fv);
+			g_free(o.state_dir);
+			g_free(o.socket_path);
+			g_free(o.huk_file);
+			g_strfreev(o.quirks);
 			return 2;
 		}
 		scfg.import_image = import_image;

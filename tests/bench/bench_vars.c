@@ -6,6 +6,10 @@
  *
  *   GetVariable        a 32-byte NV variable, served from the secure world's memory
  *   SetVariable (NV)   32 bytes, different each time: RPMB writes through the supplicant
+ *   SetVariable (AT)   a private time-based authenticated variable, 32 bytes: payloads
+ *                      presigned by run.sh (RSA-2048, SHA-256, increasing timestamps,
+ *                      --auth-dir), so each set is PKCS#7 verification + certdb check +
+ *                      the RPMB writes
  *   raw IPC            fork(); parent sends, child echoes; same framing (lib/ipc.c) and a
  *                      message the size of the GetVariable request
  *
@@ -98,6 +102,67 @@ static int bench_set(emu_client *c, const uint8_t *name, size_t name_size, doubl
 	return 0;
 }
 
+static int cmp_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every *.auth in `dir`, in name order. */
+static GPtrArray *load_auth_payloads(const char *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	const char *n;
+
+	while (d && (n = g_dir_read_name(d)))
+		if (g_str_has_suffix(n, ".auth"))
+			g_ptr_array_add(names, g_build_filename(dir, n, NULL));
+	g_ptr_array_sort(names, cmp_names);
+	for (guint i = 0; i < names->len; i++) {
+		char *data;
+		gsize len;
+		if (g_file_get_contents(names->pdata[i], &data, &len, NULL))
+			g_ptr_array_add(out, g_bytes_new_take(data, len));
+	}
+	return out;
+}
+
+static int bench_auth_set(emu_client *c, GPtrArray *payloads, const efi_guid_t *g,
+			  double seconds, uint64_t max_ops, struct figure *f)
+{
+	const uint32_t attrs = EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS |
+			       EFI_VARIABLE_RUNTIME_ACCESS |
+			       EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS;
+	g_autofree uint8_t *name = NULL;
+	size_t name_size;
+	double t0 = now_s();
+	uint64_t n = 0;
+
+	if (ucs2_from_utf8("BenchAuthVar", &name, &name_size) < 0)
+		return -EINVAL;
+	while (n < max_ops && n < payloads->len && now_s() - t0 < seconds) {
+		gsize size;
+		const uint8_t *data = g_bytes_get_data(payloads->pdata[n], &size);
+		efi_status_t s = emu_client_set_variable(c, name, name_size, g, attrs, size, data);
+		if (s == EFI_OUT_OF_RESOURCES && n > 0) {
+			*f = (struct figure){ "SetVariable AT (32 B)", n, now_s() - t0,
+					      "stopped early: store full (EFI_OUT_OF_RESOURCES)" };
+			return 0;
+		}
+		if (s != EFI_SUCCESS) {
+			char b[64];
+			fprintf(stderr, "bench: authenticated SetVariable #%" PRIu64 ": %s %s\n", n,
+				efi_status_str(s, b, sizeof(b)), emu_client_last_error(c));
+			return -EIO;
+		}
+		n++;
+	}
+	*f = (struct figure){ "SetVariable AT (32 B)", n, now_s() - t0,
+			      n == payloads->len ? "all presigned payloads used" : NULL };
+	return 0;
+}
+
 static int bench_ipc(size_t msg_size, double seconds, uint64_t max_ops, struct figure *f)
 {
 	int sv[2];
@@ -155,7 +220,7 @@ static void print_row(const struct figure *f, double base_us)
 
 int main(int argc, char **argv)
 {
-	g_autofree char *state = NULL;
+	g_autofree char *state = NULL, *auth_dir = NULL, *auth_guid = NULL;
 	double seconds = 2.0;
 	gint64 max_ops = 200000;
 	GOptionEntry entries[] = {
@@ -163,6 +228,9 @@ int main(int argc, char **argv)
 		  "DIR" },
 		{ "seconds", 'd', 0, G_OPTION_ARG_DOUBLE, &seconds, "duration of each figure (2)", "S" },
 		{ "max-ops", 'n', 0, G_OPTION_ARG_INT64, &max_ops, "at most this many per figure", "N" },
+		{ "auth-dir", 0, 0, G_OPTION_ARG_FILENAME, &auth_dir,
+		  "presigned .auth updates of BenchAuthVar (name order = timestamp order)", "DIR" },
+		{ "auth-guid", 0, 0, G_OPTION_ARG_STRING, &auth_guid, "their vendor GUID", "GUID" },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- variable request rates vs raw IPC");
@@ -193,7 +261,18 @@ int main(int argc, char **argv)
 	size_t name_size;
 	if (ucs2_from_utf8("BenchVar", &name, &name_size) < 0)
 		return 1;
-	struct figure get = { 0 }, set = { 0 }, ipc = { 0 };
+	struct figure get = { 0 }, set = { 0 }, ipc = { 0 }, aset = { 0 };
+	/* Authenticated sets first: the plain SetVariable figure runs until the store is full. */
+	if (auth_dir) {
+		efi_guid_t ag;
+		g_autoptr(GPtrArray) payloads = load_auth_payloads(auth_dir);
+		if (!auth_guid || efi_guid_parse(auth_guid, &ag) < 0 || payloads->len == 0) {
+			fprintf(stderr, "bench_vars: --auth-dir needs .auth files and --auth-guid\n");
+			return 2;
+		}
+		if (bench_auth_set(c, payloads, &ag, seconds, (uint64_t)max_ops, &aset) < 0)
+			return 1;
+	}
 	/* The variable GetVariable reads; SetVariable then rewrites it. */
 	if (bench_set(c, name, name_size, 0.001, 1, &set) < 0)
 		return 1;
@@ -214,9 +293,14 @@ int main(int argc, char **argv)
 	print_row(&ipc, base_us);
 	print_row(&get, base_us);
 	print_row(&set, base_us);
+	if (aset.ops)
+		print_row(&aset, base_us);
 	printf("\nraw IPC = one %zu-byte message there and back between two processes\n"
 	       "(SOCK_SEQPACKET socketpair, lib/ipc.c framing).  GetVariable crosses 2\n"
 	       "processes (client, stmmd); SetVariable NV crosses all 4 with RPMB writes.\n",
 	       msg);
+	if (aset.ops)
+		printf("SetVariable AT = a private authenticated variable, RSA-2048 / SHA-256 PKCS#7\n"
+		       "(efitools), verified by stmmd with OpenSSL before the same NV write.\n");
 	return 0;
 }

@@ -14,7 +14,7 @@ RPMBD=${RPMBD:-$BUILD/rpmbd}
 STMMD=${STMMD:-$BUILD/stmmd}
 SUPPLICANTD=${SUPPLICANTD:-$BUILD/supplicantd}
 PROBE=${TEE_PROBE:-$BUILD/tools/tee-probe}
-RPC_TIMEOUT_MS=1000
+RPC_TIMEOUT_MS=3000
 
 dir=$(mktemp -d)
 pids=()

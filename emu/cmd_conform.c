@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: MIT */
+/* stmm-emu conform: run the conformance suite (emu/conform.h) and report it. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "conform.h"
+#include "efi_util.h"
+#include "mm.h"
+#include "stack.h"
+#include "state.h"
+
+static const struct cf_group *const groups[] = {
+	&cf_group_get,       &cf_group_getnext,       &cf_group_set_attributes,
+	&cf_group_set_size,  &cf_group_append,        &cf_group_delete,
+	&cf_group_query,     &cf_group_payload,       &cf_group_raw_malformed,
+	&cf_group_stress,    &cf_group_properties,    &cf_group_phases,
+	&cf_group_reset,     &cf_group_store_full,
+};
+
+struct result {
+	const struct cf_group *group;
+	const struct cf_case *kase;
+	int outcome;        /* CF_PASS / CF_FAIL */
+	char *message;
+	double seconds;
+};
+
+static void result_clear(gpointer p)
+{
+	struct result *r = p;
+	g_free(r->message);
+}
+
+struct conform_args {
+	char *state, *junit;
+	char **groups;
+	gboolean tap, list, in_place, keep_scratch;
+	int timeout_ms;
+};
+
+static bool group_selected(const struct conform_args *a, const struct cf_group *g)
+{
+	if (!a->groups)
+		return true;
+	for (char **p = a->groups; *p; p++) {
+		g_auto(GStrv) parts = g_strsplit(*p, ",", -1);
+		for (char **q = parts; *q; q++)
+			if (strcmp(g_strstrip(*q), g->name) == 0)
+				return true;
+	}
+	return false;
+}
+
+static int check_group_names(const struct conform_args *a)
+{
+	if (!a->groups)
+		return 0;
+	for (char **p = a->groups; *p; p++) {
+		g_auto(GStrv) parts = g_strsplit(*p, ",", -1);
+		for (char **q = parts; *q; q++) {
+			bool known = false;
+			for (size_t i = 0; i < G_N_ELEMENTS(groups); i++)
+				known |= strcmp(g_strstrip(*q), groups[i]->name) == 0;
+			if (!known) {
+				emu_cli_err("conform: unknown group '%s' (see --list)", *q);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- output ------------------------------------------------------------------------------ */
+
+static void xml_escape(GString *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': g_string_append(out, "&lt;"); break;
+		case '>': g_string_append(out, "&gt;"); break;
+		case '&': g_string_append(out, "&amp;"); break;
+		case '"': g_string_append(out, "&quot;"); break;
+		case '\'': g_string_append(out, "&apos;"); break;
+		default:
+			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
+				g_string_append_c(out, ' ');
+			else
+				g_string_append_c(out, *s);
+		}
+	}
+}
+
+static int write_junit(const char *path, GArray *results, double total)
+{
+	g_autoptr(GString) x = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	unsigned fails = 0;
+
+	for (guint i = 0; i < results->len; i++)
+		fails += g_array_index(results, struct result, i).outcome != CF_PASS;
+	g_string_append_printf(x, "<testsuites name=\"stmm-emu conform\" tests=\"%u\" failures=\"%u\" "
+			       "errors=\"0\" time=\"%.3f\">\n", results->len, fails, total);
+	for (size_t gi = 0; gi < G_N_ELEMENTS(groups); gi++) {
+		unsigned n = 0, f = 0;
+		double t = 0;
+		for (guint i = 0; i < results->len; i++) {
+			struct result *r = &g_array_index(results, struct result, i);
+			if (r->group == groups[gi]) {
+				n++;
+				f += r->outcome != CF_PASS;
+				t += r->seconds;
+			}
+		}
+		if (!n)
+			continue;
+		g_string_append_printf(x, "  <testsuite name=\"%s\" tests=\"%u\" failures=\"%u\" errors=\"0\" "
+				       "skipped=\"0\" time=\"%.3f\">\n", groups[gi]->name, n, f, t);
+		for (guint i = 0; i < results->len; i++) {
+			struct result *r = &g_array_index(results, struct result, i);
+			if (r->group != groups[gi])
+				continue;
+			g_string_append_printf(x, "    <testcase classname=\"conform.%s\" name=\"",
+					       groups[gi]->name);
+			xml_escape(x, r->kase->id);
+			g_string_append_printf(x, "\" time=\"%.3f\">\n      <properties><property "
+					       "name=\"source\" value=\"", r->seconds);
+			xml_escape(x, r->kase->source);
+			g_string_append_printf(x, "\"/><property name=\"mode\" value=\"%s\"/></properties>\n",
+					       r->kase->mode == CF_RAW ? "raw" : "client");
+			if (r->outcome != CF_PASS) {
+				g_string_append(x, "      <failure message=\"");
+				xml_escape(x, r->message);
+				g_string_append(x, "\" type=\"assertion\">");
+				xml_escape(x, r->kase->source);
+				g_string_append(x, "\n");
+				xml_escape(x, r->message);
+				g_string_append(x, "</failure>\n");
+			}
+			g_string_append(x, "    </testcase>\n");
+		}
+		g_string_append(x, "  </testsuite>\n");
+	}
+	g_string_append(x, "</testsuites>\n");
+	g_autoptr(GError) err = NULL;
+	if (!g_file_set_contents(path, x->str, (gssize)x->len, &err)) {
+		emu_cli_err("conform: --junit: %s", err->message);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void print_tap(GArray *results)
+{
+	printf("TAP version 13\n1..%u\n", results->len);
+	for (guint i = 0; i < results->len; i++) {
+		struct result *r = &g_array_index(results, struct result, i);
+		printf("%s %u - %s # %s\n", r->outcome == CF_PASS ? "ok" : "not ok", i + 1, r->kase->id,
+		       r->kase->source);
+		if (r->outcome != CF_PASS) {
+			g_autofree char *m = g_strescape(r->message, NULL);
+			printf("  ---\n  message: \"%s\"\n  ...\n", m);
+		}
+	}
+	fflush(stdout);
+}
+
+static void list_cases(const struct conform_args *a)
+{
+	for (size_t gi = 0; gi < G_N_ELEMENTS(groups); gi++) {
+		const struct cf_group *g = groups[gi];
+		if (!group_selected(a, g))
+			continue;
+		for (size_t i = 0; i < g->n_cases; i++)
+			printf("%-52s %-6s %s%s\n", g->cases[i].id,
+			       g->cases[i].mode == CF_RAW ? "raw" : "client",
+			       (g->flags & CF_GROUP_DESTRUCTIVE) ? "[destructive] " : "",
+			       g->cases[i].source);
+	}
+}
+
+/* ---- running ------------------------------------------------------------------------------ */
+
+static int open_session(struct cf *cf, GString *err)
+{
+	g_clear_pointer(&cf->c, emu_client_free);
+	int r = emu_client_open(cf->st->tee_sock, cf->timeout_ms, &cf->c);
+	if (r < 0) {
+		g_string_printf(err, "%s: %s (is the stack up? `stmm-emu up`)", cf->st->tee_sock,
+				g_strerror(-r));
+		return r;
+	}
+	efi_status_t s = emu_client_get_payload_size(cf->c, &cf->max_payload);
+	if (s != EFI_SUCCESS) {
+		char b[64];
+		g_string_printf(err, "GET_PAYLOAD_SIZE: %s", efi_status_str(s, b, sizeof(b)));
+		return -EIO;
+	}
+	cf->payload_size = cf->max_payload + MM_CLIENT_PAYLOAD_QUIRK;
+	return 0;
+}
+
+static void run_group(struct cf *cf, const struct cf_group *g, GArray *results, FILE *progress)
+{
+	unsigned pass = 0, fail = 0;
+	gint64 t0 = g_get_monotonic_time();
+	bool destructive = g->flags & CF_GROUP_DESTRUCTIVE;
+
+	if (destructive) {
+		g_string_truncate(cf->why, 0);
+		(void)cf_reset(cf);
+	}
+	for (size_t i = 0; i < g->n_cases; i++) {
+		const struct cf_case *k = &g->cases[i];
+		struct result r = { .group = g, .kase = k };
+		gint64 c0 = g_get_monotonic_time();
+
+		g_string_truncate(cf->why, 0);
+		if (!cf->c) {
+			g_autoptr(GString) err = g_string_new("");
+			if (open_session(cf, err) < 0)
+				g_string_printf(cf->why, "no session: %s", err->str);
+		}
+		r.outcome = cf->c ? k->run(cf) : CF_FAIL;
+		r.seconds = (double)(g_get_monotonic_time() - c0) / 1e6;
+		r.message = g_strdup(cf->why->len ? cf->why->str : "failed");
+		g_ptr_array_set_size(cf->keep, 0);
+		if (destructive) {
+			g_string_truncate(cf->why, 0);
+			if (cf_reset(cf) != CF_PASS && r.outcome == CF_PASS) {
+				r.outcome = CF_FAIL;
+				g_free(r.message);
+				r.message = g_strdup(cf->why->str);
+			}
+		}
+		cf_cleanup(cf);
+		g_ptr_array_set_size(cf->keep, 0);
+		if (r.outcome == CF_PASS)
+			pass++;
+		else
+			fail++;
+		g_array_append_val(results, r);
+	}
+	fprintf(progress, "%-15s %3u passed, %3u failed  (%.1f s)%s\n", g->name, pass, fail,
+		(double)(g_get_monotonic_time() - t0) / 1e6, destructive ? "  [destructive]" : "");
+	for (guint i = results->len - (pass + fail); i < results->len; i++) {
+		struct result *r = &g_array_index(results, struct result, i);
+		if (r->outcome != CF_PASS)
+			fprintf(progress, "  FAIL %s: %s\n       (%s)\n", r->kase->id, r->message,
+				r->kase->source);
+	}
+	fflush(progress);
+}
+
+/* A stack of our own in a temporary directory, for the destructive groups. */
+static int scratch_up(struct emu_state *st, GString *err)
+{
+	g_autoptr(GError) e = NULL;
+	g_autofree char *dir = g_dir_make_tmp("stmm-emu-conform.XXXXXX", &e);
+	if (!dir) {
+		g_string_printf(err, "scratch directory: %s", e->message);
+		return -EIO;
+	}
+	emu_state_init(st, dir);
+	g_autofree char *bin_dir = emu_self_dir();
+	struct emu_up_options opt = { .bin_dir = bin_dir, .wait_ms = 20000 };
+	struct emu_up_result res;
+	int lock_fd;
+	int r = emu_stack_lock(st, &lock_fd);
+	if (r < 0) {
+		g_string_printf(err, "%s: %s", st->dir, g_strerror(-r));
+		return r;
+	}
+	r = emu_stack_up(st, &opt, &res, err);
+	close(lock_fd);
+	return r;
+}
+
+static void scratch_down(struct emu_state *st, bool keep)
+{
+	if (!st->dir)
+		return;
+	for (int d = EMU_DAEMON_COUNT - 1; d >= 0; d--)
+		emu_stack_stop(st, (enum emu_daemon)d, 5000);
+	if (keep) {
+		fprintf(stderr, "stmm-emu: conform: scratch state kept in %s\n", st->dir);
+	} else {
+		GDir *d = g_dir_open(st->dir, 0, NULL);
+		const char *name;
+		while (d && (name = g_dir_read_name(d))) {
+			g_autofree char *p = emu_state_path(st, name);
+			(void)unlink(p);
+		}
+		if (d)
+			g_dir_close(d);
+		if (rmdir(st->dir) < 0)
+			fprintf(stderr, "stmm-emu: conform: could not remove %s: %s\n", st->dir,
+				g_strerror(errno));
+	}
+	emu_state_clear(st);
+}
+
+static int run_all(const struct conform_args *a, GArray *results, double *ret_seconds)
+{
+	struct emu_state st = { 0 }, scratch = { 0 };
+	g_autoptr(GString) err = g_string_new("");
+	g_autoptr(GString) why = g_string_new("");
+	g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func(g_free);
+	FILE *progress = a->tap ? stderr : stdout;
+	bool need_live = false, need_destructive = false;
+	int rc = EMU_EXIT_OK;
+	gint64 t0 = g_get_monotonic_time();
+
+	for (size_t gi = 0; gi < G_N_ELEMENTS(groups); gi++) {
+		if (!group_selected(a, groups[gi]))
+			continue;
+		if (groups[gi]->flags & CF_GROUP_DESTRUCTIVE)
+			need_destructive = true;
+		else
+			need_live = true;
+	}
+	emu_state_init(&st, a->state);
+	struct cf live = { .st = &st, .timeout_ms = emu_cli_timeout_ms(a->timeout_ms), .why = why,
+			   .reset_wait_ms = 20000, .keep = keep };
+	struct cf dest = live;
+	if (need_live || (need_destructive && a->in_place)) {
+		if (open_session(&live, err) < 0) {
+			emu_cli_err("conform: %s", err->str);
+			emu_state_clear(&st);
+			return EMU_EXIT_STACK;
+		}
+		fprintf(progress, "stmm-emu conform: stack %s, payload %" PRIu64 " bytes\n", st.dir,
+			live.payload_size);
+	}
+	if (need_destructive && !a->in_place) {
+		if (scratch_up(&scratch, err) < 0) {
+			emu_cli_err("conform: scratch stack: %s", err->str);
+			scratch_down(&scratch, a->keep_scratch);
+			g_clear_pointer(&live.c, emu_client_free);
+			emu_state_clear(&st);
+			return EMU_EXIT_STACK;
+		}
+		dest.st = &scratch;
+		dest.c = NULL;
+		if (open_session(&dest, err) < 0) {
+			emu_cli_err("conform: scratch stack: %s", err->str);
+			rc = EMU_EXIT_STACK;
+		} else {
+			fprintf(progress, "stmm-emu conform: destructive groups on a scratch stack in %s\n",
+				scratch.dir);
+		}
+	} else {
+		dest.c = NULL; /* shares live's session below */
+	}
+
+	for (size_t gi = 0; gi < G_N_ELEMENTS(groups) && rc == EMU_EXIT_OK; gi++) {
+		const struct cf_group *g = groups[gi];
+		if (!group_selected(a, g))
+			continue;
+		if (!(g->flags & CF_GROUP_DESTRUCTIVE)) {
+			run_group(&live, g, results, progress);
+		} else if (a->in_place) {
+			run_group(&live, g, results, progress);
+		} else {
+			run_group(&dest, g, results, progress);
+		}
+	}
+	g_clear_pointer(&dest.c, emu_client_free);
+	g_clear_pointer(&live.c, emu_client_free);
+	if (need_destructive && !a->in_place)
+		scratch_down(&scratch, a->keep_scratch);
+	emu_state_clear(&st);
+	*ret_seconds = (double)(g_get_monotonic_time() - t0) / 1e6;
+	return rc;
+}
+
+int emu_cmd_conform(int argc, char **argv)
+{
+	struct conform_args a = { 0 };
+	g_autoptr(GArray) results = NULL;
+	GOptionEntry entries[] = {
+		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &a.state,
+		  "state directory of the running stack (default: $STMM_EMU_STATE, else ./.stmm-emu)", "DIR" },
+		{ "group", 'g', 0, G_OPTION_ARG_STRING_ARRAY, &a.groups,
+		  "run only these groups (repeatable, comma list; see --list)", "G" },
+		{ "list", 'l', 0, G_OPTION_ARG_NONE, &a.list, "list the cases (one per line) and exit", NULL },
+		{ "junit", 'j', 0, G_OPTION_ARG_FILENAME, &a.junit, "write JUnit XML to FILE", "FILE" },
+		{ "tap", 0, 0, G_OPTION_ARG_NONE, &a.tap, "TAP 13 on stdout (progress goes to stderr)", NULL },
+		{ "in-place", 0, 0, G_OPTION_ARG_NONE, &a.in_place,
+		  "run destructive groups on the given stack too (resets it, fills its store)", NULL },
+		{ "keep-scratch", 0, 0, G_OPTION_ARG_NONE, &a.keep_scratch,
+		  "keep the scratch state directory (logs) for debugging", NULL },
+		{ "timeout", 't', 0, G_OPTION_ARG_INT, &a.timeout_ms, "per request (default 30000)", "MS" },
+		G_OPTION_ENTRY_NULL
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- run the UEFI variable conformance suite");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_description(
+		ctx,
+		"Cases derive from UEFI SCT VariableServices (conformance, function, stress), fwts\n"
+		"uefirtvariable, Trusted Services' service and attack tests, U-Boot's efi_selftest and\n"
+		"edk2's own rules; each names its assertion and expects the exact EFI status edk2's\n"
+		"VariableSmm answers (OP-TEE StMM RPMB build).  Modes: 'client' goes through the client\n"
+		"library as the Linux driver does, 'raw' sends hand-made MM buffers.\n\n"
+		"Non-destructive groups run against the running stack and delete what they create\n"
+		"(only variables under the test GUIDs).  Destructive groups (phases, properties,\n"
+		"reset, store-full) start a scratch stack in a temporary directory and take it down\n"
+		"afterwards, unless --in-place.  A line per group, then a summary.\n\n"
+		"Exit status: 0 every case passed; 1 a case failed; 2 usage; 3 the stack is not up.");
+	if (!emu_cli_parse(ctx, &argc, &argv))
+		goto usage;
+	if (argc > 1) {
+		emu_cli_err("conform: unexpected argument %s", argv[1]);
+		goto usage;
+	}
+	if (check_group_names(&a) < 0)
+		goto usage;
+	if (a.list) {
+		list_cases(&a);
+		g_free(a.state);
+		g_free(a.junit);
+		g_strfreev(a.groups);
+		return EMU_EXIT_OK;
+	}
+
+	results = g_array_new(FALSE, TRUE, sizeof(struct result));
+	g_array_set_clear_func(results, result_clear);
+	double seconds = 0;
+	int rc = run_all(&a, results, &seconds);
+	unsigned fails = 0;
+	for (guint i = 0; i < results->len; i++)
+		fails += g_array_index(results, struct result, i).outcome != CF_PASS;
+	FILE *progress = a.tap ? stderr : stdout;
+	fprintf(progress, "conform: %u cases, %u passed, %u failed (%.1f s)\n", results->len,
+		results->len - fails, fails, seconds);
+	if (a.junit && write_junit(a.junit, results, seconds) < 0 && rc == EMU_EXIT_OK)
+		rc = EMU_EXIT_USAGE;
+	if (a.tap)
+		print_tap(results);
+	if (rc == EMU_EXIT_OK && fails)
+		rc = EMU_EXIT_EFI;
+	g_free(a.state);
+	g_free(a.junit);
+	g_strfreev(a.groups);
+	return rc;
+usage:
+	g_free(a.state);
+	g_free(a.junit);
+	g_strfreev(a.groups);
+	return EMU_EXIT_USAGE;
+}

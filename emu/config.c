@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* STATE/stmm-emu.conf (see config.h). */
+#include "config.h"
+
+#include <errno.h>
+
+static const struct {
+	const char *group, *key;
+	size_t offset;
+	uint64_t max;
+} keys[] = {
+	{ "stmmd", "var-store-size", offsetof(struct emu_config, var_store_size), 16u << 20 },
+	{ "stmmd", "ftw-working-size", offsetof(struct emu_config, ftw_working_size), 16u << 20 },
+	{ "stmmd", "ftw-spare-size", offsetof(struct emu_config, ftw_spare_size), 16u << 20 },
+	{ "rpmbd", "size-mult", offsetof(struct emu_config, rpmb_size_mult), 128 },
+};
+
+int emu_config_load(const struct emu_state *st, struct emu_config *ret, GString *err)
+{
+	g_autofree char *path = emu_state_path(st, EMU_CONFIG_FILE);
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) gerr = NULL;
+	struct emu_config cfg = { 0 };
+
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_KEEP_COMMENTS, &gerr)) {
+		if (g_error_matches(gerr, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+			*ret = cfg;
+			return 0;
+		}
+		if (err)
+			g_string_append_printf(err, "%s: %s", path, gerr->message);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+		if (!g_key_file_has_key(kf, keys[i].group, keys[i].key, NULL))
+			continue;
+		guint64 v = g_key_file_get_uint64(kf, keys[i].group, keys[i].key, &gerr);
+		if (gerr || v == 0 || v > keys[i].max) {
+			if (err)
+				g_string_append_printf(err, "%s: [%s] %s: not a number 1..%" G_GUINT64_FORMAT,
+						       path, keys[i].group, keys[i].key, keys[i].max);
+			return -EINVAL;
+		}
+		*(uint32_t *)((char *)&cfg + keys[i].offset) = (uint32_t)v;
+	}
+	*ret = cfg;
+	return 0;
+}
+
+int emu_config_save(const char *base_path, const char *out_path, const struct emu_config *cfg,
+		    GString *err)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) gerr = NULL;
+
+	if (base_path)
+		(void)g_key_file_load_from_file(kf, base_path, G_KEY_FILE_KEEP_COMMENTS, NULL);
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+		uint32_t v = *(const uint32_t *)((const char *)cfg + keys[i].offset);
+		if (v)
+			g_key_file_set_uint64(kf, keys[i].group, keys[i].key, v);
+		else
+			(void)g_key_file_remove_key(kf, keys[i].group, keys[i].key, NULL);
+	}
+	if (!g_key_file_save_to_file(kf, out_path, &gerr)) {
+		if (err)
+			g_string_append_printf(err, "%s: %s", out_path, gerr->message);
+		return -EIO;
+	}
+	return 0;
+}

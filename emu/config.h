@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * STATE/stmm-emu.conf: what a state directory remembers about how its daemons must be
+ * started (a GLib key file; `stmm-emu import` writes it, emu/stack.c reads it every time it
+ * builds a daemon's command line).  Keys not known here are kept when it is rewritten.
+ *
+ *   [stmmd]  var-store-size, ftw-working-size, ftw-spare-size   (bytes; the store layout in
+ *            RPMB -- changing them by hand makes stmmd format the store)
+ *   [rpmbd]  size-mult                                          (EXT_CSD RPMB_SIZE_MULT;
+ *            only used when rpmb.db is created)
+ *
+ * Absent keys (or an absent file) mean the daemon's own default.
+ */
+#ifndef STMM_EMU_EMU_CONFIG_H
+#define STMM_EMU_EMU_CONFIG_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "state.h"
+
+#define EMU_CONFIG_FILE "stmm-emu.conf"
+
+struct emu_config {
+	uint32_t var_store_size;   /* 0: stmmd's default */
+	uint32_t ftw_working_size;
+	uint32_t ftw_spare_size;
+	uint32_t rpmb_size_mult;   /* 0: rpmbd's default */
+};
+
+/*
+ * Read STATE/stmm-emu.conf (a missing file is all defaults).  0, or -EINVAL with a message
+ * in err naming the file and the key.
+ */
+__attribute__((warn_unused_result)) int emu_config_load(const struct emu_state *st,
+							 struct emu_config *ret, GString *err);
+
+/*
+ * Write `cfg` to out_path atomically, keeping every other group and key of the key file at
+ * base_path (NULL or missing: none).  0 or -errno with a message in err.
+ */
+__attribute__((warn_unused_result)) int emu_config_save(const char *base_path,
+							 const char *out_path,
+							 const struct emu_config *cfg, GString *err);
+
+#endif

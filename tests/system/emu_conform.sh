@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# `stmm-emu conform` on a fresh stack: every case of `--list` appears in the JUnit file,
+# none fails, the TAP plan matches, and the exit status is 0.  The destructive groups run
+# on conform's own scratch stack (started and removed by it).
+set -euo pipefail
+
+BUILD=${BUILD:-build}
+EMU="$BUILD/stmm-emu"
+STATE=$(mktemp -d "${TMPDIR:-/tmp}/emu-conform.XXXXXX")
+export STMM_EMU_STATE=$STATE
+export STMM_EMU_TIMEOUT_MS=20000
+
+cleanup() {
+	"$EMU" down --quiet >/dev/null 2>&1 || true
+	rm -rf "$STATE"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$EMU" up --quiet || fail "stmm-emu up"
+
+listed=$("$EMU" conform --list | wc -l)
+[[ $listed -gt 100 ]] || fail "only $listed cases listed"
+"$EMU" conform --list | awk '{print $1}' | sort >"$STATE/listed"
+[[ $(uniq -d "$STATE/listed" | wc -l) -eq 0 ]] || fail "duplicate case ids: $(uniq -d "$STATE/listed")"
+
+rc=0
+"$EMU" conform --junit "$STATE/conform.xml" --tap >"$STATE/conform.tap" 2>"$STATE/conform.out" || rc=$?
+cat "$STATE/conform.out"
+
+# Every listed case is in the JUnit file, exactly once.
+grep -o '<testcase classname="[^"]*" name="[^"]*"' "$STATE/conform.xml" |
+	sed 's/.*name="\([^"]*\)"/\1/' | sort >"$STATE/junit"
+diff -u "$STATE/listed" "$STATE/junit" >&2 || fail "JUnit cases differ from --list"
+tests=$(sed -n 's/.*<testsuites [^>]*tests="\([0-9]*\)".*/\1/p' "$STATE/conform.xml")
+[[ $tests -eq $listed ]] || fail "JUnit tests=$tests, --list has $listed"
+# TAP: plan and one line per case.
+grep -qx "1\.\.$listed" "$STATE/conform.tap" || fail "TAP plan is not 1..$listed"
+[[ $(grep -cE '^(not )?ok [0-9]+ - ' "$STATE/conform.tap") -eq $listed ]] || fail "TAP lines != $listed"
+
+failures=$(sed -n 's/.*<testsuites [^>]*failures="\([0-9]*\)".*/\1/p' "$STATE/conform.xml")
+if [[ $failures -ne 0 || $rc -ne 0 ]]; then
+	grep -E '^not ok' "$STATE/conform.tap" >&2 || true
+	fail "$failures of $listed conformance cases failed (exit status $rc)"
+fi
+# The running stack was left as it was: nothing under the test GUIDs remains.
+if "$EMU" var list | grep -qiE '^(f6fab04f|49b08eba|3d1e07c5)'; then
+	fail "test variables left behind on the running stack"
+fi
+echo "emu_conform: $listed cases listed, in JUnit and TAP, all passed"
