@@ -57,7 +57,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all check unit-check system-check bench run clean analyze
+.PHONY: all check unit-check system-check bench run run-sample clean analyze deps
 all: $(PROGRAMS) $(SHIM)
 
 $(BUILD)/%.o: %.c
@@ -94,7 +94,13 @@ $(BUILD)/bench/%: tests/bench/%.c $(foreach d,$(PROG_DIRS),$(call mod_objs,$(d))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Iemu -DG_LOG_DOMAIN=\"bench\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
 
-check: unit-check system-check
+# `make check` and `make run` first install missing build/test dependencies (apt), then
+# re-enter make so that pkg-config sees them.
+deps:
+	@.ci/install-deps --if-missing
+
+check: deps
+	@$(MAKE) --no-print-directory unit-check system-check
 
 unit-check: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
@@ -105,7 +111,10 @@ system-check: all $(TOOL_BINS)
 bench: all $(BENCH_BINS)
 	@BUILD=$(BUILD) bash tests/bench/run.sh
 
-run: all
+run: deps
+	@$(MAKE) --no-print-directory run-sample
+
+run-sample: all
 	@BUILD=$(BUILD) bash emu/sample-session.sh
 
 analyze:
