@@ -33,6 +33,15 @@ int main(int argc, char **argv)
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- tee-supplicant for stmmd");
+	g_option_context_set_description(
+		ctx,
+		"supplicantd plays tee-supplicant: it registers with stmmd on the tee socket and\n"
+		"serves OP-TEE's legacy RPMB RPC (OPTEE_RPC_CMD_RPMB: GET_DEV_INFO, DATA_REQ) by\n"
+		"relaying each request to rpmbd as one MMC_IOC_MULTI_CMD-like sequence, as\n"
+		"tee-supplicant does on a board.  It never sees the RPMB key and never interprets\n"
+		"result codes.  Both --tee-socket and --mmc-socket are required; `stmm-emu up`\n"
+		"passes them.  If rpmbd goes away it reconnects on the next request; if stmmd goes\n"
+		"away it exits with status 1.  SIGTERM/SIGINT: clean exit.\n");
 	g_autoptr(GError) err = NULL;
 	struct rpmb_mmc *mmc = NULL;
 	struct supp *supp = NULL;
