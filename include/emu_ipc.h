@@ -236,12 +236,15 @@ _Static_assert(offsetof(struct emu_ctrl_status, store_free) == 32, "store_free")
  * `generation` (the RPMB write counter when it was built) changes when the store did, so a
  * reader starts again when it differs between chunks.  A layout of all zeros means the
  * running store's own (variable store, FTW working, FTW spare; no gap).  Errors come as
- * EMU_MSG_ERROR: -EINVAL bad request or layout, -ENOSPC the variables do not fit the
- * layout, -EIO StMM could not boot.
+ * EMU_MSG_ERROR: -EINVAL bad request or layout (also one of more than
+ * EMU_CTRL_EXPORT_MAX_IMAGE bytes), -ENOSPC the variables do not fit the layout, -EIO StMM
+ * could not boot.
  */
 #define EMU_MSG_CTRL_EXPORT_REQ 0x0411
 #define EMU_MSG_CTRL_EXPORT_RSP 0x0412
 #define EMU_CTRL_EXPORT_MAX_CHUNK (128u * 1024u)
+/* Largest image a layout may describe (-EINVAL beyond): every chunk builds it whole. */
+#define EMU_CTRL_EXPORT_MAX_IMAGE (64u * 1024u * 1024u)
 struct emu_ctrl_export_req {
 	uint64_t offset;           /* into the image */
 	uint32_t max_length;       /* 1..EMU_CTRL_EXPORT_MAX_CHUNK */

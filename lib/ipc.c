@@ -173,8 +173,6 @@ int emu_ipc_recv(int fd, int timeout_ms, struct emu_msg **ret_msg)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EPIPE ? -ECONNRESET : -errno;
-	if (n == 0)
-		return -ECONNRESET;
 
 	/* Take every passed descriptor first so that none leaks on a bad message. */
 	int passed = -1;
@@ -190,6 +188,18 @@ int emu_ipc_recv(int fd, int timeout_ms, struct emu_msg **ret_msg)
 			else
 				close(f);
 		}
+	}
+
+	/*
+	 * 0 bytes is the peer's orderly close -- or an empty datagram, which SOCK_SEQPACKET
+	 * carries too (possibly with descriptors).  Only a close leaves the socket hung up;
+	 * an empty datagram is a malformed message like any other.
+	 */
+	if (n == 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
+		if (passed < 0 && poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP)))
+			return -ECONNRESET;
+		goto bad;
 	}
 
 	struct emu_msg_hdr hdr;

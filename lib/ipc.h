@@ -42,7 +42,7 @@ int emu_ipc_send_error(int fd, uint32_t req_id, int error, const char *fmt, ...)
 /*
  * Receive one message, waiting at most timeout_ms (-1: forever).  Validates magic,
  * version, that `length` matches what arrived and that nothing was truncated.
- * Returns 0, -ETIMEDOUT, -ECONNRESET on an orderly close, -EBADMSG on a malformed
+ * Returns 0, -ETIMEDOUT, -ECONNRESET on an orderly close, -EBADMSG on a malformed (or empty)
  * message (it has been consumed; the socket stays usable), or another -errno.
  */
 EMU_WUR int emu_ipc_recv(int fd, int timeout_ms, struct emu_msg **ret_msg);

@@ -12,6 +12,9 @@
 #include "sequence.h"
 
 #define RPMBD_SEND_TIMEOUT_S 5
+/* Clients served at once.  Beyond, a connection is refused with an error rather than let a
+ * peer run us out of descriptors (accept() would then fail, and spin, for everybody). */
+#define RPMBD_MAX_CLIENTS 64u
 
 struct client {
 	struct rpmb_server *srv;
@@ -151,6 +154,12 @@ static gboolean on_listen(int fd, GIOCondition cond, gpointer user_data)
 	if (cfd < 0) {
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			g_warning("accept failed: %s", g_strerror(errno));
+		return G_SOURCE_CONTINUE;
+	}
+	if (g_list_length(srv->clients) >= RPMBD_MAX_CLIENTS) {
+		g_warning("too many clients (%u), refusing one", RPMBD_MAX_CLIENTS);
+		(void)emu_ipc_send_error(cfd, 0, -EBUSY, "too many clients (%u)", RPMBD_MAX_CLIENTS);
+		close(cfd);
 		return G_SOURCE_CONTINUE;
 	}
 	/* A client that stops reading must not stall the device for everyone: bounded send. */

@@ -158,6 +158,10 @@ int fvio_export(const struct store *store, const struct store_layout *own,
 	if (!l.var_store_size && !l.gap_size && !l.ftw_working_size && !l.ftw_spare_size)
 		l = (struct fvimage_layout){ own->var_store_size, 0, own->ftw_working_size,
 					     own->ftw_spare_size };
+	/* Each chunk request builds the whole image: a peer must not make us allocate (and
+	 * fill) up to 2 GiB per request with a layout that is merely valid. */
+	if (fvimage_layout_total(&l) > EMU_CTRL_EXPORT_MAX_IMAGE)
+		return -EINVAL;
 	g_autoptr(GArray) vars = g_array_new(FALSE, TRUE, sizeof(struct fv_record_fields));
 	for (const struct var_entry *e = store_first(store); e; e = store_next(store, e)) {
 		struct fv_record_fields f = {

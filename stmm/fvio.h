@@ -45,7 +45,8 @@ __attribute__((warn_unused_result)) int fvio_import_to_backend(const struct stor
 
 /*
  * The live variables of `store` as an FV for `req`'s layout (all sizes 0: `own`, no gap).
- * 0 and *ret_image; -EINVAL bad layout; -ENOSPC the variables do not fit.
+ * 0 and *ret_image; -EINVAL bad layout (or over EMU_CTRL_EXPORT_MAX_IMAGE bytes); -ENOSPC
+ * the variables do not fit.
  */
 __attribute__((warn_unused_result)) int fvio_export(const struct store *store,
 						    const struct store_layout *own,

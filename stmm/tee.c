@@ -712,6 +712,7 @@ static gboolean listen_event(gint fd, GIOCondition cond, gpointer data)
 	}
 	if (g_hash_table_size(core->conns) >= TEE_MAX_CONNS) {
 		g_warning("tee socket: too many connections, refusing one");
+		(void)emu_ipc_send_error(cfd, 0, -EBUSY, "too many connections (%u)", TEE_MAX_CONNS);
 		close(cfd);
 		return G_SOURCE_CONTINUE;
 	}

@@ -160,6 +160,8 @@ static void seq_add(struct seq_buf *s, uint32_t opcode, uint32_t arg, uint32_t b
 static uint32_t data_req(struct rpmb_mmc *mmc, const uint8_t *frames, size_t req_nfrm,
 			 uint8_t *rsp, size_t rsp_nfrm)
 {
+	/* Before any `goto bad`: jumping past an autoptr's initialiser frees stack garbage. */
+	g_autoptr(emu_msg) reply = NULL;
 	uint16_t type = get_be16(frames + offsetof(struct rpmb_frame, req_resp));
 	for (size_t i = 1; i < req_nfrm; i++)
 		if (get_be16(frames + i * RPMB_FRAME_SIZE + offsetof(struct rpmb_frame, req_resp)) != type)
@@ -201,7 +203,6 @@ static uint32_t data_req(struct rpmb_mmc *mmc, const uint8_t *frames, size_t req
 	hdr.num_cmds = s.ncmds;
 	memcpy(s.b->data, &hdr, sizeof(hdr));
 
-	g_autoptr(emu_msg) reply = NULL;
 	int r = mmc_call(mmc, EMU_MSG_MMC_SEQ_REQ, s.b->data, s.b->len, EMU_MSG_MMC_SEQ_RSP, &reply);
 	g_byte_array_unref(s.b);
 	if (r < 0) {

@@ -104,12 +104,23 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
 	(void)cond;
 
 	int r = emu_ipc_recv(fd, 0, &msg);
-	if (r == -ETIMEDOUT || r == -EBADMSG)
+	if (r == -ETIMEDOUT)
 		return G_SOURCE_CONTINUE;
-	if (r == 0 && msg->hdr.type == EMU_MSG_SUPP_RPC_REQ)
+	if (r == -EBADMSG) {
+		/* Consumed; no trustworthy req_id: answer with 0, as the daemons do. */
+		g_warning("stmmd sent a malformed message; refused");
+		r = emu_ipc_send_error(fd, 0, -EBADMSG, "malformed message");
+	} else if (r == 0 && msg->hdr.type == EMU_MSG_SUPP_RPC_REQ) {
 		r = process_one_request(s, msg);
-	else if (r == 0)
-		g_warning("stmmd sent unexpected message type 0x%04x; ignored", msg->hdr.type);
+	} else if (r == 0 && msg->hdr.type == EMU_MSG_ERROR) {
+		/* Never answer an error: two peers doing so would bounce it forever. */
+		g_warning("stmmd sent an error for request %u; ignored", msg->hdr.req_id);
+	} else if (r == 0) {
+		g_warning("stmmd sent unexpected message type 0x%04x; refused", msg->hdr.type);
+		r = emu_ipc_send_error(fd, msg->hdr.req_id, -EOPNOTSUPP,
+				       "message type 0x%04x is not supported by supplicantd",
+				       msg->hdr.type);
+	}
 	if (r < 0) {
 		s->lost = TRUE;
 		s->src = 0;
