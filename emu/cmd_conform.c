@@ -18,13 +18,14 @@ static const struct cf_group *const groups[] = {
 	&cf_group_set_size,  &cf_group_append,        &cf_group_delete,
 	&cf_group_query,     &cf_group_payload,       &cf_group_raw_malformed,
 	&cf_group_stress,    &cf_group_properties,    &cf_group_phases,
-	&cf_group_reset,     &cf_group_store_full,
+	&cf_group_reset,     &cf_group_store_full,    &cf_group_auth,
+	&cf_group_secure_boot,
 };
 
 struct result {
 	const struct cf_group *group;
 	const struct cf_case *kase;
-	int outcome;        /* CF_PASS / CF_FAIL */
+	int outcome;        /* CF_PASS / CF_FAIL / CF_SKIP */
 	char *message;
 	double seconds;
 };
@@ -36,11 +37,16 @@ static void result_clear(gpointer p)
 }
 
 struct conform_args {
-	char *state, *junit;
+	char *state, *junit, *keys;
 	char **groups;
-	gboolean tap, list, in_place, keep_scratch;
+	gboolean tap, list, in_place, keep_scratch, require_auth;
 	int timeout_ms;
 };
+
+static bool failed(const struct result *r)
+{
+	return r->outcome == CF_FAIL;
+}
 
 static bool group_selected(const struct conform_args *a, const struct cf_group *g)
 {
@@ -99,25 +105,30 @@ static int write_junit(const char *path, GArray *results, double total)
 	g_autoptr(GString) x = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	unsigned fails = 0;
 
-	for (guint i = 0; i < results->len; i++)
-		fails += g_array_index(results, struct result, i).outcome != CF_PASS;
+	unsigned skips = 0;
+	for (guint i = 0; i < results->len; i++) {
+		fails += failed(&g_array_index(results, struct result, i));
+		skips += g_array_index(results, struct result, i).outcome == CF_SKIP;
+	}
 	g_string_append_printf(x, "<testsuites name=\"stmm-emu conform\" tests=\"%u\" failures=\"%u\" "
-			       "errors=\"0\" time=\"%.3f\">\n", results->len, fails, total);
+			       "errors=\"0\" skipped=\"%u\" time=\"%.3f\">\n", results->len, fails,
+			       skips, total);
 	for (size_t gi = 0; gi < G_N_ELEMENTS(groups); gi++) {
-		unsigned n = 0, f = 0;
+		unsigned n = 0, f = 0, sk = 0;
 		double t = 0;
 		for (guint i = 0; i < results->len; i++) {
 			struct result *r = &g_array_index(results, struct result, i);
 			if (r->group == groups[gi]) {
 				n++;
-				f += r->outcome != CF_PASS;
+				f += failed(r);
+				sk += r->outcome == CF_SKIP;
 				t += r->seconds;
 			}
 		}
 		if (!n)
 			continue;
 		g_string_append_printf(x, "  <testsuite name=\"%s\" tests=\"%u\" failures=\"%u\" errors=\"0\" "
-				       "skipped=\"0\" time=\"%.3f\">\n", groups[gi]->name, n, f, t);
+				       "skipped=\"%u\" time=\"%.3f\">\n", groups[gi]->name, n, f, sk, t);
 		for (guint i = 0; i < results->len; i++) {
 			struct result *r = &g_array_index(results, struct result, i);
 			if (r->group != groups[gi])
@@ -130,7 +141,11 @@ static int write_junit(const char *path, GArray *results, double total)
 			xml_escape(x, r->kase->source);
 			g_string_append_printf(x, "\"/><property name=\"mode\" value=\"%s\"/></properties>\n",
 					       r->kase->mode == CF_RAW ? "raw" : "client");
-			if (r->outcome != CF_PASS) {
+			if (r->outcome == CF_SKIP) {
+				g_string_append(x, "      <skipped message=\"");
+				xml_escape(x, r->message);
+				g_string_append(x, "\"/>\n");
+			} else if (r->outcome != CF_PASS) {
 				g_string_append(x, "      <failure message=\"");
 				xml_escape(x, r->message);
 				g_string_append(x, "\" type=\"assertion\">");
@@ -157,6 +172,11 @@ static void print_tap(GArray *results)
 	printf("TAP version 13\n1..%u\n", results->len);
 	for (guint i = 0; i < results->len; i++) {
 		struct result *r = &g_array_index(results, struct result, i);
+		if (r->outcome == CF_SKIP) {
+			g_autofree char *m = g_strescape(r->message, NULL);
+			printf("ok %u - %s # SKIP %s\n", i + 1, r->kase->id, m);
+			continue;
+		}
 		printf("%s %u - %s # %s\n", r->outcome == CF_PASS ? "ok" : "not ok", i + 1, r->kase->id,
 		       r->kase->source);
 		if (r->outcome != CF_PASS) {
@@ -174,10 +194,10 @@ static void list_cases(const struct conform_args *a)
 		if (!group_selected(a, g))
 			continue;
 		for (size_t i = 0; i < g->n_cases; i++)
-			printf("%-52s %-6s %s%s\n", g->cases[i].id,
+			printf("%-52s %-6s %s%s%s\n", g->cases[i].id,
 			       g->cases[i].mode == CF_RAW ? "raw" : "client",
 			       (g->flags & CF_GROUP_DESTRUCTIVE) ? "[destructive] " : "",
-			       g->cases[i].source);
+			       (g->flags & CF_GROUP_NEEDS_KEYS) ? "[keys] " : "", g->cases[i].source);
 	}
 }
 
@@ -200,6 +220,20 @@ static int open_session(struct cf *cf, GString *err)
 	}
 	cf->payload_size = cf->max_payload + MM_CLIENT_PAYLOAD_QUIRK;
 	return 0;
+}
+
+/* Every case of a group that cannot run, reported as skipped (or failed) with the reason. */
+static void skip_group(const struct cf_group *g, GArray *results, FILE *progress, int outcome,
+		       const char *why)
+{
+	for (size_t i = 0; i < g->n_cases; i++) {
+		struct result r = { .group = g, .kase = &g->cases[i], .outcome = outcome,
+				    .message = g_strdup(why) };
+		g_array_append_val(results, r);
+	}
+	fprintf(progress, "%-15s %3zu %s: %s\n", g->name, g->n_cases,
+		outcome == CF_SKIP ? "skipped" : "failed", why);
+	fflush(progress);
 }
 
 static void run_group(struct cf *cf, const struct cf_group *g, GArray *results, FILE *progress)
@@ -235,6 +269,8 @@ static void run_group(struct cf *cf, const struct cf_group *g, GArray *results, 
 				r.message = g_strdup(cf->why->str);
 			}
 		}
+		if (g->cleanup && cf->c)
+			g->cleanup(cf);
 		cf_cleanup(cf);
 		g_ptr_array_set_size(cf->keep, 0);
 		if (r.outcome == CF_PASS)
@@ -302,6 +338,37 @@ static void scratch_down(struct emu_state *st, bool keep)
 	emu_state_clear(st);
 }
 
+/*
+ * The keys directory: --keys, else $STMM_EMU_KEYS, else <dir of stmm-emu>/../fixtures/keys,
+ * else ./fixtures/keys.  NULL keys and the reason when none loads.
+ */
+static struct cf_keys *find_keys(const struct conform_args *a, GString *why)
+{
+	g_autofree char *self = emu_self_dir();
+	g_autofree char *beside = self ? g_build_filename(self, "..", "fixtures", "keys", NULL) : NULL;
+	const char *env = g_getenv("STMM_EMU_KEYS");
+	const char *dir = a->keys;
+	struct cf_keys *k = NULL;
+
+	if (!dir && env && *env)
+		dir = env;
+	if (!dir && beside && g_file_test(beside, G_FILE_TEST_IS_DIR))
+		dir = beside;
+	if (!dir && g_file_test("fixtures/keys", G_FILE_TEST_IS_DIR))
+		dir = "fixtures/keys";
+	if (!dir) {
+		g_string_assign(why, "no signing keys: no --keys, no $STMM_EMU_KEYS, no fixtures/keys "
+				     "beside stmm-emu or here (fixtures/make-keys.sh makes them)");
+		return NULL;
+	}
+	g_autoptr(GString) err = g_string_new("");
+	if (cf_keys_load(dir, &k, err) < 0) {
+		g_string_printf(why, "no signing keys: %s", err->str);
+		return NULL;
+	}
+	return k;
+}
+
 static int run_all(const struct conform_args *a, GArray *results, double *ret_seconds)
 {
 	struct emu_state st = { 0 }, scratch = { 0 };
@@ -309,12 +376,24 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 	g_autoptr(GString) why = g_string_new("");
 	g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func(g_free);
 	FILE *progress = a->tap ? stderr : stdout;
-	bool need_live = false, need_destructive = false;
+	g_autoptr(GString) no_keys = g_string_new("");
+	bool need_live = false, need_destructive = false, need_keys = false;
+	struct cf_keys *keys = NULL;
 	int rc = EMU_EXIT_OK;
 	gint64 t0 = g_get_monotonic_time();
 
+	for (size_t gi = 0; gi < G_N_ELEMENTS(groups); gi++)
+		if (group_selected(a, groups[gi]) && (groups[gi]->flags & CF_GROUP_NEEDS_KEYS))
+			need_keys = true;
+	if (need_keys) {
+		keys = find_keys(a, no_keys);
+		if (!keys && a->require_auth)
+			emu_cli_err("conform: --require-auth: %s", no_keys->str);
+	}
 	for (size_t gi = 0; gi < G_N_ELEMENTS(groups); gi++) {
 		if (!group_selected(a, groups[gi]))
+			continue;
+		if ((groups[gi]->flags & CF_GROUP_NEEDS_KEYS) && !keys)
 			continue;
 		if (groups[gi]->flags & CF_GROUP_DESTRUCTIVE)
 			need_destructive = true;
@@ -323,12 +402,13 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 	}
 	emu_state_init(&st, a->state);
 	struct cf live = { .st = &st, .timeout_ms = emu_cli_timeout_ms(a->timeout_ms), .why = why,
-			   .reset_wait_ms = 20000, .keep = keep };
+			   .reset_wait_ms = 20000, .keep = keep, .keys = keys };
 	struct cf dest = live;
 	if (need_live || (need_destructive && a->in_place)) {
 		if (open_session(&live, err) < 0) {
 			emu_cli_err("conform: %s", err->str);
 			emu_state_clear(&st);
+			cf_keys_free(keys);
 			return EMU_EXIT_STACK;
 		}
 		fprintf(progress, "stmm-emu conform: stack %s, payload %" PRIu64 " bytes\n", st.dir,
@@ -340,6 +420,7 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 			scratch_down(&scratch, a->keep_scratch);
 			g_clear_pointer(&live.c, emu_client_free);
 			emu_state_clear(&st);
+			cf_keys_free(keys);
 			return EMU_EXIT_STACK;
 		}
 		dest.st = &scratch;
@@ -359,6 +440,11 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 		const struct cf_group *g = groups[gi];
 		if (!group_selected(a, g))
 			continue;
+		if ((g->flags & CF_GROUP_NEEDS_KEYS) && !keys) {
+			skip_group(g, results, progress, a->require_auth ? CF_FAIL : CF_SKIP,
+				   no_keys->str);
+			continue;
+		}
 		if (!(g->flags & CF_GROUP_DESTRUCTIVE)) {
 			run_group(&live, g, results, progress);
 		} else if (a->in_place) {
@@ -372,6 +458,7 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 	if (need_destructive && !a->in_place)
 		scratch_down(&scratch, a->keep_scratch);
 	emu_state_clear(&st);
+	cf_keys_free(keys);
 	*ret_seconds = (double)(g_get_monotonic_time() - t0) / 1e6;
 	return rc;
 }
@@ -393,6 +480,11 @@ int emu_cmd_conform(int argc, char **argv)
 		{ "keep-scratch", 0, 0, G_OPTION_ARG_NONE, &a.keep_scratch,
 		  "keep the scratch state directory (logs) for debugging", NULL },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &a.timeout_ms, "per request (default 30000)", "MS" },
+		{ "keys", 'k', 0, G_OPTION_ARG_FILENAME, &a.keys,
+		  "PEM keys and certificates for the auth groups (default: $STMM_EMU_KEYS, else "
+		  "fixtures/keys beside stmm-emu, else ./fixtures/keys)", "DIR" },
+		{ "require-auth", 0, 0, G_OPTION_ARG_NONE, &a.require_auth,
+		  "fail the auth groups when no keys are found (default: skip them)", NULL },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- run the UEFI variable conformance suite");
@@ -406,8 +498,11 @@ int emu_cmd_conform(int argc, char **argv)
 		"library as the Linux driver does, 'raw' sends hand-made MM buffers.\n\n"
 		"Non-destructive groups run against the running stack and delete what they create\n"
 		"(only variables under the test GUIDs).  Destructive groups (phases, properties,\n"
-		"reset, store-full) start a scratch stack in a temporary directory and take it down\n"
-		"afterwards, unless --in-place.  A line per group, then a summary.\n\n"
+		"reset, store-full, secure-boot) start a scratch stack in a temporary directory and\n"
+		"take it down afterwards, unless --in-place.  A line per group, then a summary.\n\n"
+		"The auth and secure-boot groups sign EFI_VARIABLE_AUTHENTICATION_2 payloads\n"
+		"themselves (OpenSSL, as efitools does) with the keys of --keys; without keys they\n"
+		"are reported as skipped (TAP '# SKIP', JUnit <skipped/>) unless --require-auth.\n\n"
 		"Exit status: 0 every case passed; 1 a case failed; 2 usage; 3 the stack is not up.");
 	if (!emu_cli_parse(ctx, &argc, &argv))
 		goto usage;
@@ -421,6 +516,7 @@ int emu_cmd_conform(int argc, char **argv)
 		list_cases(&a);
 		g_free(a.state);
 		g_free(a.junit);
+		g_free(a.keys);
 		g_strfreev(a.groups);
 		return EMU_EXIT_OK;
 	}
@@ -429,12 +525,14 @@ int emu_cmd_conform(int argc, char **argv)
 	g_array_set_clear_func(results, result_clear);
 	double seconds = 0;
 	int rc = run_all(&a, results, &seconds);
-	unsigned fails = 0;
-	for (guint i = 0; i < results->len; i++)
-		fails += g_array_index(results, struct result, i).outcome != CF_PASS;
+	unsigned fails = 0, skips = 0;
+	for (guint i = 0; i < results->len; i++) {
+		fails += failed(&g_array_index(results, struct result, i));
+		skips += g_array_index(results, struct result, i).outcome == CF_SKIP;
+	}
 	FILE *progress = a.tap ? stderr : stdout;
-	fprintf(progress, "conform: %u cases, %u passed, %u failed (%.1f s)\n", results->len,
-		results->len - fails, fails, seconds);
+	fprintf(progress, "conform: %u cases, %u passed, %u failed, %u skipped (%.1f s)\n",
+		results->len, results->len - fails - skips, fails, skips, seconds);
 	if (a.junit && write_junit(a.junit, results, seconds) < 0 && rc == EMU_EXIT_OK)
 		rc = EMU_EXIT_USAGE;
 	if (a.tap)
@@ -443,11 +541,13 @@ int emu_cmd_conform(int argc, char **argv)
 		rc = EMU_EXIT_EFI;
 	g_free(a.state);
 	g_free(a.junit);
+	g_free(a.keys);
 	g_strfreev(a.groups);
 	return rc;
 usage:
 	g_free(a.state);
 	g_free(a.junit);
+	g_free(a.keys);
 	g_strfreev(a.groups);
 	return EMU_EXIT_USAGE;
 }

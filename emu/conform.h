@@ -37,11 +37,13 @@ struct cf {
 	GString *why;                 /* failure message of the running case */
 	int reset_wait_ms;
 	GPtrArray *keep;               /* allocations that live until the case ends */
+	struct cf_keys *keys;          /* signing keys (--keys); NULL: auth groups skipped */
 };
 
 /* Case outcome. */
 #define CF_PASS 0
 #define CF_FAIL (-1)
+#define CF_SKIP 1 /* reported, never run: the group's prerequisite is missing */
 
 enum cf_mode { CF_LIB, CF_RAW };
 
@@ -53,6 +55,7 @@ struct cf_case {
 };
 
 #define CF_GROUP_DESTRUCTIVE 0x1u
+#define CF_GROUP_NEEDS_KEYS  0x2u /* signs payloads: skipped without --keys (cf.keys) */
 
 struct cf_group {
 	const char *name;
@@ -60,15 +63,28 @@ struct cf_group {
 	unsigned flags;
 	const struct cf_case *cases;
 	size_t n_cases;
+	/* Runs after each case (after its reset, before cf_cleanup); may be NULL. */
+	void (*cleanup)(struct cf *cf);
 };
 
 #define CF_GROUP(var, nm, ttl, fl, arr)                                                     \
-	const struct cf_group var = { nm, ttl, fl, arr, G_N_ELEMENTS(arr) }
+	const struct cf_group var = { .name = nm, .title = ttl, .flags = fl, .cases = arr,  \
+				      .n_cases = G_N_ELEMENTS(arr) }
 
 extern const struct cf_group cf_group_get, cf_group_getnext, cf_group_set_attributes,
 	cf_group_set_size, cf_group_append, cf_group_delete, cf_group_query, cf_group_payload,
 	cf_group_raw_malformed, cf_group_stress, cf_group_properties, cf_group_phases,
-	cf_group_reset, cf_group_store_full;
+	cf_group_reset, cf_group_store_full, cf_group_auth, cf_group_secure_boot;
+
+/* ---- keys for the authenticated groups (conform_auth.c) ------------------------------- */
+
+/*
+ * Load the PEM keys and certificates the auth groups sign with (PK, KEK, KEK2, db, priv1,
+ * priv2, other: fixtures/make-keys.sh) from `dir`.  0, or -errno with the reason in `err`.
+ */
+__attribute__((warn_unused_result)) int cf_keys_load(const char *dir, struct cf_keys **ret_keys,
+						     GString *err);
+void cf_keys_free(struct cf_keys *k);
 
 /* ---- failing with a message -------------------------------------------------------- */
 

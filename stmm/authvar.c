@@ -489,7 +489,8 @@ static efi_status_t verify_and_update(struct authvar *av, enum var_kind kind, en
 		return s;
 	if (deleting)
 		return certdb_delete(av, name, name_size, guid, attributes);
-	if (identity && !existing)
+	/* edk2 binds the signer only when a variable is created (no old one, a payload). */
+	if (identity && !existing && a.payload_size)
 		return certdb_insert(av, name, name_size, guid, attributes, identity);
 	return EFI_SUCCESS;
 }

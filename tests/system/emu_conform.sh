@@ -3,7 +3,8 @@
 #
 # `stmm-emu conform` on a fresh stack: every case of `--list` appears in the JUnit file,
 # none fails, the TAP plan matches, and the exit status is 0.  The destructive groups run
-# on conform's own scratch stack (started and removed by it).
+# on conform's own scratch stack (started and removed by it).  The auth and secure-boot
+# groups sign with fixtures/keys and must run here (--require-auth), never be skipped.
 set -euo pipefail
 
 BUILD=${BUILD:-build}
@@ -11,6 +12,8 @@ EMU="$BUILD/stmm-emu"
 STATE=$(mktemp -d "${TMPDIR:-/tmp}/emu-conform.XXXXXX")
 export STMM_EMU_STATE=$STATE
 export STMM_EMU_TIMEOUT_MS=20000
+export STMM_EMU_KEYS
+STMM_EMU_KEYS=$(cd "$(dirname "$0")/../../fixtures/keys" && pwd)
 
 cleanup() {
 	"$EMU" down --quiet >/dev/null 2>&1 || true
@@ -27,7 +30,8 @@ listed=$("$EMU" conform --list | wc -l)
 [[ $(uniq -d "$STATE/listed" | wc -l) -eq 0 ]] || fail "duplicate case ids: $(uniq -d "$STATE/listed")"
 
 rc=0
-"$EMU" conform --junit "$STATE/conform.xml" --tap >"$STATE/conform.tap" 2>"$STATE/conform.out" || rc=$?
+"$EMU" conform --require-auth --junit "$STATE/conform.xml" --tap >"$STATE/conform.tap" \
+	2>"$STATE/conform.out" || rc=$?
 cat "$STATE/conform.out"
 
 # Every listed case is in the JUnit file, exactly once.
@@ -39,6 +43,9 @@ tests=$(sed -n 's/.*<testsuites [^>]*tests="\([0-9]*\)".*/\1/p' "$STATE/conform.
 # TAP: plan and one line per case.
 grep -qx "1\.\.$listed" "$STATE/conform.tap" || fail "TAP plan is not 1..$listed"
 [[ $(grep -cE '^(not )?ok [0-9]+ - ' "$STATE/conform.tap") -eq $listed ]] || fail "TAP lines != $listed"
+# The signed groups ran: nothing skipped.
+! grep -q '# SKIP' "$STATE/conform.tap" || fail "cases skipped: $(grep -m1 '# SKIP' "$STATE/conform.tap")"
+grep -q '^ok [0-9]* - secure-boot\.pk-delete ' "$STATE/conform.tap" || fail "secure-boot cases did not run"
 
 failures=$(sed -n 's/.*<testsuites [^>]*failures="\([0-9]*\)".*/\1/p' "$STATE/conform.xml")
 if [[ $failures -ne 0 || $rc -ne 0 ]]; then
@@ -46,7 +53,18 @@ if [[ $failures -ne 0 || $rc -ne 0 ]]; then
 	fail "$failures of $listed conformance cases failed (exit status $rc)"
 fi
 # The running stack was left as it was: nothing under the test GUIDs remains.
-if "$EMU" var list | grep -qiE '^(f6fab04f|49b08eba|3d1e07c5)'; then
+if "$EMU" var list | grep -qiE '^(f6fab04f|49b08eba|3d1e07c5|15edf297)'; then
 	fail "test variables left behind on the running stack"
 fi
+# ... and certdb holds no signer binding of them (only its 4-byte size header).
+certdb=$("$EMU" var get certdb --guid d9bee56e-75dc-49d9-b4d7-b534210f637a --raw | od -An -tx1 | tr -d ' \n')
+[[ $certdb == 04000000 ]] || fail "certdb not empty after the auth group: $certdb"
+
+# Without keys the signed groups are reported as skipped, with the reason; --require-auth fails.
+out=$(STMM_EMU_KEYS="$STATE/none" "$EMU" conform --group auth --tap 2>/dev/null) ||
+	fail "conform without keys failed (want skipped)"
+[[ $(grep -c '^ok [0-9]* - auth\..* # SKIP no signing keys' <<<"$out") -gt 10 ]] ||
+	fail "auth cases not skipped without keys: $(head -n3 <<<"$out")"
+STMM_EMU_KEYS="$STATE/none" "$EMU" conform --group auth --require-auth >/dev/null 2>&1 &&
+	fail "--require-auth without keys passed"
 echo "emu_conform: $listed cases listed, in JUnit and TAP, all passed"

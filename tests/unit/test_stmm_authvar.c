@@ -400,6 +400,16 @@ static void authvar_process_private_variable_bound_to_signer(void **state)
 	assert_int_equal(set(f, "AuthVarDER", &vendor, NV_BS_RT_AT, c2), EFI_SUCCESS);
 }
 
+static void authvar_process_empty_append_to_absent_binds_nothing(void **state)
+{
+	struct fixture *f = *state;
+	g_autoptr(GBytes) app = signed_payload("-a -g 15EDF297-E832-4D30-8200-A525A931E33E", "priv1",
+					       "AuthVarDER", "empty.esl", "2025-01-01 00:00:00");
+	assert_int_equal(set(f, "AuthVarDER", &vendor, NV_BS_RT_AT | APPEND, app), EFI_SUCCESS);
+	assert_null(get(f, "AuthVarDER", &vendor));
+	assert_int_equal(g_bytes_get_size(get(f, "certdb", &certdb)->data), 4);
+}
+
 /* A well-formed descriptor with no signature at all and an empty payload. */
 static GBytes *unsigned_delete(uint16_t year)
 {
@@ -460,6 +470,7 @@ int main(void)
 		T(authvar_process_db_append_drops_duplicates),
 		T(authvar_process_signed_pk_delete_returns_to_setup_mode),
 		T(authvar_process_private_variable_bound_to_signer),
+		T(authvar_process_empty_append_to_absent_binds_nothing),
 		T(authvar_quirk_optee_stmm_accepts_unsigned_delete),
 		T(authvar_process_rejects_malformed_descriptor),
 	};
