@@ -31,6 +31,19 @@ bool emu_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 /* Per-command timeout: --timeout, else $STMM_EMU_TIMEOUT_MS, else 30 s. */
 int emu_cli_timeout_ms(int opt_timeout_ms);
 
+struct emu_client;
+
+/*
+ * A client on the stack of state directory `opt_state` (NULL: the default), with the
+ * timeout of emu_cli_timeout_ms(opt_timeout_ms).  When it cannot connect, prints
+ * "WHAT: ..." and returns EMU_EXIT_STACK; else EMU_EXIT_OK and *ret.
+ */
+int emu_cli_open_client(const char *opt_state, int opt_timeout_ms, const char *what,
+			struct emu_client **ret);
+
+/* Print "WHAT: EFI_NOT_FOUND (what went wrong below, if anything)"; returns EMU_EXIT_EFI. */
+int emu_cli_efi_err(const struct emu_client *c, const char *what, efi_status_t s);
+
 /* JSON string literal of `s` (UTF-8) appended to `out`. */
 void emu_json_string(GString *out, const char *s);
 

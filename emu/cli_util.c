@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client.h"
 #include "efi_util.h"
 
 void emu_cli_err(const char *fmt, ...)
@@ -42,6 +43,33 @@ int emu_cli_timeout_ms(int opt_timeout_ms)
 			return (int)v;
 	}
 	return 30000;
+}
+
+int emu_cli_open_client(const char *opt_state, int opt_timeout_ms, const char *what,
+			struct emu_client **ret)
+{
+	struct emu_state st;
+	emu_state_init(&st, opt_state);
+	int r = emu_client_open(st.tee_sock, emu_cli_timeout_ms(opt_timeout_ms), ret);
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		emu_cli_err("%s: the stack is not up (nothing listens on %s); run `stmm-emu up`",
+			    what, st.tee_sock);
+	else if (r < 0)
+		emu_cli_err("%s: %s: %s", what, st.tee_sock, g_strerror(-r));
+	emu_state_clear(&st);
+	return r < 0 ? EMU_EXIT_STACK : EMU_EXIT_OK;
+}
+
+int emu_cli_efi_err(const struct emu_client *c, const char *what, efi_status_t s)
+{
+	char buf[64];
+	const char *detail = c ? emu_client_last_error(c) : "";
+
+	if (*detail)
+		emu_cli_err("%s: %s (%s)", what, efi_status_str(s, buf, sizeof(buf)), detail);
+	else
+		emu_cli_err("%s: %s", what, efi_status_str(s, buf, sizeof(buf)));
+	return EMU_EXIT_EFI;
 }
 
 void emu_json_string(GString *out, const char *s)

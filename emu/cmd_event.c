@@ -47,23 +47,14 @@ int emu_cmd_event(int argc, char **argv)
 		emu_cli_err("event: %s: not ready-to-boot or exit-boot-services", argv[1]);
 		return EMU_EXIT_USAGE;
 	}
-	struct emu_state st;
-	emu_state_init(&st, state);
 	g_autoptr(emu_client) c = NULL;
-	int r = emu_client_open(st.tee_sock, emu_cli_timeout_ms(timeout), &c);
-	if (r < 0) {
-		emu_cli_err("event: %s: %s (run `stmm-emu up`)", st.tee_sock, g_strerror(-r));
-		emu_state_clear(&st);
-		return EMU_EXIT_STACK;
-	}
-	emu_state_clear(&st);
+	int rc = emu_cli_open_client(state, timeout, "event", &c);
+	if (rc)
+		return rc;
 	efi_status_t s = emu_client_call(c, fn, NULL, 0);
 	if (s != EFI_SUCCESS) {
-		char b[64];
-		const char *detail = emu_client_last_error(c);
-		emu_cli_err("event %s: %s%s%s%s", argv[1], efi_status_str(s, b, sizeof(b)),
-			    *detail ? " (" : "", detail, *detail ? ")" : "");
-		return EMU_EXIT_EFI;
+		g_autofree char *what = g_strdup_printf("event %s", argv[1]);
+		return emu_cli_efi_err(c, what, s);
 	}
 	return EMU_EXIT_OK;
 }

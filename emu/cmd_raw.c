@@ -69,16 +69,10 @@ int emu_cmd_raw(int argc, char **argv)
 		return EMU_EXIT_USAGE;
 	}
 
-	struct emu_state st;
-	emu_state_init(&st, state);
 	g_autoptr(emu_client) c = NULL;
-	int r = emu_client_open(st.tee_sock, emu_cli_timeout_ms(timeout), &c);
-	if (r < 0) {
-		emu_cli_err("raw: %s: %s", st.tee_sock, g_strerror(-r));
-		emu_state_clear(&st);
-		return EMU_EXIT_STACK;
-	}
-	emu_state_clear(&st);
+	int r = emu_cli_open_client(state, timeout, "raw", &c);
+	if (r)
+		return r;
 	struct emu_client_raw_result res;
 	r = emu_client_raw(c, buf->data, buf->len, (uint64_t)memref, &res);
 	if (r < 0) {

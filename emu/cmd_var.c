@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* stmm-emu var list|get|set|delete|info: the UEFI variable services as a command line. */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +9,6 @@
 #include "client.h"
 #include "efi_util.h"
 #include "mmvar.h"
-#include "state.h"
 
 #define STATE_HELP "state directory (default: $STMM_EMU_STATE, else ./.stmm-emu)"
 #define GUID_HELP "vendor GUID, or an alias: global (8be4df61-...), security (d719b2cb-...); " \
@@ -24,71 +22,69 @@ struct common_args {
 	int timeout_ms;
 };
 
-static void add_common(GOptionContext *ctx, struct common_args *c)
+/* Parse `entries`, then --state and --timeout into `c`; prints errors. */
+static bool parse_opts(const char *usage, const GOptionEntry *entries, struct common_args *c,
+		       int *argc, char ***argv)
 {
-	GOptionEntry entries[] = {
+	GOptionEntry common[] = {
 		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &c->state, STATE_HELP, "DIR" },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &c->timeout_ms,
 		  "per request (default $STMM_EMU_TIMEOUT_MS or 30000)", "MS" },
 		G_OPTION_ENTRY_NULL
 	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new(usage);
+
 	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_add_main_entries(ctx, common, NULL);
 	g_option_context_set_description(ctx, EMU_EXIT_CODES_HELP);
+	return emu_cli_parse(ctx, argc, argv);
 }
 
-static int open_client(const struct common_args *c, const char *what, emu_client **ret)
+/*
+ * The one NAME argument and its vendor GUID: --guid `guid_s`, or without it the image-security
+ * GUID for db, dbx, dbt, dbr and the global one for all else.
+ */
+static int name_guid_args(int argc, char **argv, const char *cmd, const char *guid_s,
+			  uint8_t **ret_name, size_t *ret_size, efi_guid_t *ret_guid)
 {
-	struct emu_state st;
-	emu_state_init(&st, c->state);
-	int r = emu_client_open(st.tee_sock, emu_cli_timeout_ms(c->timeout_ms), ret);
-	if (r == -ENOENT || r == -ECONNREFUSED)
-		emu_cli_err("%s: the stack is not up (nothing listens on %s); run `stmm-emu up`",
-			    what, st.tee_sock);
-	else if (r < 0)
-		emu_cli_err("%s: %s: %s", what, st.tee_sock, g_strerror(-r));
-	emu_state_clear(&st);
-	return r < 0 ? EMU_EXIT_STACK : EMU_EXIT_OK;
-}
+	static const char *const security_names[] = { "db", "dbx", "dbt", "dbr" };
+	g_autofree uint8_t *name = NULL;
+	size_t size;
 
-/* Report an EFI error: "stmm-emu: var get Foo: EFI_NOT_FOUND". */
-static int efi_fail(emu_client *c, const char *what, efi_status_t s)
-{
-	char buf[64];
-	const char *detail = c ? emu_client_last_error(c) : "";
-
-	if (*detail)
-		emu_cli_err("%s: %s (%s)", what, efi_status_str(s, buf, sizeof(buf)), detail);
-	else
-		emu_cli_err("%s: %s", what, efi_status_str(s, buf, sizeof(buf)));
-	return EMU_EXIT_EFI;
-}
-
-static int name_arg(int argc, char **argv, const char *cmd, uint8_t **ret_name, size_t *ret_size)
-{
 	if (argc != 2) {
 		emu_cli_err("var %s: expected exactly one variable NAME (see --help)", cmd);
 		return EMU_EXIT_USAGE;
 	}
-	if (!*argv[1] || ucs2_from_utf8(argv[1], ret_name, ret_size) < 0) {
+	if (!*argv[1] || ucs2_from_utf8(argv[1], &name, &size) < 0) {
 		emu_cli_err("var %s: %s: not a valid variable name (UTF-8, BMP only, not empty)", cmd,
 			    argv[1]);
 		return EMU_EXIT_USAGE;
 	}
+	if (!guid_s)
+		for (size_t i = 0; i < G_N_ELEMENTS(security_names); i++)
+			if (strcmp(argv[1], security_names[i]) == 0)
+				guid_s = "security";
+	if (emu_guid_arg(guid_s, ret_guid) < 0) {
+		emu_cli_err("var %s: --guid %s: not a GUID or alias (global, security)", cmd, guid_s);
+		return EMU_EXIT_USAGE;
+	}
+	*ret_name = g_steal_pointer(&name);
+	*ret_size = size;
 	return EMU_EXIT_OK;
 }
 
-/* Without --guid: db, dbx, dbt, dbr live under the image-security GUID, all else global. */
-static int guid_option(const char *s, const char *cmd, const char *name, efi_guid_t *ret)
+/* SetVariable on the stack; `what` ("var set Foo") heads any error. */
+static int set_variable(const struct common_args *c, const char *what, const uint8_t *name,
+			size_t name_size, const efi_guid_t *guid, uint32_t attrs, uint64_t size,
+			const void *data)
 {
-	static const char *const security_names[] = { "db", "dbx", "dbt", "dbr" };
-	if (!s)
-		for (size_t i = 0; i < G_N_ELEMENTS(security_names); i++)
-			if (strcmp(name, security_names[i]) == 0)
-				s = "security";
-	if (emu_guid_arg(s, ret) < 0) {
-		emu_cli_err("var %s: --guid %s: not a GUID or alias (global, security)", cmd, s);
-		return EMU_EXIT_USAGE;
-	}
+	g_autoptr(emu_client) cl = NULL;
+	int rc = emu_cli_open_client(c->state, c->timeout_ms, what, &cl);
+	if (rc)
+		return rc;
+	efi_status_t s = emu_client_set_variable(cl, name, name_size, guid, attrs, size, data);
+	if (s != EFI_SUCCESS)
+		return emu_cli_efi_err(cl, what, s);
 	return EMU_EXIT_OK;
 }
 
@@ -102,11 +98,8 @@ static int var_list(int argc, char **argv)
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "a JSON array of {name, guid}", NULL },
 		G_OPTION_ENTRY_NULL
 	};
-	g_autoptr(GOptionContext) ctx =
-		g_option_context_new("- list every variable (GetNextVariableName walk)");
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	add_common(ctx, &c);
-	if (!emu_cli_parse(ctx, &argc, &argv))
+	if (!parse_opts("- list every variable (GetNextVariableName walk)", entries, &c, &argc,
+			&argv))
 		return EMU_EXIT_USAGE;
 	g_autofree char *state_owned = c.state;
 	if (argc != 1) {
@@ -114,7 +107,7 @@ static int var_list(int argc, char **argv)
 		return EMU_EXIT_USAGE;
 	}
 	g_autoptr(emu_client) cl = NULL;
-	int rc = open_client(&c, "var list", &cl);
+	int rc = emu_cli_open_client(c.state, c.timeout_ms, "var list", &cl);
 	if (rc)
 		return rc;
 
@@ -137,7 +130,7 @@ static int var_list(int argc, char **argv)
 			continue;
 		}
 		if (s != EFI_SUCCESS)
-			return efi_fail(cl, "var list", s);
+			return emu_cli_efi_err(cl, "var list", s);
 		g_autofree char *utf8 = NULL;
 		if (ucs2_to_utf8(name, size, &utf8) < 0)
 			utf8 = g_strdup("?");
@@ -176,18 +169,13 @@ static int var_get(int argc, char **argv)
 		  "one JSON object: name, guid, attributes, size, data (hex)", NULL },
 		G_OPTION_ENTRY_NULL
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("NAME - read a variable (GetVariable)");
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	add_common(ctx, &c);
-	if (!emu_cli_parse(ctx, &argc, &argv))
+	if (!parse_opts("NAME - read a variable (GetVariable)", entries, &c, &argc, &argv))
 		return EMU_EXIT_USAGE;
 	g_autofree char *state_owned = c.state;
 	g_autofree uint8_t *name = NULL;
 	size_t name_size;
 	efi_guid_t guid;
-	int rc = name_arg(argc, argv, "get", &name, &name_size);
-	if (!rc)
-		rc = guid_option(guid_s, "get", argv[1], &guid);
+	int rc = name_guid_args(argc, argv, "get", guid_s, &name, &name_size, &guid);
 	if (!rc && raw && json) {
 		emu_cli_err("var get: --raw and --json exclude each other");
 		rc = EMU_EXIT_USAGE;
@@ -196,21 +184,21 @@ static int var_get(int argc, char **argv)
 		return rc;
 	g_autofree char *what = g_strdup_printf("var get %s", argv[1]);
 	g_autoptr(emu_client) cl = NULL;
-	rc = open_client(&c, what, &cl);
+	rc = emu_cli_open_client(c.state, c.timeout_ms, what, &cl);
 	if (rc)
 		return rc;
 
 	uint64_t max;
 	efi_status_t s = emu_client_get_payload_size(cl, &max);
 	if (s != EFI_SUCCESS)
-		return efi_fail(cl, what, s);
+		return emu_cli_efi_err(cl, what, s);
 	/* Ask for everything the budget allows; the client trims it as Linux does. */
 	uint64_t size = max;
 	g_autofree uint8_t *data = g_malloc0(max);
 	uint32_t attrs = 0;
 	s = emu_client_get_variable(cl, name, name_size, &guid, &attrs, &size, data);
 	if (s != EFI_SUCCESS)
-		return efi_fail(cl, what, s);
+		return emu_cli_efi_err(cl, what, s);
 
 	char gbuf[EFI_GUID_STRING_SIZE];
 	efi_guid_format(&guid, gbuf);
@@ -261,19 +249,14 @@ static int var_set(int argc, char **argv)
 		  "the data is S as UCS-2LE with its terminating NUL (as UEFI strings are kept)", "S" },
 		G_OPTION_ENTRY_NULL
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("NAME - write a variable (SetVariable)");
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	add_common(ctx, &c);
-	if (!emu_cli_parse(ctx, &argc, &argv))
+	if (!parse_opts("NAME - write a variable (SetVariable)", entries, &c, &argc, &argv))
 		return EMU_EXIT_USAGE;
 	g_autofree char *state_owned = c.state;
 	g_autofree uint8_t *name = NULL;
 	size_t name_size;
 	efi_guid_t guid;
 	uint32_t attrs = DEFAULT_ATTRS;
-	int rc = name_arg(argc, argv, "set", &name, &name_size);
-	if (!rc)
-		rc = guid_option(guid_s, "set", argv[1], &guid);
+	int rc = name_guid_args(argc, argv, "set", guid_s, &name, &name_size, &guid);
 	if (rc)
 		return rc;
 	if (attrs_s && emu_attrs_parse(attrs_s, &attrs) < 0) {
@@ -322,15 +305,8 @@ static int var_set(int argc, char **argv)
 	}
 
 	g_autofree char *what = g_strdup_printf("var set %s", argv[1]);
-	g_autoptr(emu_client) cl = NULL;
-	rc = open_client(&c, what, &cl);
-	if (rc)
-		return rc;
-	efi_status_t s = emu_client_set_variable(cl, name, name_size, &guid, attrs, data->len,
-						 data->len ? data->data : NULL);
-	if (s != EFI_SUCCESS)
-		return efi_fail(cl, what, s);
-	return EMU_EXIT_OK;
+	return set_variable(&c, what, name, name_size, &guid, attrs, data->len,
+			    data->len ? data->data : NULL);
 }
 
 static int var_delete(int argc, char **argv)
@@ -341,30 +317,18 @@ static int var_delete(int argc, char **argv)
 		{ "guid", 'g', 0, G_OPTION_ARG_STRING, &guid_s, GUID_HELP, "GUID" },
 		G_OPTION_ENTRY_NULL
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new(
-		"NAME - delete a variable (SetVariable with attributes 0 and no data)");
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	add_common(ctx, &c);
-	if (!emu_cli_parse(ctx, &argc, &argv))
+	if (!parse_opts("NAME - delete a variable (SetVariable with attributes 0 and no data)",
+			entries, &c, &argc, &argv))
 		return EMU_EXIT_USAGE;
 	g_autofree char *state_owned = c.state;
 	g_autofree uint8_t *name = NULL;
 	size_t name_size;
 	efi_guid_t guid;
-	int rc = name_arg(argc, argv, "delete", &name, &name_size);
-	if (!rc)
-		rc = guid_option(guid_s, "delete", argv[1], &guid);
+	int rc = name_guid_args(argc, argv, "delete", guid_s, &name, &name_size, &guid);
 	if (rc)
 		return rc;
 	g_autofree char *what = g_strdup_printf("var delete %s", argv[1]);
-	g_autoptr(emu_client) cl = NULL;
-	rc = open_client(&c, what, &cl);
-	if (rc)
-		return rc;
-	efi_status_t s = emu_client_set_variable(cl, name, name_size, &guid, 0, 0, NULL);
-	if (s != EFI_SUCCESS)
-		return efi_fail(cl, what, s);
-	return EMU_EXIT_OK;
+	return set_variable(&c, what, name, name_size, &guid, 0, 0, NULL);
 }
 
 /* ---- info --------------------------------------------------------------------------- */
@@ -380,11 +344,8 @@ static int var_info(int argc, char **argv)
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object", NULL },
 		G_OPTION_ENTRY_NULL
 	};
-	g_autoptr(GOptionContext) ctx =
-		g_option_context_new("- storage figures (QueryVariableInfo) and the payload size");
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	add_common(ctx, &c);
-	if (!emu_cli_parse(ctx, &argc, &argv))
+	if (!parse_opts("- storage figures (QueryVariableInfo) and the payload size", entries, &c,
+			&argc, &argv))
 		return EMU_EXIT_USAGE;
 	g_autofree char *state_owned = c.state;
 	uint32_t attrs = DEFAULT_ATTRS;
@@ -397,7 +358,7 @@ static int var_info(int argc, char **argv)
 		return EMU_EXIT_USAGE;
 	}
 	g_autoptr(emu_client) cl = NULL;
-	int rc = open_client(&c, "var info", &cl);
+	int rc = emu_cli_open_client(c.state, c.timeout_ms, "var info", &cl);
 	if (rc)
 		return rc;
 	uint64_t max_payload, max, remaining, max_var;
@@ -405,7 +366,7 @@ static int var_info(int argc, char **argv)
 	if (s == EFI_SUCCESS)
 		s = emu_client_query_variable_info(cl, attrs, &max, &remaining, &max_var);
 	if (s != EFI_SUCCESS)
-		return efi_fail(cl, "var info", s);
+		return emu_cli_efi_err(cl, "var info", s);
 	g_autofree char *attr_s = emu_attrs_format(attrs);
 	if (json)
 		printf("{\"attributes\": %u, \"attrs\": \"%s\", \"max_storage\": %" PRIu64

@@ -231,16 +231,29 @@ static void queue_boot(struct tee_core *core)
 	g_async_queue_push(core->jobs, job);
 }
 
+/*
+ * Main thread: the connection a finished job answers, its in-flight slot given back; NULL
+ * when the client has gone meanwhile.
+ */
+static struct tee_conn *job_conn(struct job *job)
+{
+	struct tee_conn *conn =
+		g_hash_table_lookup(job->core->conns, GUINT_TO_POINTER(job->conn_id));
+
+	if (conn)
+		conn->inflight--;
+	return conn;
+}
+
 /* Main thread: hand an invoke result back to its client, if it is still there. */
 static gboolean job_reply(gpointer data)
 {
 	struct job *job = data;
 	struct tee_core *core = job->core;
-	struct tee_conn *conn = g_hash_table_lookup(core->conns, GUINT_TO_POINTER(job->conn_id));
+	struct tee_conn *conn = job_conn(job);
 
 	if (!conn)
 		return G_SOURCE_REMOVE;
-	conn->inflight--;
 	if (conn_send(conn, EMU_MSG_TEE_INVOKE_RSP, job->req_id, &job->rsp, sizeof(job->rsp)) < 0)
 		conn_destroy(core, conn);
 	return G_SOURCE_REMOVE;
@@ -310,12 +323,11 @@ static gboolean export_reply(gpointer data)
 {
 	struct job *job = data;
 	struct tee_core *core = job->core;
-	struct tee_conn *conn = g_hash_table_lookup(core->conns, GUINT_TO_POINTER(job->conn_id));
+	struct tee_conn *conn = job_conn(job);
 	int r;
 
 	if (!conn)
 		return G_SOURCE_REMOVE;
-	conn->inflight--;
 	if (job->export_r < 0) {
 		r = send_error(conn, job->req_id, job->export_r,
 			       job->export_r == -ENOSPC ? "CTRL_EXPORT: the variables do not fit that layout" :
@@ -358,12 +370,11 @@ static gboolean reset_reply(gpointer data)
 {
 	struct job *job = data;
 	struct tee_core *core = job->core;
-	struct tee_conn *conn = g_hash_table_lookup(core->conns, GUINT_TO_POINTER(job->conn_id));
+	struct tee_conn *conn = job_conn(job);
 	int r;
 
 	if (!conn)
 		return G_SOURCE_REMOVE;
-	conn->inflight--;
 	r = job->reset_r < 0 ? send_error(conn, job->req_id, job->reset_r,
 					  "CTRL_RESET: StMM could not boot")
 			     : conn_send(conn, EMU_MSG_CTRL_RESET_RSP, job->req_id, NULL, 0);

@@ -12,36 +12,11 @@
 # Bounded to ~20 s (fewer cases under the sanitizer build).
 set -euo pipefail
 
-BUILD=${BUILD:-build}
-EMU="$BUILD/stmm-emu"
+source "$(dirname "$0")/lib/stack.bash"
 FUZZ="$BUILD/tools/ipc-fuzz"
-STATE=$(mktemp -d "${TMPDIR:-/tmp}/emu-fuzz.XXXXXX")
-export STMM_EMU_STATE=$STATE
 export STMM_EMU_TIMEOUT_MS=10000
 SEEDS="1 2 3"
 if [[ $BUILD == build-san ]]; then COUNT=80; else COUNT=300; fi
-extra_pids=()
-passed=0
-
-cleanup() {
-	for p in "${extra_pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	"$EMU" down --quiet >/dev/null 2>&1 || true
-	rm -rf "$STATE"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	for l in "$STATE"/*.log; do
-		[[ -f $l ]] || continue
-		echo "--- $(basename "$l") (tail)" >&2
-		tail -n 20 "$l" >&2
-	done
-	echo "daemons_fuzz: $passed passed, 1 failed"
-	exit 1
-}
-ok() { echo "ok - $*"; passed=$((passed + 1)); }
-pid_of() { cat "$STATE/$1.pid" 2>/dev/null || true; }
 alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1") != Z* ]]; }
 
 start=$(date +%s)
@@ -132,4 +107,4 @@ if [[ $BUILD == build-san ]]; then
 	fi
 	ok "no sanitizer report in any daemon log (incl. at exit)"
 fi
-echo "daemons_fuzz: $passed passed, 0 failed"
+all_passed

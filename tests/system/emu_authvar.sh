@@ -14,42 +14,14 @@
 #     with `stmm-emu up --quirk optee-stmm` (and the quirk kept by a later `up`)
 set -euo pipefail
 
-BUILD=${BUILD:-build}
-EMU="$BUILD/stmm-emu"
+source "$(dirname "$0")/lib/stack.bash"
 KEYS=$(cd "$(dirname "$0")/../../fixtures/keys" && pwd)
-STATE=$(mktemp -d "${TMPDIR:-/tmp}/emu-authvar.XXXXXX")
-WORK="$STATE/payloads"
-export STMM_EMU_STATE=$STATE
 export STMM_EMU_TIMEOUT_MS=10000
-PASSED=0
-
-cleanup() {
-	"$EMU" down --quiet >/dev/null 2>&1 || true
-	rm -rf "$STATE"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	for p in rpmbd stmmd supplicantd; do
-		if [[ -f $STATE/$p.log ]]; then
-			echo "--- $p.log (tail)" >&2
-			tail -n 20 "$STATE/$p.log" >&2
-		fi
-	done
-	echo "emu_authvar: $PASSED passed, 1 failed" >&2
-	exit 1
-}
-ok() {
-	PASSED=$((PASSED + 1))
-	echo "ok - $*"
-}
 
 for t in cert-to-efi-sig-list sign-efi-sig-list xxd; do
 	command -v "$t" >/dev/null || fail "$t not installed (efitools, xxd)"
 done
 [[ -x $EMU ]] || fail "$EMU not built"
-mkdir -p "$WORK"
 
 PRIV_GUID=15edf297-e832-4d30-8200-a525a931e33e
 OWNER_GUID=11111111-2222-3333-4444-555555555555
@@ -298,4 +270,4 @@ ok "a later up keeps the quirk"
 [[ $("$EMU" status --json) == *'"quirks": []'* ]] || fail "quirk not cleared"
 ok "up --quirk none clears it"
 
-echo "emu_authvar: $PASSED passed, 0 failed"
+all_passed

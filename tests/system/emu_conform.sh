@@ -7,20 +7,10 @@
 # groups sign with fixtures/keys and must run here (--require-auth), never be skipped.
 set -euo pipefail
 
-BUILD=${BUILD:-build}
-EMU="$BUILD/stmm-emu"
-STATE=$(mktemp -d "${TMPDIR:-/tmp}/emu-conform.XXXXXX")
-export STMM_EMU_STATE=$STATE
+source "$(dirname "$0")/lib/stack.bash"
 export STMM_EMU_TIMEOUT_MS=20000
 export STMM_EMU_KEYS
 STMM_EMU_KEYS=$(cd "$(dirname "$0")/../../fixtures/keys" && pwd)
-
-cleanup() {
-	"$EMU" down --quiet >/dev/null 2>&1 || true
-	rm -rf "$STATE"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$EMU" up --quiet || fail "stmm-emu up"
 

@@ -13,9 +13,7 @@
 # Without the files: skipped with a message, but a failure under $CI.
 set -euo pipefail
 
-BUILD=${BUILD:-build}
-EMU="$BUILD/stmm-emu"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/emu-fv.XXXXXX")
+source "$(dirname "$0")/lib/stack.bash"
 export STMM_EMU_TIMEOUT_MS=10000
 KEYS=$(cd "$(dirname "$0")/../../fixtures/keys" && pwd)
 
@@ -26,31 +24,6 @@ SNAKEOIL_PEM=/usr/share/ovmf/PkKek-1-snakeoil.pem
 FILES=("$OVMF/OVMF_VARS_4M.fd" "$OVMF/OVMF_VARS_4M.ms.fd" "$OVMF/OVMF_VARS_4M.snakeoil.fd"
 	"$OVMF/OVMF_VARS.fd" "$AAVMF/AAVMF_VARS.ms.fd" "$AAVMF/AAVMF_VARS.fd" "$SNAKEOIL_KEY"
 	"$SNAKEOIL_PEM")
-
-STATES=()
-cleanup() {
-	for s in "${STATES[@]}"; do
-		"$EMU" down --quiet --state "$s" >/dev/null 2>&1 || true
-	done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-PASSED=0
-fail() {
-	echo "FAIL: $*" >&2
-	for s in "${STATES[@]}"; do
-		for p in stmmd rpmbd; do
-			[[ -f $s/$p.log ]] && { echo "--- $s/$p.log (tail)" >&2; tail -n 8 "$s/$p.log" >&2; }
-		done
-	done
-	echo "emu_import_export: $PASSED passed, 1 failed" >&2
-	exit 1
-}
-ok() {
-	PASSED=$((PASSED + 1))
-	echo "ok - $*"
-}
 
 for f in "${FILES[@]}"; do
 	if [[ ! -e $f ]]; then

@@ -21,11 +21,7 @@
 #   POWERCUT_OPS (default "create update append delete reclaim").
 set -euo pipefail
 
-BUILD=${BUILD:-build}
-EMU="$PWD/$BUILD/stmm-emu"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/emu-powercut.XXXXXX")
-STATE=$WORK/state
-export STMM_EMU_STATE=$STATE
+source "$(dirname "$0")/lib/stack.bash"
 export STMM_EMU_TIMEOUT_MS=5000
 RPC_TIMEOUT_MS=1000
 case $BUILD in
@@ -35,23 +31,6 @@ esac
 STRIDE=${POWERCUT_STRIDE:-$def_stride}
 EDGE=${POWERCUT_EDGE:-$def_edge}
 OPS=${POWERCUT_OPS:-create update append delete reclaim}
-
-cleanup() {
-	"$EMU" down --quiet >/dev/null 2>&1 || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	for p in rpmbd stmmd supplicantd; do
-		if [[ -f $STATE/$p.log ]]; then
-			echo "--- $p.log (tail)" >&2
-			tail -n 15 "$STATE/$p.log" >&2
-		fi
-	done
-	exit 1
-}
 
 up() { "$EMU" up --quiet --rpc-timeout "$RPC_TIMEOUT_MS" "$@"; }
 down() { "$EMU" down --quiet; }
@@ -164,7 +143,7 @@ run_op() { # name
 		else
 			[[ $k -lt $writes ]] || fail "$op k=$k: the operation failed without a power cut"
 			local rpid
-			rpid=$(cat "$STATE/rpmbd.pid" 2>/dev/null || true)
+			rpid=$(pid_of rpmbd)
 			if [[ -n $rpid ]] && kill -0 "$rpid" 2>/dev/null &&
 				[[ $(ps -o comm= -p "$rpid") == rpmbd ]] && [[ $(ps -o stat= -p "$rpid") != Z* ]]; then
 				fail "$op k=$k: the operation failed but rpmbd still runs (no power cut)"
@@ -195,7 +174,7 @@ run_op() { # name
 	local line
 	line=$(printf '%-8s %4d writes (boot %d): k covered %d of %d (%s..%s), %d old + %d new' \
 		"$op" "$writes" "$boot" "${#ks[@]}" $((writes + 1)) "${ks[0]}" "${ks[-1]}" "$n_old" "$n_new")
-	echo "ok - $line"
+	ok "$line"
 	summary+=("$line")
 }
 

@@ -12,32 +12,9 @@
 # GET_PAYLOAD_SIZE bytes end to end.
 set -euo pipefail
 
-BUILD=${BUILD:-build}
-EMU="$BUILD/stmm-emu"
-STATE=$(mktemp -d "${TMPDIR:-/tmp}/emu-roundtrip.XXXXXX")
-export STMM_EMU_STATE=$STATE
+source "$(dirname "$0")/lib/stack.bash"
 export STMM_EMU_TIMEOUT_MS=10000
 RPC_TIMEOUT_MS=2000
-
-cleanup() {
-	"$EMU" down --quiet >/dev/null 2>&1 || true
-	rm -rf "$STATE"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	for p in rpmbd stmmd supplicantd; do
-		if [[ -f $STATE/$p.log ]]; then
-			echo "--- $p.log (tail)" >&2
-			tail -n 20 "$STATE/$p.log" >&2
-		fi
-	done
-	exit 1
-}
-ok() { echo "ok - $*"; }
-
-pid_of() { cat "$STATE/$1.pid" 2>/dev/null || true; }
 
 alive() { # pid name
 	[[ -n $1 ]] && [[ $(ps -o comm= -p "$1" 2>/dev/null || true) == "$2" ]] &&

@@ -6,18 +6,7 @@
 # (authenticated read, no key needed to fetch) and check them with an independent parser
 # (tests/tools/edk2_fv_check.py), not with our own stmm/fv.c.
 set -euo pipefail
-BUILD=${BUILD:-build}
-EMU=$BUILD/stmm-emu
-STATE=$(mktemp -d "${TMPDIR:-/tmp}/emu-layout.XXXXXX")
-export STMM_EMU_STATE=$STATE
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
-	"$EMU" down --quiet >/dev/null 2>&1 || true
-	rm -rf "$STATE"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib/stack.bash"
 
 "$EMU" up --quiet || fail "up"
 "$EMU" var set LayoutProbe --attrs nv,bs,rt --data 00112233445566778899aabbccddeeff >/dev/null
@@ -26,6 +15,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$BUILD/rpmbd" --db "$STATE/rpmb.db" --socket "$STATE/probe.sock" 2>"$STATE/probe.log" &
 pid=$!
+extra_pids=("$pid")
 for _ in $(seq 100); do
 	[ -S "$STATE/probe.sock" ] && break
 	sleep 0.05
@@ -33,11 +23,11 @@ done
 # The default store: 48 KiB at RPMB offset 0 = 192 blocks.
 "$BUILD/tools/rpmb-client" --socket "$STATE/probe.sock" --out "$STATE/fv.bin" \
 	read-block 0 192 >/dev/null || fail "read-block"
-kill -TERM "$pid"; wait "$pid" || true; pid=
+kill -TERM "$pid"; wait "$pid" || true; extra_pids=()
 
 out=$(python3 tests/tools/edk2_fv_check.py "$STATE/fv.bin") || fail "not a valid EDK2 FV"
 want="8be4df61-93ca-11d2-aa0d-00e098032b8c LayoutProbe 0x7 00112233445566778899aabbccddeeff"
 grep -qxF "$want" <<<"$out" || fail "record not found as EDK2 reads it; got: $out"
 ! grep -q " Volatile " <<<"$out" || fail "a volatile variable reached RPMB"
-echo "ok - RPMB blocks hold an EDK2 FV (checksum, block map, auth store header) with the record"
-echo "emu_rpmb_layout: 1 passed, 0 failed"
+ok "RPMB blocks hold an EDK2 FV (checksum, block map, auth store header) with the record"
+all_passed

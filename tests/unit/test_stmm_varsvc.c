@@ -11,132 +11,9 @@
 #include <cmocka.h>
 #include <glib.h>
 
-#include "bytes.h"
-#include "mm.h"
-#include "pta_stmm.h"
-#include "store.h"
-#include "test_stmm_membackend.h"
-#include "varsvc.h"
+#include "test_stmm_mm.h"
 
-#define NV_BS_RT 0x7u
-#define BS_RT    0x6u
-#define SENTINEL 0xa5a5a5a5a5a5a5a5ULL
-#define BUF_MAX  (24 + 16 + 10228 + 64)
-
-/* Offsets inside a whole MM buffer. */
-#define O_MSGLEN 16
-#define O_FN     24
-#define O_STATUS 32
-#define O_P      40 /* payload */
-
-static const efi_guid_t guid_g = EFI_GLOBAL_VARIABLE_GUID;
-static const efi_guid_t guid_v =
-	EFI_GUID_INIT(0x12345678, 0x1234, 0x5678, 0x9a, 0xbc, 0xde, 0xf0, 0x01, 0x02, 0x03, 0x04);
-
-struct fx {
-	struct membackend *m;
-	struct store *store;
-	struct varsvc *svc;
-	uint8_t buf[BUF_MAX];
-};
-
-static int fx_open(struct fx *f)
-{
-	struct store_layout l = default_layout();
-	struct store_backend be = membackend_ops(f->m);
-	struct varsvc_config cfg;
-
-	varsvc_config_defaults(&cfg);
-	assert_int_equal(store_open(&l, &be, &f->store), 0);
-	assert_int_equal(varsvc_new(&cfg, f->store, &f->svc), 0);
-	return 0;
-}
-
-static void fx_close(struct fx *f)
-{
-	varsvc_free(f->svc);
-	store_free(f->store);
-	f->svc = NULL;
-	f->store = NULL;
-}
-
-static int setup(void **state)
-{
-	struct fx *f = g_new0(struct fx, 1);
-
-	f->m = membackend_new(DEFAULT_REGION_SIZE, 0xff);
-	fx_open(f);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	fx_close(f);
-	membackend_free(f->m);
-	g_free(f);
-	return 0;
-}
-
-/* MM header + variable header for `fn` with a payload of `psize` bytes (zeroed). */
-static size_t hdr(uint8_t *b, uint64_t fn, size_t psize)
-{
-	const efi_guid_t g = SMM_VARIABLE_GUID;
-
-	memset(b, 0, 40 + psize);
-	memcpy(b, g.b, 16);
-	put_le64(b + O_MSGLEN, 16 + psize);
-	put_le64(b + O_FN, fn);
-	put_le64(b + O_STATUS, SENTINEL);
-	return 40 + psize;
-}
-
-static uint64_t status(const uint8_t *b)
-{
-	return get_le64(b + O_STATUS);
-}
-
-/* ACCESS_VARIABLE request: name is ASCII turned UCS-2; payload = 36 + name + data room. */
-static size_t access_req(uint8_t *b, uint64_t fn, const efi_guid_t *g, const char *name,
-			 uint32_t attrs, const void *data, uint64_t data_size)
-{
-	size_t nl = strlen(name), ns = 2 * nl + 2;
-	size_t total = hdr(b, fn, 36 + ns + data_size);
-
-	memcpy(b + O_P, g->b, 16);
-	put_le64(b + O_P + 16, data_size);
-	put_le64(b + O_P + 24, ns);
-	put_le32(b + O_P + 32, attrs);
-	for (size_t i = 0; i < nl; i++)
-		b[O_P + 36 + 2 * i] = (uint8_t)name[i];
-	if (data && data_size)
-		memcpy(b + O_P + 36 + ns, data, data_size);
-	return total;
-}
-
-static uint64_t set_var(struct fx *f, const efi_guid_t *g, const char *name, uint32_t attrs,
-			const void *data, uint64_t size)
-{
-	size_t n = access_req(f->buf, SMM_VARIABLE_FUNCTION_SET_VARIABLE, g, name, attrs, data, size);
-
-	assert_int_equal(varsvc_communicate(f->svc, f->buf, n), ARM_SPM_MM_RET_SUCCESS);
-	return status(f->buf);
-}
-
-/* GetVariable with a data buffer of `room` bytes; the reply stays in f->buf. */
-static uint64_t get_var(struct fx *f, const efi_guid_t *g, const char *name, uint64_t room)
-{
-	size_t n = access_req(f->buf, SMM_VARIABLE_FUNCTION_GET_VARIABLE, g, name, 0, NULL, room);
-
-	assert_int_equal(varsvc_communicate(f->svc, f->buf, n), ARM_SPM_MM_RET_SUCCESS);
-	return status(f->buf);
-}
-
-#define REPLY_DATA_SIZE(b)  get_le64((b) + O_P + 16)
-#define REPLY_ATTRS(b)      get_le32((b) + O_P + 32)
-#define REPLY_DATA(b, name) ((b) + O_P + 36 + 2 * strlen(name) + 2)
+#define BS_RT 0x6u
 
 /* ---- golden buffers ------------------------------------------------------------------- */
 
@@ -668,18 +545,6 @@ static void get_next_errors(void **state)
 
 /* ---- QueryVariableInfo ----------------------------------------------------------------- */
 
-static uint64_t query(struct fx *f, uint32_t attrs, uint64_t *max, uint64_t *rem, uint64_t *maxv)
-{
-	size_t n = hdr(f->buf, SMM_VARIABLE_FUNCTION_QUERY_VARIABLE_INFO, 32);
-
-	put_le32(f->buf + O_P + 24, attrs);
-	assert_int_equal(varsvc_communicate(f->svc, f->buf, n), 0);
-	*max = get_le64(f->buf + O_P);
-	*rem = get_le64(f->buf + O_P + 8);
-	*maxv = get_le64(f->buf + O_P + 16);
-	return status(f->buf);
-}
-
 static void query_variable_info(void **state)
 {
 	struct fx *f = *state;
@@ -775,7 +640,7 @@ static void varsvc_new_rejects_bad_config(void **state)
 	varsvc_free(NULL);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
 {

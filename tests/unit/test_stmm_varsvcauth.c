@@ -20,123 +20,44 @@
 #include <cmocka.h>
 #include <glib.h>
 
-#include "bytes.h"
 #include "efi_auth.h"
-#include "mm.h"
-#include "pta_stmm.h"
-#include "store.h"
-#include "test_stmm_membackend.h"
-#include "varsvc.h"
+#include "test_stmm_mm.h"
 #include "varsvc_auth.h"
 
-#define NV_BS_RT    0x7u
 #define NV_BS_RT_AT 0x27u
 #define AW          0x10u
-#define SENTINEL    0xa5a5a5a5a5a5a5a5ULL
-#define BUF_MAX     (24 + 16 + 10228 + 64)
 
-#define O_MSGLEN 16
-#define O_FN     24
-#define O_STATUS 32
-#define O_P      40
-
-static const efi_guid_t guid_g = EFI_GLOBAL_VARIABLE_GUID;
 static const efi_guid_t guid_certdb = EFI_CERT_DB_GUID;
-static const efi_guid_t guid_v =
-	EFI_GUID_INIT(0x12345678, 0x1234, 0x5678, 0x9a, 0xbc, 0xde, 0xf0, 0x01, 0x02, 0x03, 0x04);
 
-struct fx {
-	struct membackend *m;
-	struct store *store;
-	struct varsvc *svc;
-	uint8_t buf[BUF_MAX];
-};
-
-static void fx_open(struct fx *f, bool quirk)
+/* The fixture's store and service, AuthVariableLib hooked in. */
+static void fx_open_auth(struct fx *f, bool quirk)
 {
-	struct store_layout l = default_layout();
-	struct store_backend be = membackend_ops(f->m);
-	struct varsvc_config cfg;
 	struct authvar_config acfg = { .quirk_optee_stmm = quirk };
 
-	varsvc_config_defaults(&cfg);
-	assert_int_equal(store_open(&l, &be, &f->store), 0);
-	assert_int_equal(varsvc_new(&cfg, f->store, &f->svc), 0);
+	fx_open(f);
 	assert_int_equal(varsvc_enable_auth(f->svc, &acfg), 0);
-}
-
-static void fx_close(struct fx *f)
-{
-	varsvc_free(f->svc);
-	store_free(f->store);
-	f->svc = NULL;
-	f->store = NULL;
 }
 
 static int setup(void **state)
 {
-	struct fx *f = g_new0(struct fx, 1);
-	f->m = membackend_new(DEFAULT_REGION_SIZE, 0xff);
-	fx_open(f, false);
+	struct fx *f = fx_new();
+
+	fx_open_auth(f, false);
 	*state = f;
 	return 0;
 }
 
-static int teardown(void **state)
+/* GetVariable with 4096 bytes of room; *ret_u8 = the first data byte. */
+static uint64_t get_var_u8(struct fx *f, const efi_guid_t *g, const char *name,
+			   uint64_t *ret_size, uint8_t *ret_u8)
 {
-	struct fx *f = *state;
-	fx_close(f);
-	membackend_free(f->m);
-	g_free(f);
-	return 0;
-}
+	uint64_t st = get_var(f, g, name, 4096);
 
-static size_t hdr(uint8_t *b, uint64_t fn, size_t psize)
-{
-	const efi_guid_t g = SMM_VARIABLE_GUID;
-	memset(b, 0, 40 + psize);
-	memcpy(b, g.b, 16);
-	put_le64(b + O_MSGLEN, 16 + psize);
-	put_le64(b + O_FN, fn);
-	put_le64(b + O_STATUS, SENTINEL);
-	return 40 + psize;
-}
-
-static size_t access_req(uint8_t *b, uint64_t fn, const efi_guid_t *g, const char *name,
-			 uint32_t attrs, const void *data, uint64_t data_size)
-{
-	size_t nl = strlen(name), ns = 2 * nl + 2;
-	size_t total = hdr(b, fn, 36 + ns + data_size);
-	memcpy(b + O_P, g->b, 16);
-	put_le64(b + O_P + 16, data_size);
-	put_le64(b + O_P + 24, ns);
-	put_le32(b + O_P + 32, attrs);
-	for (size_t i = 0; i < nl; i++)
-		b[O_P + 36 + 2 * i] = (uint8_t)name[i];
-	if (data && data_size)
-		memcpy(b + O_P + 36 + ns, data, data_size);
-	return total;
-}
-
-static uint64_t set_var(struct fx *f, const efi_guid_t *g, const char *name, uint32_t attrs,
-			const void *data, uint64_t size)
-{
-	size_t n = access_req(f->buf, SMM_VARIABLE_FUNCTION_SET_VARIABLE, g, name, attrs, data, size);
-	assert_int_equal(varsvc_communicate(f->svc, f->buf, n), ARM_SPM_MM_RET_SUCCESS);
-	return get_le64(f->buf + O_STATUS);
-}
-
-/* GetVariable; *ret_u8 = the first data byte. */
-static uint64_t get_var(struct fx *f, const efi_guid_t *g, const char *name, uint64_t *ret_size,
-			uint8_t *ret_u8)
-{
-	size_t n = access_req(f->buf, SMM_VARIABLE_FUNCTION_GET_VARIABLE, g, name, 0, NULL, 4096);
-	assert_int_equal(varsvc_communicate(f->svc, f->buf, n), ARM_SPM_MM_RET_SUCCESS);
 	if (ret_size)
-		*ret_size = get_le64(f->buf + O_P + 16);
+		*ret_size = REPLY_DATA_SIZE(f->buf);
 	if (ret_u8)
-		*ret_u8 = f->buf[O_P + 36 + 2 * strlen(name) + 2];
-	return get_le64(f->buf + O_STATUS);
+		*ret_u8 = *REPLY_DATA(f->buf, name);
+	return st;
 }
 
 /* An EFI_VARIABLE_AUTHENTICATION_2 with `cert_size` zero bytes of "signature". */
@@ -192,14 +113,14 @@ static void varsvcauth_enable_creates_mode_variables(void **state)
 	uint64_t size;
 	uint8_t v;
 
-	assert_int_equal(get_var(f, &guid_g, "SetupMode", &size, &v), EFI_SUCCESS);
+	assert_int_equal(get_var_u8(f, &guid_g, "SetupMode", &size, &v), EFI_SUCCESS);
 	assert_int_equal(size, 1);
 	assert_int_equal(v, 1);
-	assert_int_equal(get_var(f, &guid_g, "SecureBoot", &size, &v), EFI_SUCCESS);
+	assert_int_equal(get_var_u8(f, &guid_g, "SecureBoot", &size, &v), EFI_SUCCESS);
 	assert_int_equal(v, 0);
-	assert_int_equal(get_var(f, &guid_g, "SignatureSupport", &size, NULL), EFI_SUCCESS);
+	assert_int_equal(get_var_u8(f, &guid_g, "SignatureSupport", &size, NULL), EFI_SUCCESS);
 	assert_int_equal(size, 6 * 16);
-	assert_int_equal(get_var(f, &guid_certdb, "certdb", &size, NULL), EFI_SUCCESS);
+	assert_int_equal(get_var_u8(f, &guid_certdb, "certdb", &size, NULL), EFI_SUCCESS);
 	assert_int_equal(get_le32(f->buf + O_P + 32), NV_BS_RT_AT);
 	assert_int_equal(size, 4);
 	assert_non_null(store_find(f->store, &guid_certdb, (const uint8_t *)"c\0e\0r\0t\0d\0b\0\0", 14));
@@ -221,7 +142,7 @@ static void varsvcauth_reboot_writes_nothing(void **state)
 	store_get_stats(f->store, &a);
 	fx_close(f);
 	membackend_reset_counts(f->m);
-	fx_open(f, false);
+	fx_open_auth(f, false);
 	store_get_stats(f->store, &b);
 	assert_int_equal(a.region_offset, b.region_offset);
 	assert_int_equal(a.live_variables, b.live_variables);
@@ -317,17 +238,17 @@ static void varsvcauth_pk_enrol_switches_mode(void **state)
 
 	/* Setup mode: no signature needed, only the signature-list format. */
 	assert_int_equal(set_var(f, &guid_g, "PK", NV_BS_RT_AT, pk->data, pk->len), EFI_SUCCESS);
-	assert_int_equal(get_var(f, &guid_g, "PK", &size, NULL), EFI_SUCCESS);
+	assert_int_equal(get_var_u8(f, &guid_g, "PK", &size, NULL), EFI_SUCCESS);
 	assert_int_equal(size, esl->len); /* the descriptor is not stored */
 	assert_memory_equal(f->buf + O_P + 36 + 6, esl->data, esl->len);
-	assert_int_equal(get_var(f, &guid_g, "SetupMode", NULL, &v), EFI_SUCCESS);
+	assert_int_equal(get_var_u8(f, &guid_g, "SetupMode", NULL, &v), EFI_SUCCESS);
 	assert_int_equal(v, 0);
-	assert_int_equal(get_var(f, &guid_g, "SecureBoot", NULL, &v), EFI_SUCCESS);
+	assert_int_equal(get_var_u8(f, &guid_g, "SecureBoot", NULL, &v), EFI_SUCCESS);
 	assert_int_equal(v, 1);
 
 	/* The mode is recomputed from the NV store at the next boot. */
 	fx_close(f);
-	fx_open(f, false);
+	fx_open_auth(f, false);
 	struct varsvc_auth_status st;
 	varsvc_auth_get_status(varsvc_get_auth(f->svc), &st);
 	assert_false(st.setup_mode);
@@ -347,13 +268,13 @@ static void varsvcauth_quirk_unsigned_delete(void **state)
 	assert_int_equal(set_var(f, &guid_certdb, "certdb", NV_BS_RT_AT, del->data, del->len),
 			 EFI_SECURITY_VIOLATION);
 	fx_close(f);
-	fx_open(f, true);
+	fx_open_auth(f, true);
 	struct varsvc_auth_status st;
 	varsvc_auth_get_status(varsvc_get_auth(f->svc), &st);
 	assert_true(st.quirk_optee_stmm);
 	assert_int_equal(set_var(f, &guid_certdb, "certdb", NV_BS_RT_AT, del->data, del->len),
 			 EFI_SUCCESS);
-	assert_int_equal(get_var(f, &guid_certdb, "certdb", NULL, NULL), EFI_NOT_FOUND);
+	assert_int_equal(get_var_u8(f, &guid_certdb, "certdb", NULL, NULL), EFI_NOT_FOUND);
 }
 
 static void varsvcauth_query_at_answered(void **state)
@@ -419,7 +340,7 @@ static void varsvcauth_parse_quirks(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(varsvcauth_enable_creates_mode_variables),
 		T(varsvcauth_reboot_writes_nothing),
