@@ -172,33 +172,6 @@ int emu_guid_arg(const char *s, efi_guid_t *ret)
 	return efi_guid_parse(s, ret);
 }
 
-int emu_hex_parse(const char *s, GByteArray **ret)
-{
-	g_autoptr(GByteArray) out = g_byte_array_new();
-	int hi = -1;
-
-	if (g_str_has_prefix(s, "0x") || g_str_has_prefix(s, "0X"))
-		s += 2;
-	for (; *s; s++) {
-		if (g_ascii_isspace(*s) || *s == ':')
-			continue;
-		int v = g_ascii_xdigit_value(*s);
-		if (v < 0)
-			return -EINVAL;
-		if (hi < 0) {
-			hi = v;
-		} else {
-			uint8_t b = (uint8_t)(hi << 4 | v);
-			g_byte_array_append(out, &b, 1);
-			hi = -1;
-		}
-	}
-	if (hi >= 0)
-		return -EINVAL;
-	*ret = g_steal_pointer(&out);
-	return 0;
-}
-
 void emu_hexdump(GString *out, const uint8_t *data, size_t size)
 {
 	for (size_t off = 0; off < size; off += 16) {

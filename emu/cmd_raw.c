@@ -47,7 +47,7 @@ int emu_cmd_raw(int argc, char **argv)
 	}
 	g_autoptr(GByteArray) buf = NULL;
 	if (hex) {
-		if (emu_hex_parse(hex, &buf) < 0) {
+		if (hex_decode(hex, &buf) < 0) {
 			emu_cli_err("raw: --hex: not an even number of hex digits");
 			return EMU_EXIT_USAGE;
 		}

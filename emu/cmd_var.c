@@ -269,7 +269,7 @@ static int var_set(int argc, char **argv)
 	}
 	g_autoptr(GByteArray) data = NULL;
 	if (hex) {
-		if (emu_hex_parse(hex, &data) < 0) {
+		if (hex_decode(hex, &data) < 0) {
 			emu_cli_err("var set: --data: not an even number of hex digits");
 			return EMU_EXIT_USAGE;
 		}

@@ -8,17 +8,6 @@
 
 #include "bytes.h"
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int efi_guid_parse(const char *s, efi_guid_t *ret_guid)
 {
 	/* Text order of the 16 bytes, and where each lands in the mixed-endian layout. */
@@ -35,7 +24,7 @@ int efi_guid_parse(const char *s, efi_guid_t *ret_guid)
 			i++;
 			continue;
 		}
-		int hi = hex_nibble(s[i]), lo = hex_nibble(s[i + 1]);
+		int hi = g_ascii_xdigit_value(s[i]), lo = g_ascii_xdigit_value(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		g.b[pos[n++]] = (uint8_t)(hi << 4 | lo);
@@ -166,6 +155,33 @@ int ucs2_to_utf8(const uint8_t *name, size_t size, char **ret_str)
 	if (!s)
 		return -EINVAL;
 	*ret_str = s;
+	return 0;
+}
+
+int hex_decode(const char *s, GByteArray **ret_bytes)
+{
+	g_autoptr(GByteArray) out = g_byte_array_new();
+	int hi = -1;
+
+	if (g_str_has_prefix(s, "0x") || g_str_has_prefix(s, "0X"))
+		s += 2;
+	for (; *s; s++) {
+		if (g_ascii_isspace(*s) || *s == ':')
+			continue;
+		int v = g_ascii_xdigit_value(*s);
+		if (v < 0)
+			return -EINVAL;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		uint8_t b = (uint8_t)(hi << 4 | v);
+		g_byte_array_append(out, &b, 1);
+		hi = -1;
+	}
+	if (hi >= 0)
+		return -EINVAL;
+	*ret_bytes = g_steal_pointer(&out);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #ifndef STMM_EMU_EFI_UTIL_H
 #define STMM_EMU_EFI_UTIL_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,13 @@ __attribute__((warn_unused_result)) int ucs2_from_utf8(const char *s, uint8_t **
  */
 __attribute__((warn_unused_result)) int ucs2_to_utf8(const uint8_t *name, size_t size,
 						     char **ret_str);
+
+/*
+ * Hex text -> bytes (g_byte_array_unref): an optional 0x prefix, then pairs of hex digits;
+ * white space and ':' between digits are ignored.  -EINVAL for anything else or an odd
+ * number of digits.
+ */
+__attribute__((warn_unused_result)) int hex_decode(const char *s, GByteArray **ret_bytes);
 
 /* Hex dump at debug level, one line per 16 bytes, prefixed by `what`. */
 void emu_log_hexdump(const char *what, const void *data, size_t size);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "efi_util.h"
 #include "fault.h"
 #include "ipc.h"
 #include "optee_rpmb.h"
@@ -120,14 +121,11 @@ static int parse_options(int *argc, char ***argv, struct options *o, struct rpmb
 	}
 	memcpy(c->cid, default_cid, sizeof(c->cid));
 	if (o->cid) {
-		bool ok = strlen(o->cid) == 32;
-		for (size_t i = 0; ok && i < 16; i++) {
-			int hi = g_ascii_xdigit_value(o->cid[2 * i]);
-			int lo = g_ascii_xdigit_value(o->cid[2 * i + 1]);
-			ok = hi >= 0 && lo >= 0;
-			c->cid[i] = (uint8_t)(hi << 4 | lo);
-		}
-		if (!ok) {
+		g_autoptr(GByteArray) cid = NULL;
+		bool ok = hex_decode(o->cid, &cid) == 0 && cid->len == sizeof(c->cid);
+		if (ok)
+			memcpy(c->cid, cid->data, sizeof(c->cid));
+		else {
 			g_printerr("rpmbd: --cid wants 32 hex digits, got '%s'\n", o->cid);
 			return -EINVAL;
 		}

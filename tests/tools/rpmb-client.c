@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "efi_util.h"
 #include "ipc.h"
 #include "rpmb_host.h"
 
@@ -303,24 +304,6 @@ static int cmd_verify_stream(uint32_t nblocks)
 
 /* ---- command line ----------------------------------------------------------------------- */
 
-static int parse_hex(const char *s, GByteArray *out)
-{
-	for (size_t i = 0; s[i];) {
-		if (g_ascii_isspace(s[i])) {
-			i++;
-			continue;
-		}
-		int hi = g_ascii_xdigit_value(s[i]);
-		int lo = s[i + 1] ? g_ascii_xdigit_value(s[i + 1]) : -1;
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		uint8_t b = (uint8_t)(hi << 4 | lo);
-		g_byte_array_append(out, &b, 1);
-		i += 2;
-	}
-	return 0;
-}
-
 static bool parse_u32(const char *s, uint32_t max, uint32_t *ret)
 {
 	char *end = NULL;
@@ -376,8 +359,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (opt_key_hex) {
-		g_autoptr(GByteArray) k = g_byte_array_new();
-		if (parse_hex(opt_key_hex, k) < 0 || k->len != RPMB_KEY_SIZE) {
+		g_autoptr(GByteArray) k = NULL;
+		if (hex_decode(opt_key_hex, &k) < 0 || k->len != RPMB_KEY_SIZE) {
 			fprintf(stderr, "rpmb-client: --key wants 64 hex digits\n");
 			return EXIT_USAGE;
 		}
@@ -420,8 +403,9 @@ int main(int argc, char **argv)
 		return r;
 	}
 	if (!strcmp(cmd, "write-block") && argc == 4 && parse_u32(argv[2], 0xffff, &a)) {
-		g_autoptr(GByteArray) data = g_byte_array_new();
+		g_autoptr(GByteArray) data = NULL;
 		if (argv[3][0] == '@') {
+			data = g_byte_array_new();
 			g_autofree char *contents = NULL;
 			gsize len;
 			if (!g_file_get_contents(argv[3] + 1, &contents, &len, &error)) {
@@ -429,7 +413,7 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			g_byte_array_append(data, (const uint8_t *)contents, (guint)len);
-		} else if (parse_hex(argv[3], data) < 0) {
+		} else if (hex_decode(argv[3], &data) < 0) {
 			fprintf(stderr, "rpmb-client: DATA is not hex\n");
 			return EXIT_USAGE;
 		}

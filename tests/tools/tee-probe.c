@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "efi_util.h"
 #include "ipc.h"
 #include "pta_stmm.h"
 
@@ -40,27 +41,12 @@ static int parse_uuid(const char *s, uint8_t out[16])
 	return n == 32 && !*s ? 0 : -EINVAL;
 }
 
-static int load_hex(const char *path, GByteArray *out)
+static int load_hex(const char *path, GByteArray **ret)
 {
 	g_autofree gchar *text = NULL;
 	if (!g_file_get_contents(path, &text, NULL, NULL))
 		return -ENOENT;
-	int hi = -1;
-	for (const char *p = text; *p; p++) {
-		if (g_ascii_isspace(*p))
-			continue;
-		int v = g_ascii_xdigit_value(*p);
-		if (v < 0)
-			return -EINVAL;
-		if (hi < 0) {
-			hi = v;
-		} else {
-			guint8 b = (guint8)(hi << 4 | v);
-			g_byte_array_append(out, &b, 1);
-			hi = -1;
-		}
-	}
-	return hi < 0 ? 0 : -EINVAL;
+	return hex_decode(text, ret);
 }
 
 static int call(int fd, uint16_t type, const void *p, size_t len, int pass_fd, uint16_t want,
@@ -132,7 +118,7 @@ int main(int argc, char **argv)
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- one raw call to stmmd");
 	g_autoptr(GError) err = NULL;
-	g_autoptr(GByteArray) buf = g_byte_array_new();
+	g_autoptr(GByteArray) buf = NULL;
 	uint8_t uuid[16] = PTA_STMM_UUID_BYTES;
 	uint32_t types = PTA_STMM_COMMUNICATE_PARAM_TYPES;
 	g_autoptr(emu_msg) m = NULL;
@@ -143,10 +129,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tee-probe: %s\n", err ? err->message : "--socket is required");
 		return 2;
 	}
-	if ((uuid_s && parse_uuid(uuid_s, uuid) < 0) || (hex && load_hex(hex, buf) < 0)) {
+	if ((uuid_s && parse_uuid(uuid_s, uuid) < 0) || (hex && load_hex(hex, &buf) < 0)) {
 		fprintf(stderr, "tee-probe: bad --uuid or --buf-hex\n");
 		return 2;
 	}
+	if (!buf)
+		buf = g_byte_array_new(); /* no --buf-hex: an empty buffer */
 	if (types_s)
 		types = (uint32_t)g_ascii_strtoull(types_s, NULL, 16);
 	if (size < 0)

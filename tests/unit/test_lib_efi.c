@@ -84,6 +84,22 @@ static void ucs2_rejects_outside_bmp(void **state)
 	assert_null(name);
 }
 
+static void hex_decode_accepts_separators_rejects_odd(void **state)
+{
+	(void)state;
+	g_autoptr(GByteArray) b = NULL;
+	assert_int_equal(hex_decode("0xDE ad:be\nEF", &b), 0);
+	assert_int_equal(b->len, 4);
+	assert_memory_equal(b->data, "\xde\xad\xbe\xef", 4);
+	GByteArray *bad = NULL;
+	assert_int_equal(hex_decode("abc", &bad), -EINVAL);
+	assert_int_equal(hex_decode("ag", &bad), -EINVAL);
+	assert_null(bad);
+	g_autoptr(GByteArray) empty = NULL;
+	assert_int_equal(hex_decode("", &empty), 0);
+	assert_int_equal(empty->len, 0);
+}
+
 static void ipc_round_trip_and_bad_header(void **state)
 {
 	(void)state;
@@ -119,6 +135,7 @@ int main(void)
 		cmocka_unit_test(status_names_round_trip),
 		cmocka_unit_test(ucs2_round_trip),
 		cmocka_unit_test(ucs2_rejects_outside_bmp),
+		cmocka_unit_test(hex_decode_accepts_separators_rejects_odd),
 		cmocka_unit_test(ipc_round_trip_and_bad_header),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
