@@ -2,7 +2,7 @@
 # every test; `make SANITIZE=1 check` does both under ASan+UBSan in build-san/.
 
 CC ?= cc
-PKGS := openssl sqlite3 glib-2.0 gio-2.0
+PKGS := openssl sqlite3 glib-2.0 gio-2.0 json-glib-1.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
@@ -37,8 +37,25 @@ PROG_stmm := stmmd
 PROG_emu := stmm-emu
 PROG_DIRS := rpmb supplicant stmm emu
 
-# Objects of a program directory except main.o (what unit tests link against).
-mod_objs = $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(1)/main.c,$(wildcard $(1)/*.c)))
+# ---- rooms: each program is its top folder plus one sub-folder per concern -------------
+# A room sees its own headers and those of the rooms below it, never those above, so a
+# layer cannot reach up: StMM (stmm/mm) does not see OP-TEE's core (stmm/optee); the MM
+# client (emu/client) sees neither the supervisor nor the conformance suite.
+ROOMS_rpmb := rpmb
+ROOMS_supplicant := supplicant
+ROOMS_stmm := stmm stmm/optee stmm/mm
+ROOMS_emu := emu emu/conform emu/stack emu/client
+ROOM_INC_stmm/mm := -Istmm/mm
+ROOM_INC_stmm/optee := -Istmm/optee $(ROOM_INC_stmm/mm)
+ROOM_INC_emu/client := -Iemu/client
+ROOM_INC_emu/stack := -Iemu/stack $(ROOM_INC_emu/client)
+ROOM_INC_emu/conform := -Iemu/conform $(ROOM_INC_emu/stack)
+$(foreach d,$(PROG_DIRS),$(eval ROOM_INC_$(d) := $(addprefix -I,$(ROOMS_$(d)))))
+prog_srcs = $(foreach r,$(ROOMS_$(1)),$(wildcard $(r)/*.c))
+room_inc = $(ROOM_INC_$(patsubst %/,%,$(dir $(1))))
+
+# Objects of a program except main.o (what unit tests link against).
+mod_objs = $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(1)/main.c,$(call prog_srcs,$(1))))
 PROGRAMS := $(foreach d,$(PROG_DIRS),$(if $(wildcard $(d)/main.c),$(BUILD)/$(PROG_$(d))))
 
 # ---- the RPMB ioctl shim (LD_PRELOAD) -------------------------------------------------
@@ -62,7 +79,7 @@ all: $(PROGRAMS) $(SHIM)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -DG_LOG_DOMAIN=\"$(firstword $(subst /, ,$<))\" -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(call room_inc,$<) -DG_LOG_DOMAIN=\"$(firstword $(subst /, ,$<))\" -MMD -MP -c $< -o $@
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -73,7 +90,7 @@ $(LIBA): $(LIB_OBJS)
 	ar rcs $@ $^
 
 define PROG_RULE
-$(BUILD)/$(PROG_$(1)): $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)/*.c)) $(LIBA)
+$(BUILD)/$(PROG_$(1)): $(patsubst %.c,$(BUILD)/%.o,$(call prog_srcs,$(1))) $(LIBA)
 	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(LIBS)
 endef
 $(foreach d,$(PROG_DIRS),$(eval $(call PROG_RULE,$(d))))
@@ -84,7 +101,7 @@ $(BUILD)/librpmb-shim.so: $(SHIM_SRCS:%.c=$(BUILD)/pic/%.o) $(LIB_PIC_OBJS) rpmb
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call mod_objs,$$(call test_dir,%)) $$(foreach d,$$(TEST_ALSO_$$*),$$(call mod_objs,$$(d))) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -I$(call test_dir,$@) $(foreach d,$(TEST_ALSO_$*),-I$(d)) $(CMOCKA_CFLAGS) -DG_LOG_DOMAIN=\"test\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS_ALL) $(ROOM_INC_$(call test_dir,$@)) $(foreach d,$(TEST_ALSO_$*),$(ROOM_INC_$(d))) $(CMOCKA_CFLAGS) -DG_LOG_DOMAIN=\"test\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(LIBA)
 	@mkdir -p $(dir $@)
@@ -92,7 +109,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIBA)
 
 $(BUILD)/bench/%: tests/bench/%.c $(foreach d,$(PROG_DIRS),$(call mod_objs,$(d))) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Iemu -DG_LOG_DOMAIN=\"bench\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
+	$(CC) $(CFLAGS_ALL) $(ROOM_INC_emu) -DG_LOG_DOMAIN=\"bench\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
 
 # `make check` and `make run` first install missing build/test dependencies (apt), then
 # re-enter make so that pkg-config sees them.

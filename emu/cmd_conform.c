@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* stmm-emu conform: run the conformance suite (emu/conform.h) and report it. */
+/* stmm-emu conform: run the conformance suite (emu/conform/conform.h) and report it. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

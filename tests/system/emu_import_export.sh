@@ -3,7 +3,7 @@
 #
 # Real EDK2 variable stores in and out (issue 6), with Debian's ovmf and qemu-efi-aarch64
 # files: `stmm-emu import` / `up --import` load exactly the live variables (the expected
-# names and counts below were found once with stmm/fvimage.c AND an independent python
+# names and counts below were found once with stmm/mm/fvimage.c AND an independent python
 # walk of the files, then hard-coded); export -> import -> export is byte-stable; OVMF's
 # layout (--size) reproduces OVMF's own headers and FTW area; damaged files are refused
 # naming the offset, with the state left as it was; SecureBoot/SetupMode follow the
@@ -268,7 +268,7 @@ new_state; s_snake=$NEW
 emu up --state "$s_snake" -q --import "$OVMF/OVMF_VARS_4M.snakeoil.fd"
 if ! auth_on "$s_snake"; then
 	echo "NOT RUN: stmmd has no authenticated variables (status: secure_boot null); the" \
-		"SecureBoot/SetupMode and snakeoil db-append checks need stmm/varsvc_auth.c" >&2
+		"SecureBoot/SetupMode and snakeoil db-append checks need stmm/mm/varsvc_auth.c" >&2
 	fail "authenticated-variable checks could not run"
 fi
 [[ $(mode "$s_empty") == "01 00" ]] || fail "empty store: SetupMode/SecureBoot $(mode "$s_empty")"

@@ -4,7 +4,7 @@
 # After `stmm-emu var set`, the RPMB blocks of the device hold an EDK2 variable firmware
 # volume whose record parses as EDK2's: read the raw blocks back from rpmbd's database
 # (authenticated read, no key needed to fetch) and check them with an independent parser
-# (tests/tools/edk2_fv_check.py), not with our own stmm/fv.c.
+# (tests/tools/edk2_fv_check.py), not with our own stmm/mm/fv.c.
 set -euo pipefail
 source "$(dirname "$0")/lib/stack.bash"
 

@@ -3,7 +3,7 @@
 """Independent reader of an EDK2 variable firmware volume, for tests.
 
 Written from the published layouts (PI spec EFI_FIRMWARE_VOLUME_HEADER, edk2
-VariableFormat.h), separately from stmm/fv.c, so that a test checks our on-RPMB bytes
+VariableFormat.h), separately from stmm/mm/fv.c, so that a test checks our on-RPMB bytes
 against a second implementation.  Prints one line per live variable:
     <guid> <name> <attributes hex> <data hex>
 and exits non-zero with a reason when the image is not a valid variable FV.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * emu/authpayload against efitools and the openssl CLI, independent of stmm/auth.c:
+ * emu/conform/authpayload against efitools and the openssl CLI, independent of stmm/mm/auth.c:
  *   - the signed bytes and the descriptor, byte by byte from the layout
  *     (mm-variable-protocol.md §3.1, §3.2);
  *   - an EFI_SIGNATURE_LIST equal to cert-to-efi-sig-list's;

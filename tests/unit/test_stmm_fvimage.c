@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * stmm/fvimage.c: parsing real EDK2 variable files (Debian's ovmf / qemu-efi-aarch64),
+ * stmm/mm/fvimage.c: parsing real EDK2 variable files (Debian's ovmf / qemu-efi-aarch64),
  * edk2's state rules on crafted stores, every refusal with its offset, and building FVs
  * (OVMF's own layout reproduces its empty files byte for byte).
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * STATE/stmm-emu.conf: what a state directory remembers about how its daemons must be
- * started (a GLib key file; `stmm-emu import` writes it, emu/stack.c reads it every time it
+ * started (a GLib key file; `stmm-emu import` writes it, emu/stack/stack.c reads it every time it
  * builds a daemon's command line).  Keys not known here are kept when it is rewritten.
  *
  *   [stmmd]  var-store-size, ftw-working-size, ftw-spare-size   (bytes; the store layout in

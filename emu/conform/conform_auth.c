@@ -3,7 +3,7 @@
  * Groups auth (private time-based authenticated variables, on the running stack) and
  * secure-boot (PK/KEK/db and the platform mode, destructive: on the scratch stack).
  * Every payload is an EFI_VARIABLE_AUTHENTICATION_2 the runner signs itself
- * (emu/authpayload.c: what efitools' sign-efi-sig-list makes) with the keys of --keys.
+ * (emu/conform/authpayload.c: what efitools' sign-efi-sig-list makes) with the keys of --keys.
  *
  * Sources, restated (shared/research/clients-conformance.md §1.2, §1.5, §1.6;
  * mm-variable-protocol.md §3): UEFI SCT AuthVariableServicesBBTestConformance and
