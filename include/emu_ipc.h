@@ -200,6 +200,23 @@ struct emu_ctrl_status {
 	uint64_t store_total;        /* bytes of the NV region (store + FTW areas) */
 	uint64_t store_used;         /* bytes of live records */
 	uint64_t store_free;         /* bytes after the last record */
+	/* The RPMB client (OP-TEE's retry and dead-state logic; valid with STMM_SEEN). */
+	uint64_t rpmb_dead_since;    /* unix time in µs when the RPMB went dead; 0 = not dead */
+	uint64_t rpmb_writes;        /* authenticated block writes since stmmd started */
+	uint64_t rpmb_retries;       /* resends among them */
+	int64_t fail_time;           /* unix µs of the last failed write attempt; 0 = none */
+	int32_t fail_errno;          /* its -errno (-ECOMM dead, -ESTALE counter, -ETIMEDOUT …) */
+	uint16_t fail_result;        /* its device result (RPMB_RESULT_*), 0xffff = no response */
+	uint16_t fail_address;       /* its block */
+	uint32_t fail_write_counter; /* the counter in its frame */
+	uint32_t fail_attempts;      /* attempts of that write, 1..10 */
+	/* The supplicant RPC (valid with SUPPLICANT or a failure recorded). */
+	int64_t rpc_fail_time;       /* unix µs of the last failed RPC; 0 = none */
+	int32_t rpc_fail_errno;      /* its -errno */
+	uint32_t rpc_pending_ms;     /* how long the RPC now outstanding has waited; 0 = none */
+	uint32_t store_boot_events;  /* EMU_CTRL_BOOT_* seen when the store was last read */
+	uint32_t reserved;
+	char store_boot_report[128]; /* what StMM dropped or rebuilt at boot, UTF-8, NUL-terminated */
 };
 #define EMU_CTRL_STATUS_SUPPLICANT     0x1u /* a supplicant is registered */
 #define EMU_CTRL_STATUS_KEY_PROGRAMMED 0x2u /* the RPMB key is known to be programmed */
@@ -209,7 +226,13 @@ struct emu_ctrl_status {
 #define EMU_CTRL_STATUS_SETUP_MODE     0x20u /* no PK: SetupMode 1 */
 #define EMU_CTRL_STATUS_SECURE_BOOT    0x40u /* SecureBoot variable is 1 */
 #define EMU_CTRL_STATUS_QUIRK_OPTEE_STMM 0x80u /* stmmd --quirk optee-stmm */
-_Static_assert(sizeof(struct emu_ctrl_status) == 40, "emu_ctrl_status");
+#define EMU_CTRL_STATUS_RPMB_DEAD      0x100u /* OP-TEE's rpmb_dead: NV writes fail until a reset */
+#define EMU_CTRL_STATUS_STMM_SEEN      0x200u /* the RPMB client fields are valid */
+/* store_boot_events */
+#define EMU_CTRL_BOOT_RECORDS_DROPPED  0x1u /* records after a bad one were dropped (EDK2) */
+#define EMU_CTRL_BOOT_REFORMATTED      0x2u /* the store was invalid and formatted afresh (EDK2) */
+#define EMU_CTRL_BOOT_RECLAIM_FINISHED 0x4u /* an interrupted reclaim was completed */
+_Static_assert(sizeof(struct emu_ctrl_status) == 240, "emu_ctrl_status");
 _Static_assert(offsetof(struct emu_ctrl_status, flags) == 0, "flags");
 _Static_assert(offsetof(struct emu_ctrl_status, sessions) == 4, "sessions");
 _Static_assert(offsetof(struct emu_ctrl_status, rpmb_write_counter) == 8, "rpmb_write_counter");
@@ -217,6 +240,21 @@ _Static_assert(offsetof(struct emu_ctrl_status, live_variables) == 12, "live_var
 _Static_assert(offsetof(struct emu_ctrl_status, store_total) == 16, "store_total");
 _Static_assert(offsetof(struct emu_ctrl_status, store_used) == 24, "store_used");
 _Static_assert(offsetof(struct emu_ctrl_status, store_free) == 32, "store_free");
+_Static_assert(offsetof(struct emu_ctrl_status, rpmb_dead_since) == 40, "rpmb_dead_since");
+_Static_assert(offsetof(struct emu_ctrl_status, rpmb_writes) == 48, "rpmb_writes");
+_Static_assert(offsetof(struct emu_ctrl_status, rpmb_retries) == 56, "rpmb_retries");
+_Static_assert(offsetof(struct emu_ctrl_status, fail_time) == 64, "fail_time");
+_Static_assert(offsetof(struct emu_ctrl_status, fail_errno) == 72, "fail_errno");
+_Static_assert(offsetof(struct emu_ctrl_status, fail_result) == 76, "fail_result");
+_Static_assert(offsetof(struct emu_ctrl_status, fail_address) == 78, "fail_address");
+_Static_assert(offsetof(struct emu_ctrl_status, fail_write_counter) == 80, "fail_write_counter");
+_Static_assert(offsetof(struct emu_ctrl_status, fail_attempts) == 84, "fail_attempts");
+_Static_assert(offsetof(struct emu_ctrl_status, rpc_fail_time) == 88, "rpc_fail_time");
+_Static_assert(offsetof(struct emu_ctrl_status, rpc_fail_errno) == 96, "rpc_fail_errno");
+_Static_assert(offsetof(struct emu_ctrl_status, rpc_pending_ms) == 100, "rpc_pending_ms");
+_Static_assert(offsetof(struct emu_ctrl_status, store_boot_events) == 104, "store_boot_events");
+_Static_assert(offsetof(struct emu_ctrl_status, reserved) == 108, "reserved");
+_Static_assert(offsetof(struct emu_ctrl_status, store_boot_report) == 112, "store_boot_report");
 
 /*
  * EMU_MSG_CTRL_RESET_REQ (no payload): a platform reset of the secure world, as UEFI's

@@ -30,6 +30,9 @@ struct rpc {
 	bool shutdown;
 	uint32_t next_id;
 	struct pending *pending;
+	gint64 pending_since;  /* monotonic µs when `pending` was sent */
+	gint64 fail_time;      /* real µs of the last failed call; 0 = none */
+	int fail_errno;        /* its -errno */
 };
 
 /* A request handed to the main thread for sending. */
@@ -233,6 +236,7 @@ int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in, size_t in_len, void 
 	if (rpc->next_id == 0)
 		rpc->next_id = 1;
 	rpc->pending = &p;
+	rpc->pending_since = g_get_monotonic_time();
 	g_mutex_unlock(&rpc->lock);
 
 	/* Hand the bytes to the main thread: it owns the socket. */
@@ -260,6 +264,22 @@ int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in, size_t in_len, void 
 	}
 	r = p.result;
 	rpc->pending = NULL;
+	if (r < 0) {
+		rpc->fail_time = g_get_real_time();
+		rpc->fail_errno = r;
+	}
 	g_mutex_unlock(&rpc->lock);
 	return r;
+}
+
+void rpc_get_health(struct rpc *rpc, struct rpc_health *ret)
+{
+	g_mutex_lock(&rpc->lock);
+	gint64 waited = rpc->pending ? g_get_monotonic_time() - rpc->pending_since : 0;
+	*ret = (struct rpc_health){
+		.pending_ms = (uint32_t)MIN(waited / 1000, (gint64)UINT32_MAX),
+		.fail_time = rpc->fail_time,
+		.fail_errno = rpc->fail_errno,
+	};
+	g_mutex_unlock(&rpc->lock);
 }

@@ -51,6 +51,14 @@ void rpc_shutdown(struct rpc *rpc);
 __attribute__((warn_unused_result)) int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in,
 						 size_t in_len, void *out, size_t out_len);
 
+/* Whether the supplicant answers: any thread. */
+struct rpc_health {
+	uint32_t pending_ms;  /* how long the call now outstanding has waited; 0 = none */
+	gint64 fail_time;     /* g_get_real_time() of the last failed call; 0 = none */
+	int fail_errno;       /* its -errno */
+};
+void rpc_get_health(struct rpc *rpc, struct rpc_health *ret);
+
 /* TEEC result of an RPC -> -errno (0 for TEE_SUCCESS). */
 int rpc_teec_to_errno(uint32_t teec);
 

@@ -12,6 +12,7 @@
 #include <openssl/rand.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "optee_rpmb.h"
 #include "rpmb_frame.h"
 #include "rpmb_host.h"
@@ -27,9 +28,14 @@ struct rpmb_client {
 	bool have_dev_info;
 	bool key_programmed;
 	bool counter_synced;
+	bool setup_done;   /* rpmb_fs_setup's read / rewrite / read of block 0 done this boot */
+	bool dead;         /* OP-TEE's rpmb_dead: every operation fails until a reset */
 	uint32_t write_counter;
 	uint32_t size_blocks;
 	uint8_t key[RPMB_KEY_SIZE];
+	struct rpmb_client_failure last_failure; /* of a write; error 0 = none yet */
+	gint64 dead_since;  /* g_get_real_time() when dead was set */
+	uint64_t writes, retries;
 };
 
 int rpmb_client_new(const struct rpmb_client_config *cfg,
@@ -95,6 +101,59 @@ static int rpmb_result_to_errno(uint16_t result)
 	}
 }
 
+/*
+ * What a response must match, checked in the order of optee_os tee_rpmb_resp_unpack_verify():
+ * result, type, address, write counter, nonce, MAC.  NULL members are not checked.
+ */
+struct rpmb_expect {
+	uint16_t type;
+	const uint16_t *address;
+	uint32_t *write_counter;  /* in: the counter sent; out: the one answered (see below) */
+	const uint8_t *nonce;
+	bool mac;
+	uint16_t *ret_result;     /* the device's result, whatever it was */
+	bool *ret_advanced;       /* a write response carried the counter sent + 1 */
+};
+
+/*
+ * The one response check.  As OP-TEE does, the answered write counter is copied out once
+ * result, type and address passed, before it is compared (a write response must carry the
+ * counter sent + 1: -ESTALE otherwise) and before nonce and MAC are verified, so a caller
+ * that retries re-packs with the counter the device answered.
+ */
+static int check_response(const struct rpmb_client *c, const struct rpmb_frame *rsp, size_t n,
+			  const struct rpmb_expect *e)
+{
+	const struct rpmb_frame *last = &rsp[n - 1];
+	struct rpmb_frame_info info;
+
+	rpmb_frame_get_info(last, &info);
+	if (e->ret_result)
+		*e->ret_result = info.result;
+	int r = rpmb_result_to_errno(info.result);
+	if (r < 0)
+		return r;
+	if (info.req_resp != e->type)
+		return -EBADMSG;
+	if (e->address && info.address != *e->address)
+		return -EBADMSG;
+	if (e->write_counter) {
+		uint32_t sent = *e->write_counter;
+		*e->write_counter = info.write_counter;
+		if (e->type == RPMB_RESP_DATA_WRITE) {
+			if (info.write_counter != sent + 1)
+				return -ESTALE;
+			if (e->ret_advanced)
+				*e->ret_advanced = true;
+		}
+	}
+	if (e->nonce && CRYPTO_memcmp(last->nonce, e->nonce, RPMB_NONCE_SIZE) != 0)
+		return -EBADMSG;
+	if (e->mac && !rpmb_verify_frames(c->key, rsp, n))
+		return -EBADMSG;
+	return 0;
+}
+
 static int get_dev_info(struct rpmb_client *c)
 {
 	struct rpmb_dev_info info;
@@ -120,6 +179,7 @@ static int read_counter(struct rpmb_client *c)
 {
 	struct rpmb_frame req, rsp;
 	uint8_t nonce[RPMB_NONCE_SIZE];
+	uint32_t counter = 0;
 
 	c->counter_synced = false;
 	if (RAND_bytes(nonce, sizeof(nonce)) != 1)
@@ -128,19 +188,11 @@ static int read_counter(struct rpmb_client *c)
 	int r = rpmb_call(c, RPMB_CMD_DATA_REQ, 0, &req, 1, &rsp, sizeof(rsp));
 	if (r < 0)
 		return r;
-
-	struct rpmb_frame_info info;
-	rpmb_frame_get_info(&rsp, &info);
-	r = rpmb_result_to_errno(info.result);
+	r = check_response(c, &rsp, 1, &(struct rpmb_expect){ .type = RPMB_RESP_WRITE_COUNTER,
+		.write_counter = &counter, .nonce = nonce, .mac = true });
 	if (r < 0)
 		return r;
-	if (info.req_resp != RPMB_RESP_WRITE_COUNTER)
-		return -EBADMSG;
-	if (CRYPTO_memcmp(rsp.nonce, nonce, sizeof(nonce)) != 0)
-		return -EBADMSG;
-	if (!rpmb_verify_frames(c->key, &rsp, 1))
-		return -EBADMSG;
-	c->write_counter = info.write_counter;
+	c->write_counter = counter;
 	c->counter_synced = true;
 	c->key_programmed = true;
 	return 0;
@@ -157,20 +209,16 @@ static int program_key(struct rpmb_client *c)
 	if (r < 0)
 		return r;
 	/* OP-TEE checks only result and type of the key-programming response. */
-	struct rpmb_frame_info info;
-	rpmb_frame_get_info(&rsp, &info);
-	r = rpmb_result_to_errno(info.result);
-	if (r < 0)
-		return r == -ENOKEY ? -EIO : r;
-	if (info.req_resp != RPMB_RESP_PROGRAM_KEY)
-		return -EBADMSG;
-	return 0;
+	r = check_response(c, &rsp, 1, &(struct rpmb_expect){ .type = RPMB_RESP_PROGRAM_KEY });
+	return r == -ENOKEY ? -EIO : r;
 }
 
 int rpmb_client_init(struct rpmb_client *c)
 {
 	int r;
 
+	if (c->dead)
+		return -ECOMM; /* tee_rpmb_init: TEE_ERROR_COMMUNICATION once rpmb_dead */
 	if (!c->have_dev_info) {
 		r = get_dev_info(c);
 		if (r < 0)
@@ -208,19 +256,10 @@ static int read_blocks(struct rpmb_client *c, uint16_t addr, uint8_t *buf, uint1
 	int r = rpmb_call(c, RPMB_CMD_DATA_REQ, n, &req, 1, rsp, (size_t)n * RPMB_FRAME_SIZE);
 	if (r < 0)
 		return r;
-
-	struct rpmb_frame_info info;
-	const struct rpmb_frame *last = &rsp[n - 1];
-	rpmb_frame_get_info(last, &info);
-	r = rpmb_result_to_errno(info.result);
+	r = check_response(c, rsp, n, &(struct rpmb_expect){ .type = RPMB_RESP_DATA_READ,
+		.address = &addr, .nonce = nonce, .mac = true });
 	if (r < 0)
 		return r;
-	if (info.req_resp != RPMB_RESP_DATA_READ || info.address != addr)
-		return -EBADMSG;
-	if (CRYPTO_memcmp(last->nonce, nonce, sizeof(nonce)) != 0)
-		return -EBADMSG;
-	if (!rpmb_verify_frames(c->key, rsp, n))
-		return -EBADMSG;
 	for (uint16_t i = 0; i < n; i++)
 		memcpy(buf + (size_t)i * RPMB_DATA_SIZE, rsp[i].data, RPMB_DATA_SIZE);
 	return 0;
@@ -247,44 +286,68 @@ int rpmb_client_read(struct rpmb_client *c, uint32_t addr, void *buf, size_t n)
 	return 0;
 }
 
-/* One authenticated write of one block (OP-TEE: rel_wr_blkcnt 1). */
+static void record_failure(struct rpmb_client *c, int error, uint16_t result, uint16_t addr,
+			   uint32_t counter, unsigned attempts)
+{
+	c->last_failure = (struct rpmb_client_failure){
+		.error = error, .result = result, .address = addr, .write_counter = counter,
+		.attempts = attempts, .when = g_get_real_time(),
+	};
+}
+
+/*
+ * One authenticated write of one block, as optee_os write_req() does it: the frame is
+ * packed from a local copy of the cached counter and sent; whatever fails (transport,
+ * result, type, address, counter, MAC) is retried by packing again from that local counter
+ * -- the identical frame unless a response carried another counter -- up to
+ * RPMB_CLIENT_MAX_RETRIES attempts in all.  Then the RPMB is dead for the rest of the boot
+ * (-ECOMM): nobody knows whether the device committed, so nothing may be written before
+ * the store is read again after a reset.
+ */
 static int write_block(struct rpmb_client *c, uint16_t addr, const uint8_t *data)
 {
 	struct rpmb_frame req, rsp;
+	uint32_t wr_cnt = c->write_counter;
+	unsigned attempts = 0;
+	int r;
 
-	if (!c->counter_synced) {
-		int r = read_counter(c);
-		if (r < 0)
-			return r;
-	}
 	if (c->write_counter == RPMB_WRITE_COUNTER_MAX)
 		return -EIO; /* expired: the device rejects every further write */
+	c->writes++;
+	for (;;) {
+		uint16_t result = 0xffff;
+		bool advanced = false;
 
-	rpmb_frame_init(&req, RPMB_REQ_DATA_WRITE, addr, 1, c->write_counter, NULL);
-	memcpy(req.data, data, RPMB_DATA_SIZE);
-	int r = rpmb_sign_frames(c->key, &req, 1);
-	if (r < 0)
-		return r;
-
-	/* From here on, whatever happens, the device may or may not have committed. */
-	c->counter_synced = false;
-	r = rpmb_call(c, RPMB_CMD_DATA_REQ, 0, &req, 1, &rsp, sizeof(rsp));
-	if (r < 0)
-		return r;
-	struct rpmb_frame_info info;
-	rpmb_frame_get_info(&rsp, &info);
-	r = rpmb_result_to_errno(info.result);
-	if (r < 0)
-		return r;
-	if (info.req_resp != RPMB_RESP_DATA_WRITE || info.address != addr)
-		return -EBADMSG;
-	if (!rpmb_verify_frames(c->key, &rsp, 1))
-		return -EBADMSG;
-	if (info.write_counter != c->write_counter + 1)
-		return -ESTALE;
-	c->write_counter = info.write_counter;
-	c->counter_synced = true;
-	return 0;
+		rpmb_frame_init(&req, RPMB_REQ_DATA_WRITE, addr, 1, wr_cnt, NULL);
+		memcpy(req.data, data, RPMB_DATA_SIZE);
+		r = rpmb_sign_frames(c->key, &req, 1);
+		if (r < 0 && attempts == 0)
+			return r; /* nothing sent yet: no stale request can exist */
+		if (r == 0) {
+			r = rpmb_call(c, RPMB_CMD_DATA_REQ, 0, &req, 1, &rsp, sizeof(rsp));
+			if (r == 0) {
+				r = check_response(c, &rsp, 1, &(struct rpmb_expect){
+					.type = RPMB_RESP_DATA_WRITE, .address = &addr,
+					.write_counter = &wr_cnt, .mac = true, .ret_result = &result,
+					.ret_advanced = &advanced });
+				if (advanced)
+					c->write_counter++; /* as OP-TEE, before nonce and MAC are checked */
+			}
+		}
+		attempts++;
+		if (r == 0) {
+			c->counter_synced = true;
+			return 0;
+		}
+		c->counter_synced = false; /* wr_cnt_synced = false */
+		record_failure(c, r, result, addr, get_be32(req.write_counter), attempts);
+		if (attempts >= RPMB_CLIENT_MAX_RETRIES)
+			break;
+		c->retries++;
+	}
+	c->dead = true;
+	c->dead_since = g_get_real_time();
+	return -ECOMM;
 }
 
 int rpmb_client_write(struct rpmb_client *c, uint32_t addr, const void *buf, size_t n)
@@ -304,14 +367,52 @@ int rpmb_client_write(struct rpmb_client *c, uint32_t addr, const void *buf, siz
 	return 0;
 }
 
+int rpmb_client_setup(struct rpmb_client *c)
+{
+	uint8_t block[RPMB_DATA_SIZE];
+
+	if (c->setup_done && !c->dead)
+		return 0;
+	/*
+	 * optee_os rpmb_fs_setup(): read block 0, write it back so that the counter moves (a
+	 * request held back earlier with a then-valid counter is stale from now on), read it
+	 * again in case such a stale request was committed instead of ours.
+	 */
+	int r = rpmb_client_read(c, 0, block, 1);
+	if (r == 0)
+		r = rpmb_client_write(c, 0, block, 1);
+	if (r == 0)
+		r = rpmb_client_read(c, 0, block, 1);
+	OPENSSL_cleanse(block, sizeof(block));
+	c->setup_done = r == 0;
+	return r;
+}
+
+void rpmb_client_reset(struct rpmb_client *c)
+{
+	/* A reboot of the secure world: OP-TEE's rpmb_ctx and rpmb_dead start afresh. */
+	c->have_dev_info = false;
+	c->key_programmed = false;
+	c->counter_synced = false;
+	c->setup_done = false;
+	c->dead = false;
+	c->dead_since = 0;
+	OPENSSL_cleanse(c->key, sizeof(c->key));
+}
+
 void rpmb_client_get_status(const struct rpmb_client *c, struct rpmb_client_status *ret_status)
 {
 	*ret_status = (struct rpmb_client_status){
 		.initialized = c->have_dev_info,
 		.key_programmed = c->key_programmed,
 		.counter_synced = c->counter_synced,
+		.dead = c->dead,
 		.write_counter = c->write_counter,
 		.size_blocks = c->size_blocks,
+		.dead_since = c->dead_since,
+		.last_failure = c->last_failure,
+		.writes = c->writes,
+		.retries = c->retries,
 	};
 }
 

@@ -11,6 +11,7 @@
  *   -ENOKEY   key not programmed and key writing disabled
  *   -EBADMSG  response failed MAC, nonce, type or address checks
  *   -ESTALE   write counter did not advance by one (counter resynced on the next call)
+ *   -ECOMM    the RPMB is dead (below): every operation fails until rpmb_client_reset()
  *   -EIO      device result code not OK
  *   -ERANGE   block address outside the partition
  *   transport errors as the transport returned them (-ETIMEDOUT, -ENOTCONN, ...)
@@ -22,9 +23,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <glib.h>
+
 #include "store.h"
 
 #define RPMB_CLIENT_HUK_SIZE 16u
+
+/*
+ * optee_os core/tee/tee_rpmb_fs.c RPMB_MAX_RETRIES: write_req() sends an authenticated write
+ * at most this many times in all (the identical frame again unless a response carried
+ * another counter), then sets rpmb_dead and answers TEE_ERROR_COMMUNICATION "since we don't
+ * know if the data to be written has been committed"; tee_rpmb_init() then fails every
+ * RPMB operation until the next boot.
+ */
+#define RPMB_CLIENT_MAX_RETRIES 10u
 
 /*
  * The fixed test HUK stmmd uses without --huk-file: sixteen zero bytes, which is what
@@ -48,12 +60,26 @@ struct rpmb_client_config {
 	uint16_t dev_id; /* CFG_RPMB_FS_DEV_ID */
 };
 
+/* The last authenticated write attempt that failed. */
+struct rpmb_client_failure {
+	int error;              /* -errno of that attempt; 0: no failure yet */
+	uint16_t result;        /* the device's result (RPMB_RESULT_*), 0xffff: no response */
+	uint16_t address;       /* block written */
+	uint32_t write_counter; /* counter in the frame sent */
+	unsigned attempts;      /* attempts of that write so far, 1..RPMB_CLIENT_MAX_RETRIES */
+	gint64 when;            /* g_get_real_time() */
+};
+
 struct rpmb_client_status {
 	bool initialized;    /* device info read and key derived */
 	bool key_programmed; /* a counter read succeeded with our key */
 	bool counter_synced;
+	bool dead;           /* rpmb_dead: see RPMB_CLIENT_MAX_RETRIES */
 	uint32_t write_counter;
 	uint32_t size_blocks; /* 256-byte blocks of the partition */
+	gint64 dead_since;    /* g_get_real_time() when it went dead, 0 when not dead */
+	struct rpmb_client_failure last_failure;
+	uint64_t writes, retries; /* authenticated block writes, and resends among them */
 };
 
 struct rpmb_client;
@@ -76,6 +102,15 @@ __attribute__((warn_unused_result)) int rpmb_client_read(struct rpmb_client *cli
 __attribute__((warn_unused_result)) int rpmb_client_write(struct rpmb_client *client,
 							  uint32_t addr, const void *buf,
 							  size_t n);
+
+/*
+ * OP-TEE's rpmb_fs_setup() sequence, once per boot before the store is read: read block 0,
+ * write it back (the counter moves, so a request held back earlier is stale), read it again.
+ */
+__attribute__((warn_unused_result)) int rpmb_client_setup(struct rpmb_client *client);
+
+/* A reboot of the secure world: forget device info, key, counter and the dead state. */
+void rpmb_client_reset(struct rpmb_client *client);
 
 void rpmb_client_get_status(const struct rpmb_client *client,
 			    struct rpmb_client_status *ret_status);

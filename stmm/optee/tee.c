@@ -592,6 +592,11 @@ static int handle_status(struct tee_core *core, struct tee_conn *conn, const str
 	core->pta.get_status(core->pta.ctx, &st);
 	if (rpc_supplicant_attached(core->rpc))
 		st.flags |= EMU_CTRL_STATUS_SUPPLICANT;
+	struct rpc_health h;
+	rpc_get_health(core->rpc, &h);
+	st.rpc_pending_ms = h.pending_ms;
+	st.rpc_fail_time = h.fail_time;
+	st.rpc_fail_errno = h.fail_errno;
 	st.sessions = core->nsessions;
 	return conn_send(conn, EMU_MSG_CTRL_STATUS_RSP, msg->hdr.req_id, &st, sizeof(st));
 }

@@ -9,6 +9,7 @@
 #include "fvio.h"
 #include "optee_rpmb.h"
 #include "pta_stmm.h"
+#include "rpmb_host.h"
 
 struct tee_stmm {
 	struct tee_stmm_config cfg;
@@ -18,6 +19,7 @@ struct tee_stmm {
 	struct varsvc *svc;
 	GMutex lock;            /* guards snap */
 	struct emu_ctrl_status snap;
+	bool dead_logged;       /* the warning for the current dead state was given */
 };
 
 /* The RPMB client's transport: one OPTEE_RPC_CMD_RPMB to the supplicant. */
@@ -38,6 +40,21 @@ static void update_snapshot(struct tee_stmm *s)
 	if (rs.counter_synced)
 		st.flags |= EMU_CTRL_STATUS_COUNTER_SYNCED;
 	st.rpmb_write_counter = rs.write_counter;
+	st.flags |= EMU_CTRL_STATUS_STMM_SEEN;
+	if (rs.dead) {
+		st.flags |= EMU_CTRL_STATUS_RPMB_DEAD;
+		st.rpmb_dead_since = (uint64_t)rs.dead_since;
+	}
+	st.rpmb_writes = rs.writes;
+	st.rpmb_retries = rs.retries;
+	if (rs.last_failure.error) {
+		st.fail_time = rs.last_failure.when;
+		st.fail_errno = rs.last_failure.error;
+		st.fail_result = rs.last_failure.result;
+		st.fail_address = rs.last_failure.address;
+		st.fail_write_counter = rs.last_failure.write_counter;
+		st.fail_attempts = rs.last_failure.attempts;
+	}
 	if (s->store) {
 		struct store_stats ss;
 		store_get_stats(s->store, &ss);
@@ -92,6 +109,29 @@ void tee_stmm_free(struct tee_stmm *s)
 	g_free(s);
 }
 
+/* Worker: say once, at warning level, that the RPMB went dead and why. */
+static void log_dead_transition(struct tee_stmm *s)
+{
+	struct rpmb_client_status rs;
+
+	rpmb_client_get_status(s->rpmb, &rs);
+	if (!rs.dead) {
+		s->dead_logged = false;
+		return;
+	}
+	if (s->dead_logged)
+		return;
+	s->dead_logged = true;
+	char name[64] = "no response";
+	if (rs.last_failure.result != 0xffff)
+		rpmb_result_name(rs.last_failure.result, name, sizeof(name));
+	g_warning("RPMB dead: the write of block %u (counter %u) failed %u times, last with %s "
+		  "(device result %s); as OP-TEE, every RPMB operation now fails and NV variable "
+		  "writes answer EFI_DEVICE_ERROR until a reset (stmm-emu reset) reads the store again",
+		  rs.last_failure.address, rs.last_failure.write_counter, rs.last_failure.attempts,
+		  g_strerror(-rs.last_failure.error), name);
+}
+
 static int stmm_boot(void *ctx)
 {
 	struct tee_stmm *s = ctx;
@@ -102,6 +142,8 @@ static int stmm_boot(void *ctx)
 	if (s->svc)
 		return 0;
 	int r = rpmb_client_init(s->rpmb);
+	if (r == 0)
+		r = rpmb_client_setup(s->rpmb); /* OP-TEE's first RPMB FS access */
 	if (r < 0)
 		goto out;
 	rpmb_client_store_backend(s->rpmb, &backend);
@@ -128,6 +170,7 @@ static int stmm_boot(void *ctx)
 	s->store = store;
 	s->svc = svc;
 out:
+	log_dead_transition(s);
 	update_snapshot(s);
 	return r;
 }
@@ -138,6 +181,7 @@ static int32_t stmm_communicate(void *ctx, uint8_t *buf, size_t size)
 	if (!s->svc)
 		return ARM_SPM_MM_RET_NOT_SUPPORTED; /* the core boots first; defensive only */
 	int32_t ret = varsvc_communicate(s->svc, buf, size);
+	log_dead_transition(s);
 	update_snapshot(s);
 	return ret;
 }
@@ -165,6 +209,7 @@ static int stmm_reset(void *ctx)
 	store_free(s->store);
 	s->svc = NULL;
 	s->store = NULL;
+	rpmb_client_reset(s->rpmb); /* OP-TEE reboots too: rpmb_dead and the counter start afresh */
 	return stmm_boot(ctx);
 }
 

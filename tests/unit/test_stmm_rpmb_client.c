@@ -96,15 +96,20 @@ enum tamper {
 	TAMPER_NONCE,         /* flip a nonce bit of the last response frame (MAC stays valid) */
 	TAMPER_STALE_COUNTER, /* write result keeps the old counter, correctly MACed */
 	TAMPER_TRANSPORT,     /* the RPC fails after the device executed it */
+	TAMPER_DROP_BEFORE,   /* the RPC fails before the request reached the device */
 };
+
+#define MAX_LOGGED_WRITES 32
 
 struct fixture {
 	struct mem_store store;
 	struct rpmb_device *dev;
 	enum tamper tamper;
 	uint16_t tamper_on;   /* response type to tamper with (0: any) */
+	unsigned tamper_left; /* tamper with this many responses, then stop; 0 = always */
 	unsigned data_writes; /* DATA_WRITE requests seen */
 	unsigned rpcs;
+	struct rpmb_frame written[MAX_LOGGED_WRITES]; /* the DATA_WRITE frames sent, in order */
 	struct rpmb_client *client;
 };
 
@@ -114,6 +119,16 @@ static void resign(struct fixture *f, struct rpmb_frame *frames, size_t n)
 	rpmb_device_get_state(f->dev, &key_set, NULL);
 	assert_true(key_set);
 	assert_int_equal(rpmb_sign_frames(f->store.meta.key, frames, n), 0);
+}
+
+/* Does the armed tamper apply to a response of this type?  Counts it down. */
+static bool take_tamper(struct fixture *f, uint16_t resp_type)
+{
+	if (f->tamper == TAMPER_NONE || (f->tamper_on && resp_type != f->tamper_on))
+		return false;
+	if (f->tamper_left && --f->tamper_left == 0)
+		f->tamper_on = 0xffff; /* spent: matches no response type */
+	return true;
 }
 
 static int fake_call(void *ctx, const void *req, size_t req_len, void *rsp, size_t rsp_len)
@@ -154,6 +169,8 @@ static int fake_call(void *ctx, const void *req, size_t req_len, void *rsp, size
 	size_t nx;
 	if (fi.req_resp == RPMB_REQ_PROGRAM_KEY || fi.req_resp == RPMB_REQ_DATA_WRITE) {
 		if (fi.req_resp == RPMB_REQ_DATA_WRITE) {
+			if (f->data_writes < MAX_LOGGED_WRITES)
+				f->written[f->data_writes] = in[0];
 			f->data_writes++;
 			assert_int_equal(req_nfrm, 1); /* OP-TEE: one block per write request */
 			assert_int_equal(hdr.block_count, 0);
@@ -171,11 +188,13 @@ static int fake_call(void *ctx, const void *req, size_t req_len, void *rsp, size
 		x[1] = (struct rpmb_xfer){ .blocks = (uint16_t)rsp_nfrm, .out = out };
 		nx = 2;
 	}
+	if (f->tamper == TAMPER_DROP_BEFORE && take_tamper(f, (uint16_t)(fi.req_resp << 8)))
+		return -ECONNRESET; /* the supplicant died before relaying it */
 	assert_int_equal(rpmb_device_run(f->dev, x, nx), 0);
 
 	struct rpmb_frame *last = &out[rsp_nfrm - 1];
 	rpmb_frame_get_info(last, &fi);
-	if (f->tamper_on && fi.req_resp != f->tamper_on)
+	if (f->tamper == TAMPER_DROP_BEFORE || !take_tamper(f, fi.req_resp))
 		return 0;
 	switch (f->tamper) {
 	case TAMPER_NONE:
@@ -193,6 +212,8 @@ static int fake_call(void *ctx, const void *req, size_t req_len, void *rsp, size
 		break;
 	case TAMPER_TRANSPORT:
 		return -ETIMEDOUT;
+	case TAMPER_DROP_BEFORE:
+		break;
 	}
 	return 0;
 }
@@ -391,52 +412,166 @@ static void wrong_huk_rejected(void **state)
 	assert_int_equal(rpmb_client_init(f->client), -EBADMSG);
 }
 
-static void write_rejects_counter_not_advancing(void **state)
+/* Arm a tamper for the next `n` responses of `type` (0: every one). */
+static void arm(struct fixture *f, enum tamper t, uint16_t type, unsigned n)
+{
+	f->tamper = t;
+	f->tamper_on = type;
+	f->tamper_left = n;
+}
+
+static void assert_dead_and_silent(struct fixture *f)
+{
+	struct rpmb_client_status st;
+	uint8_t blk[256] = { 0 };
+
+	rpmb_client_get_status(f->client, &st);
+	assert_true(st.dead);
+	assert_true(st.dead_since > 0);
+	/* tee_rpmb_init fails at once while rpmb_dead: nothing more reaches the supplicant. */
+	unsigned rpcs = f->rpcs;
+	assert_int_equal(rpmb_client_read(f->client, 1, blk, 1), -ECOMM);
+	assert_int_equal(rpmb_client_write(f->client, 1, blk, 1), -ECOMM);
+	assert_int_equal(rpmb_client_init(f->client), -ECOMM);
+	assert_int_equal(f->rpcs, rpcs);
+}
+
+/* S2: the device commits, the answer is lost; every resend of the identical frame then meets
+ * COUNTER_FAILURE; after RPMB_MAX_RETRIES (10) sends the RPMB is dead until a reset. */
+static void write_lost_response_goes_dead(void **state)
+{
+	struct fixture *f = *state;
+	struct rpmb_client_status st;
+	uint8_t blk[256], back[256];
+
+	assert_int_equal(rpmb_client_init(f->client), 0);
+	uint32_t c0 = f->store.meta.write_counter;
+	fill(blk, sizeof(blk), 9);
+	arm(f, TAMPER_TRANSPORT, RPMB_RESP_DATA_WRITE, 1);
+	assert_int_equal(rpmb_client_write(f->client, 4, blk, 1), -ECOMM);
+	assert_int_equal(f->data_writes, RPMB_CLIENT_MAX_RETRIES);
+	for (unsigned i = 1; i < f->data_writes; i++)
+		assert_memory_equal(&f->written[i], &f->written[0], sizeof(f->written[0]));
+	assert_int_equal(f->store.meta.write_counter, c0 + 1); /* committed exactly once */
+	rpmb_client_get_status(f->client, &st);
+	assert_int_equal(st.last_failure.error, -EIO);
+	assert_int_equal(st.last_failure.result, RPMB_RESULT_COUNTER_FAILURE);
+	assert_int_equal(st.last_failure.address, 4);
+	assert_int_equal(st.last_failure.write_counter, c0);
+	assert_int_equal(st.last_failure.attempts, RPMB_CLIENT_MAX_RETRIES);
+	assert_int_equal(st.retries, RPMB_CLIENT_MAX_RETRIES - 1);
+	assert_dead_and_silent(f);
+
+	/* A reboot re-reads: the "failed" write is there, and writes work again. */
+	rpmb_client_reset(f->client);
+	assert_int_equal(rpmb_client_read(f->client, 4, back, 1), 0);
+	assert_memory_equal(back, blk, sizeof(blk));
+	assert_int_equal(rpmb_client_write(f->client, 5, blk, 1), 0);
+	rpmb_client_get_status(f->client, &st);
+	assert_false(st.dead);
+	assert_int_equal(st.write_counter, c0 + 2);
+}
+
+/* A request that never reached the device is resent harmlessly: same frame, one commit. */
+static void write_not_reaching_device_is_retried(void **state)
 {
 	struct fixture *f = *state;
 	struct rpmb_client_status st;
 	uint8_t blk[256];
 
+	assert_int_equal(rpmb_client_init(f->client), 0);
+	uint32_t c0 = f->store.meta.write_counter;
+	fill(blk, sizeof(blk), 3);
+	arm(f, TAMPER_DROP_BEFORE, RPMB_RESP_DATA_WRITE, RPMB_CLIENT_MAX_RETRIES - 1);
+	assert_int_equal(rpmb_client_write(f->client, 2, blk, 1), 0);
+	assert_int_equal(f->data_writes, RPMB_CLIENT_MAX_RETRIES);
+	assert_memory_equal(&f->written[RPMB_CLIENT_MAX_RETRIES - 1], &f->written[0], sizeof(f->written[0]));
+	assert_int_equal(f->store.meta.write_counter, c0 + 1);
+	rpmb_client_get_status(f->client, &st);
+	assert_false(st.dead);
+	assert_true(st.counter_synced);
+	assert_int_equal(st.write_counter, c0 + 1);
+	assert_int_equal(st.retries, RPMB_CLIENT_MAX_RETRIES - 1);
+	assert_int_equal(st.last_failure.error, -ECONNRESET);
+	assert_int_equal(st.last_failure.result, 0xffff);
+}
+
+/* Ten sends that all fail: dead, although the device never saw a frame. */
+static void write_ten_failures_go_dead(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t blk[256] = { 0 };
+
+	assert_int_equal(rpmb_client_init(f->client), 0);
+	uint32_t c0 = f->store.meta.write_counter;
+	arm(f, TAMPER_DROP_BEFORE, RPMB_RESP_DATA_WRITE, 0);
+	assert_int_equal(rpmb_client_write(f->client, 2, blk, 1), -ECOMM);
+	assert_int_equal(f->data_writes, RPMB_CLIENT_MAX_RETRIES);
+	assert_int_equal(f->store.meta.write_counter, c0);
+	assert_dead_and_silent(f);
+}
+
+/* An OK response whose counter is not sent + 1 is a security error; OP-TEE packs the next
+ * attempt with the counter the device answered (here the stale one: the identical frame),
+ * which the device, having committed, refuses: dead. */
+static void write_rejects_counter_not_advancing(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t blk[256];
+
 	fill(blk, sizeof(blk), 5);
 	assert_int_equal(rpmb_client_write(f->client, 1, blk, 1), 0);
-	f->tamper = TAMPER_STALE_COUNTER;
-	f->tamper_on = RPMB_RESP_DATA_WRITE;
-	assert_int_equal(rpmb_client_write(f->client, 2, blk, 1), -ESTALE);
-	rpmb_client_get_status(f->client, &st);
-	assert_false(st.counter_synced);
-	/* The device did commit (counter 2): the next write resyncs first and succeeds. */
-	f->tamper = TAMPER_NONE;
-	assert_int_equal(rpmb_client_write(f->client, 3, blk, 1), 0);
-	rpmb_client_get_status(f->client, &st);
-	assert_true(st.counter_synced);
-	assert_int_equal(st.write_counter, 3);
-	assert_int_equal(f->store.meta.write_counter, 3);
+	uint32_t c0 = f->store.meta.write_counter;
+	arm(f, TAMPER_STALE_COUNTER, RPMB_RESP_DATA_WRITE, 1);
+	assert_int_equal(rpmb_client_write(f->client, 2, blk, 1), -ECOMM);
+	assert_int_equal(f->store.meta.write_counter, c0 + 1);
+	assert_memory_equal(&f->written[2], &f->written[1], sizeof(f->written[1]));
+	assert_dead_and_silent(f);
 }
 
-static void write_rejects_bad_mac(void **state)
+/* A bad MAC after the counter check passed: OP-TEE has already counted the write
+ * (rpmb_ctx->wr_cnt++) and packs the resend with the answered counter, so the device
+ * commits the block a second time and the write succeeds. */
+static void write_bad_mac_resends_with_answered_counter(void **state)
 {
 	struct fixture *f = *state;
+	struct rpmb_client_status st;
 	uint8_t blk[256] = { 0 };
+
 	assert_int_equal(rpmb_client_init(f->client), 0);
-	f->tamper = TAMPER_MAC;
-	f->tamper_on = RPMB_RESP_DATA_WRITE;
-	assert_int_equal(rpmb_client_write(f->client, 1, blk, 1), -EBADMSG);
-	f->tamper = TAMPER_NONE;
+	uint32_t c0 = f->store.meta.write_counter;
+	arm(f, TAMPER_MAC, RPMB_RESP_DATA_WRITE, 1);
 	assert_int_equal(rpmb_client_write(f->client, 1, blk, 1), 0);
-	assert_int_equal(f->store.meta.write_counter, 2);
+	assert_int_equal(f->data_writes, 2);
+	assert_int_equal(get_be32(f->written[0].write_counter), c0);
+	assert_int_equal(get_be32(f->written[1].write_counter), c0 + 1);
+	assert_int_equal(f->store.meta.write_counter, c0 + 2);
+	rpmb_client_get_status(f->client, &st);
+	assert_false(st.dead);
+	assert_int_equal(st.write_counter, c0 + 2);
+	assert_int_equal(st.last_failure.error, -EBADMSG);
 }
 
-static void write_transport_error_resyncs(void **state)
+/* optee_os rpmb_fs_setup(): read block 0, write it back unchanged, read it again. */
+static void setup_rewrites_block0(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t blk[256] = { 0 };
-	assert_int_equal(rpmb_client_init(f->client), 0);
-	f->tamper = TAMPER_TRANSPORT; /* committed, but the answer is lost */
-	f->tamper_on = RPMB_RESP_DATA_WRITE;
-	assert_int_equal(rpmb_client_write(f->client, 1, blk, 1), -ETIMEDOUT);
-	f->tamper = TAMPER_NONE;
-	assert_int_equal(rpmb_client_write(f->client, 1, blk, 1), 0);
-	assert_int_equal(f->store.meta.write_counter, 2);
+	uint8_t blk[256], back[256];
+
+	fill(blk, sizeof(blk), 1);
+	assert_int_equal(rpmb_client_write(f->client, 0, blk, 1), 0);
+	uint32_t c0 = f->store.meta.write_counter;
+	unsigned rpcs = f->rpcs;
+	assert_int_equal(rpmb_client_setup(f->client), 0);
+	assert_int_equal(f->rpcs - rpcs, 3);
+	assert_int_equal(f->store.meta.write_counter, c0 + 1);
+	assert_memory_equal(f->store.blocks, blk, sizeof(blk));
+	assert_int_equal(rpmb_client_read(f->client, 0, back, 1), 0);
+	assert_memory_equal(back, blk, sizeof(blk));
+	/* Once per boot. */
+	rpcs = f->rpcs;
+	assert_int_equal(rpmb_client_setup(f->client), 0);
+	assert_int_equal(f->rpcs, rpcs);
 }
 
 static void range_checked(void **state)
@@ -479,8 +614,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(counter_read_rejects_bad_nonce, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_huk_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(write_rejects_counter_not_advancing, setup, teardown),
-		cmocka_unit_test_setup_teardown(write_rejects_bad_mac, setup, teardown),
-		cmocka_unit_test_setup_teardown(write_transport_error_resyncs, setup, teardown),
+		cmocka_unit_test_setup_teardown(write_lost_response_goes_dead, setup, teardown),
+		cmocka_unit_test_setup_teardown(write_not_reaching_device_is_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(write_ten_failures_go_dead, setup, teardown),
+		cmocka_unit_test_setup_teardown(write_bad_mac_resends_with_answered_counter, setup, teardown),
+		cmocka_unit_test_setup_teardown(setup_rewrites_block0, setup, teardown),
 		cmocka_unit_test_setup_teardown(range_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_backend_blocks, setup, teardown),
 	};
