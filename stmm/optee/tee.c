@@ -24,6 +24,7 @@
 
 #include "efi_util.h"
 #include "ipc.h"
+#include "log_limit.h"
 #include "pta_stmm.h"
 
 #define TEE_MAX_CONNS          64u
@@ -85,6 +86,7 @@ struct tee_core {
 	uint32_t next_session_id;
 	uint32_t nsessions;
 	GThread *worker;
+	struct log_limit boot_log; /* worker thread */
 	GAsyncQueue *jobs;
 	gint booted;       /* worker sets, anyone reads */
 	gint boot_queued;  /* a BOOT job is waiting */
@@ -265,7 +267,11 @@ static int ensure_booted(struct tee_core *core)
 		return 0;
 	int r = core->pta.boot(core->pta.ctx);
 	if (r < 0) {
-		g_warning("StMM boot failed: %s", g_strerror(-r));
+		/* Retried on every request: a wrong key or a missing supplicant must not flood. */
+		unsigned held;
+		if (log_limit_allow(&core->boot_log, g_strerror(-r), &held))
+			g_warning("StMM boot failed: %s (%u identical failures held back since the last "
+				  "warning; the next request retries)", g_strerror(-r), held);
 		return r;
 	}
 	g_message("StMM booted: variable store loaded from RPMB");
@@ -764,6 +770,7 @@ int tee_core_new(const struct tee_config *cfg, const struct tee_pta_ops *pta, st
 	struct tee_core *core = g_new0(struct tee_core, 1);
 	core->cfg = *cfg;
 	core->pta = *pta;
+	core->boot_log = (struct log_limit)LOG_LIMIT_INIT(10);
 	core->rpc = rpc;
 	core->main_ctx = main_ctx ? g_main_context_ref(main_ctx) : g_main_context_ref_thread_default();
 	core->listen_fd = -1;

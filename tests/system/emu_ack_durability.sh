@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# An acknowledged SetVariable is never lost.  Seeded rounds of concurrent clients (8 by
+# default), each setting its own variables with fresh values, while one fault strikes the
+# chain; the kinds take turns, their parameters drawn from the seed:
+#   powercut    rpmbd loses power before committing its k-th write (--fail-after-writes)
+#   lostrsp     rpmbd commits its k-th write, then dies before answering (--lose-response-at-write):
+#               OP-TEE resends the identical frame, meets COUNTER_FAILURE, goes dead
+#   kill-rpmbd, kill-supp, kill-stmmd
+#               kill -9 of that daemon once the clients have had j writes acknowledged
+#   stop-supp   SIGSTOP of supplicantd past the RPC timeout, SIGCONT once stmmd has seen it
+#               time out (the queued writes then reach the device late)
+# Every `var set` that exits 0 is an acknowledged write.  After each round the test brings
+# the stack up again, resets the platform (the only way out of OP-TEE's dead state) and
+# checks every variable; at the end it takes the stack down and up and checks again.  A
+# variable must hold the value of its last acknowledged write, or that of a later write
+# whose outcome was unknown (it failed, but may have reached the device) -- nothing else,
+# and never be missing once a write of it was acknowledged.
+# Knobs: ACK_SEED (default 1), ACK_ROUNDS (default 12; 6 in a sanitizer build),
+# ACK_CLIENTS (8), ACK_SETS (sets per client and round, 6).
+set -euo pipefail
+
+source "$(dirname "$0")/lib/stack.bash"
+export STMM_EMU_TIMEOUT_MS=30000
+RPC_TIMEOUT_MS=300
+SEED=${ACK_SEED:-1}
+case $BUILD in
+*san*) def_rounds=6 ;;
+*) def_rounds=12 ;;
+esac
+ROUNDS=${ACK_ROUNDS:-$def_rounds}
+CLIENTS=${ACK_CLIENTS:-8}
+SETS=${ACK_SETS:-6}
+VARS_PER_CLIENT=3
+KINDS=(lostrsp powercut kill-supp stop-supp kill-rpmbd kill-stmmd)
+RANDOM=$SEED
+
+LOGS=$WORK/logs
+mkdir -p "$LOGS"
+
+up() { "$EMU" up --quiet --rpc-timeout "$RPC_TIMEOUT_MS" "$@"; }
+status_field() { # dotted.path: a field of `status --json`, as printed ("" if absent)
+	"$EMU" status --json 2>/dev/null | python3 -c 'import json,sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v.get(k) if isinstance(v, dict) else None
+print("" if v is None else json.dumps(v).strip(chr(34)))' "$1"
+}
+
+# One client: SETS writes to its own variables, each logged before and after.
+client() { # id round seed
+	local id=$1 round=$2 seq name value len
+	RANDOM=$3
+	for seq in $(seq 1 "$SETS"); do
+		name=ack_c${id}_v$((RANDOM % VARS_PER_CLIENT))
+		len=$((10 + RANDOM % 190))
+		value=$(printf "r%dc%ds%d-%0${len}d" "$round" "$id" "$seq" 0)
+		if "$EMU" var set "$name" --string "$value" 2>/dev/null; then
+			echo "A $name $value" >>"$LOGS/c$id"
+		else
+			echo "F $name $value" >>"$LOGS/c$id"
+		fi
+	done
+}
+
+acked_count() { cat "$LOGS"/c* 2>/dev/null | grep -c '^A ' || true; }
+
+# Wait (bounded) until `cmd` succeeds; polling a condition, not a fixed delay.
+wait_for() { # seconds cmd...
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.02
+	done
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+acked_at_least() { (($(acked_count) >= $1)); }
+rpc_timed_out() { [[ $(status_field ctrl.supplicant.last_rpc_error) == ETIMEDOUT ]]; }
+clients_running() { local p; for p in "${cpids[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+
+# Check every variable against the logs; prints the number of acknowledged values checked.
+verify() { # where
+	python3 - "$LOGS" "$EMU" "$1" <<'EOF'
+import glob, subprocess, sys
+logs, emu, where = sys.argv[1:4]
+history = {}
+for path in sorted(glob.glob(logs + "/c*")):
+    for line in open(path):
+        kind, name, value = line.split()
+        history.setdefault(name, []).append((kind, value))
+checked = 0
+for name, h in sorted(history.items()):
+    acked = [i for i, (k, _) in enumerate(h) if k == "A"]
+    if not acked:
+        continue
+    last = acked[-1]
+    allowed = {h[last][1]} | {v for k, v in h[last + 1:]}
+    r = subprocess.run([emu, "var", "get", name, "--raw"], capture_output=True)
+    got = r.stdout.decode(errors="replace") if r.returncode == 0 else None
+    if got not in allowed:
+        print(f"{where}: {name}: holds {got!r}; last acknowledged {h[last][1]!r}"
+              f" (+{len(allowed) - 1} later unknown-outcome values)", file=sys.stderr)
+        sys.exit(1)
+    checked += 1
+print(checked)
+EOF
+}
+
+up || fail "first up"
+total_acked=0
+declare -A kind_rounds
+for round in $(seq 1 "$ROUNDS"); do
+	kind=${KINDS[$(((round - 1) % ${#KINDS[@]}))]}
+	k=$((2 + RANDOM % 12)) # rpmbd's writes since its start; stmmd's boot makes the first
+	j=$((2 + RANDOM % 10))
+	before=$(acked_count)
+	case $kind in
+	powercut | lostrsp)
+		rpid=$(pid_of rpmbd)
+		kill -9 "$rpid"
+		wait_for 10 gone "$rpid" || fail "rpmbd did not die"
+		opt=--fail-after-writes=$k
+		[[ $kind == lostrsp ]] && opt=--lose-response-at-write=$k
+		up --rpmbd-arg="$opt" || fail "round $round: up with rpmbd $opt"
+		;;
+	esac
+	cpids=()
+	for c in $(seq 1 "$CLIENTS"); do
+		client "$c" "$round" "$((SEED * 1000 + round * 10 + c))" &
+		cpids+=($!)
+	done
+	case $kind in
+	kill-rpmbd | kill-supp | kill-stmmd)
+		daemon=${kind#kill-}
+		[[ $daemon == supp ]] && daemon=supplicantd
+		if wait_for 60 acked_at_least $((before + j)); then
+			kill -9 "$(pid_of "$daemon")" 2>/dev/null || true
+		fi
+		;;
+	stop-supp)
+		if wait_for 60 acked_at_least $((before + j)); then
+			spid=$(pid_of supplicantd)
+			kill -STOP "$spid"
+			# Continue once stmmd saw an RPC time out, or once the clients are done.
+			wait_for 60 rpc_timed_out ||
+				! clients_running || fail "round $round: no RPC timed out with the supplicant stopped"
+			kill -CONT "$spid"
+		fi
+		;;
+	esac
+	for p in "${cpids[@]}"; do wait "$p" || fail "round $round: a client script failed"; done
+	# Back to a working platform: restart what died, leave OP-TEE's dead state by a reset.
+	up || fail "round $round: up after the fault"
+	dead=$(status_field ctrl.rpmb.dead)
+	"$EMU" reset --quiet || fail "round $round: reset"
+	[[ $(status_field ctrl.rpmb.dead) == false ]] || fail "round $round: RPMB still dead after reset"
+	n=$(verify "round $round ($kind)") || fail "round $round ($kind): an acknowledged write is lost"
+	acked=$(($(acked_count) - before))
+	total_acked=$(acked_count)
+	kind_rounds[$kind]=$((${kind_rounds[$kind]:-0} + 1))
+	ok "round $round $kind (k=$k j=$j): $acked acked, dead before reset: $dead, $n variables hold their last acknowledged value"
+done
+
+"$EMU" down --quiet || fail "final down"
+up || fail "final up"
+n=$(verify "after the final restart") || fail "after the final restart: an acknowledged write is lost"
+ok "after the final restart: $n variables checked"
+failed=$(cat "$LOGS"/c* | grep -c '^F ' || true)
+echo "ack durability: seed $SEED, $ROUNDS rounds ($(for x in "${!kind_rounds[@]}"; do printf '%s×%s ' "$x" "${kind_rounds[$x]}"; done)), $total_acked acknowledged writes (+$failed failed) by $CLIENTS clients; 0 missing or different"
+all_passed
