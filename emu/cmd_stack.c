@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "client.h"
 #include "efi_util.h"
+#include "rpmb_host.h"
 #include "stack.h"
 #include "state.h"
 
@@ -299,6 +300,92 @@ static bool all_running(const struct status_info *si)
 	return si->payload_status == EFI_SUCCESS;
 }
 
+/* The name of an errno ("ETIMEDOUT"), or its number when glibc has none. */
+static const char *errno_name(int e, char *buf, size_t size)
+{
+	const char *n = strerrorname_np(e < 0 ? -e : e);
+	if (n)
+		return n;
+	g_snprintf(buf, size, "%d", e);
+	return buf;
+}
+
+/* The supplicant answers unless a call has waited >= 1 s or the last one timed out. */
+static bool supplicant_answering(const struct emu_ctrl_status *c)
+{
+	if (!(c->flags & EMU_CTRL_STATUS_SUPPLICANT) || c->rpc_pending_ms >= 1000)
+		return false;
+	return !(c->rpc_fail_errno == -ETIMEDOUT && c->rpc_fail_time > c->rpc_ok_time);
+}
+
+static void append_rpmb_health_json(GString *j, const struct emu_ctrl_status *c)
+{
+	char buf[64];
+
+	g_string_append_printf(j, ", \"rpmb\": {\"dead\": %s, \"dead_since\": ",
+			       (c->flags & EMU_CTRL_STATUS_RPMB_DEAD) ? "true" : "false");
+	if (c->flags & EMU_CTRL_STATUS_RPMB_DEAD)
+		g_string_append_printf(j, "%.6f", c->rpmb_dead_since / 1e6);
+	else
+		g_string_append(j, "null");
+	g_string_append_printf(j, ", \"writes\": %" PRIu64 ", \"retries\": %" PRIu64 ", \"last_failure\": ",
+			       c->rpmb_writes, c->rpmb_retries);
+	if (c->fail_time) {
+		g_string_append_printf(j, "{\"time\": %.6f, \"error\": \"%s\", \"result\": ",
+				       c->fail_time / 1e6, errno_name(c->fail_errno, buf, sizeof(buf)));
+		if (c->fail_result == 0xffff)
+			g_string_append(j, "null");
+		else
+			emu_json_string(j, rpmb_result_name(c->fail_result, buf, sizeof(buf)));
+		g_string_append_printf(j, ", \"block\": %u, \"write_counter\": %u, \"attempts\": %u}",
+				       c->fail_address, c->fail_write_counter, c->fail_attempts);
+	} else {
+		g_string_append(j, "null");
+	}
+	g_string_append_printf(j, "}, \"supplicant\": {\"registered\": %s, \"answering\": %s, "
+			       "\"rpc_pending_ms\": %u, \"last_rpc_error\": ",
+			       (c->flags & EMU_CTRL_STATUS_SUPPLICANT) ? "true" : "false",
+			       supplicant_answering(c) ? "true" : "false", c->rpc_pending_ms);
+	if (c->rpc_fail_time)
+		g_string_append_printf(j, "\"%s\", \"last_rpc_error_time\": %.6f",
+				       errno_name(c->rpc_fail_errno, buf, sizeof(buf)), c->rpc_fail_time / 1e6);
+	else
+		g_string_append(j, "null, \"last_rpc_error_time\": null");
+	g_string_append(j, "}");
+}
+
+/* "2026-11-25 14:26:54" local time of a unix µs timestamp. */
+static char *format_time(int64_t us)
+{
+	g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(us / G_USEC_PER_SEC);
+	return t ? g_date_time_format(t, "%F %T") : g_strdup("?");
+}
+
+static void print_rpmb_health_text(const struct emu_ctrl_status *c)
+{
+	char buf[64], rbuf[64];
+
+	if (c->flags & EMU_CTRL_STATUS_RPMB_DEAD) {
+		g_autofree char *since = format_time((int64_t)c->rpmb_dead_since);
+		printf("rpmb state:   DEAD since %s: NV writes fail (EFI_DEVICE_ERROR) until `stmm-emu reset`\n",
+		       since);
+	} else {
+		printf("rpmb state:   ok\n");
+	}
+	if (c->fail_time) {
+		g_autofree char *when = format_time(c->fail_time);
+		printf("last failure: %s: write of block %u (counter %u), attempt %u of 10: %s, device result %s\n",
+		       when, c->fail_address, c->fail_write_counter, c->fail_attempts,
+		       errno_name(c->fail_errno, buf, sizeof(buf)),
+		       c->fail_result == 0xffff ? "none (no response)" :
+						  rpmb_result_name(c->fail_result, rbuf, sizeof(rbuf)));
+	}
+	if (c->rpc_fail_time) {
+		g_autofree char *when = format_time(c->rpc_fail_time);
+		printf("last rpc err: %s: %s\n", when, errno_name(c->rpc_fail_errno, buf, sizeof(buf)));
+	}
+}
+
 static void print_status_text(const struct emu_state *st, const struct status_info *si)
 {
 	char sbuf[64];
@@ -316,8 +403,9 @@ static void print_status_text(const struct emu_state *st, const struct status_in
 		else if (d == EMU_DAEMON_STMMD)
 			printf(", %s %s", st->tee_sock, si->tee_listening ? "listening" : "not listening");
 		else if (si->ctrl_r == 0)
-			printf(", %s", (si->ctrl.flags & EMU_CTRL_STATUS_SUPPLICANT) ?
-					       "registered with stmmd" : "not registered with stmmd");
+			printf(", %s", !(si->ctrl.flags & EMU_CTRL_STATUS_SUPPLICANT) ? "not registered with stmmd" :
+				       supplicant_answering(&si->ctrl) ? "registered with stmmd, answering" :
+				       "registered with stmmd, NOT ANSWERING (RPC pending or timed out)");
 		printf("\n");
 	}
 	if (si->ctrl_r == 0) {
@@ -328,6 +416,7 @@ static void print_status_text(const struct emu_state *st, const struct status_in
 			printf("rpmb counter: unknown (not synced yet)\n");
 		printf("rpmb key:     %s\n",
 		       (c->flags & EMU_CTRL_STATUS_KEY_PROGRAMMED) ? "programmed" : "not known");
+		print_rpmb_health_text(c);
 		if (c->flags & EMU_CTRL_STATUS_STORE_OPEN)
 			printf("store:        %u variables, %" PRIu64 " bytes used, %" PRIu64
 			       " free, %" PRIu64 " bytes region\n",
@@ -396,6 +485,7 @@ static void print_status_json(const struct emu_state *st, const struct status_in
 				(c->flags & EMU_CTRL_STATUS_QUIRK_OPTEE_STMM) ? "\"optee-stmm\"" : "");
 		else
 			g_string_append(j, ", \"secure_boot\": null");
+		append_rpmb_health_json(j, c);
 		g_string_append(j, "}");
 	} else {
 		g_string_append(j, ", \"ctrl\": null");

@@ -216,6 +216,7 @@ struct emu_ctrl_status {
 	uint32_t rpc_pending_ms;     /* how long the RPC now outstanding has waited; 0 = none */
 	uint32_t store_boot_events;  /* EMU_CTRL_BOOT_* seen when the store was last read */
 	uint32_t reserved;
+	int64_t rpc_ok_time;         /* unix µs of the last RPC answered; 0 = none */
 	char store_boot_report[128]; /* what StMM dropped or rebuilt at boot, UTF-8, NUL-terminated */
 };
 #define EMU_CTRL_STATUS_SUPPLICANT     0x1u /* a supplicant is registered */
@@ -232,7 +233,7 @@ struct emu_ctrl_status {
 #define EMU_CTRL_BOOT_RECORDS_DROPPED  0x1u /* records after a bad one were dropped (EDK2) */
 #define EMU_CTRL_BOOT_REFORMATTED      0x2u /* the store was invalid and formatted afresh (EDK2) */
 #define EMU_CTRL_BOOT_RECLAIM_FINISHED 0x4u /* an interrupted reclaim was completed */
-_Static_assert(sizeof(struct emu_ctrl_status) == 240, "emu_ctrl_status");
+_Static_assert(sizeof(struct emu_ctrl_status) == 248, "emu_ctrl_status");
 _Static_assert(offsetof(struct emu_ctrl_status, flags) == 0, "flags");
 _Static_assert(offsetof(struct emu_ctrl_status, sessions) == 4, "sessions");
 _Static_assert(offsetof(struct emu_ctrl_status, rpmb_write_counter) == 8, "rpmb_write_counter");
@@ -254,7 +255,8 @@ _Static_assert(offsetof(struct emu_ctrl_status, rpc_fail_errno) == 96, "rpc_fail
 _Static_assert(offsetof(struct emu_ctrl_status, rpc_pending_ms) == 100, "rpc_pending_ms");
 _Static_assert(offsetof(struct emu_ctrl_status, store_boot_events) == 104, "store_boot_events");
 _Static_assert(offsetof(struct emu_ctrl_status, reserved) == 108, "reserved");
-_Static_assert(offsetof(struct emu_ctrl_status, store_boot_report) == 112, "store_boot_report");
+_Static_assert(offsetof(struct emu_ctrl_status, rpc_ok_time) == 112, "rpc_ok_time");
+_Static_assert(offsetof(struct emu_ctrl_status, store_boot_report) == 120, "store_boot_report");
 
 /*
  * EMU_MSG_CTRL_RESET_REQ (no payload): a platform reset of the secure world, as UEFI's

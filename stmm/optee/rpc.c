@@ -32,6 +32,7 @@ struct rpc {
 	struct pending *pending;
 	gint64 pending_since;  /* monotonic µs when `pending` was sent */
 	gint64 fail_time;      /* real µs of the last failed call; 0 = none */
+	gint64 ok_time;        /* real µs of the last answered call; 0 = none */
 	int fail_errno;        /* its -errno */
 };
 
@@ -267,6 +268,8 @@ int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in, size_t in_len, void 
 	if (r < 0) {
 		rpc->fail_time = g_get_real_time();
 		rpc->fail_errno = r;
+	} else {
+		rpc->ok_time = g_get_real_time();
 	}
 	g_mutex_unlock(&rpc->lock);
 	return r;
@@ -280,6 +283,7 @@ void rpc_get_health(struct rpc *rpc, struct rpc_health *ret)
 		.pending_ms = (uint32_t)MIN(waited / 1000, (gint64)UINT32_MAX),
 		.fail_time = rpc->fail_time,
 		.fail_errno = rpc->fail_errno,
+		.ok_time = rpc->ok_time,
 	};
 	g_mutex_unlock(&rpc->lock);
 }

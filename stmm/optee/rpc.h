@@ -56,6 +56,7 @@ struct rpc_health {
 	uint32_t pending_ms;  /* how long the call now outstanding has waited; 0 = none */
 	gint64 fail_time;     /* g_get_real_time() of the last failed call; 0 = none */
 	int fail_errno;       /* its -errno */
+	gint64 ok_time;       /* g_get_real_time() of the last answered call; 0 = none */
 };
 void rpc_get_health(struct rpc *rpc, struct rpc_health *ret);
 

@@ -603,6 +603,7 @@ static int handle_status(struct tee_core *core, struct tee_conn *conn, const str
 	st.rpc_pending_ms = h.pending_ms;
 	st.rpc_fail_time = h.fail_time;
 	st.rpc_fail_errno = h.fail_errno;
+	st.rpc_ok_time = h.ok_time;
 	st.sessions = core->nsessions;
 	return conn_send(conn, EMU_MSG_CTRL_STATUS_RSP, msg->hdr.req_id, &st, sizeof(st));
 }
