@@ -416,8 +416,17 @@ static void ap_pkcs7_bare_is_inner_content(void **state)
 	g_autoptr(GByteArray) ci = NULL, bare = NULL;
 	assert_int_equal(ap_pkcs7_sign(s, NULL, AP_FORM_CONTENT_INFO, content, 12, &ci), 0);
 	assert_int_equal(ap_pkcs7_sign(s, NULL, AP_FORM_SIGNED_DATA, content, 12, &bare), 0);
-	assert_true(ci->len > bare->len);
-	assert_int_equal(bare->data[0], 0x30);
+	/* ContentInfo ::= SEQUENCE { OID signedData (11 bytes), [0] EXPLICIT SignedData }, both
+	 * headers in the two-byte long form. */
+	static const uint8_t signed_data_oid[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+						   0x0d, 0x01, 0x07, 0x02 };
+	assert_int_equal(ci->len, 4 + sizeof(signed_data_oid) + 4 + bare->len);
+	assert_int_equal(der_seq_size(ci->data), ci->len);
+	assert_memory_equal(ci->data + 4, signed_data_oid, sizeof(signed_data_oid));
+	assert_int_equal(ci->data[15], 0xa0);
+	assert_int_equal(ci->data[16], 0x82);
+	assert_int_equal(get_be16(ci->data + 17), bare->len);
+	assert_int_equal(der_seq_size(bare->data), bare->len);
 	assert_memory_equal(ci->data + ci->len - bare->len, bare->data, bare->len);
 }
 

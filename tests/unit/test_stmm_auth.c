@@ -379,11 +379,11 @@ static void efi_time_compare_ignores_nanoseconds(void **state)
 	b.nanosecond = 7;
 	assert_int_equal(efi_time_compare(&a, &b), 0);
 	b.second = 6;
-	assert_true(efi_time_compare(&a, &b) < 0);
+	assert_int_equal(efi_time_compare(&a, &b), -1);
 	b = a;
 	b.year = 2024;
 	b.month = 12;
-	assert_true(efi_time_compare(&a, &b) > 0);
+	assert_int_equal(efi_time_compare(&a, &b), 1);
 }
 
 int main(void)
