@@ -16,6 +16,7 @@ client write-key || fail "write-key"
 acks_reach() { (($(wc -l <"$dir/acks") >= want)); }
 acked=0 # acknowledged writes so far = the counter they imply
 for round in $(seq "$ROUNDS"); do
+	: >"$dir/acks" # exists before the stream opens it
 	client write-stream $BLOCKS >"$dir/acks" 2>/dev/null &
 	stream=$!
 	want=$((RANDOM % (2 * BLOCKS) + 1))
