@@ -20,12 +20,10 @@
 #include "bytes.h"
 #include "efi_auth.h"
 #include "efi_util.h"
+#include "test_efitools.h"
 
 #define NV_BS_RT_AT 0x27u
 #define APPEND 0x40u
-
-static char *tmpdir;
-static const char *keys;
 
 /* ---- an in-memory variable table ------------------------------------------------------ */
 struct var {
@@ -116,28 +114,11 @@ static int fx_teardown(void **state)
 }
 
 /* ---- payloads made by efitools ---------------------------------------------------------- */
-static void run(const char *cmdline)
-{
-	g_autofree char *err = NULL;
-	gint status = -1;
-	g_autofree char *out = NULL;
-	if (!g_spawn_command_line_sync(cmdline, &out, &err, &status, NULL) ||
-	    !g_spawn_check_wait_status(status, NULL))
-		fail_msg("command failed: %s\n%s", cmdline, err ? err : "");
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
-	keys = getenv("STMM_EMU_KEYS") ? getenv("STMM_EMU_KEYS") : "fixtures/keys";
-	tmpdir = g_dir_make_tmp("stmm-authvar-XXXXXX", NULL);
-	const char *certs[] = { "PK", "KEK", "KEK2", "db", "other" };
-	for (size_t i = 0; i < G_N_ELEMENTS(certs); i++) {
-		g_autofree char *cmd = g_strdup_printf(
-			"cert-to-efi-sig-list -g 11111111-2222-3333-4444-555555555555 %s/%s.crt "
-			"%s/%s.esl", keys, certs[i], tmpdir, certs[i]);
-		run(cmd);
-	}
+	static const char *const certs[] = { "PK", "KEK", "KEK2", "db", "other" };
+	efitools_group_setup("stmm-authvar-XXXXXX", certs, G_N_ELEMENTS(certs));
 	g_autofree char *cmd = g_strdup_printf("sh -c 'cat %s/PK.esl %s/KEK.esl > %s/two.esl; "
 					       ": > %s/empty.esl; printf 0123456789 > %s/v1.bin; "
 					       "printf ABCDEFGHIJKLMNOP > %s/v2.bin'",
@@ -149,9 +130,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	g_autofree char *cmd = g_strdup_printf("rm -rf %s", tmpdir);
-	run(cmd);
-	g_free(tmpdir);
+	efitools_group_teardown();
 	return 0;
 }
 
@@ -159,25 +138,8 @@ static int group_teardown(void **state)
 static GBytes *signed_payload(const char *opts, const char *key, const char *var,
 			      const char *esl, const char *ts)
 {
-	g_autofree char *out = g_strdup_printf("%s/out.auth", tmpdir);
-	g_autofree char *cmd = g_strdup_printf(
-		"sign-efi-sig-list %s -t \"%s\" -k %s/%s.key -c %s/%s.crt %s %s/%s %s", opts, ts,
-		keys, key, keys, key, var, tmpdir, esl, out);
-	run(cmd);
-	char *data;
-	gsize len;
-	assert_true(g_file_get_contents(out, &data, &len, NULL));
-	return g_bytes_new_take(data, len);
-}
-
-/* The bytes of a file made in group_setup (an .esl or a value). */
-static GBytes *tmp_file(const char *name)
-{
-	g_autofree char *path = g_strdup_printf("%s/%s", tmpdir, name);
-	char *data;
-	gsize len;
-	assert_true(g_file_get_contents(path, &data, &len, NULL));
-	return g_bytes_new_take(data, len);
+	sign(opts, key, var, esl, ts, "out.auth");
+	return slurp("out.auth");
 }
 
 /*
@@ -401,7 +363,7 @@ static void authvar_process_db_append_drops_duplicates(void **state)
 	const struct var *v = get(f, "db", &security);
 	gsize after = g_bytes_get_size(v->data);
 	/* db.esl then other.esl, each list whole (no certificate of other.esl was in db). */
-	g_autoptr(GBytes) db_bytes = tmp_file("db.esl"), other_bytes = tmp_file("other.esl");
+	g_autoptr(GBytes) db_bytes = slurp("db.esl"), other_bytes = slurp("other.esl");
 	assert_int_equal(db_esl, g_bytes_get_size(db_bytes));
 	assert_int_equal(after, db_esl + g_bytes_get_size(other_bytes));
 	assert_memory_equal(g_bytes_get_data(v->data, NULL), g_bytes_get_data(db_bytes, NULL), db_esl);
