@@ -13,6 +13,7 @@
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"
+source "$(dirname "$0")/lib/wait.bash"
 FUZZ="$BUILD/tools/ipc-fuzz"
 export STMM_EMU_TIMEOUT_MS=10000
 SEEDS="1 2 3"
@@ -47,7 +48,7 @@ mkdir -p "$STATE/lone"
 "$BUILD/stmmd" --state "$STATE/lone" --rpc-timeout 300 2>"$STATE/lone-stmmd.log" &
 lone=$!
 extra_pids+=("$lone")
-for _ in $(seq 100); do [[ -S $STATE/lone/tee.sock ]] && break; sleep 0.05; done
+wait_for_socket "$STATE/lone/tee.sock" "$lone" "the lone stmmd"
 "$FUZZ" --socket "$STATE/lone/tee.sock" --mode tee-supp --seed 1 --count $((COUNT / 10)) \
 	>"$STATE/fuzz-tee-supp.out" 2>&1 || fail "tee-supp: $(grep -m5 FAIL "$STATE/fuzz-tee-supp.out")"
 alive "$lone" || fail "the lone stmmd died"
@@ -57,7 +58,7 @@ ok "stmmd (supplicant side): $(tail -n1 "$STATE/fuzz-tee-supp.out")"
 "$FUZZ" --socket "$STATE/fake-tee.sock" --mode supp-peer --seed 1 --count "$COUNT" \
 	>"$STATE/fuzz-supp-peer.out" 2>&1 &
 fuzz_pid=$!
-for _ in $(seq 100); do [[ -S $STATE/fake-tee.sock ]] && break; sleep 0.05; done
+wait_for_socket "$STATE/fake-tee.sock" "$fuzz_pid" "ipc-fuzz (supp-peer)"
 "$BUILD/supplicantd" --tee-socket "$STATE/fake-tee.sock" --mmc-socket "$STATE/mmc.sock" \
 	2>"$STATE/peer-supplicantd.log" &
 peer=$!
@@ -71,7 +72,7 @@ rc=$?
 set -e
 [[ $rc -eq 1 ]] || fail "the fuzzed supplicantd exited $rc, not 1 (lost stmmd)"
 ok "fuzzed supplicantd exited 1 when its stmmd hung up"
-kill "$lone" 2>/dev/null || true
+kill "$lone" || fail "the lone stmmd is gone before SIGTERM"
 set +e
 wait "$lone"
 rc=$?
@@ -86,10 +87,9 @@ done
 ok "rpmbd, stmmd, supplicantd: same pids as before the fuzzing"
 
 # Every passed descriptor and every connection was let go (hang-ups are seen at once).
+fds_back() { [[ $(nfds "${pids[$1]}") -le ${fds[$1]} ]]; }
 for p in rpmbd stmmd supplicantd; do
-	for _ in $(seq 50); do [[ $(nfds "${pids[$p]}") -le ${fds[$p]} ]] && break; sleep 0.1; done
-	[[ $(nfds "${pids[$p]}") -le ${fds[$p]} ]] ||
-		fail "$p holds $(nfds "${pids[$p]}") descriptors, ${fds[$p]} before the fuzzing"
+	wait_until 5 "$p to hold at most ${fds[$p]} descriptors again" fds_back "$p"
 done
 ok "no descriptor leaked: rpmbd ${fds[rpmbd]}, stmmd ${fds[stmmd]}, supplicantd ${fds[supplicantd]} open"
 

@@ -13,6 +13,7 @@
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"
+source "$(dirname "$0")/lib/wait.bash"
 export STMM_EMU_TIMEOUT_MS=10000
 RPC_TIMEOUT_MS=2000
 
@@ -21,14 +22,10 @@ alive() { # pid name
 		[[ $(ps -o stat= -p "$1" 2>/dev/null || true) != Z* ]]
 }
 
-wait_dead() { # pid
-	for _ in $(seq 1 200); do
-		kill -0 "$1" 2>/dev/null || return 0
-		[[ $(ps -o stat= -p "$1" 2>/dev/null || true) == Z* ]] && return 0
-		sleep 0.02
-	done
-	return 1
+dead() { # pid: gone, or a zombie (the daemons are not this shell's children)
+	! kill -0 "$1" 2>/dev/null || [[ $(ps -o stat= -p "$1" 2>/dev/null || true) == Z* ]]
 }
+wait_dead() { wait_until 4 "pid $1 to die" dead "$1"; }
 
 up() { "$EMU" up --rpc-timeout "$RPC_TIMEOUT_MS" --quiet || fail "stmm-emu up"; }
 
@@ -109,7 +106,7 @@ ok "NV value survives down + up (volatile one does not)"
 victims=()
 for p in rpmbd stmmd supplicantd; do victims+=("$(pid_of $p)"); done
 kill -9 "${victims[@]}"
-for v in "${victims[@]}"; do wait_dead "$v" || fail "pid $v survived kill -9"; done
+for v in "${victims[@]}"; do wait_dead "$v"; done
 "$EMU" status >/dev/null 2>&1 && fail "status says running after kill -9"
 up
 [[ $(get_raw Crash) == "written before the crash" ]] || fail "Crash lost after kill -9"
@@ -120,7 +117,7 @@ ok "value survives kill -9 of rpmbd, stmmd, supplicantd"
 supp=$(pid_of supplicantd)
 stmmd_pid=$(pid_of stmmd)
 kill -9 "$supp"
-wait_dead "$supp" || fail "supplicantd survived"
+wait_dead "$supp"
 start=$(date +%s%N)
 set +e
 err=$("$EMU" var set NoSupp --string x --timeout 10000 2>&1)

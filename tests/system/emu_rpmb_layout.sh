@@ -7,6 +7,7 @@
 # (tests/tools/edk2_fv_check.py), not with our own stmm/mm/fv.c.
 set -euo pipefail
 source "$(dirname "$0")/lib/stack.bash"
+source "$(dirname "$0")/lib/wait.bash"
 
 "$EMU" up --quiet || fail "up"
 "$EMU" var set LayoutProbe --attrs nv,bs,rt --data 00112233445566778899aabbccddeeff >/dev/null
@@ -16,14 +17,15 @@ source "$(dirname "$0")/lib/stack.bash"
 "$BUILD/rpmbd" --db "$STATE/rpmb.db" --socket "$STATE/probe.sock" 2>"$STATE/probe.log" &
 pid=$!
 extra_pids=("$pid")
-for _ in $(seq 100); do
-	[ -S "$STATE/probe.sock" ] && break
-	sleep 0.05
-done
+wait_for_socket "$STATE/probe.sock" "$pid" rpmbd
 # The default store: 48 KiB at RPMB offset 0 = 192 blocks.
 "$BUILD/tools/rpmb-client" --socket "$STATE/probe.sock" --out "$STATE/fv.bin" \
 	read-block 0 192 >/dev/null || fail "read-block"
-kill -TERM "$pid"; wait "$pid" || true; extra_pids=()
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+extra_pids=()
+[ "$rc" = 0 ] || fail "rpmbd exit status $rc after SIGTERM, want 0: $(cat "$STATE/probe.log")"
 
 out=$(python3 tests/tools/edk2_fv_check.py "$STATE/fv.bin") || fail "not a valid EDK2 FV"
 want="8be4df61-93ca-11d2-aa0d-00e098032b8c LayoutProbe 0x7 00112233445566778899aabbccddeeff"

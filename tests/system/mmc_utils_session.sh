@@ -12,13 +12,10 @@ DEV=/dev/mmcblk0rpmb
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
+source "$(dirname "$0")/lib/wait.bash"
 
 MMC=$(command -v mmc || true)
-if [[ -z "$MMC" ]]; then
-	[[ -n "${CI:-}" ]] && fail "mmc (mmc-utils) is not installed; CI must install it"
-	echo "SKIP: mmc (mmc-utils) is not installed; apt-get install mmc-utils to run this test"
-	exit 0
-fi
+[[ -n "$MMC" ]] || skip_test "mmc (mmc-utils) is not installed; apt-get install mmc-utils to run this test"
 [[ -x "$BUILD/rpmbd" ]] || fail "$BUILD/rpmbd not built (run make)"
 [[ -f "$BUILD/librpmb-shim.so" ]] || fail "$BUILD/librpmb-shim.so not built (run make)"
 BUILD=$(cd "$BUILD" && pwd)
@@ -70,12 +67,7 @@ start_rpmbd() {
 	rm -f "$dir/rpmb.sock"
 	"$BUILD/rpmbd" --db "$dir/rpmb.db" --socket "$dir/rpmb.sock" >>"$dir/rpmbd.log" 2>&1 &
 	rpmbd_pid=$!
-	for _ in $(seq 100); do
-		[[ -S "$dir/rpmb.sock" ]] && return 0
-		kill -0 "$rpmbd_pid" 2>/dev/null || { rpmbd_pid=; fail "rpmbd exited during start"; }
-		sleep 0.05
-	done
-	fail "rpmbd did not create $dir/rpmb.sock within 5 s"
+	wait_for_socket "$dir/rpmb.sock" "$rpmbd_pid" rpmbd
 }
 
 # mmc through the shim; stdout to "$dir/out", stderr to "$dir/err"; returns mmc's status.

@@ -11,7 +11,6 @@ expect_power_cut() {
 	pid=
 	[ "$rc" = 75 ] || fail "rpmbd exit status $rc, want 75 (power cut)"
 }
-stop() { kill -TERM "$pid"; wait "$pid" || true; pid=; }
 
 # Key (write 1) and one block (write 2) commit; the third write is lost with the power.
 start --fail-after-writes 2

@@ -24,6 +24,7 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT
+source "$(dirname "$0")/lib/wait.bash"
 
 fail() {
 	echo "FAIL: $*"
@@ -32,10 +33,6 @@ fail() {
 }
 expect() { # output pattern what
 	grep -q -- "$2" <<<"$1" || fail "$3: want '$2', got: $1"
-}
-wait_for_socket() {
-	for _ in $(seq 200); do [ -S "$1" ] && return 0; sleep 0.05; done
-	fail "no socket $1"
 }
 start_supplicant() {
 	"$SUPPLICANTD" --tee-socket "$dir/tee.sock" --mmc-socket "$dir/mmc.sock" -v \
@@ -56,12 +53,13 @@ printf '%s' "$mm_guid" 4200000000000000 0300000000000000 0000000000000000 \
 	54006500730074000000 01020304 >"$dir/set_nv.hex"
 
 "$RPMBD" --db "$dir/rpmb.db" --socket "$dir/mmc.sock" >"$dir/rpmbd.log" 2>&1 &
-pids+=("$!")
-wait_for_socket "$dir/mmc.sock"
+rpmbd_pid=$!
+pids+=("$rpmbd_pid")
+wait_for_socket "$dir/mmc.sock" "$rpmbd_pid" rpmbd
 "$STMMD" --state "$dir" --rpc-timeout "$RPC_TIMEOUT_MS" -v >"$dir/stmmd.log" 2>&1 &
 stmmd_pid=$!
 pids+=("$stmmd_pid")
-wait_for_socket "$dir/tee.sock"
+wait_for_socket "$dir/tee.sock" "$stmmd_pid" stmmd
 start_supplicant
 
 # 1. Unknown UUID: TEE_ERROR_ITEM_NOT_FOUND from the TEE.
@@ -99,11 +97,16 @@ expect "$out" "supplicant=1 key_programmed=1 counter_synced=1 store_open=1" "sta
 # 5. NV SetVariable with the supplicant gone: EFI_DEVICE_ERROR within the RPC timeout.
 kill -TERM "$supp_pid"
 wait "$supp_pid" || fail "supplicantd exit status $? on SIGTERM"
+# stmmd -v logs every message it dispatches ("connection N: message 0x0209 id ..." for
+# EMU_MSG_TEE_INVOKE_REQ): the SetVariable has reached the tee core once one more appears.
+invokes() { awk '/: message 0x0209 id /{n++} END{print n+0}' "$dir/stmmd.log"; }
+invokes_before=$(invokes)
+invoke_arrived() { (($(invokes) > invokes_before)); }
 t0=$(date +%s%N)
 probe --buf-hex "$dir/set_nv.hex" >"$dir/set_nv.out" &
 set_pid=$!
+wait_until 10 "stmmd to receive the SetVariable" invoke_arrived
 # While StMM waits for a supplicant, everybody else is still served at once.
-sleep 0.1
 t1=$(date +%s%N)
 out=$(probe --status)
 expect "$out" "supplicant=0" "status without supplicant"
@@ -121,10 +124,8 @@ expect "$out" "efi_status=0x8000000000000007" "SetVariable without supplicant"
 
 # 6. A new supplicant registers: the same call succeeds (counter resynced).
 start_supplicant
-for _ in $(seq 100); do
-	probe --status | grep -q supplicant=1 && break
-	sleep 0.05
-done
+supplicant_registered() { probe --status | grep -q supplicant=1; }
+wait_until 10 "the new supplicant to register" supplicant_registered
 out=$(probe --buf-hex "$dir/set_nv.hex")
 expect "$out" "efi_status=0x0000000000000000" "SetVariable after supplicant restart"
 

@@ -9,7 +9,8 @@
  *     db, a private variable and an APPEND;
  *   - our ContentInfo PKCS#7 verified by `openssl cms -verify` over the signed bytes (and
  *     refused for one flipped byte of content), for SHA-256 and SHA-384.
- * Tests that need efitools or openssl are skipped when the tool is not installed.
+ * Tests that need efitools or openssl are skipped when the tool is not installed (with the
+ * reason printed), and fail when the CI environment variable is set.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -28,6 +29,7 @@
 #include "bytes.h"
 #include "efi.h"
 #include "efi_auth.h"
+#include "test_skip.h"
 
 static const efi_guid_t owner =
 	EFI_GUID_INIT(0x11111111, 0x2222, 0x3333, 0x44, 0x44, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55);
@@ -120,10 +122,12 @@ static bool run(const char *const *argv)
 	return run_q(argv, false);
 }
 
-static bool have(const char *tool)
+/* The size of the DER SEQUENCE at P (two-byte long form, as every PKCS#7 blob here has). */
+static size_t der_seq_size(const uint8_t *p)
 {
-	g_autofree char *p = g_find_program_in_path(tool);
-	return p != NULL;
+	assert_int_equal(p[0], 0x30);
+	assert_int_equal(p[1], 0x82);
+	return 4u + get_be16(p + 2);
 }
 
 static GBytes *slurp(const char *path)
@@ -218,8 +222,7 @@ static void ap_signer_load_missing_and_mismatched(void **state)
 static void ap_x509_esl_matches_cert_to_efi_sig_list(void **state)
 {
 	struct fx *f = *state;
-	if (!have("cert-to-efi-sig-list"))
-		skip();
+	test_tool_or_skip("cert-to-efi-sig-list", "efitools");
 	g_autofree char *crt = g_strdup_printf("%s/db.crt", f->keys);
 	g_autofree char *out = path_in(f->tmp, "db.esl");
 	const char *argv[] = { "cert-to-efi-sig-list", "-g", OWNER_TEXT, crt, out, NULL };
@@ -243,8 +246,7 @@ static void cross_check(struct fx *f, const char *who, const char *var, const ef
 			const char *guid_text, bool append, const uint8_t *payload,
 			size_t payload_size)
 {
-	if (!have("sign-efi-sig-list"))
-		skip();
+	test_tool_or_skip("sign-efi-sig-list", "efitools");
 	g_autofree char *key = g_strdup_printf("%s/%s.key", f->keys, who);
 	g_autofree char *crt = g_strdup_printf("%s/%s.crt", f->keys, who);
 	g_autofree char *in = path_in(f->tmp, "in.bin");
@@ -287,12 +289,13 @@ static void cross_check(struct fx *f, const char *who, const char *var, const ef
 	assert_int_equal(ap_build(&p, &ours), 0);
 
 	/* Descriptor: timestamp, wRevision, wCertificateType, CertType. */
-	assert_true(ref_len >= AP_P7_OFFSET);
+	assert_true(ref_len >= AP_P7_OFFSET + 4);
 	assert_memory_equal(ours->data, ref, 16);
 	assert_memory_equal(ours->data + 20, ref + 20, 20);
 	/* The payload after the certificate. */
 	size_t ref_p7 = ap_p7_size(ref, ref_len), our_p7 = ap_p7_size(ours->data, ours->len);
-	assert_true(ref_p7 > 0);
+	assert_int_equal(ref_p7, der_seq_size(ref + AP_P7_OFFSET));
+	assert_int_equal(our_p7, der_seq_size(ours->data + AP_P7_OFFSET));
 	assert_int_equal(ref_len - AP_P7_OFFSET - ref_p7, payload_size);
 	assert_int_equal(ours->len - AP_P7_OFFSET - our_p7, payload_size);
 	assert_memory_equal(ours->data + AP_P7_OFFSET + our_p7, payload, payload_size);
@@ -303,26 +306,28 @@ static void cross_check(struct fx *f, const char *who, const char *var, const ef
 	assert_int_equal(ours->len, ref_len);
 }
 
-static void ap_build_matches_sign_efi_sig_list_pk(void **state)
+/* cross_check with the payload an EFI_SIGNATURE_LIST of CERT's certificate, signed by WHO. */
+static void cross_check_cert_esl(struct fx *f, const char *who, const char *var,
+				 const efi_guid_t *guid, const char *cert)
 {
-	struct fx *f = *state;
-	static const efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID;
-	g_autoptr(ap_signer) s = load(f, "PK");
+	test_tool_or_skip("sign-efi-sig-list", "efitools"); /* before anything is allocated */
+	g_autoptr(ap_signer) s = load(f, cert);
 	g_autoptr(GBytes) der = ap_signer_cert_der(s);
 	g_autoptr(GByteArray) esl =
 		ap_x509_esl(g_bytes_get_data(der, NULL), g_bytes_get_size(der), &owner);
-	cross_check(f, "PK", "PK", &global, NULL, false, esl->data, esl->len);
+	cross_check(f, who, var, guid, NULL, false, esl->data, esl->len);
+}
+
+static void ap_build_matches_sign_efi_sig_list_pk(void **state)
+{
+	static const efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID;
+	cross_check_cert_esl(*state, "PK", "PK", &global, "PK");
 }
 
 static void ap_build_matches_sign_efi_sig_list_db(void **state)
 {
-	struct fx *f = *state;
 	static const efi_guid_t security = EFI_IMAGE_SECURITY_DATABASE_GUID;
-	g_autoptr(ap_signer) s = load(f, "db");
-	g_autoptr(GBytes) der = ap_signer_cert_der(s);
-	g_autoptr(GByteArray) esl =
-		ap_x509_esl(g_bytes_get_data(der, NULL), g_bytes_get_size(der), &owner);
-	cross_check(f, "KEK", "db", &security, NULL, false, esl->data, esl->len);
+	cross_check_cert_esl(*state, "KEK", "db", &security, "db");
 }
 
 static void ap_build_matches_sign_efi_sig_list_private(void **state)
@@ -346,8 +351,7 @@ static void ap_build_matches_sign_efi_sig_list_delete(void **state)
 
 static void verify_with_openssl(struct fx *f, const EVP_MD *md, const char *md_name)
 {
-	if (!have("openssl"))
-		skip();
+	test_tool_or_skip("openssl", "openssl");
 	static const uint8_t v[] = "some value";
 	g_autoptr(ap_signer) s = load(f, "priv2");
 	size_t ns;
@@ -360,7 +364,8 @@ static void verify_with_openssl(struct fx *f, const EVP_MD *md, const char *md_n
 	g_autoptr(GByteArray) data = NULL;
 	assert_int_equal(ap_build(&p, &data), 0);
 	size_t p7 = ap_p7_size(data->data, data->len);
-	assert_true(p7 > 0);
+	assert_int_equal(p7, der_seq_size(data->data + AP_P7_OFFSET));
+	assert_int_equal(p7, data->len - AP_P7_OFFSET - 10);
 	/* ContentInfo: SEQUENCE { OID 1.2.840.113549.1.7.2, [0] ... } */
 	static const uint8_t signed_data_oid[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
 						   0x0d, 0x01, 0x07, 0x02 };
@@ -413,8 +418,17 @@ static void ap_pkcs7_bare_is_inner_content(void **state)
 	g_autoptr(GByteArray) ci = NULL, bare = NULL;
 	assert_int_equal(ap_pkcs7_sign(s, NULL, AP_FORM_CONTENT_INFO, content, 12, &ci), 0);
 	assert_int_equal(ap_pkcs7_sign(s, NULL, AP_FORM_SIGNED_DATA, content, 12, &bare), 0);
-	assert_true(ci->len > bare->len);
-	assert_int_equal(bare->data[0], 0x30);
+	/* ContentInfo ::= SEQUENCE { OID signedData (11 bytes), [0] EXPLICIT SignedData }, both
+	 * headers in the two-byte long form. */
+	static const uint8_t signed_data_oid[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+						   0x0d, 0x01, 0x07, 0x02 };
+	assert_int_equal(ci->len, 4 + sizeof(signed_data_oid) + 4 + bare->len);
+	assert_int_equal(der_seq_size(ci->data), ci->len);
+	assert_memory_equal(ci->data + 4, signed_data_oid, sizeof(signed_data_oid));
+	assert_int_equal(ci->data[15], 0xa0);
+	assert_int_equal(ci->data[16], 0x82);
+	assert_int_equal(get_be16(ci->data + 17), bare->len);
+	assert_int_equal(der_seq_size(bare->data), bare->len);
 	assert_memory_equal(ci->data + ci->len - bare->len, bare->data, bare->len);
 }
 

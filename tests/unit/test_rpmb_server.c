@@ -94,6 +94,7 @@ static void expect_error(struct t *t, GByteArray *b, int want, const char *text)
 	assert_int_equal(e.error, want);
 	const char *got = (const char *)r->payload + sizeof(e);
 	assert_int_equal(got[r->hdr.length - sizeof(e) - 1], '\0');
+	assert_int_equal(strlen(got), r->hdr.length - sizeof(e) - 1); /* one string, no junk */
 	if (!strstr(got, text))
 		fail_msg("error text '%s' lacks '%s'", got, text);
 	g_byte_array_unref(b);

@@ -20,30 +20,9 @@
 #include "auth.h"
 #include "bytes.h"
 #include "efi_util.h"
+#include "test_efitools.h"
 
 #define ATTR_NV_BS_RT_AT 0x27u
-
-static char *tmpdir;
-static const char *keys;
-
-static void run(const char *cmdline)
-{
-	g_autofree char *out = NULL, *err = NULL;
-	gint status = -1;
-	g_autoptr(GError) e = NULL;
-	gboolean ok = g_spawn_command_line_sync(cmdline, &out, &err, &status, &e);
-	if (!ok || !g_spawn_check_wait_status(status, NULL))
-		fail_msg("command failed: %s\n%s", cmdline, err ? err : (e ? e->message : ""));
-}
-
-static GBytes *slurp(const char *name)
-{
-	g_autofree char *path = g_build_filename(tmpdir, name, NULL);
-	char *data = NULL;
-	gsize len = 0;
-	assert_true(g_file_get_contents(path, &data, &len, NULL));
-	return g_bytes_new_take(data, len);
-}
 
 static X509 *load_cert(const char *name)
 {
@@ -63,29 +42,11 @@ static STACK_OF(X509) *trust(const char *name)
 	return s;
 }
 
-/* sign-efi-sig-list VAR with signer KEY over ESL at TIMESTAMP into OUT (all in tmpdir). */
-static void sign(const char *opts, const char *key, const char *var, const char *esl,
-		 const char *ts, const char *out)
-{
-	g_autofree char *cmd = g_strdup_printf(
-		"sign-efi-sig-list %s -t \"%s\" -k %s/%s.key -c %s/%s.crt %s %s/%s %s/%s", opts, ts,
-		keys, key, keys, key, var, tmpdir, esl, tmpdir, out);
-	run(cmd);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	keys = getenv("STMM_EMU_KEYS") ? getenv("STMM_EMU_KEYS") : "fixtures/keys";
-	tmpdir = g_dir_make_tmp("stmm-auth-XXXXXX", NULL);
-	g_autofree char *cmd = g_strdup_printf("cert-to-efi-sig-list -g "
-					       "11111111-2222-3333-4444-555555555555 %s/PK.crt %s/PK.esl",
-					       keys, tmpdir);
-	run(cmd);
-	g_free(cmd);
-	cmd = g_strdup_printf("cert-to-efi-sig-list -g 11111111-2222-3333-4444-555555555555 "
-			      "%s/KEK.crt %s/KEK.esl", keys, tmpdir);
-	run(cmd);
+	static const char *const certs[] = { "PK", "KEK" };
+	efitools_group_setup("stmm-auth-XXXXXX", certs, G_N_ELEMENTS(certs));
 	sign("", "PK", "PK", "PK.esl", "2025-01-02 03:04:05", "PK.auth");
 	sign("", "other", "PK", "PK.esl", "2025-01-02 03:04:05", "PK-other.auth");
 	return 0;
@@ -94,9 +55,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	g_autofree char *cmd = g_strdup_printf("rm -rf %s", tmpdir);
-	run(cmd);
-	g_free(tmpdir);
+	efitools_group_teardown();
 	return 0;
 }
 
@@ -379,11 +338,11 @@ static void efi_time_compare_ignores_nanoseconds(void **state)
 	b.nanosecond = 7;
 	assert_int_equal(efi_time_compare(&a, &b), 0);
 	b.second = 6;
-	assert_true(efi_time_compare(&a, &b) < 0);
+	assert_int_equal(efi_time_compare(&a, &b), -1);
 	b = a;
 	b.year = 2024;
 	b.month = 12;
-	assert_true(efi_time_compare(&a, &b) > 0);
+	assert_int_equal(efi_time_compare(&a, &b), 1);
 }
 
 int main(void)

@@ -20,12 +20,10 @@
 #include "bytes.h"
 #include "efi_auth.h"
 #include "efi_util.h"
+#include "test_efitools.h"
 
 #define NV_BS_RT_AT 0x27u
 #define APPEND 0x40u
-
-static char *tmpdir;
-static const char *keys;
 
 /* ---- an in-memory variable table ------------------------------------------------------ */
 struct var {
@@ -116,28 +114,11 @@ static int fx_teardown(void **state)
 }
 
 /* ---- payloads made by efitools ---------------------------------------------------------- */
-static void run(const char *cmdline)
-{
-	g_autofree char *err = NULL;
-	gint status = -1;
-	g_autofree char *out = NULL;
-	if (!g_spawn_command_line_sync(cmdline, &out, &err, &status, NULL) ||
-	    !g_spawn_check_wait_status(status, NULL))
-		fail_msg("command failed: %s\n%s", cmdline, err ? err : "");
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
-	keys = getenv("STMM_EMU_KEYS") ? getenv("STMM_EMU_KEYS") : "fixtures/keys";
-	tmpdir = g_dir_make_tmp("stmm-authvar-XXXXXX", NULL);
-	const char *certs[] = { "PK", "KEK", "KEK2", "db", "other" };
-	for (size_t i = 0; i < G_N_ELEMENTS(certs); i++) {
-		g_autofree char *cmd = g_strdup_printf(
-			"cert-to-efi-sig-list -g 11111111-2222-3333-4444-555555555555 %s/%s.crt "
-			"%s/%s.esl", keys, certs[i], tmpdir, certs[i]);
-		run(cmd);
-	}
+	static const char *const certs[] = { "PK", "KEK", "KEK2", "db", "other" };
+	efitools_group_setup("stmm-authvar-XXXXXX", certs, G_N_ELEMENTS(certs));
 	g_autofree char *cmd = g_strdup_printf("sh -c 'cat %s/PK.esl %s/KEK.esl > %s/two.esl; "
 					       ": > %s/empty.esl; printf 0123456789 > %s/v1.bin; "
 					       "printf ABCDEFGHIJKLMNOP > %s/v2.bin'",
@@ -149,9 +130,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	g_autofree char *cmd = g_strdup_printf("rm -rf %s", tmpdir);
-	run(cmd);
-	g_free(tmpdir);
+	efitools_group_teardown();
 	return 0;
 }
 
@@ -159,15 +138,60 @@ static int group_teardown(void **state)
 static GBytes *signed_payload(const char *opts, const char *key, const char *var,
 			      const char *esl, const char *ts)
 {
-	g_autofree char *out = g_strdup_printf("%s/out.auth", tmpdir);
-	g_autofree char *cmd = g_strdup_printf(
-		"sign-efi-sig-list %s -t \"%s\" -k %s/%s.key -c %s/%s.crt %s %s/%s %s", opts, ts,
-		keys, key, keys, key, var, tmpdir, esl, out);
-	run(cmd);
-	char *data;
-	gsize len;
-	assert_true(g_file_get_contents(out, &data, &len, NULL));
-	return g_bytes_new_take(data, len);
+	sign(opts, key, var, esl, ts, "out.auth");
+	return slurp("out.auth");
+}
+
+/*
+ * certdb holding one node, built from the layout (edk2 AuthService.c): UINT32 total size, then
+ * VendorGuid, CertNodeSize, NameSize (CHAR16s, no NUL), CertDataSize, the name, and
+ * SHA-256(signer CN || TBSCertificate of the top-level certificate), here of a self-signed
+ * fixture KEY whose subject CN is CN.  The TBSCertificate is read straight from the DER
+ * (first element of the outer SEQUENCE), independent of OpenSSL.
+ */
+static GByteArray *certdb_one_node(const char *var, const efi_guid_t *guid, const char *key,
+				   const char *cn)
+{
+	g_autofree char *der_path = g_strdup_printf("%s/%s.der", keys, key);
+	g_autofree gchar *der = NULL;
+	gsize der_len = 0;
+	assert_true(g_file_get_contents(der_path, &der, &der_len, NULL));
+	const uint8_t *d = (const uint8_t *)der;
+	assert_true(der_len > 8);
+	assert_int_equal(d[0], 0x30); /* Certificate ::= SEQUENCE, 2-byte long form */
+	assert_int_equal(d[1], 0x82);
+	assert_int_equal(d[4], 0x30); /* tbsCertificate ::= SEQUENCE, 2-byte long form */
+	assert_int_equal(d[5], 0x82);
+	size_t tbs_len = 4u + get_be16(d + 6);
+	assert_true(4 + tbs_len <= der_len);
+
+	g_autoptr(GChecksum) sha = g_checksum_new(G_CHECKSUM_SHA256);
+	g_checksum_update(sha, (const guchar *)cn, (gssize)strlen(cn));
+	g_checksum_update(sha, d + 4, (gssize)tbs_len);
+	uint8_t digest[32];
+	gsize dlen = sizeof(digest);
+	g_checksum_get_digest(sha, digest, &dlen);
+	assert_int_equal(dlen, 32);
+
+	size_t name_len = strlen(var);
+	uint32_t node = 28 + 2 * (uint32_t)name_len + 32;
+	GByteArray *db = g_byte_array_new();
+	uint8_t u32[4];
+	put_le32(u32, 4 + node);
+	g_byte_array_append(db, u32, 4);
+	g_byte_array_append(db, guid->b, 16);
+	put_le32(u32, node);
+	g_byte_array_append(db, u32, 4);
+	put_le32(u32, (uint32_t)name_len);
+	g_byte_array_append(db, u32, 4);
+	put_le32(u32, 32);
+	g_byte_array_append(db, u32, 4);
+	for (size_t i = 0; i < name_len; i++) {
+		const uint8_t c[2] = { (uint8_t)var[i], 0 };
+		g_byte_array_append(db, c, 2);
+	}
+	g_byte_array_append(db, digest, 32);
+	return db;
 }
 
 static efi_status_t set(struct fixture *f, const char *name, const efi_guid_t *guid,
@@ -338,7 +362,13 @@ static void authvar_process_db_append_drops_duplicates(void **state)
 	assert_int_equal(set(f, "db", &security, NV_BS_RT_AT | APPEND, app), EFI_SUCCESS);
 	const struct var *v = get(f, "db", &security);
 	gsize after = g_bytes_get_size(v->data);
-	assert_true(after > db_esl);
+	/* db.esl then other.esl, each list whole (no certificate of other.esl was in db). */
+	g_autoptr(GBytes) db_bytes = slurp("db.esl"), other_bytes = slurp("other.esl");
+	assert_int_equal(db_esl, g_bytes_get_size(db_bytes));
+	assert_int_equal(after, db_esl + g_bytes_get_size(other_bytes));
+	assert_memory_equal(g_bytes_get_data(v->data, NULL), g_bytes_get_data(db_bytes, NULL), db_esl);
+	assert_memory_equal((const uint8_t *)g_bytes_get_data(v->data, NULL) + db_esl,
+			    g_bytes_get_data(other_bytes, NULL), g_bytes_get_size(other_bytes));
 	assert_int_equal(v->ts.month, 2);
 	assert_int_equal(v->attrs, NV_BS_RT_AT);
 	/* Appending what is already there changes nothing. */
@@ -371,7 +401,14 @@ static void authvar_process_private_variable_bound_to_signer(void **state)
 					      "AuthVarDER", "v1.bin", "2025-01-01 00:00:00");
 	assert_int_equal(set(f, "AuthVarDER", &vendor, NV_BS_RT_AT, c1), EFI_SUCCESS);
 	assert_int_equal(g_bytes_get_size(get(f, "AuthVarDER", &vendor)->data), 10);
-	assert_true(g_bytes_get_size(get(f, "certdb", &certdb)->data) > 4);
+	{
+		g_autoptr(GByteArray) want = certdb_one_node("AuthVarDER", &vendor, "priv1",
+							     "stmm-emu private signer 1");
+		GBytes *got = get(f, "certdb", &certdb)->data;
+		assert_int_equal(g_bytes_get_size(got), want->len);
+		assert_int_equal(want->len, 84);
+		assert_memory_equal(g_bytes_get_data(got, NULL), want->data, want->len);
+	}
 	/* Replay. */
 	assert_int_equal(set(f, "AuthVarDER", &vendor, NV_BS_RT_AT, c1), EFI_SECURITY_VIOLATION);
 	/* Another key, newer timestamp. */

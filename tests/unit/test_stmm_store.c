@@ -16,6 +16,7 @@
 #include "efi_util.h"
 #include "fv.h"
 #include "store.h"
+#include "test_skip.h"
 #include "test_stmm_membackend.h"
 
 #define OVMF_VARS    "/usr/share/OVMF/OVMF_VARS_4M.fd"
@@ -202,17 +203,11 @@ static void store_open_read_error_is_reported(void **state)
 static void fv_headers_match_ovmf(void **state)
 {
 	(void)state;
-	g_autofree gchar *img = NULL;
 	gsize len = 0;
+	g_autofree gchar *img = test_file_or_skip(OVMF_VARS, "ovmf", &len);
 	uint8_t hdr[EDK2_FV_HEADER_LENGTH + sizeof(struct variable_store_header)];
 	uint8_t ftw[sizeof(struct ftw_working_block_header)];
 
-	if (!g_file_get_contents(OVMF_VARS, &img, &len, NULL)) {
-		if (getenv("CI"))
-			fail_msg("%s missing in CI (install the ovmf package)", OVMF_VARS);
-		print_message("skipping: %s not found (install Debian's ovmf)\n", OVMF_VARS);
-		skip();
-	}
 	assert_int_equal(len, 540672);
 	fv_build_fv_header(hdr, 0x84000);
 	fv_build_store_header(hdr + EDK2_FV_HEADER_LENGTH, 0x40000 - 0x48);
@@ -671,18 +666,6 @@ static void store_stops_at_oversized_record(void **state)
 
 /* ---- real EDK2 stores (Debian's ovmf package) ---------------------------------------------- */
 
-static gchar *load_ovmf(const char *path, gsize *ret_len)
-{
-	gchar *img = NULL;
-
-	if (!g_file_get_contents(path, &img, ret_len, NULL)) {
-		if (getenv("CI"))
-			fail_msg("%s missing in CI (install the ovmf package)", path);
-		return NULL;
-	}
-	return img;
-}
-
 static void walk(const uint8_t *img, uint32_t *ret_records, uint32_t *ret_added,
 		 uint32_t *ret_end)
 {
@@ -708,13 +691,10 @@ static void ovmf_vars_parse(void **state)
 {
 	(void)state;
 	gsize len;
-	g_autofree gchar *img = load_ovmf(OVMF_VARS, &len);
+	g_autofree gchar *img = test_file_or_skip(OVMF_VARS, "ovmf", &len);
 	uint32_t n, added, end;
 
-	if (!img) {
-		print_message("skipping: %s not found (install Debian's ovmf)\n", OVMF_VARS);
-		skip();
-	}
+	assert_int_equal(len, 540672);
 	walk((const uint8_t *)img, &n, &added, &end);
 	/* Debian's plain OVMF_VARS_4M.fd is an empty, formatted store. */
 	assert_int_equal(n, 0);
@@ -730,17 +710,13 @@ static void ovmf_ms_vars_parse_and_open(void **state)
 {
 	(void)state;
 	gsize len;
-	g_autofree gchar *img = load_ovmf(OVMF_VARS_MS, &len);
+	g_autofree gchar *img = test_file_or_skip(OVMF_VARS_MS, "ovmf", &len);
 	const efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID, imgsec = EFI_IMAGE_SECURITY_DATABASE_GUID;
 	const efi_guid_t x509 = EFI_CERT_X509_GUID;
 	uint32_t n, added, end, count = 0;
 	const struct var_entry *e, *last = NULL;
 	struct store *s = NULL;
 
-	if (!img) {
-		print_message("skipping: %s not found (install Debian's ovmf)\n", OVMF_VARS_MS);
-		skip();
-	}
 	assert_int_equal(len, 540672);
 	walk((const uint8_t *)img, &n, &added, &end);
 	/* Observed: 57 records, 31 ADDED, 25 ADDED|IN_DELETED|DELETED (0x3c), 1 0x3d. */

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 # Shared by the rpmbd system tests (sourced, not run): a temporary directory with one
 # rpmbd on it, cleaned up on exit.  Sets BUILD, RPMBD, CLIENT, dir, pid; defines fail,
-# client (rpmb-client on the socket, with --key $KEY when KEY is set), start [ARGS...].
+# client (rpmb-client on the socket, with --key $KEY when KEY is set), start [ARGS...] (until
+# rpmbd answers) and stop (SIGTERM: exit status 0 and the socket removed).
+source "$(dirname "${BASH_SOURCE[0]}")/wait.bash"
 BUILD=${BUILD:-build}
 RPMBD=$PWD/$BUILD/rpmbd
 CLIENT=$PWD/$BUILD/tools/rpmb-client
@@ -17,10 +19,18 @@ client() { "$CLIENT" --socket "$dir/rpmb.sock" ${KEY:+--key "$KEY"} "$@"; }
 start() {
 	"$RPMBD" --db "$dir/rpmb.db" --socket "$dir/rpmb.sock" "$@" 2>>"$dir/rpmbd.log" &
 	pid=$!
-	for _ in $(seq 100); do
-		client info >/dev/null 2>&1 && return 0
-		kill -0 "$pid" 2>/dev/null || fail "rpmbd exited at start"
-		sleep 0.05
-	done
-	fail "rpmbd not ready"
+	wait_until 10 "rpmbd to answer" rpmbd_answers
+}
+rpmbd_answers() {
+	client info >/dev/null 2>&1 && return 0
+	kill -0 "$pid" 2>/dev/null || fail "rpmbd exited at start"
+	return 1
+}
+stop() {
+	kill -TERM "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	pid=
+	[ "$rc" = 0 ] || fail "rpmbd exit status $rc after SIGTERM"
+	[ ! -e "$dir/rpmb.sock" ] || fail "socket left behind"
 }
