@@ -10,6 +10,7 @@
 #include "bytes.h"
 #include "efi_auth.h"
 #include "efi_util.h"
+#include "store_status.h"
 
 #define ATTR_NV     EFI_VARIABLE_NON_VOLATILE
 #define ATTR_BS     EFI_VARIABLE_BOOTSERVICE_ACCESS
@@ -115,7 +116,7 @@ static efi_status_t ops_update(void *ctx, const uint8_t *name, size_t name_size,
 			return EFI_SUCCESS;
 		r = is_vol ? volatile_delete(va->vol, guid, name, name_size)
 			   : store_delete(va->nv, guid, name, name_size);
-		return varsvc_write_status(r);
+		return store_err_to_efi_status(r);
 	}
 	struct var_write w = {
 		.guid = *guid,
@@ -136,7 +137,7 @@ static efi_status_t ops_update(void *ctx, const uint8_t *name, size_t name_size,
 	if (r == 0 && e && is_vol != to_vol) /* moved between stores: drop the old copy */
 		r = is_vol ? volatile_delete(va->vol, guid, name, name_size)
 			   : store_delete(va->nv, guid, name, name_size);
-	return varsvc_write_status(r);
+	return store_err_to_efi_status(r);
 }
 
 int varsvc_auth_new(const struct authvar_config *cfg, struct store *nv,
