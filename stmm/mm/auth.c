@@ -86,30 +86,12 @@ GByteArray *auth2_signed_content(const uint8_t *name, size_t name_size, const ef
 	return b;
 }
 
-/* DER length octets for n; returns how many were written into out (at most 5). */
-static size_t der_length(size_t n, uint8_t out[5])
-{
-	if (n < 0x80) {
-		out[0] = (uint8_t)n;
-		return 1;
-	}
-	size_t bytes = 0;
-	for (size_t v = n; v; v >>= 8)
-		bytes++;
-	out[0] = (uint8_t)(0x80 | bytes);
-	for (size_t i = 0; i < bytes; i++)
-		out[bytes - i] = (uint8_t)(n >> (8 * i));
-	return bytes + 1;
-}
-
 /*
  * Accept a ContentInfo-wrapped or a bare SignedData, as edk2's WrapPkcs7Data does; the bare
- * form is wrapped as ContentInfo { id-signedData, [0] EXPLICIT SignedData }.
+ * form is decoded as SignedData and put into a ContentInfo of type id-signedData.
  */
 static PKCS7 *pkcs7_load(const uint8_t *der, size_t size)
 {
-	static const uint8_t oid_signed[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
-					      0x0d, 0x01, 0x07, 0x02 };
 	const unsigned char *p = der;
 	PKCS7 *p7;
 
@@ -120,22 +102,19 @@ static PKCS7 *pkcs7_load(const uint8_t *der, size_t size)
 		return p7;
 	PKCS7_free(p7);
 
-	uint8_t l0[5], l1[5];
-	size_t n1 = der_length(size, l1);
-	size_t inner = sizeof(oid_signed) + 1 + n1 + size;
-	size_t n0 = der_length(inner, l0);
-	g_autoptr(GByteArray) w = g_byte_array_sized_new((guint)(1 + n0 + inner));
-	g_byte_array_append(w, (const uint8_t *)"\x30", 1);
-	g_byte_array_append(w, l0, (guint)n0);
-	g_byte_array_append(w, oid_signed, sizeof(oid_signed));
-	g_byte_array_append(w, (const uint8_t *)"\xa0", 1);
-	g_byte_array_append(w, l1, (guint)n1);
-	g_byte_array_append(w, der, (guint)size);
-	p = w->data;
-	p7 = d2i_PKCS7(NULL, &p, (long)w->len);
-	if (p7 && (size_t)(p - w->data) == w->len && PKCS7_type_is_signed(p7))
-		return p7;
-	PKCS7_free(p7);
+	p = der;
+	PKCS7_SIGNED *sd = d2i_PKCS7_SIGNED(NULL, &p, (long)size);
+	if (!sd || (size_t)(p - der) != size)
+		goto fail;
+	p7 = PKCS7_new();
+	if (!p7)
+		goto fail;
+	/* ContentInfo { contentType id-signedData, content [0] EXPLICIT SignedData } */
+	p7->type = OBJ_nid2obj(NID_pkcs7_signed);
+	p7->d.sign = sd;
+	return p7;
+fail:
+	PKCS7_SIGNED_free(sd);
 	return NULL;
 }
 
