@@ -47,6 +47,9 @@ struct efi_variable_authentication_2 {
 #define EFI_VARIABLE_AUTHENTICATION_2_CERT_DATA_OFFSET 40u /* OFFSET_OF_AUTHINFO2_CERT_DATA */
 _Static_assert(offsetof(struct efi_variable_authentication_2, time_stamp) == 0, "TimeStamp");
 _Static_assert(offsetof(struct efi_variable_authentication_2, auth_info) == 16, "AuthInfo");
+_Static_assert(sizeof(struct efi_variable_authentication_2) ==
+		       EFI_VARIABLE_AUTHENTICATION_2_CERT_DATA_OFFSET,
+	       "EFI_VARIABLE_AUTHENTICATION_2 fixed part");
 _Static_assert(offsetof(struct efi_variable_authentication_2, auth_info.hdr.dw_length) == 16,
 	       "dwLength");
 _Static_assert(offsetof(struct efi_variable_authentication_2, auth_info.hdr.w_revision) == 20,
@@ -80,6 +83,7 @@ struct efi_signature_data {
 };
 _Static_assert(offsetof(struct efi_signature_data, signature_owner) == 0, "SignatureOwner");
 _Static_assert(offsetof(struct efi_signature_data, signature_data) == 16, "SignatureData");
+_Static_assert(sizeof(struct efi_signature_data) == 16, "EFI_SIGNATURE_DATA fixed part");
 
 /*
  * The content of the certdb / certdbv variables (edk2 AuthServiceInternal.h, pack(1)):
