@@ -187,10 +187,13 @@ efi_status_t varsvc_auth_precheck(uint32_t attributes, const uint8_t *data, uint
 	if (attributes & ATTR_AT) {
 		if (data_size < EFI_VARIABLE_AUTHENTICATION_2_CERT_DATA_OFFSET)
 			return EFI_SECURITY_VIOLATION;
-		uint32_t dw_length = get_le32(data + 16);
-		if (dw_length > data_size - 16 || dw_length < 24)
+		const uint64_t auth_info = offsetof(struct efi_variable_authentication_2, auth_info);
+		uint32_t dw_length = get_le32(
+			data + offsetof(struct efi_variable_authentication_2, auth_info.hdr.dw_length));
+		if (dw_length > data_size - auth_info ||
+		    dw_length < sizeof(struct win_certificate_uefi_guid))
 			return EFI_SECURITY_VIOLATION;
-		*ret_payload_size = data_size - 16 - dw_length;
+		*ret_payload_size = data_size - auth_info - dw_length;
 		return EFI_SUCCESS;
 	}
 	*ret_payload_size = data_size;
