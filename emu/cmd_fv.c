@@ -27,6 +27,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "fvcheck.h"
 #include "stack.h"
 #include "state.h"
 #include "tee_client.h"
@@ -66,23 +67,20 @@ static int check_file(const char *bin_dir, const char *file, uint32_t var_store_
 		/* stmmd exits 1 for an invalid file, 2 when it could not read it. */
 		return WIFEXITED(status) && WEXITSTATUS(status) == 1 ? -EINVAL : -ENOENT;
 	}
-	g_autoptr(GKeyFile) kf = g_key_file_new();
-	if (!g_key_file_load_from_data(kf, out, (gsize)-1, G_KEY_FILE_NONE, &gerr)) {
-		g_string_append_printf(err, "stmmd --check-fv answered nonsense: %s", gerr->message);
+	struct fvcheck_result fc;
+	g_autofree char *why = NULL;
+	if (fvcheck_parse(out, out ? strlen(out) : 0, &fc, &why) < 0) {
+		g_string_append_printf(err, "stmmd --check-fv answered nonsense: %s", why);
 		return -EPROTO;
 	}
 	struct import_plan p = {
-		.cfg.var_store_size = (uint32_t)g_key_file_get_uint64(kf, "import", "var-store-size", NULL),
-		.cfg.ftw_working_size = (uint32_t)g_key_file_get_uint64(kf, "import", "ftw-working-size", NULL),
-		.cfg.ftw_spare_size = (uint32_t)g_key_file_get_uint64(kf, "import", "ftw-spare-size", NULL),
-		.live_variables = (uint32_t)g_key_file_get_uint64(kf, "import", "live-variables", NULL),
-		.records = (uint32_t)g_key_file_get_uint64(kf, "import", "records", NULL),
-		.bytes_needed = g_key_file_get_uint64(kf, "import", "bytes-needed", NULL),
+		.cfg.var_store_size = fc.var_store_size,
+		.cfg.ftw_working_size = fc.ftw_working_size,
+		.cfg.ftw_spare_size = fc.ftw_spare_size,
+		.live_variables = fc.live_variables,
+		.records = fc.records,
+		.bytes_needed = fc.bytes_needed,
 	};
-	if (!p.cfg.var_store_size || !p.cfg.ftw_working_size || !p.cfg.ftw_spare_size) {
-		g_string_append(err, "stmmd --check-fv gave no layout");
-		return -EPROTO;
-	}
 	if (var_store_size) {
 		if (var_store_size % FV_BLOCK || var_store_size > (16u << 20)) {
 			g_string_append_printf(err, "--var-store-size %u: a multiple of 4096 up to 16 MiB",

@@ -28,6 +28,8 @@ struct efi_fv_block_map_entry {
 	uint32_t length;
 };
 _Static_assert(sizeof(struct efi_fv_block_map_entry) == 8, "EFI_FV_BLOCK_MAP_ENTRY");
+_Static_assert(offsetof(struct efi_fv_block_map_entry, num_blocks) == 0, "NumBlocks");
+_Static_assert(offsetof(struct efi_fv_block_map_entry, length) == 4, "Length");
 
 /* EFI_FIRMWARE_VOLUME_HEADER (56 bytes before the block map). */
 struct efi_firmware_volume_header {
@@ -178,6 +180,8 @@ struct ftw_write_header {
 #define FTW_WRITES_COMPLETED 0x04 /* Complete */
 _Static_assert(offsetof(struct ftw_write_header, status) == 0, "status bits");
 _Static_assert(offsetof(struct ftw_write_header, caller_id) == 4, "CallerId");
+_Static_assert(offsetof(struct ftw_write_header, reserved) == 1, "reserved");
+_Static_assert(offsetof(struct ftw_write_header, reserved2) == 20, "reserved2");
 _Static_assert(offsetof(struct ftw_write_header, number_of_writes) == 24, "NumberOfWrites");
 _Static_assert(offsetof(struct ftw_write_header, private_data_size) == 32, "PrivateDataSize");
 _Static_assert(sizeof(struct ftw_write_header) == 40, "EFI_FAULT_TOLERANT_WRITE_HEADER");
@@ -200,6 +204,7 @@ struct ftw_write_record {
 #define FTW_RECORD_SPARE_COMPLETED   0x02 /* SpareComplete */
 #define FTW_RECORD_DEST_COMPLETED    0x04 /* DestinationComplete */
 _Static_assert(offsetof(struct ftw_write_record, status) == 0, "status bits");
+_Static_assert(offsetof(struct ftw_write_record, reserved) == 1, "reserved");
 _Static_assert(offsetof(struct ftw_write_record, lba) == 8, "Lba");
 _Static_assert(offsetof(struct ftw_write_record, offset) == 16, "Offset");
 _Static_assert(offsetof(struct ftw_write_record, length) == 24, "Length");

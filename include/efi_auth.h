@@ -24,6 +24,9 @@ struct win_certificate {
 #define WIN_CERT_TYPE_EFI_PKCS115 0x0EF0
 #define WIN_CERT_TYPE_EFI_GUID    0x0EF1
 _Static_assert(sizeof(struct win_certificate) == 8, "WIN_CERTIFICATE");
+_Static_assert(offsetof(struct win_certificate, dw_length) == 0, "dwLength");
+_Static_assert(offsetof(struct win_certificate, w_revision) == 4, "wRevision");
+_Static_assert(offsetof(struct win_certificate, w_certificate_type) == 6, "wCertificateType");
 
 /* WIN_CERTIFICATE_UEFI_GUID: header + CertType GUID + CertData[]. */
 struct win_certificate_uefi_guid {
@@ -31,8 +34,10 @@ struct win_certificate_uefi_guid {
 	efi_guid_t cert_type;        /* EFI_CERT_TYPE_PKCS7_GUID */
 	uint8_t cert_data[];         /* DER PKCS#7 SignedData */
 };
+_Static_assert(offsetof(struct win_certificate_uefi_guid, hdr) == 0, "Hdr");
 _Static_assert(offsetof(struct win_certificate_uefi_guid, cert_type) == 8, "CertType");
 _Static_assert(offsetof(struct win_certificate_uefi_guid, cert_data) == 24, "CertData");
+_Static_assert(sizeof(struct win_certificate_uefi_guid) == 24, "WIN_CERTIFICATE_UEFI_GUID");
 
 /* EFI_VARIABLE_AUTHENTICATION_2: TimeStamp + AuthInfo; the new value follows the cert. */
 struct efi_variable_authentication_2 {
@@ -42,6 +47,9 @@ struct efi_variable_authentication_2 {
 #define EFI_VARIABLE_AUTHENTICATION_2_CERT_DATA_OFFSET 40u /* OFFSET_OF_AUTHINFO2_CERT_DATA */
 _Static_assert(offsetof(struct efi_variable_authentication_2, time_stamp) == 0, "TimeStamp");
 _Static_assert(offsetof(struct efi_variable_authentication_2, auth_info) == 16, "AuthInfo");
+_Static_assert(sizeof(struct efi_variable_authentication_2) ==
+		       EFI_VARIABLE_AUTHENTICATION_2_CERT_DATA_OFFSET,
+	       "EFI_VARIABLE_AUTHENTICATION_2 fixed part");
 _Static_assert(offsetof(struct efi_variable_authentication_2, auth_info.hdr.dw_length) == 16,
 	       "dwLength");
 _Static_assert(offsetof(struct efi_variable_authentication_2, auth_info.hdr.w_revision) == 20,
@@ -63,6 +71,7 @@ struct efi_signature_list {
 	uint32_t signature_size;        /* each EFI_SIGNATURE_DATA, incl. its owner GUID */
 } __attribute__((packed));
 _Static_assert(sizeof(struct efi_signature_list) == 28, "EFI_SIGNATURE_LIST");
+_Static_assert(offsetof(struct efi_signature_list, signature_type) == 0, "SignatureType");
 _Static_assert(offsetof(struct efi_signature_list, signature_list_size) == 16, "ListSize");
 _Static_assert(offsetof(struct efi_signature_list, signature_header_size) == 20, "HeaderSize");
 _Static_assert(offsetof(struct efi_signature_list, signature_size) == 24, "SignatureSize");
@@ -72,7 +81,28 @@ struct efi_signature_data {
 	efi_guid_t signature_owner;
 	uint8_t signature_data[];
 };
+_Static_assert(offsetof(struct efi_signature_data, signature_owner) == 0, "SignatureOwner");
 _Static_assert(offsetof(struct efi_signature_data, signature_data) == 16, "SignatureData");
+_Static_assert(sizeof(struct efi_signature_data) == 16, "EFI_SIGNATURE_DATA fixed part");
+
+/*
+ * The content of the certdb / certdbv variables (edk2 AuthServiceInternal.h, pack(1)):
+ * a u32 CertDbListSize (the whole content, itself included), then one node per private
+ * authenticated variable: this header, the name (NameSize CHAR16s, no NUL), then
+ * CertDataSize bytes of signer identity.  CertNodeSize = header + name + identity.
+ */
+#define AUTH_CERT_DB_LIST_SIZE_BYTES 4u /* the leading CertDbListSize */
+struct auth_cert_db_data {
+	efi_guid_t vendor_guid;
+	uint32_t cert_node_size;  /* this node, header included */
+	uint32_t name_size;       /* in CHAR16s, without the NUL */
+	uint32_t cert_data_size;  /* bytes of identity after the name */
+};
+_Static_assert(sizeof(struct auth_cert_db_data) == 28, "AUTH_CERT_DB_DATA");
+_Static_assert(offsetof(struct auth_cert_db_data, vendor_guid) == 0, "VendorGuid");
+_Static_assert(offsetof(struct auth_cert_db_data, cert_node_size) == 16, "CertNodeSize");
+_Static_assert(offsetof(struct auth_cert_db_data, name_size) == 20, "NameSize");
+_Static_assert(offsetof(struct auth_cert_db_data, cert_data_size) == 24, "CertDataSize");
 
 /* Further signature types (ImageAuthentication.h). */
 #define EFI_CERT_SHA1_GUID                                                                  \

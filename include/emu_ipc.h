@@ -49,6 +49,9 @@ struct emu_msg_error {
 };
 #define EMU_ERROR_TEXT_MAX 256u
 _Static_assert(offsetof(struct emu_msg_error, text) == 8, "text");
+_Static_assert(offsetof(struct emu_msg_error, error) == 0, "error");
+_Static_assert(offsetof(struct emu_msg_error, reserved) == 4, "reserved");
+_Static_assert(sizeof(struct emu_msg_error) == 8, "emu_msg_error");
 
 /* ---- mmc socket: what a host sends through MMC_IOC_MULTI_CMD on /dev/mmcblkNrpmb --------- */
 
@@ -62,8 +65,10 @@ struct emu_mmc_info {
 	uint8_t reserved[2];
 };
 _Static_assert(sizeof(struct emu_mmc_info) == 20, "emu_mmc_info");
+_Static_assert(offsetof(struct emu_mmc_info, cid) == 0, "cid");
 _Static_assert(offsetof(struct emu_mmc_info, rpmb_size_mult) == 16, "rpmb_size_mult");
 _Static_assert(offsetof(struct emu_mmc_info, rel_wr_sec_c) == 17, "rel_wr_sec_c");
+_Static_assert(offsetof(struct emu_mmc_info, reserved) == 18, "reserved");
 
 /*
  * EMU_MSG_MMC_SEQ_REQ: one multi-command sequence, executed in order and atomically with
@@ -96,11 +101,16 @@ struct emu_mmc_seq_rsp {
 	uint32_t reserved;
 };
 _Static_assert(sizeof(struct emu_mmc_seq) == 8, "emu_mmc_seq");
+_Static_assert(offsetof(struct emu_mmc_seq, num_cmds) == 0, "num_cmds");
+_Static_assert(offsetof(struct emu_mmc_seq, reserved) == 4, "reserved");
 _Static_assert(sizeof(struct emu_mmc_cmd) == 16, "emu_mmc_cmd");
 _Static_assert(offsetof(struct emu_mmc_cmd, opcode) == 0, "opcode");
 _Static_assert(offsetof(struct emu_mmc_cmd, arg) == 4, "arg");
 _Static_assert(offsetof(struct emu_mmc_cmd, blocks) == 8, "blocks");
+_Static_assert(offsetof(struct emu_mmc_cmd, reserved) == 12, "reserved");
 _Static_assert(sizeof(struct emu_mmc_seq_rsp) == 8, "emu_mmc_seq_rsp");
+_Static_assert(offsetof(struct emu_mmc_seq_rsp, data_len) == 0, "data_len");
+_Static_assert(offsetof(struct emu_mmc_seq_rsp, reserved) == 4, "reserved");
 
 /* ---- tee socket (stmmd): what a TEE client does through /dev/tee0 ------------------- */
 
@@ -112,6 +122,10 @@ struct emu_tee_result {
 	uint32_t reserved;
 };
 _Static_assert(sizeof(struct emu_tee_result) == 16, "emu_tee_result");
+_Static_assert(offsetof(struct emu_tee_result, ret) == 0, "ret");
+_Static_assert(offsetof(struct emu_tee_result, origin) == 4, "origin");
+_Static_assert(offsetof(struct emu_tee_result, id) == 8, "id");
+_Static_assert(offsetof(struct emu_tee_result, reserved) == 12, "reserved");
 
 /* Open a session to a TA/PTA by UUID (OP-TEE big-endian octets).  Reply: emu_tee_result. */
 #define EMU_MSG_TEE_OPEN_SESSION_REQ  0x0201
@@ -119,6 +133,8 @@ _Static_assert(sizeof(struct emu_tee_result) == 16, "emu_tee_result");
 struct emu_tee_open_session {
 	uint8_t uuid[16];
 };
+_Static_assert(sizeof(struct emu_tee_open_session) == 16, "emu_tee_open_session");
+_Static_assert(offsetof(struct emu_tee_open_session, uuid) == 0, "uuid");
 #define EMU_MSG_TEE_CLOSE_SESSION_REQ 0x0203 /* payload: uint32_t session */
 #define EMU_MSG_TEE_CLOSE_SESSION_RSP 0x0204
 /*
@@ -130,6 +146,8 @@ struct emu_tee_open_session {
 struct emu_tee_register_shm {
 	uint64_t size;
 };
+_Static_assert(sizeof(struct emu_tee_register_shm) == 8, "emu_tee_register_shm");
+_Static_assert(offsetof(struct emu_tee_register_shm, size) == 0, "size");
 #define EMU_MSG_TEE_UNREGISTER_SHM_REQ 0x0207 /* payload: uint32_t shm id */
 #define EMU_MSG_TEE_UNREGISTER_SHM_RSP 0x0208
 
@@ -140,6 +158,9 @@ struct emu_tee_param {
 	uint64_t c;
 };
 _Static_assert(sizeof(struct emu_tee_param) == 24, "emu_tee_param");
+_Static_assert(offsetof(struct emu_tee_param, a) == 0, "a");
+_Static_assert(offsetof(struct emu_tee_param, b) == 8, "b");
+_Static_assert(offsetof(struct emu_tee_param, c) == 16, "c");
 #define EMU_MSG_TEE_INVOKE_REQ 0x0209
 #define EMU_MSG_TEE_INVOKE_RSP 0x020a
 struct emu_tee_invoke {
@@ -150,6 +171,11 @@ struct emu_tee_invoke {
 	struct emu_tee_param params[4];
 };
 _Static_assert(sizeof(struct emu_tee_invoke) == 112, "emu_tee_invoke");
+_Static_assert(offsetof(struct emu_tee_invoke, session) == 0, "session");
+_Static_assert(offsetof(struct emu_tee_invoke, cmd) == 4, "cmd");
+_Static_assert(offsetof(struct emu_tee_invoke, param_types) == 8, "param_types");
+_Static_assert(offsetof(struct emu_tee_invoke, reserved) == 12, "reserved");
+_Static_assert(offsetof(struct emu_tee_invoke, params) == 16, "params");
 /* Reply: result plus the parameters as the TEE left them (output sizes, values). */
 struct emu_tee_invoke_rsp {
 	uint32_t ret;
@@ -157,6 +183,9 @@ struct emu_tee_invoke_rsp {
 	struct emu_tee_param params[4];
 };
 _Static_assert(sizeof(struct emu_tee_invoke_rsp) == 104, "emu_tee_invoke_rsp");
+_Static_assert(offsetof(struct emu_tee_invoke_rsp, ret) == 0, "ret");
+_Static_assert(offsetof(struct emu_tee_invoke_rsp, origin) == 4, "origin");
+_Static_assert(offsetof(struct emu_tee_invoke_rsp, params) == 8, "params");
 
 /* ---- supplicant RPC on the tee socket ---------------------------------------------- */
 
@@ -182,6 +211,12 @@ struct emu_supp_rpc_rsp {
 };
 _Static_assert(sizeof(struct emu_supp_rpc) == 16, "emu_supp_rpc");
 _Static_assert(sizeof(struct emu_supp_rpc_rsp) == 8, "emu_supp_rpc_rsp");
+_Static_assert(offsetof(struct emu_supp_rpc, cmd) == 0, "cmd");
+_Static_assert(offsetof(struct emu_supp_rpc, in_len) == 4, "in_len");
+_Static_assert(offsetof(struct emu_supp_rpc, out_len) == 8, "out_len");
+_Static_assert(offsetof(struct emu_supp_rpc, reserved) == 12, "reserved");
+_Static_assert(offsetof(struct emu_supp_rpc_rsp, ret) == 0, "ret");
+_Static_assert(offsetof(struct emu_supp_rpc_rsp, out_len) == 4, "out_len");
 
 /* ---- control ------------------------------------------------------------------------ */
 /* 0x04xx: status and fault plans; defined by the daemons that serve them (stmmd, rpmbd). */
@@ -295,11 +330,13 @@ struct emu_ctrl_export_req {
 	uint32_t reserved;
 };
 _Static_assert(sizeof(struct emu_ctrl_export_req) == 32, "emu_ctrl_export_req");
+_Static_assert(offsetof(struct emu_ctrl_export_req, offset) == 0, "offset");
 _Static_assert(offsetof(struct emu_ctrl_export_req, max_length) == 8, "max_length");
 _Static_assert(offsetof(struct emu_ctrl_export_req, var_store_size) == 12, "var_store_size");
 _Static_assert(offsetof(struct emu_ctrl_export_req, gap_size) == 16, "gap_size");
 _Static_assert(offsetof(struct emu_ctrl_export_req, ftw_working_size) == 20, "ftw_working_size");
 _Static_assert(offsetof(struct emu_ctrl_export_req, ftw_spare_size) == 24, "ftw_spare_size");
+_Static_assert(offsetof(struct emu_ctrl_export_req, reserved) == 28, "reserved");
 /* Reply: this header, then `length` bytes of the image from `offset`. */
 struct emu_ctrl_export_rsp {
 	uint64_t total;            /* bytes of the whole image (= FvLength) */
@@ -310,9 +347,11 @@ struct emu_ctrl_export_rsp {
 	uint32_t reserved;
 };
 _Static_assert(sizeof(struct emu_ctrl_export_rsp) == 32, "emu_ctrl_export_rsp");
+_Static_assert(offsetof(struct emu_ctrl_export_rsp, total) == 0, "total");
 _Static_assert(offsetof(struct emu_ctrl_export_rsp, offset) == 8, "offset");
 _Static_assert(offsetof(struct emu_ctrl_export_rsp, length) == 16, "length");
 _Static_assert(offsetof(struct emu_ctrl_export_rsp, generation) == 20, "generation");
 _Static_assert(offsetof(struct emu_ctrl_export_rsp, live_variables) == 24, "live_variables");
+_Static_assert(offsetof(struct emu_ctrl_export_rsp, reserved) == 28, "reserved");
 
 #endif

@@ -59,6 +59,9 @@ _Static_assert(offsetof(struct smm_variable_communicate_header, function) == 0, 
 _Static_assert(offsetof(struct smm_variable_communicate_header, return_status) == 8,
 	       "ReturnStatus");
 _Static_assert(offsetof(struct smm_variable_communicate_header, data) == 16, "Data");
+_Static_assert(sizeof(struct smm_variable_communicate_header) ==
+		       SMM_VARIABLE_COMMUNICATE_HEADER_SIZE,
+	       "SMM_VARIABLE_COMMUNICATE_HEADER");
 
 /* Offset of the variable payload inside a whole MM buffer. */
 #define MM_VARIABLE_PAYLOAD_OFFSET (MM_COMMUNICATE_HEADER_SIZE + SMM_VARIABLE_COMMUNICATE_HEADER_SIZE)
@@ -126,6 +129,7 @@ _Static_assert(offsetof(struct smm_variable_query_info, maximum_variable_storage
 _Static_assert(offsetof(struct smm_variable_query_info, remaining_variable_storage_size) == 8, "Rem");
 _Static_assert(offsetof(struct smm_variable_query_info, maximum_variable_size) == 16, "MaxVar");
 _Static_assert(offsetof(struct smm_variable_query_info, attributes) == 24, "Attributes");
+_Static_assert(offsetof(struct smm_variable_query_info, reserved) == 28, "tail padding");
 _Static_assert(sizeof(struct smm_variable_query_info) == 32, "QUERY_VARIABLE_INFO");
 
 /* VAR_CHECK_VARIABLE_PROPERTY (edk2 Protocol/VarCheck.h). */
@@ -160,12 +164,17 @@ _Static_assert(offsetof(struct smm_variable_var_check_property, variable_propert
 _Static_assert(offsetof(struct smm_variable_var_check_property, name) ==
 		       SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET,
 	       "Name");
+_Static_assert(sizeof(struct smm_variable_var_check_property) ==
+		       SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET,
+	       "VAR_CHECK_VARIABLE_PROPERTY fixed part");
 
 /* SMM_VARIABLE_COMMUNICATE_GET_PAYLOAD_SIZE. */
 struct smm_variable_payload_size {
 	uint64_t variable_payload_size; /* UINTN */
 };
 _Static_assert(sizeof(struct smm_variable_payload_size) == 8, "GET_PAYLOAD_SIZE");
+_Static_assert(offsetof(struct smm_variable_payload_size, variable_payload_size) == 0,
+	       "VariablePayloadSize");
 
 /* The "minus 2" quirk Linux and U-Boot apply to GET_PAYLOAD_SIZE (§2.3). */
 #define MM_CLIENT_PAYLOAD_QUIRK 2u

@@ -11,7 +11,7 @@
 /* Nothing we build is larger than this, known budget or not. */
 #define MMVAR_MAX_BUFFER (16u * 1024u * 1024u)
 
-#define HDRS (MM_COMMUNICATE_HEADER_SIZE + SMM_VARIABLE_COMMUNICATE_HEADER_SIZE)
+#define HDRS MM_VARIABLE_PAYLOAD_OFFSET
 
 /* Bytes of a UCS-2 name up to and including its NUL, looking at most max_chars. */
 static int name_bytes(const uint8_t *name, size_t avail, uint64_t max_chars, uint64_t *ret)
@@ -34,9 +34,13 @@ static uint8_t *new_buffer(uint64_t function, size_t payload_size, size_t *ret_b
 	size_t size = HDRS + payload_size;
 	uint8_t *buf = g_malloc0(size);
 
-	memcpy(buf, mm_var_guid.b, sizeof(mm_var_guid.b));
-	put_le64(buf + 16, SMM_VARIABLE_COMMUNICATE_HEADER_SIZE + payload_size);
-	put_le64(buf + MM_COMMUNICATE_HEADER_SIZE, function);
+	memcpy(buf + offsetof(struct mm_communicate_header, header_guid), mm_var_guid.b,
+	       sizeof(mm_var_guid.b));
+	put_le64(buf + offsetof(struct mm_communicate_header, message_length),
+		 SMM_VARIABLE_COMMUNICATE_HEADER_SIZE + payload_size);
+	put_le64(buf + MM_COMMUNICATE_HEADER_SIZE +
+			 offsetof(struct smm_variable_communicate_header, function),
+		 function);
 	/* ReturnStatus stays 0. */
 	*ret_buf_size = size;
 	return buf;
@@ -89,13 +93,14 @@ static int build_access(const struct mmvar_req *req, uint64_t max_payload, uint8
 
 	uint8_t *buf = new_buffer(req->function, payload, &l->buf_size);
 	uint8_t *p = buf + HDRS;
-	memcpy(p, req->guid.b, 16);
-	put_le64(p + 16, data_size);
-	put_le64(p + 24, name_size);
-	put_le32(p + 32, req->attributes);
-	memcpy(p + SMM_VARIABLE_ACCESS_NAME_OFFSET, req->name, name_size);
+	memcpy(p + offsetof(struct smm_variable_access, guid), req->guid.b, sizeof(req->guid.b));
+	put_le64(p + offsetof(struct smm_variable_access, data_size), data_size);
+	put_le64(p + offsetof(struct smm_variable_access, name_size), name_size);
+	put_le32(p + offsetof(struct smm_variable_access, attributes), req->attributes);
+	memcpy(p + offsetof(struct smm_variable_access, name), req->name, name_size);
 	if (req->function == SMM_VARIABLE_FUNCTION_SET_VARIABLE && data_size)
-		memcpy(p + SMM_VARIABLE_ACCESS_NAME_OFFSET + name_size, req->data, data_size);
+		memcpy(p + offsetof(struct smm_variable_access, name) + name_size, req->data,
+		       data_size);
 
 	l->payload_size = payload;
 	l->name_size = name_size;
@@ -127,10 +132,11 @@ static int build_get_next(const struct mmvar_req *req, uint64_t max_payload, uin
 
 	uint8_t *buf = new_buffer(req->function, payload, &l->buf_size);
 	uint8_t *p = buf + HDRS;
-	memcpy(p, req->guid.b, 16);
-	put_le64(p + 16, out_size);
+	memcpy(p + offsetof(struct smm_variable_get_next_name, guid), req->guid.b,
+	       sizeof(req->guid.b));
+	put_le64(p + offsetof(struct smm_variable_get_next_name, name_size), out_size);
 	/* The name, then zeroes up to the end of the buffer (already zero). */
-	memcpy(p + SMM_VARIABLE_GET_NEXT_NAME_OFFSET, req->name, in_size);
+	memcpy(p + offsetof(struct smm_variable_get_next_name, name), req->name, in_size);
 
 	l->payload_size = payload;
 	l->name_size = in_size;
@@ -197,14 +203,17 @@ int mmvar_parse(const struct mmvar_req *req, const struct mmvar_layout *layout,
 	const uint8_t *p = buf + HDRS;
 	size_t psize = layout->payload_size;
 
-	rep.function = get_le64(buf + MM_COMMUNICATE_HEADER_SIZE);
-	rep.return_status = get_le64(buf + MM_COMMUNICATE_HEADER_SIZE + 8);
+	rep.function = get_le64(buf + MM_COMMUNICATE_HEADER_SIZE +
+				offsetof(struct smm_variable_communicate_header, function));
+	rep.return_status = get_le64(buf + MM_COMMUNICATE_HEADER_SIZE +
+				     offsetof(struct smm_variable_communicate_header,
+					      return_status));
 
 	switch (req->function) {
 	case SMM_VARIABLE_FUNCTION_GET_VARIABLE: {
-		rep.data_size = get_le64(p + 16);
-		uint64_t name_size = get_le64(p + 24);
-		rep.attributes = get_le32(p + 32);
+		rep.data_size = get_le64(p + offsetof(struct smm_variable_access, data_size));
+		uint64_t name_size = get_le64(p + offsetof(struct smm_variable_access, name_size));
+		rep.attributes = get_le32(p + offsetof(struct smm_variable_access, attributes));
 		if (rep.return_status != EFI_SUCCESS)
 			break;
 		/* Data sits after the name the answer describes; it must stay inside. */
@@ -216,8 +225,9 @@ int mmvar_parse(const struct mmvar_req *req, const struct mmvar_layout *layout,
 		break;
 	}
 	case SMM_VARIABLE_FUNCTION_GET_NEXT_VARIABLE_NAME:
-		memcpy(rep.guid.b, p, 16);
-		rep.name_size = get_le64(p + 16);
+		memcpy(rep.guid.b, p + offsetof(struct smm_variable_get_next_name, guid),
+		       sizeof(rep.guid.b));
+		rep.name_size = get_le64(p + offsetof(struct smm_variable_get_next_name, name_size));
 		if (rep.return_status != EFI_SUCCESS)
 			break;
 		if (rep.name_size > layout->name_buf_size ||
@@ -226,12 +236,16 @@ int mmvar_parse(const struct mmvar_req *req, const struct mmvar_layout *layout,
 		rep.name = p + SMM_VARIABLE_GET_NEXT_NAME_OFFSET;
 		break;
 	case SMM_VARIABLE_FUNCTION_QUERY_VARIABLE_INFO:
-		rep.max_storage = get_le64(p + 0);
-		rep.remaining_storage = get_le64(p + 8);
-		rep.max_variable_size = get_le64(p + 16);
+		rep.max_storage = get_le64(
+			p + offsetof(struct smm_variable_query_info, maximum_variable_storage_size));
+		rep.remaining_storage = get_le64(
+			p + offsetof(struct smm_variable_query_info, remaining_variable_storage_size));
+		rep.max_variable_size =
+			get_le64(p + offsetof(struct smm_variable_query_info, maximum_variable_size));
 		break;
 	case SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE:
-		rep.payload_size = get_le64(p);
+		rep.payload_size =
+			get_le64(p + offsetof(struct smm_variable_payload_size, variable_payload_size));
 		break;
 	case SMM_VARIABLE_FUNCTION_SET_VARIABLE:
 		break;

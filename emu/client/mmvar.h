@@ -29,9 +29,10 @@
 
 #define MMVAR_WUR __attribute__((warn_unused_result))
 
-/* sizeof(struct smm_variable_access) as Linux/U-Boot budget it (not edk2's 36). */
-#define MMVAR_ACCESS_HEADER_SIZE   40u
-#define MMVAR_GET_NEXT_HEADER_SIZE 24u
+/* The fixed part of a GET/SET payload as Linux/U-Boot budget it: sizeof, not edk2's 36. */
+#define MMVAR_ACCESS_HEADER_SIZE   ((uint32_t)sizeof(struct smm_variable_access))
+/* The fixed part of a GET_NEXT payload (the name starts there). */
+#define MMVAR_GET_NEXT_HEADER_SIZE ((uint32_t)sizeof(struct smm_variable_get_next_name))
 /* Linux rejects a GET_PAYLOAD_SIZE answer below this (before the -2 quirk). */
 #define MMVAR_MIN_PAYLOAD_SIZE     (MMVAR_ACCESS_HEADER_SIZE + 0x20u)
 /* The name buffer Linux efivarfs enumerates with (bytes). */

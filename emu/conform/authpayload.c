@@ -4,6 +4,7 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,33 +85,40 @@ struct efi_time ap_time(unsigned year, unsigned month, unsigned day, unsigned ho
 }
 
 /* EFI_TIME in its wire layout (little endian). */
-static void put_time(uint8_t out[16], const struct efi_time *t)
+static void put_time(uint8_t out[sizeof(struct efi_time)], const struct efi_time *t)
 {
-	put_le16(out + 0, t->year);
-	out[2] = t->month;
-	out[3] = t->day;
-	out[4] = t->hour;
-	out[5] = t->minute;
-	out[6] = t->second;
-	out[7] = t->pad1;
-	put_le32(out + 8, t->nanosecond);
-	put_le16(out + 12, (uint16_t)t->time_zone);
-	out[14] = t->daylight;
-	out[15] = t->pad2;
+	put_le16(out + offsetof(struct efi_time, year), t->year);
+	out[offsetof(struct efi_time, month)] = t->month;
+	out[offsetof(struct efi_time, day)] = t->day;
+	out[offsetof(struct efi_time, hour)] = t->hour;
+	out[offsetof(struct efi_time, minute)] = t->minute;
+	out[offsetof(struct efi_time, second)] = t->second;
+	out[offsetof(struct efi_time, pad1)] = t->pad1;
+	put_le32(out + offsetof(struct efi_time, nanosecond), t->nanosecond);
+	put_le16(out + offsetof(struct efi_time, time_zone), (uint16_t)t->time_zone);
+	out[offsetof(struct efi_time, daylight)] = t->daylight;
+	out[offsetof(struct efi_time, pad2)] = t->pad2;
 }
+
+/* EFI_VARIABLE_AUTHENTICATION_2 fields, from the start of the descriptor. */
+#define A2(field) offsetof(struct efi_variable_authentication_2, field)
+/* EFI_SIGNATURE_LIST fields, from the start of a list. */
+#define SL(field) offsetof(struct efi_signature_list, field)
+/* EFI_SIGNATURE_DATA: the signature after its owner GUID. */
+#define SD_DATA offsetof(struct efi_signature_data, signature_data)
 
 GByteArray *ap_signed_bytes(const struct ap_params *p)
 {
 	GByteArray *b = g_byte_array_new();
-	uint8_t a[4], ts[16];
+	uint8_t a[sizeof(uint32_t)], ts[sizeof(struct efi_time)];
 	size_t name_bytes = p->name_size >= 2 ? p->name_size - 2 : 0;
 
 	g_byte_array_append(b, p->name, (guint)name_bytes);
-	g_byte_array_append(b, p->guid->b, 16);
+	g_byte_array_append(b, p->guid->b, sizeof(p->guid->b));
 	put_le32(a, p->attributes);
-	g_byte_array_append(b, a, 4);
+	g_byte_array_append(b, a, sizeof(a));
 	put_time(ts, &p->time_stamp);
-	g_byte_array_append(b, ts, 16);
+	g_byte_array_append(b, ts, sizeof(ts));
 	if (p->payload_size)
 		g_byte_array_append(b, p->payload, (guint)p->payload_size);
 	return b;
@@ -156,11 +164,12 @@ GByteArray *ap_descriptor(const struct efi_time *ts, const uint8_t *p7, size_t p
 	static const efi_guid_t pkcs7_guid = EFI_CERT_TYPE_PKCS7_GUID;
 	uint8_t hdr[AP_P7_OFFSET];
 
-	put_time(hdr, ts);
-	put_le32(hdr + 16, (uint32_t)(24 + p7_size));
-	put_le16(hdr + 20, WIN_CERT_REVISION);
-	put_le16(hdr + 22, WIN_CERT_TYPE_EFI_GUID);
-	memcpy(hdr + 24, pkcs7_guid.b, 16);
+	put_time(hdr + A2(time_stamp), ts);
+	put_le32(hdr + A2(auth_info.hdr.dw_length),
+		 (uint32_t)(sizeof(struct win_certificate_uefi_guid) + p7_size));
+	put_le16(hdr + A2(auth_info.hdr.w_revision), WIN_CERT_REVISION);
+	put_le16(hdr + A2(auth_info.hdr.w_certificate_type), WIN_CERT_TYPE_EFI_GUID);
+	memcpy(hdr + A2(auth_info.cert_type), pkcs7_guid.b, sizeof(pkcs7_guid.b));
 
 	GByteArray *b = g_byte_array_sized_new((guint)(sizeof(hdr) + p7_size + payload_size));
 	g_byte_array_append(b, hdr, sizeof(hdr));
@@ -189,13 +198,13 @@ GByteArray *ap_x509_esl(const uint8_t *der, size_t der_size, const efi_guid_t *o
 	static const efi_guid_t x509_guid = EFI_CERT_X509_GUID;
 	uint8_t hdr[sizeof(struct efi_signature_list)];
 
-	memcpy(hdr, x509_guid.b, 16);
-	put_le32(hdr + 16, (uint32_t)(sizeof(hdr) + 16 + der_size));
-	put_le32(hdr + 20, 0);
-	put_le32(hdr + 24, (uint32_t)(16 + der_size));
-	GByteArray *b = g_byte_array_sized_new((guint)(sizeof(hdr) + 16 + der_size));
+	memcpy(hdr + SL(signature_type), x509_guid.b, sizeof(x509_guid.b));
+	put_le32(hdr + SL(signature_list_size), (uint32_t)(sizeof(hdr) + SD_DATA + der_size));
+	put_le32(hdr + SL(signature_header_size), 0);
+	put_le32(hdr + SL(signature_size), (uint32_t)(SD_DATA + der_size));
+	GByteArray *b = g_byte_array_sized_new((guint)(sizeof(hdr) + SD_DATA + der_size));
 	g_byte_array_append(b, hdr, sizeof(hdr));
-	g_byte_array_append(b, owner->b, 16);
+	g_byte_array_append(b, owner->b, sizeof(owner->b)); /* SignatureOwner */
 	g_byte_array_append(b, der, (guint)der_size);
 	return b;
 }
@@ -204,8 +213,9 @@ size_t ap_p7_size(const uint8_t *data, size_t size)
 {
 	if (size < AP_P7_OFFSET)
 		return 0;
-	uint32_t dw = get_le32(data + 16);
-	if (dw < 24 || dw - 24 > size - AP_P7_OFFSET)
+	const uint32_t fixed = sizeof(struct win_certificate_uefi_guid);
+	uint32_t dw = get_le32(data + A2(auth_info.hdr.dw_length));
+	if (dw < fixed || dw - fixed > size - AP_P7_OFFSET)
 		return 0;
-	return dw - 24;
+	return dw - fixed;
 }

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "efi.h"
+#include "efi_auth.h"
 
 /* A private key and its certificate. */
 struct ap_signer;
@@ -81,7 +82,7 @@ __attribute__((warn_unused_result)) int ap_build(const struct ap_params *p, GByt
 GByteArray *ap_x509_esl(const uint8_t *der, size_t der_size, const efi_guid_t *owner);
 
 /* Offset of the PKCS#7 blob in a descriptor and its size (dwLength - 24). */
-#define AP_P7_OFFSET 40u
+#define AP_P7_OFFSET EFI_VARIABLE_AUTHENTICATION_2_CERT_DATA_OFFSET
 size_t ap_p7_size(const uint8_t *data, size_t size);
 
 #endif

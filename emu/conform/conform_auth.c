@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "authpayload.h"
@@ -549,6 +550,10 @@ static int au_volatile(struct cf *cf)
 	return cf_check_absent(cf, TSV, &cf_guid_own);
 }
 
+/* EFI_VARIABLE_AUTHENTICATION_2 fields, from the start of the descriptor. */
+#define A2(field) offsetof(struct efi_variable_authentication_2, field)
+#define A2_TIME(field) (A2(time_stamp) + offsetof(struct efi_time, field))
+
 /* edk2 descriptor checks (Variable.c pre-check, VerifyTimeBasedPayload steps 1 and 3). */
 static int au_descriptor(struct cf *cf)
 {
@@ -562,17 +567,20 @@ static int au_descriptor(struct cf *cf)
 		uint32_t value;
 		size_t cut;      /* DataSize instead of the whole blob (0: all) */
 	} muts[] = {
-		{ "DataSize 39", 0, 0, 0, 39 },
-		{ "dwLength 23", 16, 4, 23, 0 },
-		{ "dwLength beyond the data", 16, 4, 0x100000, 0 },
-		{ "wCertificateType 0x0002", 22, 2, WIN_CERT_TYPE_PKCS_SIGNED_DATA, 0 },
-		{ "wCertificateType 0x0EF0", 22, 2, WIN_CERT_TYPE_EFI_PKCS115, 0 },
-		{ "CertType X509 (not PKCS7)", 24, 0, 0, 0 },
-		{ "TimeStamp.Pad1 1", 7, 1, 1, 0 },
-		{ "TimeStamp.Nanosecond 1", 8, 4, 1, 0 },
-		{ "TimeStamp.TimeZone 60", 12, 2, 60, 0 },
-		{ "TimeStamp.Daylight 1", 14, 1, 1, 0 },
-		{ "TimeStamp.Pad2 1", 15, 1, 1, 0 },
+		{ "DataSize 39", 0, 0, 0, A2(auth_info.cert_data) - 1 },
+		{ "dwLength 23", A2(auth_info.hdr.dw_length), 4,
+		  sizeof(struct win_certificate_uefi_guid) - 1, 0 },
+		{ "dwLength beyond the data", A2(auth_info.hdr.dw_length), 4, 0x100000, 0 },
+		{ "wCertificateType 0x0002", A2(auth_info.hdr.w_certificate_type), 2,
+		  WIN_CERT_TYPE_PKCS_SIGNED_DATA, 0 },
+		{ "wCertificateType 0x0EF0", A2(auth_info.hdr.w_certificate_type), 2,
+		  WIN_CERT_TYPE_EFI_PKCS115, 0 },
+		{ "CertType X509 (not PKCS7)", A2(auth_info.cert_type), 0, 0, 0 },
+		{ "TimeStamp.Pad1 1", A2_TIME(pad1), 1, 1, 0 },
+		{ "TimeStamp.Nanosecond 1", A2_TIME(nanosecond), 4, 1, 0 },
+		{ "TimeStamp.TimeZone 60", A2_TIME(time_zone), 2, 60, 0 },
+		{ "TimeStamp.Daylight 1", A2_TIME(daylight), 1, 1, 0 },
+		{ "TimeStamp.Pad2 1", A2_TIME(pad2), 1, 1, 0 },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(muts); i++) {
 		struct blob m = dup_blob(cf, b);
@@ -582,8 +590,8 @@ static int au_descriptor(struct cf *cf)
 			put_le16(m.d + muts[i].off, (uint16_t)muts[i].value);
 		else if (muts[i].len == 4)
 			put_le32(m.d + muts[i].off, muts[i].value);
-		else if (muts[i].off == 24)
-			memcpy(m.d + 24, x509.b, 16);
+		else if (muts[i].off == A2(auth_info.cert_type))
+			memcpy(m.d + A2(auth_info.cert_type), x509.b, sizeof(x509.b));
 		if (muts[i].cut)
 			m.n = muts[i].cut;
 		EXPECT_PUT(TSV, &cf_guid_own, AT4, m, EFI_SECURITY_VIOLATION, muts[i].what);
@@ -599,7 +607,7 @@ static int au_wrevision(struct cf *cf)
 	struct blob b;
 	MK(b, .s = K->priv1, .name = TSV, .g = &cf_guid_own, .attrs = AT4, .ts = T(8, 1, 0),
 	   .data = v10, .size = 10);
-	put_le16(b.d + 20, 0x0100);
+	put_le16(b.d + A2(auth_info.hdr.w_revision), 0x0100);
 	EXPECT_PUT(TSV, &cf_guid_own, AT4, b, EFI_SUCCESS, "wRevision 0x0100");
 	return cf_check_var(cf, TSV, &cf_guid_own, AT4, v10, 10);
 }

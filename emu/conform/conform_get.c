@@ -183,9 +183,11 @@ static int raw_get_too_small(struct cf *cf)
 		rc = cf_raw_expect(cf, &r, EFI_BUFFER_TOO_SMALL);
 	if (rc == CF_PASS) {
 		const uint8_t *p = cf_raw_answer_payload(&r);
-		if (get_le64(p + 16) != 10 || get_le32(p + 32) != (A_BS | A_RT))
+		uint64_t ds = get_le64(p + offsetof(struct smm_variable_access, data_size));
+		uint32_t at = get_le32(p + offsetof(struct smm_variable_access, attributes));
+		if (ds != 10 || at != (A_BS | A_RT))
 			rc = cf_fail(cf, "answer DataSize %" PRIu64 " Attributes 0x%x, want 10 and 0x6",
-				     get_le64(p + 16), get_le32(p + 32));
+				     ds, at);
 	}
 	cf_raw_clear(&r);
 	return rc;
@@ -202,10 +204,12 @@ static int raw_get_data_after_name(struct cf *cf)
 		rc = cf_raw_expect(cf, &r, EFI_SUCCESS);
 	if (rc == CF_PASS) {
 		const uint8_t *p = cf_raw_answer_payload(&r);
-		if (get_le64(p + 16) != 10 || get_le32(p + 32) != (A_NV | A_BS | A_RT) ||
+		uint64_t ds = get_le64(p + offsetof(struct smm_variable_access, data_size));
+		uint32_t at = get_le32(p + offsetof(struct smm_variable_access, attributes));
+		if (ds != 10 || at != (A_NV | A_BS | A_RT) ||
 		    memcmp(p + SMM_VARIABLE_ACCESS_NAME_OFFSET + 26, cf_data10, 10) != 0)
 			rc = cf_fail(cf, "answer: DataSize %" PRIu64 ", Attributes 0x%x, or data at "
-				     "36 + NameSize wrong", get_le64(p + 16), get_le32(p + 32));
+				     "36 + NameSize wrong", ds, at);
 	}
 	cf_raw_clear(&r);
 	return rc;
@@ -498,7 +502,8 @@ static int gn_raw_too_small(struct cf *cf)
 	if (rc == CF_PASS)
 		rc = cf_raw_expect(cf, &r, EFI_BUFFER_TOO_SMALL);
 	if (rc == CF_PASS) {
-		uint64_t need = get_le64(cf_raw_answer_payload(&r) + 16);
+		uint64_t need = get_le64(cf_raw_answer_payload(&r) +
+					 offsetof(struct smm_variable_get_next_name, name_size));
 		if (need <= 2 || need % 2)
 			rc = cf_fail(cf, "NameSize answered %" PRIu64 ", want the first name's size", need);
 	}

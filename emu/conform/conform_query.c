@@ -125,17 +125,23 @@ static int q_apart(struct cf *cf)
 static int q_raw_in_place(struct cf *cf)
 {
 	struct cf_raw r;
-	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_QUERY_VARIABLE_INFO, 32);
-	put_le32(cf_raw_payload(&r) + 24, A_NV | A_BS | A_RT);
+	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_QUERY_VARIABLE_INFO,
+		    sizeof(struct smm_variable_query_info));
+	put_le32(cf_raw_payload(&r) + offsetof(struct smm_variable_query_info, attributes),
+		 A_NV | A_BS | A_RT);
 	int rc = cf_raw_send(cf, &r);
 	if (rc == CF_PASS)
 		rc = cf_raw_expect(cf, &r, EFI_SUCCESS);
 	if (rc == CF_PASS) {
 		const uint8_t *p = cf_raw_answer_payload(&r);
-		if (get_le64(p) != CF_NV_STORAGE || get_le64(p + 8) > get_le64(p) ||
-		    get_le32(p + 24) != (A_NV | A_BS | A_RT))
+		uint64_t max = get_le64(
+			p + offsetof(struct smm_variable_query_info, maximum_variable_storage_size));
+		uint64_t rem = get_le64(
+			p + offsetof(struct smm_variable_query_info, remaining_variable_storage_size));
+		uint32_t at = get_le32(p + offsetof(struct smm_variable_query_info, attributes));
+		if (max != CF_NV_STORAGE || rem > max || at != (A_NV | A_BS | A_RT))
 			rc = cf_fail(cf, "answer: max %" PRIu64 " remaining %" PRIu64 " attributes 0x%x",
-				     get_le64(p), get_le64(p + 8), get_le32(p + 24));
+				     max, rem, at);
 	}
 	cf_raw_clear(&r);
 	return rc;

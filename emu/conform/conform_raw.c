@@ -5,6 +5,7 @@
  * requests it drops without writing ReturnStatus (detected by a pre-filled sentinel).
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "bytes.h"
@@ -14,6 +15,11 @@
 
 #define TV "TestVariable"
 #define TV_NS 26u
+
+/* Where MessageLength sits in the whole buffer. */
+#define MSGLEN_AT offsetof(struct mm_communicate_header, message_length)
+/* GET_PAYLOAD_SIZE's payload. */
+#define PAYLOAD_SIZE_PAYLOAD sizeof(struct smm_variable_payload_size)
 
 /* Send and expect a status / a drop; frees the buffer. */
 static int send_expect(struct cf *cf, struct cf_raw *r, efi_status_t want)
@@ -49,32 +55,33 @@ static int send_mm_code(struct cf *cf, struct cf_raw *r, int64_t want)
 static int r_too_short(struct cf *cf)
 {
 	struct cf_raw r;
-	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE, 8);
-	r.len = r.memref = 16;
+	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE, PAYLOAD_SIZE_PAYLOAD);
+	r.len = r.memref = MSGLEN_AT; /* the buffer ends before MessageLength */
 	return send_mm_code(cf, &r, -3);
 }
 
 static int r_msglen_over(struct cf *cf)
 {
 	struct cf_raw r;
-	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE, 8);
-	put_le64(r.buf + 16, r.len - MM_COMMUNICATE_HEADER_SIZE + 1);
+	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE, PAYLOAD_SIZE_PAYLOAD);
+	put_le64(r.buf + MSGLEN_AT, r.len - MM_COMMUNICATE_HEADER_SIZE + 1);
 	return send_mm_code(cf, &r, -3);
 }
 
 static int r_msglen_max(struct cf *cf)
 {
 	struct cf_raw r;
-	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE, 8);
-	put_le64(r.buf + 16, UINT64_MAX);
+	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE, PAYLOAD_SIZE_PAYLOAD);
+	put_le64(r.buf + MSGLEN_AT, UINT64_MAX);
 	return send_mm_code(cf, &r, -3);
 }
 
 static int r_msglen_under_header(struct cf *cf)
 {
 	struct cf_raw r;
-	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE, 8);
-	put_le64(r.buf + 16, 8);
+	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE, PAYLOAD_SIZE_PAYLOAD);
+	/* MessageLength covers Function only: below SMM_VARIABLE_COMMUNICATE_HEADER. */
+	put_le64(r.buf + MSGLEN_AT, offsetof(struct smm_variable_communicate_header, return_status));
 	return send_dropped(cf, &r);
 }
 
@@ -85,7 +92,7 @@ static int r_msglen_below_fixed(struct cf *cf)
 	CF_SETUP(cf_set(cf, TV, &cf_vendor1, A_BS, cf_data10, 10));
 	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_GET_VARIABLE, SMM_VARIABLE_ACCESS_NAME_OFFSET + TV_NS + 16);
 	cf_raw_access(&r, &cf_vendor1, 16, TV_NS, 0, TV, NULL, 0);
-	put_le64(r.buf + 16, SMM_VARIABLE_COMMUNICATE_HEADER_SIZE + 20);
+	put_le64(r.buf + MSGLEN_AT, SMM_VARIABLE_COMMUNICATE_HEADER_SIZE + 20);
 	return send_dropped(cf, &r);
 }
 
@@ -94,12 +101,16 @@ static int r_msglen_shorter_ok(struct cf *cf)
 	/* MessageLength smaller than the memref: only MessageLength counts. */
 	struct cf_raw r;
 	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE, 64);
-	put_le64(r.buf + 16, SMM_VARIABLE_COMMUNICATE_HEADER_SIZE + 8);
+	put_le64(r.buf + MSGLEN_AT, SMM_VARIABLE_COMMUNICATE_HEADER_SIZE + PAYLOAD_SIZE_PAYLOAD);
 	int rc = cf_raw_send(cf, &r);
 	if (rc == CF_PASS)
 		rc = cf_raw_expect(cf, &r, EFI_SUCCESS);
-	if (rc == CF_PASS && get_le64(cf_raw_answer_payload(&r)) != cf->payload_size)
-		rc = cf_fail(cf, "payload size answered %" PRIu64, get_le64(cf_raw_answer_payload(&r)));
+	uint64_t answered = 0;
+	if (rc == CF_PASS)
+		answered = get_le64(cf_raw_answer_payload(&r) +
+				    offsetof(struct smm_variable_payload_size, variable_payload_size));
+	if (rc == CF_PASS && answered != cf->payload_size)
+		rc = cf_fail(cf, "payload size answered %" PRIu64, answered);
 	cf_raw_clear(&r);
 	return rc;
 }
@@ -123,8 +134,9 @@ static int r_payload_at(struct cf *cf)
 static int r_unknown_guid(struct cf *cf)
 {
 	struct cf_raw r;
-	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE, 8);
-	memcpy(r.buf, cf_guid_own.b, 16);
+	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE, PAYLOAD_SIZE_PAYLOAD);
+	memcpy(r.buf + offsetof(struct mm_communicate_header, header_guid), cf_guid_own.b,
+	       sizeof(cf_guid_own.b));
 	return send_dropped(cf, &r);
 }
 
@@ -149,12 +161,13 @@ static int below_fixed(struct cf *cf, uint64_t fn, size_t psize)
 	memset(cf_raw_payload(&r), 0, psize);
 	return send_dropped(cf, &r);
 }
-static int r_get_short(struct cf *cf) { return below_fixed(cf, SMM_VARIABLE_FUNCTION_GET_VARIABLE, 35); }
-static int r_set_short(struct cf *cf) { return below_fixed(cf, SMM_VARIABLE_FUNCTION_SET_VARIABLE, 35); }
-static int r_getnext_short(struct cf *cf) { return below_fixed(cf, SMM_VARIABLE_FUNCTION_GET_NEXT_VARIABLE_NAME, 23); }
-static int r_query_short(struct cf *cf) { return below_fixed(cf, SMM_VARIABLE_FUNCTION_QUERY_VARIABLE_INFO, 31); }
-static int r_payload_short(struct cf *cf) { return below_fixed(cf, SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE, 7); }
-static int r_propget_short(struct cf *cf) { return below_fixed(cf, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET, 47); }
+/* One byte below each function's fixed part (edk2's OFFSET_OF(Name) or sizeof). */
+static int r_get_short(struct cf *cf) { return below_fixed(cf, SMM_VARIABLE_FUNCTION_GET_VARIABLE, offsetof(struct smm_variable_access, name) - 1); }
+static int r_set_short(struct cf *cf) { return below_fixed(cf, SMM_VARIABLE_FUNCTION_SET_VARIABLE, offsetof(struct smm_variable_access, name) - 1); }
+static int r_getnext_short(struct cf *cf) { return below_fixed(cf, SMM_VARIABLE_FUNCTION_GET_NEXT_VARIABLE_NAME, offsetof(struct smm_variable_get_next_name, name) - 1); }
+static int r_query_short(struct cf *cf) { return below_fixed(cf, SMM_VARIABLE_FUNCTION_QUERY_VARIABLE_INFO, sizeof(struct smm_variable_query_info) - 1); }
+static int r_payload_short(struct cf *cf) { return below_fixed(cf, SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE, PAYLOAD_SIZE_PAYLOAD - 1); }
+static int r_propget_short(struct cf *cf) { return below_fixed(cf, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET, offsetof(struct smm_variable_var_check_property, name) - 1); }
 
 /* ---- ACCESS_VARIABLE (GET / SET) sizes ------------------------------------------------- */
 
@@ -204,7 +217,7 @@ static int r_set_no_copy_back(struct cf *cf)
 	int rc = cf_raw_send(cf, &r);
 	if (rc == CF_PASS)
 		rc = cf_raw_expect(cf, &r, EFI_SUCCESS);
-	if (rc == CF_PASS && memcmp(cf_raw_answer_payload(&r), cf_raw_payload(&r), r.len - 40) != 0)
+	if (rc == CF_PASS && memcmp(cf_raw_answer_payload(&r), cf_raw_payload(&r), r.len - MM_VARIABLE_PAYLOAD_OFFSET) != 0)
 		rc = cf_fail(cf, "SET changed its payload in the answer");
 	cf_raw_clear(&r);
 	return rc == CF_PASS ? cf_check_var(cf, TV, &cf_vendor1, A_BS | A_RT, cf_data10, 10) : rc;
@@ -236,7 +249,7 @@ static int getnext_case(struct cf *cf, uint64_t ns, bool spoil_tail, efi_status_
 	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_GET_NEXT_VARIABLE_NAME, SMM_VARIABLE_GET_NEXT_NAME_OFFSET + 64);
 	cf_raw_get_next(&r, &cf_vendor1, ns, "");
 	if (spoil_tail)
-		put_le16(cf_raw_payload(&r) + r.len - 40 - 2, 'x');
+		put_le16(cf_raw_payload(&r) + r.len - MM_VARIABLE_PAYLOAD_OFFSET - 2, 'x');
 	return send_expect(cf, &r, want);
 }
 static int r_gn_ns_max(struct cf *cf) { return getnext_case(cf, UINT64_MAX, false, EFI_ACCESS_DENIED); }
@@ -253,8 +266,9 @@ static int propget_case(struct cf *cf, uint64_t ns, const char *name, efi_status
 	size_t psize = SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET + 32;
 	cf_raw_init(&r, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET, psize);
 	uint8_t *p = cf_raw_payload(&r);
-	memcpy(p, cf_guid_own.b, 16);
-	put_le64(p + 16, ns);
+	memcpy(p + offsetof(struct smm_variable_var_check_property, guid), cf_guid_own.b,
+	       sizeof(cf_guid_own.b));
+	put_le64(p + offsetof(struct smm_variable_var_check_property, name_size), ns);
 	for (size_t i = 0; name[i]; i++)
 		p[SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET + 2 * i] = (uint8_t)name[i];
 	return send_expect(cf, &r, want);

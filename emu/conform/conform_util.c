@@ -316,10 +316,16 @@ void cf_raw_init(struct cf_raw *r, uint64_t function, size_t payload)
 	r->len = MM_VARIABLE_PAYLOAD_OFFSET + payload;
 	r->buf = g_malloc0(r->len);
 	r->memref = r->len;
-	memcpy(r->buf, mm_var_guid.b, 16);
-	put_le64(r->buf + 16, SMM_VARIABLE_COMMUNICATE_HEADER_SIZE + payload);
-	put_le64(r->buf + MM_COMMUNICATE_HEADER_SIZE, function);
-	put_le64(r->buf + MM_COMMUNICATE_HEADER_SIZE + 8, CF_SENTINEL);
+	memcpy(r->buf + offsetof(struct mm_communicate_header, header_guid), mm_var_guid.b,
+	       sizeof(mm_var_guid.b));
+	put_le64(r->buf + offsetof(struct mm_communicate_header, message_length),
+		 SMM_VARIABLE_COMMUNICATE_HEADER_SIZE + payload);
+	put_le64(r->buf + MM_COMMUNICATE_HEADER_SIZE +
+			 offsetof(struct smm_variable_communicate_header, function),
+		 function);
+	put_le64(r->buf + MM_COMMUNICATE_HEADER_SIZE +
+			 offsetof(struct smm_variable_communicate_header, return_status),
+		 CF_SENTINEL);
 }
 
 void cf_raw_clear(struct cf_raw *r)
@@ -355,10 +361,10 @@ void cf_raw_access(struct cf_raw *r, const efi_guid_t *g, uint64_t data_size, ui
 
 	g_assert(r->len >= MM_VARIABLE_PAYLOAD_OFFSET + SMM_VARIABLE_ACCESS_NAME_OFFSET + nbytes +
 				   data_len);
-	memcpy(p, g->b, 16);
-	put_le64(p + 16, data_size);
-	put_le64(p + 24, name_size);
-	put_le32(p + 32, attrs);
+	memcpy(p + offsetof(struct smm_variable_access, guid), g->b, sizeof(g->b));
+	put_le64(p + offsetof(struct smm_variable_access, data_size), data_size);
+	put_le64(p + offsetof(struct smm_variable_access, name_size), name_size);
+	put_le32(p + offsetof(struct smm_variable_access, attributes), attrs);
 	if (name)
 		put_ascii_ucs2(p + SMM_VARIABLE_ACCESS_NAME_OFFSET, name);
 	if (data_len)
@@ -371,8 +377,8 @@ void cf_raw_get_next(struct cf_raw *r, const efi_guid_t *g, uint64_t name_size, 
 
 	g_assert(r->len >= MM_VARIABLE_PAYLOAD_OFFSET + SMM_VARIABLE_GET_NEXT_NAME_OFFSET +
 				   (name ? 2 * strlen(name) + 2 : 0));
-	memcpy(p, g->b, 16);
-	put_le64(p + 16, name_size);
+	memcpy(p + offsetof(struct smm_variable_get_next_name, guid), g->b, sizeof(g->b));
+	put_le64(p + offsetof(struct smm_variable_get_next_name, name_size), name_size);
 	if (name)
 		put_ascii_ucs2(p + SMM_VARIABLE_GET_NEXT_NAME_OFFSET, name);
 }
@@ -395,7 +401,8 @@ int cf_raw_send(struct cf *cf, struct cf_raw *r)
 
 uint64_t cf_raw_return_status(const struct cf_raw *r)
 {
-	return get_le64(r->ans + MM_COMMUNICATE_HEADER_SIZE + 8);
+	return get_le64(r->ans + MM_COMMUNICATE_HEADER_SIZE +
+			offsetof(struct smm_variable_communicate_header, return_status));
 }
 
 static int raw_handled(struct cf *cf, const struct cf_raw *r)

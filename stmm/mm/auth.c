@@ -12,30 +12,48 @@
 #include "bytes.h"
 #include "efi_util.h"
 
+/* EFI_VARIABLE_AUTHENTICATION_2 fields, from the start of the descriptor. */
+#define A2_AUTH_INFO    offsetof(struct efi_variable_authentication_2, auth_info)
+#define A2_DW_LENGTH    offsetof(struct efi_variable_authentication_2, auth_info.hdr.dw_length)
+#define A2_CERT_TYPE_ID                                                                         \
+	offsetof(struct efi_variable_authentication_2, auth_info.hdr.w_certificate_type)
+#define A2_CERT_TYPE    offsetof(struct efi_variable_authentication_2, auth_info.cert_type)
+
+/* EFI_SIGNATURE_LIST fields, from the start of a list. */
+#define SL_TYPE         offsetof(struct efi_signature_list, signature_type)
+#define SL_LIST_SIZE    offsetof(struct efi_signature_list, signature_list_size)
+#define SL_HEADER_SIZE  offsetof(struct efi_signature_list, signature_header_size)
+#define SL_SIG_SIZE     offsetof(struct efi_signature_list, signature_size)
+#define SL_HDR          sizeof(struct efi_signature_list)
+/* EFI_SIGNATURE_DATA: the signature after its owner GUID. */
+#define SD_DATA         offsetof(struct efi_signature_data, signature_data)
+
 efi_status_t auth2_parse(const uint8_t *data, size_t size, struct auth2 *ret_auth)
 {
 	struct auth2 a;
 
 	if (!data || size < EFI_VARIABLE_AUTHENTICATION_2_CERT_DATA_OFFSET)
 		return EFI_SECURITY_VIOLATION;
-	uint32_t dw_length = get_le32(data + 16);
-	if (dw_length < sizeof(struct win_certificate_uefi_guid) || dw_length > size - 16)
+	uint32_t dw_length = get_le32(data + A2_DW_LENGTH);
+	if (dw_length < sizeof(struct win_certificate_uefi_guid) || dw_length > size - A2_AUTH_INFO)
 		return EFI_SECURITY_VIOLATION;
 
-	memcpy(&a.time_stamp, data, sizeof(a.time_stamp));
+	memcpy(&a.time_stamp, data + offsetof(struct efi_variable_authentication_2, time_stamp),
+	       sizeof(a.time_stamp));
 	if (a.time_stamp.pad1 || a.time_stamp.nanosecond || a.time_stamp.time_zone ||
 	    a.time_stamp.daylight || a.time_stamp.pad2)
 		return EFI_SECURITY_VIOLATION;
 
 	efi_guid_t cert_type, pkcs7 = EFI_CERT_TYPE_PKCS7_GUID;
-	memcpy(&cert_type, data + 24, sizeof(cert_type));
-	if (get_le16(data + 22) != WIN_CERT_TYPE_EFI_GUID || !efi_guid_equal(&cert_type, &pkcs7))
+	memcpy(&cert_type, data + A2_CERT_TYPE, sizeof(cert_type));
+	if (get_le16(data + A2_CERT_TYPE_ID) != WIN_CERT_TYPE_EFI_GUID ||
+	    !efi_guid_equal(&cert_type, &pkcs7))
 		return EFI_SECURITY_VIOLATION;
 
 	a.cert = data + EFI_VARIABLE_AUTHENTICATION_2_CERT_DATA_OFFSET;
 	a.cert_size = dw_length - sizeof(struct win_certificate_uefi_guid);
-	a.payload = data + 16 + dw_length;
-	a.payload_size = size - 16 - dw_length;
+	a.payload = data + A2_AUTH_INFO + dw_length;
+	a.payload_size = size - A2_AUTH_INFO - dw_length;
 	*ret_auth = a;
 	return EFI_SUCCESS;
 }
@@ -54,8 +72,10 @@ int efi_time_compare(const struct efi_time *a, const struct efi_time *b)
 GByteArray *auth2_signed_content(const uint8_t *name, size_t name_size, const efi_guid_t *guid,
 				 uint32_t attributes, const struct auth2 *auth)
 {
-	GByteArray *b = g_byte_array_sized_new((guint)(name_size + 36 + auth->payload_size));
-	uint8_t attr[4];
+	uint8_t attr[sizeof(uint32_t)];
+	GByteArray *b = g_byte_array_sized_new((guint)(name_size + sizeof(guid->b) + sizeof(attr) +
+						       sizeof(auth->time_stamp) +
+						       auth->payload_size));
 
 	g_byte_array_append(b, name, (guint)(name_size >= 2 ? name_size - 2 : 0));
 	g_byte_array_append(b, guid->b, sizeof(guid->b));
@@ -66,30 +86,12 @@ GByteArray *auth2_signed_content(const uint8_t *name, size_t name_size, const ef
 	return b;
 }
 
-/* DER length octets for n; returns how many were written into out (at most 5). */
-static size_t der_length(size_t n, uint8_t out[5])
-{
-	if (n < 0x80) {
-		out[0] = (uint8_t)n;
-		return 1;
-	}
-	size_t bytes = 0;
-	for (size_t v = n; v; v >>= 8)
-		bytes++;
-	out[0] = (uint8_t)(0x80 | bytes);
-	for (size_t i = 0; i < bytes; i++)
-		out[bytes - i] = (uint8_t)(n >> (8 * i));
-	return bytes + 1;
-}
-
 /*
  * Accept a ContentInfo-wrapped or a bare SignedData, as edk2's WrapPkcs7Data does; the bare
- * form is wrapped as ContentInfo { id-signedData, [0] EXPLICIT SignedData }.
+ * form is decoded as SignedData and put into a ContentInfo of type id-signedData.
  */
 static PKCS7 *pkcs7_load(const uint8_t *der, size_t size)
 {
-	static const uint8_t oid_signed[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
-					      0x0d, 0x01, 0x07, 0x02 };
 	const unsigned char *p = der;
 	PKCS7 *p7;
 
@@ -100,22 +102,19 @@ static PKCS7 *pkcs7_load(const uint8_t *der, size_t size)
 		return p7;
 	PKCS7_free(p7);
 
-	uint8_t l0[5], l1[5];
-	size_t n1 = der_length(size, l1);
-	size_t inner = sizeof(oid_signed) + 1 + n1 + size;
-	size_t n0 = der_length(inner, l0);
-	g_autoptr(GByteArray) w = g_byte_array_sized_new((guint)(1 + n0 + inner));
-	g_byte_array_append(w, (const uint8_t *)"\x30", 1);
-	g_byte_array_append(w, l0, (guint)n0);
-	g_byte_array_append(w, oid_signed, sizeof(oid_signed));
-	g_byte_array_append(w, (const uint8_t *)"\xa0", 1);
-	g_byte_array_append(w, l1, (guint)n1);
-	g_byte_array_append(w, der, (guint)size);
-	p = w->data;
-	p7 = d2i_PKCS7(NULL, &p, (long)w->len);
-	if (p7 && (size_t)(p - w->data) == w->len && PKCS7_type_is_signed(p7))
-		return p7;
-	PKCS7_free(p7);
+	p = der;
+	PKCS7_SIGNED *sd = d2i_PKCS7_SIGNED(NULL, &p, (long)size);
+	if (!sd || (size_t)(p - der) != size)
+		goto fail;
+	p7 = PKCS7_new();
+	if (!p7)
+		goto fail;
+	/* ContentInfo { contentType id-signedData, content [0] EXPLICIT SignedData } */
+	p7->type = OBJ_nid2obj(NID_pkcs7_signed);
+	p7->d.sign = sd;
+	return p7;
+fail:
+	PKCS7_SIGNED_free(sd);
 	return NULL;
 }
 
@@ -297,7 +296,7 @@ static bool siglist_type_size(const efi_guid_t *type, uint32_t *ret_size)
 static bool is_x509_type(const uint8_t *list)
 {
 	efi_guid_t t, x509 = EFI_CERT_X509_GUID;
-	memcpy(&t, list, sizeof(t));
+	memcpy(&t, list + SL_TYPE, sizeof(t));
 	return efi_guid_equal(&t, &x509);
 }
 
@@ -324,21 +323,22 @@ efi_status_t auth_check_signature_lists(const uint8_t *data, size_t size, bool i
 			return EFI_INVALID_PARAMETER;
 		const uint8_t *l = data + off;
 		efi_guid_t type;
-		memcpy(&type, l, sizeof(type));
-		uint32_t list_size = get_le32(l + 16), hdr_size = get_le32(l + 20),
-			 sig_size = get_le32(l + 24), fixed;
-		if (!siglist_type_size(&type, &fixed) || hdr_size != 0 ||
-		    list_size < sizeof(struct efi_signature_list) || list_size > size - off ||
-		    sig_size <= 16)
+		memcpy(&type, l + SL_TYPE, sizeof(type));
+		uint32_t list_size = get_le32(l + SL_LIST_SIZE),
+			 hdr_size = get_le32(l + SL_HEADER_SIZE), sig_size = get_le32(l + SL_SIG_SIZE),
+			 fixed;
+		if (!siglist_type_size(&type, &fixed) || hdr_size != 0 || list_size < SL_HDR ||
+		    list_size > size - off || sig_size <= SD_DATA)
 			return EFI_INVALID_PARAMETER;
-		if (fixed && sig_size - 16 != fixed)
+		if (fixed && sig_size - SD_DATA != fixed)
 			return EFI_INVALID_PARAMETER;
-		size_t body = list_size - sizeof(struct efi_signature_list);
+		size_t body = list_size - SL_HDR;
 		if (body == 0 || body % sig_size)
 			return EFI_INVALID_PARAMETER;
 		for (size_t s = 0; s < body; s += sig_size) {
 			if (!fixed) {
-				X509 *x = parse_rsa_cert(l + 28 + s + 16, sig_size - 16);
+				X509 *x = parse_rsa_cert(l + SL_HDR + s + SD_DATA,
+							 sig_size - SD_DATA);
 				if (!x)
 					return EFI_INVALID_PARAMETER;
 				X509_free(x);
@@ -358,12 +358,13 @@ STACK_OF(X509) *auth_siglist_certs(const uint8_t *data, size_t size)
 
 	for (size_t off = 0; out && size - off >= sizeof(struct efi_signature_list);) {
 		const uint8_t *l = data + off;
-		uint32_t list_size = get_le32(l + 16), sig_size = get_le32(l + 24);
-		if (list_size < 28 || list_size > size - off)
+		uint32_t list_size = get_le32(l + SL_LIST_SIZE), sig_size = get_le32(l + SL_SIG_SIZE);
+		if (list_size < SL_HDR || list_size > size - off)
 			break;
-		if (is_x509_type(l) && sig_size > 16)
-			for (size_t s = 28 + get_le32(l + 20); s + sig_size <= list_size; s += sig_size) {
-				X509 *x = parse_rsa_cert(l + s + 16, sig_size - 16);
+		if (is_x509_type(l) && sig_size > SD_DATA)
+			for (size_t s = SL_HDR + get_le32(l + SL_HEADER_SIZE); s + sig_size <= list_size;
+			     s += sig_size) {
+				X509 *x = parse_rsa_cert(l + s + SD_DATA, sig_size - SD_DATA);
 				if (x && !sk_X509_push(out, x))
 					X509_free(x);
 			}
@@ -377,11 +378,12 @@ static bool siglist_contains(const uint8_t *lists, size_t size, const uint8_t *t
 {
 	for (size_t off = 0; size - off >= sizeof(struct efi_signature_list);) {
 		const uint8_t *l = lists + off;
-		uint32_t list_size = get_le32(l + 16), ss = get_le32(l + 24);
-		if (list_size < 28 || list_size > size - off)
+		uint32_t list_size = get_le32(l + SL_LIST_SIZE), ss = get_le32(l + SL_SIG_SIZE);
+		if (list_size < SL_HDR || list_size > size - off)
 			return false;
-		if (ss == sig_size && memcmp(l, type, 16) == 0)
-			for (size_t s = 28 + get_le32(l + 20); s + ss <= list_size; s += ss)
+		if (ss == sig_size && memcmp(l + SL_TYPE, type + SL_TYPE, sizeof(efi_guid_t)) == 0)
+			for (size_t s = SL_HDR + get_le32(l + SL_HEADER_SIZE); s + ss <= list_size;
+			     s += ss)
 				if (memcmp(l + s, sig, ss) == 0)
 					return true;
 		off += list_size;
@@ -396,18 +398,20 @@ GByteArray *auth_filter_signature_lists(const uint8_t *existing, size_t existing
 
 	for (size_t off = 0; add_size - off >= sizeof(struct efi_signature_list);) {
 		const uint8_t *l = add + off;
-		uint32_t list_size = get_le32(l + 16), hdr = get_le32(l + 20), ss = get_le32(l + 24);
-		if (list_size < 28 || list_size > add_size - off || ss == 0 || 28 + hdr > list_size)
+		uint32_t list_size = get_le32(l + SL_LIST_SIZE), hdr = get_le32(l + SL_HEADER_SIZE),
+			 ss = get_le32(l + SL_SIG_SIZE);
+		if (list_size < SL_HDR || list_size > add_size - off || ss == 0 ||
+		    hdr > list_size - SL_HDR)
 			break;
 		guint start = out->len;
-		g_byte_array_append(out, l, 28 + hdr);
-		for (size_t s = 28 + hdr; s + ss <= list_size; s += ss)
+		g_byte_array_append(out, l, (guint)(SL_HDR + hdr));
+		for (size_t s = SL_HDR + hdr; s + ss <= list_size; s += ss)
 			if (!siglist_contains(existing, existing_size, l, ss, l + s))
 				g_byte_array_append(out, l + s, ss);
-		if (out->len == start + 28 + hdr)
+		if (out->len == start + SL_HDR + hdr)
 			g_byte_array_set_size(out, start); /* nothing new in this list */
 		else
-			put_le32(out->data + start + 16, out->len - start);
+			put_le32(out->data + start + SL_LIST_SIZE, out->len - start);
 		off += list_size;
 	}
 	return out;

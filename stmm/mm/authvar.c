@@ -8,6 +8,7 @@
 
 #include "auth.h"
 #include "bytes.h"
+#include "efi_auth.h"
 #include "efi_util.h"
 
 #define ATTR_NV EFI_VARIABLE_NON_VOLATILE
@@ -16,8 +17,13 @@
 #define ATTR_AT EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS
 #define ATTR_APPEND EFI_VARIABLE_APPEND_WRITE
 
-/* certdb node header: VendorGuid, CertNodeSize, NameSize (CHAR16s), CertDataSize. */
-#define CERTDB_NODE_HEADER 28u
+/* certdb node header (AUTH_CERT_DB_DATA, include/efi_auth.h) and its fields. */
+#define CERTDB_NODE_HEADER  sizeof(struct auth_cert_db_data)
+#define CERTDB_GUID         offsetof(struct auth_cert_db_data, vendor_guid)
+#define CERTDB_NODE_SIZE    offsetof(struct auth_cert_db_data, cert_node_size)
+#define CERTDB_NAME_CHARS   offsetof(struct auth_cert_db_data, name_size)
+#define CERTDB_ID_SIZE      offsetof(struct auth_cert_db_data, cert_data_size)
+#define CERTDB_LIST_SIZE    AUTH_CERT_DB_LIST_SIZE_BYTES
 
 enum var_kind { KIND_PRIVATE, KIND_PK, KIND_KEK, KIND_DB };
 /* Who must have signed: the PK holder, any X.509 in KEK, or the variable's own signer. */
@@ -201,7 +207,7 @@ efi_status_t authvar_init(struct authvar *av)
 					      EFI_CERT_RSA2048_GUID, EFI_CERT_X509_GUID };
 	struct authvar_var v;
 	efi_status_t s;
-	uint8_t four[4];
+	uint8_t empty_db[CERTDB_LIST_SIZE]; /* a certdb without nodes: its CertDbListSize only */
 
 	bool have_pk = find(av, &N_PK, &guid_global, &v) == 0;
 	av->mode = have_pk ? AUTHVAR_USER_MODE : AUTHVAR_SETUP_MODE;
@@ -227,15 +233,16 @@ efi_status_t authvar_init(struct authvar *av)
 	if (s != EFI_SUCCESS)
 		return s;
 
-	put_le32(four, sizeof(four));
+	put_le32(empty_db, sizeof(empty_db));
 	if (find(av, &N_CERTDB, &guid_certdb, &v) != 0) {
 		s = av->ops.update(av->ops.ctx, N_CERTDB.ucs2, N_CERTDB.size, &guid_certdb,
-				   ATTR_NV | ATTR_BS | ATTR_RT | ATTR_AT, four, sizeof(four), NULL);
+				   ATTR_NV | ATTR_BS | ATTR_RT | ATTR_AT, empty_db, sizeof(empty_db),
+				   NULL);
 		if (s != EFI_SUCCESS)
 			return s;
 	}
 	s = av->ops.update(av->ops.ctx, N_CERTDBV.ucs2, N_CERTDBV.size, &guid_certdb,
-			   ATTR_BS | ATTR_RT | ATTR_AT, four, sizeof(four), NULL);
+			   ATTR_BS | ATTR_RT | ATTR_AT, empty_db, sizeof(empty_db), NULL);
 	if (s != EFI_SUCCESS)
 		return s;
 
@@ -263,17 +270,19 @@ static int certdb_find_node(const uint8_t *db, size_t db_size, const uint8_t *na
 			    size_t name_size, const efi_guid_t *guid, size_t *ret_off,
 			    size_t *ret_size)
 {
-	if (db_size < 4 || get_le32(db) != db_size)
+	if (db_size < CERTDB_LIST_SIZE || get_le32(db) != db_size)
 		return -EBADMSG;
-	for (size_t off = 4; off < db_size;) {
+	for (size_t off = CERTDB_LIST_SIZE; off < db_size;) {
 		if (db_size - off < CERTDB_NODE_HEADER)
 			return -EBADMSG;
 		const uint8_t *n = db + off;
-		uint32_t node = get_le32(n + 16), nchars = get_le32(n + 20), cert = get_le32(n + 24);
+		uint32_t node = get_le32(n + CERTDB_NODE_SIZE), nchars = get_le32(n + CERTDB_NAME_CHARS),
+			 cert = get_le32(n + CERTDB_ID_SIZE);
 		if (node < CERTDB_NODE_HEADER || node > db_size - off ||
 		    (uint64_t)nchars * 2 + cert + CERTDB_NODE_HEADER != node)
 			return -EBADMSG;
-		if (memcmp(n, guid->b, 16) == 0 && (size_t)nchars * 2 == name_size - 2 &&
+		if (memcmp(n + CERTDB_GUID, guid->b, sizeof(guid->b)) == 0 &&
+		    (size_t)nchars * 2 == name_size - 2 &&
 		    memcmp(n + CERTDB_NODE_HEADER, name, name_size - 2) == 0) {
 			*ret_off = off;
 			*ret_size = node;
@@ -296,10 +305,10 @@ static GByteArray *certdb_load(struct authvar *av, const struct known_name *k)
 {
 	struct authvar_var v;
 	GByteArray *db = g_byte_array_new();
-	if (find(av, k, &guid_certdb, &v) == 0 && v.size >= 4)
+	if (find(av, k, &guid_certdb, &v) == 0 && v.size >= CERTDB_LIST_SIZE)
 		g_byte_array_append(db, v.data, (guint)v.size);
 	else
-		g_byte_array_set_size(db, 4);
+		g_byte_array_set_size(db, CERTDB_LIST_SIZE);
 	put_le32(db->data, db->len);
 	return db;
 }
@@ -314,7 +323,7 @@ static int certdb_check(struct authvar *av, const uint8_t *name, size_t name_siz
 	if (r < 0)
 		return r == -ENOENT ? -ENOENT : -EPERM;
 	size_t id_off = off + CERTDB_NODE_HEADER + name_size - 2;
-	size_t id_size = get_le32(db->data + off + 24);
+	size_t id_size = get_le32(db->data + off + CERTDB_ID_SIZE);
 	if (id_size != g_bytes_get_size(identity) ||
 	    memcmp(db->data + id_off, g_bytes_get_data(identity, NULL), id_size) != 0)
 		return -EPERM;
@@ -344,10 +353,10 @@ static efi_status_t certdb_insert(struct authvar *av, const uint8_t *name, size_
 
 	if (certdb_find_node(db->data, db->len, name, name_size, guid, &off, &size) == 0)
 		g_byte_array_remove_range(db, (guint)off, (guint)size);
-	memcpy(hdr, guid->b, 16);
-	put_le32(hdr + 16, (uint32_t)(CERTDB_NODE_HEADER + name_size - 2 + id_size));
-	put_le32(hdr + 20, (uint32_t)(name_size / 2 - 1));
-	put_le32(hdr + 24, (uint32_t)id_size);
+	memcpy(hdr + CERTDB_GUID, guid->b, sizeof(guid->b));
+	put_le32(hdr + CERTDB_NODE_SIZE, (uint32_t)(CERTDB_NODE_HEADER + name_size - 2 + id_size));
+	put_le32(hdr + CERTDB_NAME_CHARS, (uint32_t)(name_size / 2 - 1));
+	put_le32(hdr + CERTDB_ID_SIZE, (uint32_t)id_size);
 	g_byte_array_append(db, hdr, sizeof(hdr));
 	g_byte_array_append(db, name, (guint)(name_size - 2));
 	g_byte_array_append(db, g_bytes_get_data(identity, NULL), (guint)id_size);
@@ -507,12 +516,19 @@ static efi_status_t process_with_pk(struct authvar *av, enum var_kind kind, cons
 	if (av->mode == AUTHVAR_SETUP_MODE || custom) {
 		/* No signature or timestamp check: the payload's format only. */
 		struct auth2 a;
-		if (data_size < EFI_VARIABLE_AUTHENTICATION_2_CERT_DATA_OFFSET ||
-		    get_le32(data + 16) < 24 || get_le32(data + 16) > data_size - 16)
+		const size_t auth_info = offsetof(struct efi_variable_authentication_2, auth_info);
+		if (data_size < EFI_VARIABLE_AUTHENTICATION_2_CERT_DATA_OFFSET)
 			return EFI_SECURITY_VIOLATION;
-		memcpy(&a.time_stamp, data, sizeof(a.time_stamp));
-		a.payload = data + 16 + get_le32(data + 16);
-		a.payload_size = data_size - 16 - get_le32(data + 16);
+		uint32_t dw_length = get_le32(
+			data + offsetof(struct efi_variable_authentication_2, auth_info.hdr.dw_length));
+		if (dw_length < sizeof(struct win_certificate_uefi_guid) ||
+		    dw_length > data_size - auth_info)
+			return EFI_SECURITY_VIOLATION;
+		memcpy(&a.time_stamp,
+		       data + offsetof(struct efi_variable_authentication_2, time_stamp),
+		       sizeof(a.time_stamp));
+		a.payload = data + auth_info + dw_length;
+		a.payload_size = data_size - auth_info - dw_length;
 		efi_status_t s = auth_check_signature_lists(a.payload, a.payload_size,
 							    kind == KIND_PK);
 		if (s != EFI_SUCCESS)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "fv_check.h"
 
 static int read_file(const char *path, GBytes **ret, char **ret_error)
 {
@@ -67,15 +68,15 @@ int fvio_check_main(const char *path, FILE *out, FILE *err)
 		return 1;
 	}
 	fprintf(out,
-		"[import]\n"
-		"fv-length=%" PRIu64 "\n"
-		"store-size=%u\n"
-		"records=%u\n"
-		"live-variables=%u\n"
-		"bytes-needed=%" PRIu64 "\n"
-		"var-store-size=%u\n"
-		"ftw-working-size=%u\n"
-		"ftw-spare-size=%u\n",
+		"[" FV_CHECK_GROUP "]\n"
+		FV_CHECK_KEY_FV_LENGTH "=%" PRIu64 "\n"
+		FV_CHECK_KEY_STORE_SIZE "=%u\n"
+		FV_CHECK_KEY_RECORDS "=%u\n"
+		FV_CHECK_KEY_LIVE_VARIABLES "=%u\n"
+		FV_CHECK_KEY_BYTES_NEEDED "=%" PRIu64 "\n"
+		FV_CHECK_KEY_VAR_STORE_SIZE "=%u\n"
+		FV_CHECK_KEY_FTW_WORKING_SIZE "=%u\n"
+		FV_CHECK_KEY_FTW_SPARE_SIZE "=%u\n",
 		img->fv_length, img->store_size, img->records, img->vars->len, need,
 		l.var_store_size, l.ftw_working_size, l.ftw_spare_size);
 	return fflush(out) == 0 ? 0 : 2;

@@ -3,8 +3,9 @@
  * stmmd's whole-store import and export (provisioning), on top of fvimage.h:
  *
  *   stmmd --check-fv FILE        one-shot: validate an EDK2 variable file and print what
- *                                the emulator needs to hold it (a GKeyFile group [import]),
- *                                or the error naming the offset; exit 0 / 1.
+ *                                the emulator needs to hold it (the key file of
+ *                                include/fv_check.h), or the error naming the offset;
+ *                                exit 0 / 1.
  *   stmmd --import-fv FILE ...   validate FILE at start-up (exit 2 on any error, before
  *                                anything is written) and, when StMM boots, write its live
  *                                variables as a fresh store through the RPMB backend --
@@ -22,7 +23,7 @@
 #include "fvimage.h"
 #include "store.h"
 
-/* --check-fv: print the [import] group to `out`, errors to `err`.  Exit status 0/1/2. */
+/* --check-fv: print the fv_check.h key file to `out`, errors to `err`.  Exit status 0/1/2. */
 int fvio_check_main(const char *path, FILE *out, FILE *err);
 
 /*

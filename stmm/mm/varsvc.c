@@ -18,6 +18,7 @@
 #include "fv.h"
 #include "mm.h"
 #include "pta_stmm.h"
+#include "store_status.h"
 #include "varsvc.h"
 #include "varsvc_auth.h"
 #include "volatile.h"
@@ -191,28 +192,6 @@ static bool visible(const struct varsvc *svc, const struct var_entry *e)
 	return !svc->at_runtime || (e->attributes & ATTR_RT);
 }
 
-/* One mapping from internal errors to what SetVariable reports. */
-static efi_status_t write_status(int r)
-{
-	switch (r) {
-	case 0:
-		return EFI_SUCCESS;
-	case -ENOSPC:
-		return EFI_OUT_OF_RESOURCES;
-	case -EINVAL:
-		return EFI_INVALID_PARAMETER;
-	case -ENOENT:
-		return EFI_NOT_FOUND;
-	default:
-		return EFI_DEVICE_ERROR; /* the backend failed a write */
-	}
-}
-
-efi_status_t varsvc_write_status(int r)
-{
-	return write_status(r);
-}
-
 /* PcdMax{Auth,,Volatile}VariableSize by attributes (edk2 picks AT/AW, then NV, else volatile). */
 static uint64_t max_size_for(const struct varsvc *svc, uint32_t attrs)
 {
@@ -363,7 +342,7 @@ static efi_status_t update_variable(struct varsvc *svc, const struct found *f, b
 		if ((attrs & ATTR_NV) && !hwerr_quota_ok(svc, NULL, &w))
 			return EFI_OUT_OF_RESOURCES;
 		r = (attrs & ATTR_NV) ? store_set(svc->nv, &w) : volatile_set(svc->vol, &w);
-		return write_status(r);
+		return store_err_to_efi_status(r);
 	}
 	if (svc->at_runtime) {
 		/* Volatile variables are read-only at runtime; only NV|RT ones change. */
@@ -377,7 +356,7 @@ static efi_status_t update_variable(struct varsvc *svc, const struct found *f, b
 	if ((!(attrs & ATTR_APPEND) && ds == 0) || (attrs & (ATTR_BS | ATTR_RT)) == 0) {
 		r = f->is_volatile ? volatile_delete(svc->vol, guid, name, nsz)
 				   : store_delete(svc->nv, guid, name, nsz);
-		return write_status(r);
+		return store_err_to_efi_status(r);
 	}
 	/* Same data again: nothing to write. */
 	if (!(attrs & ATTR_APPEND) && f->e->data_size == ds &&
@@ -401,7 +380,7 @@ static efi_status_t update_variable(struct varsvc *svc, const struct found *f, b
 	if (!f->is_volatile && !hwerr_quota_ok(svc, f->e, &w))
 		return EFI_OUT_OF_RESOURCES;
 	r = f->is_volatile ? volatile_set(svc->vol, &w) : store_set(svc->nv, &w);
-	return write_status(r);
+	return store_err_to_efi_status(r);
 }
 
 /* Live bytes of HR records and of the others in the NV store (aligned record sizes). */

@@ -27,6 +27,17 @@ __attribute__((warn_unused_result)) int varsvc_new(const struct varsvc_config *c
 						   struct store *nv_store, struct varsvc **ret_svc);
 void varsvc_free(struct varsvc *svc);
 
+struct authvar_config;
+struct varsvc_auth;
+/*
+ * Enable authenticated variables on a service (once, at boot: AuthVariableLibInitialize,
+ * see varsvc_auth.h).  0, -EINVAL (no service, or already enabled), or as varsvc_auth_new.
+ */
+__attribute__((warn_unused_result)) int varsvc_enable_auth(struct varsvc *svc,
+							   const struct authvar_config *cfg);
+/* The service's policy, or NULL when authenticated variables are not enabled. */
+struct varsvc_auth *varsvc_get_auth(struct varsvc *svc);
+
 /*
  * Handle one MM communicate buffer in place.  `buf` holds the whole buffer (24-byte
  * EFI_MM_COMMUNICATE_HEADER first), `size` is its size.  The caller has already copied

@@ -10,6 +10,7 @@
 #include "bytes.h"
 #include "efi_auth.h"
 #include "efi_util.h"
+#include "store_status.h"
 
 #define ATTR_NV     EFI_VARIABLE_NON_VOLATILE
 #define ATTR_BS     EFI_VARIABLE_BOOTSERVICE_ACCESS
@@ -115,7 +116,7 @@ static efi_status_t ops_update(void *ctx, const uint8_t *name, size_t name_size,
 			return EFI_SUCCESS;
 		r = is_vol ? volatile_delete(va->vol, guid, name, name_size)
 			   : store_delete(va->nv, guid, name, name_size);
-		return varsvc_write_status(r);
+		return store_err_to_efi_status(r);
 	}
 	struct var_write w = {
 		.guid = *guid,
@@ -136,7 +137,7 @@ static efi_status_t ops_update(void *ctx, const uint8_t *name, size_t name_size,
 	if (r == 0 && e && is_vol != to_vol) /* moved between stores: drop the old copy */
 		r = is_vol ? volatile_delete(va->vol, guid, name, name_size)
 			   : store_delete(va->nv, guid, name, name_size);
-	return varsvc_write_status(r);
+	return store_err_to_efi_status(r);
 }
 
 int varsvc_auth_new(const struct authvar_config *cfg, struct store *nv,
@@ -186,10 +187,13 @@ efi_status_t varsvc_auth_precheck(uint32_t attributes, const uint8_t *data, uint
 	if (attributes & ATTR_AT) {
 		if (data_size < EFI_VARIABLE_AUTHENTICATION_2_CERT_DATA_OFFSET)
 			return EFI_SECURITY_VIOLATION;
-		uint32_t dw_length = get_le32(data + 16);
-		if (dw_length > data_size - 16 || dw_length < 24)
+		const uint64_t auth_info = offsetof(struct efi_variable_authentication_2, auth_info);
+		uint32_t dw_length = get_le32(
+			data + offsetof(struct efi_variable_authentication_2, auth_info.hdr.dw_length));
+		if (dw_length > data_size - auth_info ||
+		    dw_length < sizeof(struct win_certificate_uefi_guid))
 			return EFI_SECURITY_VIOLATION;
-		*ret_payload_size = data_size - 16 - dw_length;
+		*ret_payload_size = data_size - auth_info - dw_length;
 		return EFI_SUCCESS;
 	}
 	*ret_payload_size = data_size;

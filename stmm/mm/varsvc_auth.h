@@ -6,7 +6,7 @@
  * VarCheck properties AuthVariableLib registers, and the platform mode for `status`.
  * Source: shared/research/mm-variable-protocol.md §3, §4.1.
  *
- * varsvc.c owns one `struct varsvc_auth` once varsvc_enable_auth() ran (at StMM boot,
+ * varsvc.c owns one `struct varsvc_auth` once varsvc_enable_auth() (varsvc.h) ran (at StMM boot,
  * after the NV store is loaded); without it the service answers as edk2 without
  * AuthVariableLib (AT writes EFI_INVALID_PARAMETER, AT queries EFI_UNSUPPORTED).
  */
@@ -91,13 +91,5 @@ struct varsvc_auth_status {
 	bool quirk_optee_stmm;
 };
 void varsvc_auth_get_status(struct varsvc_auth *va, struct varsvc_auth_status *ret);
-
-/* varsvc.c's one mapping of store errors (0/-errno) to SetVariable statuses. */
-efi_status_t varsvc_write_status(int r);
-/* The service's policy, or NULL when authenticated variables are not enabled. */
-struct varsvc_auth *varsvc_get_auth(struct varsvc *svc);
-/* Enable authenticated variables on a service (once, at boot).  0 or as varsvc_auth_new. */
-__attribute__((warn_unused_result)) int varsvc_enable_auth(struct varsvc *svc,
-							   const struct authvar_config *cfg);
 
 #endif
