@@ -22,6 +22,7 @@ static const struct {
 	{ "conform", emu_cmd_conform, "run the conformance suite (JUnit, TAP)" },
 	{ "import", emu_cmd_import, "load an EDK2 variable file (OVMF_VARS.fd) into a stopped state" },
 	{ "export", emu_cmd_export, "write the store as an EDK2 variable file" },
+	{ "check", emu_cmd_check, "validate the NV store at rest in rpmb.db (offsets of damage)" },
 };
 
 static void usage(FILE *f)

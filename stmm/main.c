@@ -18,11 +18,12 @@
 #include "fvio.h"
 #include "pta_stmm.h"
 #include "rpc.h"
+#include "store_check.h"
 #include "tee.h"
 #include "tee_stmm.h"
 
 struct options {
-	gchar *state_dir, *socket_path, *huk_file, *check_fv, *import_fv;
+	gchar *state_dir, *socket_path, *huk_file, *check_fv, *import_fv, *check_store;
 	gchar **quirks;
 	gint rpc_timeout_ms;
 	gint64 ns_buf_size, store_offset, var_store_size, ftw_working_size, ftw_spare_size;
@@ -45,6 +46,7 @@ static int parse_options(int *argc, char ***argv, struct options *o)
 		{ "ftw-spare-size", 0, 0, G_OPTION_ARG_INT64, &o->ftw_spare_size, "FTW spare area size (default 16384)", "BYTES" },
 		{ "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->quirks, "Behave as a known build instead of spec-strict (repeatable, comma list; see below)", "NAME" },
 		{ "check-fv", 0, 0, G_OPTION_ARG_FILENAME, &o->check_fv, "Validate an EDK2 variable file, print the layout it needs and exit", "FILE" },
+		{ "check-store", 0, 0, G_OPTION_ARG_FILENAME, &o->check_store, "Validate a raw NV store region (RPMB bytes from --store-offset) for the layout options; print each problem and exit 0 clean / 1 problems / 2 error", "FILE" },
 		{ "import-fv", 0, 0, G_OPTION_ARG_FILENAME, &o->import_fv, "Provision RPMB from an EDK2 variable file at boot (only if it holds no store)", "FILE" },
 		{ "max-variable-size", 0, 0, G_OPTION_ARG_INT64, &o->max_var, "PcdMaxVariableSize (default 8192)", "BYTES" },
 		{ "max-auth-variable-size", 0, 0, G_OPTION_ARG_INT64, &o->max_auth_var, "PcdMaxAuthVariableSize (default 10240; 0 = max-variable-size)", "BYTES" },
@@ -68,7 +70,7 @@ static int parse_options(int *argc, char ***argv, struct options *o)
 		fprintf(stderr, "stmmd: %s\n", err->message);
 		return -EINVAL;
 	}
-	if (o->check_fv)
+	if (o->check_fv || o->check_store)
 		return 0; /* a one-shot check needs nothing else */
 	if (!o->socket_path && o->state_dir)
 		o->socket_path = g_build_filename(o->state_dir, "tee.sock", NULL);
@@ -127,8 +129,11 @@ int main(int argc, char **argv)
 
 	if (parse_options(&argc, &argv, &o) < 0)
 		return 2;
-	if (o.check_fv) {
-		int rc = fvio_check_main(o.check_fv, stdout, stderr);
+	if (o.check_fv || o.check_store) {
+		int rc = o.check_fv ? fvio_check_main(o.check_fv, stdout, stderr)
+				    : store_check_main(o.check_store, o.var_store_size, o.ftw_working_size,
+						       o.ftw_spare_size, stdout, stderr);
+		g_free(o.check_store);
 		g_free(o.check_fv);
 		g_free(o.import_fv);
 		g_free(o.state_dir);

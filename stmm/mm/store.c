@@ -19,6 +19,7 @@
 #include "bytes.h"
 #include "fv.h"
 #include "store.h"
+#include "store_check.h"
 
 struct store {
 	struct store_layout layout;
@@ -33,6 +34,8 @@ struct store {
 	bool no_reclaim;      /* store_set_reclaim_enabled(false) */
 	uint32_t reclaims;
 	struct var_index index;
+	bool booting;         /* inside store_open: events go to `boot` */
+	struct store_boot_report boot;
 };
 
 typedef struct store Store; /* for g_autoptr */
@@ -43,6 +46,153 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 
 static int store_load(struct store *s);
 static int ftw_recover(struct store *s);
+
+static uint32_t rec_name_size_at(const struct store *s, uint32_t off)
+{
+	return get_le32(s->mirror + off + offsetof(struct authenticated_variable_header, name_size));
+}
+
+static uint32_t rec_data_size_at(const struct store *s, uint32_t off)
+{
+	return get_le32(s->mirror + off + offsetof(struct authenticated_variable_header, data_size));
+}
+
+/* ---- boot report ------------------------------------------------------------------------- */
+
+static struct store_boot_event *boot_event(struct store *s, enum store_boot_event_kind kind)
+{
+	struct store_boot_event *e;
+
+	if (!s->booting || s->boot.n_events >= STORE_BOOT_MAX_EVENTS)
+		return NULL;
+	e = &s->boot.events[s->boot.n_events++];
+	*e = (struct store_boot_event){ .kind = kind };
+	return e;
+}
+
+static void boot_event_lost(struct store *s, struct store_boot_event *e, uint32_t from)
+{
+	uint32_t end = s->layout.var_store_size;
+
+	e->bytes_lost = store_dirty_end(s->mirror, from, end) - from;
+	store_count_records_from(s->mirror, from, end, &e->records_lost, &e->variables_lost);
+}
+
+static bool bytes_all(const uint8_t *b, size_t len, uint8_t v)
+{
+	for (size_t i = 0; i < len; i++)
+		if (b[i] != v)
+			return false;
+	return true;
+}
+
+/* store_load refused the mirror: say why (the first header problem store_check finds). */
+static void boot_note_format(struct store *s)
+{
+	g_autoptr(GArray) problems = store_problems_new();
+	struct store_boot_event *e;
+
+	if (bytes_all(s->mirror, EDK2_FV_HEADER_LENGTH, FV_ERASED_BYTE) ||
+	    bytes_all(s->mirror, EDK2_FV_HEADER_LENGTH, 0)) {
+		boot_event(s, STORE_BOOT_FORMATTED_EMPTY);
+		return;
+	}
+	e = boot_event(s, STORE_BOOT_FORMATTED);
+	if (!e)
+		return;
+	/* What a store would have held after the headers (OpTeeRpmbFvb's layout). */
+	boot_event_lost(s, e, (uint32_t)fv_align(EDK2_FV_HEADER_LENGTH +
+						 sizeof(struct variable_store_header)));
+	if (store_check(s->mirror, s->total, &s->layout, problems) == 0 && problems->len) {
+		const struct store_problem *p = &g_array_index(problems, struct store_problem, 0);
+		e->reason = p->code;
+		e->offset = p->offset;
+		g_strlcpy(e->detail, p->what, sizeof(e->detail));
+	} else {
+		/* Headers fine one by one but not together (e.g. FvLength vs Size) */
+		e->reason = STORE_PROBLEM_STORE_SIZE;
+		e->offset = EDK2_FV_HEADER_LENGTH + (uint32_t)offsetof(struct variable_store_header, size);
+		g_strlcpy(e->detail, "variable store does not fit the layout", sizeof(e->detail));
+	}
+}
+
+/* After the record walk: what made it stop before the end, if anything was there. */
+static void boot_note_tail(struct store *s)
+{
+	uint32_t off = s->free_off, dirty, room;
+	struct store_boot_event *e;
+	struct fv_record rec;
+	uint16_t sid;
+	int r;
+
+	if (off >= s->rec_end || (dirty = store_dirty_end(s->mirror, off, s->rec_end)) == off)
+		return;
+	room = s->rec_end - off;
+	sid = room >= 2 ? get_le16(s->mirror + off) : 0xffffu;
+	r = fv_record_parse(s->mirror, off, s->rec_end, &rec);
+	if (r == -EBADMSG || (sid != 0xffffu && room >= FV_RECORD_HEADER_SIZE)) {
+		e = boot_event(s, STORE_BOOT_RECORDS_DROPPED);
+		if (!e)
+			return;
+		e->offset = off;
+		boot_event_lost(s, e, off);
+		if (r == -EBADMSG) {
+			e->reason = STORE_PROBLEM_RECORD_OVERRUN;
+			g_snprintf(e->detail, sizeof(e->detail),
+				   "variable record (NameSize %u, DataSize %u) runs past the end of "
+				   "the variable store", rec_name_size_at(s, off), rec_data_size_at(s, off));
+		} else {
+			e->reason = STORE_PROBLEM_RECORD_START_ID;
+			g_snprintf(e->detail, sizeof(e->detail),
+				   "variable record StartId 0x%04x (want 0x55aa)", sid);
+		}
+		return;
+	}
+	e = boot_event(s, STORE_BOOT_TAIL_ERASED);
+	if (!e)
+		return;
+	while (s->mirror[off] == FV_ERASED_BYTE)
+		off++;
+	e->offset = off;
+	e->bytes_lost = dirty - off;
+	g_snprintf(e->detail, sizeof(e->detail), "non-erased bytes after the last record");
+}
+
+const struct store_boot_report *store_get_boot_report(const struct store *s)
+{
+	return &s->boot;
+}
+
+bool store_boot_event_is_damage(const struct store_boot_event *e)
+{
+	return e->kind == STORE_BOOT_FORMATTED || e->kind == STORE_BOOT_RECORDS_DROPPED;
+}
+
+char *store_boot_event_message(const struct store_boot_event *e)
+{
+	switch (e->kind) {
+	case STORE_BOOT_FORMATTED_EMPTY:
+		return g_strdup("no variable store yet (FV header erased): formatted a new one");
+	case STORE_BOOT_FORMATTED:
+		return g_strdup_printf("offset 0x%x: %s: variable store reformatted; %u variables "
+				       "lost (%u records, %u bytes)", e->offset, e->detail,
+				       e->variables_lost, e->records_lost, e->bytes_lost);
+	case STORE_BOOT_RECORDS_DROPPED:
+		return g_strdup_printf("offset 0x%x: %s: the store ends there; %u variables dropped "
+				       "(%u records, %u bytes erased)", e->offset, e->detail,
+				       e->variables_lost, e->records_lost, e->bytes_lost);
+	case STORE_BOOT_TAIL_ERASED:
+		return g_strdup_printf("offset 0x%x: %u bytes left after the last record by an "
+				       "interrupted write: erased", e->offset, e->bytes_lost);
+	case STORE_BOOT_RECLAIM_COMPLETED:
+		return g_strdup_printf("offset 0x%x: an interrupted reclaim was completed from the "
+				       "FTW spare area", e->offset);
+	case STORE_BOOT_RECLAIM_ABORTED:
+		return g_strdup_printf("offset 0x%x: a pending FTW write without a complete spare "
+				       "copy was aborted (variable store untouched)", e->offset);
+	}
+	return g_strdup_printf("unknown store event %d", (int)e->kind);
+}
 
 /* ---- block I/O ----------------------------------------------------------------------- */
 
@@ -227,7 +377,7 @@ static int store_scrub_tail(struct store *s)
 	return 0;
 }
 
-static bool layout_valid(const struct store_layout *l)
+bool store_layout_valid(const struct store_layout *l)
 {
 	uint64_t total = (uint64_t)l->var_store_size + l->ftw_working_size + l->ftw_spare_size;
 
@@ -247,7 +397,7 @@ int store_open(const struct store_layout *layout, const struct store_backend *ba
 	int r;
 
 	if (!layout || !backend || !backend->read || !backend->write || !ret_store ||
-	    !layout_valid(layout))
+	    !store_layout_valid(layout))
 		return -EINVAL;
 	s = g_new0(struct store, 1);
 	s->layout = *layout;
@@ -255,6 +405,7 @@ int store_open(const struct store_layout *layout, const struct store_backend *ba
 	s->total = layout->var_store_size + layout->ftw_working_size + layout->ftw_spare_size;
 	s->mirror = g_malloc(s->total);
 	var_index_init(&s->index);
+	s->booting = true;
 
 	r = backend->read(backend->ctx, layout->base_offset, s->mirror, s->total);
 	if (r < 0)
@@ -263,6 +414,7 @@ int store_open(const struct store_layout *layout, const struct store_backend *ba
 	if (r < 0)
 		return r;
 	if (store_load(s) < 0) {
+		boot_note_format(s);
 		g_debug("no valid variable FV at offset %" G_GUINT64_FORMAT ": formatting %u bytes",
 			layout->base_offset, s->total);
 		r = store_format(s);
@@ -272,9 +424,11 @@ int store_open(const struct store_layout *layout, const struct store_backend *ba
 		if (r < 0)
 			return r; /* cannot happen: we just wrote a valid store */
 	}
+	boot_note_tail(s);
 	r = store_scrub_tail(s);
 	if (r < 0)
 		return r;
+	s->booting = false;
 	*ret_store = g_steal_pointer(&s);
 	return 0;
 }
@@ -511,6 +665,7 @@ static bool ftw_entry_is_ours(const struct store *s)
 static int ftw_recover(struct store *s)
 {
 	const uint32_t wsize = s->layout.ftw_working_size, vsize = s->layout.var_store_size;
+	struct store_boot_event *e;
 	uint8_t hst, rst;
 	int r;
 
@@ -530,11 +685,15 @@ static int ftw_recover(struct store *s)
 			if (r < 0)
 				return r;
 			s->reclaims++;
+			if ((e = boot_event(s, STORE_BOOT_RECLAIM_COMPLETED)))
+				e->offset = ftw_write_header_off(s);
 		}
 		ftw_set_bits(s, FTW_WRITES_COMPLETED, FTW_RECORD_DEST_COMPLETED);
 	} else {
 		g_debug("FTW: aborting a write whose spare copy was not complete");
 		ftw_set_bits(s, FTW_WRITES_COMPLETED, 0);
+		if ((e = boot_event(s, STORE_BOOT_RECLAIM_ABORTED)))
+			e->offset = ftw_write_header_off(s);
 	}
 	return ftw_write_queue_block(s);
 }

@@ -43,6 +43,66 @@ struct store_stats {
 	uint32_t reclaims;          /* reclaims done since store_open (incl. completed at open) */
 };
 
+/* What is wrong with an on-flash store, by area (store_check.h finds them all). */
+enum store_problem_code {
+	/* FV header */
+	STORE_PROBLEM_FV_SIGNATURE = 1,
+	STORE_PROBLEM_FV_REVISION,
+	STORE_PROBLEM_FV_HEADER_LENGTH,
+	STORE_PROBLEM_FV_CHECKSUM,
+	STORE_PROBLEM_FV_GUID,
+	STORE_PROBLEM_FV_LENGTH,
+	STORE_PROBLEM_FV_BLOCK_MAP,
+	/* variable store header */
+	STORE_PROBLEM_STORE_SIGNATURE,
+	STORE_PROBLEM_STORE_FORMAT,
+	STORE_PROBLEM_STORE_STATE,
+	STORE_PROBLEM_STORE_SIZE,
+	/* variable records */
+	STORE_PROBLEM_RECORD_START_ID,  /* not 0x55AA: the walk (and the store) ends here */
+	STORE_PROBLEM_RECORD_OVERRUN,   /* NameSize/DataSize run past the variable store */
+	STORE_PROBLEM_RECORD_STATE,
+	STORE_PROBLEM_RECORD_ATTRIBUTES,
+	STORE_PROBLEM_RECORD_NAME,
+	STORE_PROBLEM_RECORD_TAIL,      /* non-erased bytes after the last record */
+	/* FTW working area and spare */
+	STORE_PROBLEM_FTW_SIGNATURE,
+	STORE_PROBLEM_FTW_CRC,
+	STORE_PROBLEM_FTW_STATE,
+	STORE_PROBLEM_FTW_QUEUE_SIZE,
+	STORE_PROBLEM_FTW_WRITE,        /* write header / record not one stmmd could finish */
+	STORE_PROBLEM_FTW_SPARE,        /* a spare marked complete that holds no valid store */
+};
+
+/*
+ * What store_open did to the store it found (edk2's behaviour, made visible).  Modules do
+ * not log: the program reads this after store_open and logs / displays it.
+ */
+enum store_boot_event_kind {
+	STORE_BOOT_FORMATTED_EMPTY = 1, /* no store yet (FV header erased or zeroed): formatted */
+	STORE_BOOT_FORMATTED,           /* a damaged FV or store header: formatted, all lost */
+	STORE_BOOT_RECORDS_DROPPED,     /* a damaged record: it and every later one erased */
+	STORE_BOOT_TAIL_ERASED,         /* an interrupted write's leftovers after the last record */
+	STORE_BOOT_RECLAIM_COMPLETED,   /* a reclaim interrupted after its spare copy: finished */
+	STORE_BOOT_RECLAIM_ABORTED,     /* a pending FTW write without a complete spare: dropped */
+};
+struct store_boot_event {
+	enum store_boot_event_kind kind;
+	enum store_problem_code reason; /* FORMATTED, RECORDS_DROPPED; 0 otherwise */
+	uint32_t offset;                /* in the region: the first bad byte / record / FTW write */
+	uint32_t bytes_lost;            /* from offset (FORMATTED: the first record) to the last
+					 * non-erased byte of the variable store */
+	uint32_t records_lost;          /* records recognisable in those bytes
+					 * (store_count_records_from) */
+	uint32_t variables_lost;        /* ... of which ADDED or in transition (visible before) */
+	char detail[128];               /* what was wrong, one line */
+};
+#define STORE_BOOT_MAX_EVENTS 4
+struct store_boot_report {
+	unsigned n_events;              /* 0: the store was clean */
+	struct store_boot_event events[STORE_BOOT_MAX_EVENTS];
+};
+
 struct store;
 
 /*
@@ -55,6 +115,14 @@ __attribute__((warn_unused_result)) int store_open(const struct store_layout *la
 						   const struct store_backend *backend,
 						   struct store **ret_store);
 void store_free(struct store *store);
+/* Whether store_open accepts the layout (block multiples, sizes, total <= 2 GiB). */
+bool store_layout_valid(const struct store_layout *layout);
+/* What store_open did (valid as long as the store). */
+const struct store_boot_report *store_get_boot_report(const struct store *store);
+/* One line for a person, e.g. "offset 0x1a4: ...: 2 variables dropped ..." (g_free). */
+char *store_boot_event_message(const struct store_boot_event *event);
+/* Whether the event means data was lost to damage (a warning), not a routine recovery. */
+bool store_boot_event_is_damage(const struct store_boot_event *event);
 void store_get_stats(const struct store *store, struct store_stats *ret_stats);
 
 /*

@@ -664,6 +664,224 @@ static void store_stops_at_oversized_record(void **state)
 	membackend_free(m);
 }
 
+/* ---- the boot report: what store_open did to a damaged store --------------------------------- */
+
+/*
+ * A, B, C with 4-byte names and data: records of 68 bytes at 100, 168 and 236; the store
+ * ends at 304.
+ */
+#define ABC_A 100u
+#define ABC_B 168u
+#define ABC_C 236u
+#define ABC_END 304u
+
+static struct membackend *abc_fixture(void)
+{
+	struct membackend *m = membackend_new(DEFAULT_REGION_SIZE, 0xff);
+	struct store *s = open_ok(m);
+	struct store_stats st;
+
+	assert_int_equal(set_var(s, &guid_a, "A", "aaaa", 4), 0);
+	assert_int_equal(set_var(s, &guid_a, "B", "bbbb", 4), 0);
+	assert_int_equal(set_var(s, &guid_a, "C", "cccc", 4), 0);
+	store_get_stats(s, &st);
+	assert_int_equal(st.region_offset, ABC_END);
+	assert_int_equal(get_le16(m->buf + ABC_B), 0x55aa);
+	assert_int_equal(get_le16(m->buf + ABC_C), 0x55aa);
+	store_free(s);
+	return m;
+}
+
+static const struct store_boot_event *one_event(struct store *s, enum store_boot_event_kind kind)
+{
+	const struct store_boot_report *rep = store_get_boot_report(s);
+
+	assert_int_equal(rep->n_events, 1);
+	assert_int_equal(rep->events[0].kind, kind);
+	return &rep->events[0];
+}
+
+static void assert_message_has(const struct store_boot_event *e, const char *part)
+{
+	g_autofree char *msg = store_boot_event_message(e);
+
+	if (!strstr(msg, part))
+		fail_msg("boot message '%s' lacks '%s'", msg, part);
+}
+
+static void assert_clean_reopen(struct membackend *m)
+{
+	struct store *s;
+
+	membackend_reset_counts(m);
+	s = open_ok(m);
+	assert_int_equal(store_get_boot_report(s)->n_events, 0);
+	assert_int_equal(m->writes, 0);
+	store_free(s);
+}
+
+static void store_boot_report_clean_store(void **state)
+{
+	(void)state;
+	struct membackend *m = abc_fixture();
+
+	assert_clean_reopen(m);
+	membackend_free(m);
+}
+
+static void store_boot_report_formats_empty(void **state)
+{
+	(void)state;
+	struct membackend *m = membackend_new(DEFAULT_REGION_SIZE, 0xff);
+	struct store *s = open_ok(m);
+	const struct store_boot_event *e = one_event(s, STORE_BOOT_FORMATTED_EMPTY);
+
+	assert_false(store_boot_event_is_damage(e));
+	store_free(s);
+	membackend_free(m);
+}
+
+static void store_boot_report_start_id_flip(void **state)
+{
+	(void)state;
+	struct membackend *m = abc_fixture();
+	const struct store_boot_event *e;
+	struct store *s;
+
+	m->buf[ABC_B] ^= 0x01; /* StartId 0x55ab */
+	s = open_ok(m);
+	e = one_event(s, STORE_BOOT_RECORDS_DROPPED);
+	assert_true(store_boot_event_is_damage(e));
+	assert_int_equal(e->reason, STORE_PROBLEM_RECORD_START_ID);
+	assert_int_equal(e->offset, ABC_B);
+	assert_int_equal(e->bytes_lost, ABC_END - ABC_B);
+	assert_int_equal(e->records_lost, 2);
+	assert_int_equal(e->variables_lost, 2);
+	assert_string_equal(e->detail, "variable record StartId 0x55ab (want 0x55aa)");
+	assert_message_has(e, "offset 0xa8: variable record StartId 0x55ab");
+	assert_message_has(e, "2 variables dropped (2 records, 136 bytes erased)");
+	/* edk2's behaviour, unchanged: A survives, B and every later record are gone and erased. */
+	assert_non_null(find_var(s, &guid_a, "A"));
+	assert_null(find_var(s, &guid_a, "B"));
+	assert_null(find_var(s, &guid_a, "C"));
+	for (uint32_t i = ABC_B; i < STMM_DEFAULT_VARIABLE_STORE_SIZE; i++)
+		assert_int_equal(m->buf[i], 0xff);
+	assert_ram_matches_flash(s, m);
+	store_free(s);
+	assert_clean_reopen(m);
+	membackend_free(m);
+}
+
+static void store_boot_report_record_size_flip(void **state)
+{
+	(void)state;
+	struct membackend *m = abc_fixture();
+	const struct store_boot_event *e;
+	struct store *s;
+
+	m->buf[ABC_B + 43] ^= 0x40; /* DataSize 4 -> 0x40000004: past the store */
+	s = open_ok(m);
+	e = one_event(s, STORE_BOOT_RECORDS_DROPPED);
+	assert_int_equal(e->reason, STORE_PROBLEM_RECORD_OVERRUN);
+	assert_int_equal(e->offset, ABC_B);
+	assert_int_equal(e->bytes_lost, ABC_END - ABC_B);
+	/* B's header no longer says where it ends; C is still recognisable after it. */
+	assert_int_equal(e->records_lost, 1);
+	assert_int_equal(e->variables_lost, 1);
+	assert_string_equal(e->detail, "variable record (NameSize 4, DataSize 1073741828) runs "
+				       "past the end of the variable store");
+	assert_non_null(find_var(s, &guid_a, "A"));
+	assert_null(find_var(s, &guid_a, "B"));
+	assert_null(find_var(s, &guid_a, "C"));
+	store_free(s);
+	assert_clean_reopen(m);
+	membackend_free(m);
+}
+
+static void store_boot_report_fv_header_flip(void **state)
+{
+	(void)state;
+	struct membackend *m = abc_fixture();
+	const struct store_boot_event *e;
+	struct store *s;
+
+	m->buf[40] ^= 0x20; /* "_FVH" -> "_fVH" */
+	s = open_ok(m);
+	e = one_event(s, STORE_BOOT_FORMATTED);
+	assert_true(store_boot_event_is_damage(e));
+	assert_int_equal(e->reason, STORE_PROBLEM_FV_SIGNATURE);
+	assert_int_equal(e->offset, 40);
+	assert_int_equal(e->bytes_lost, ABC_END - ABC_A);
+	assert_int_equal(e->records_lost, 3);
+	assert_int_equal(e->variables_lost, 3);
+	assert_message_has(e, "offset 0x28: bad FV signature");
+	assert_message_has(e, "reformatted; 3 variables lost (3 records, 204 bytes)");
+	/* edk2's behaviour: a fresh store. */
+	check_fresh_layout(m->buf);
+	assert_null(find_var(s, &guid_a, "A"));
+	store_free(s);
+	assert_clean_reopen(m);
+	membackend_free(m);
+}
+
+static void store_boot_report_fv_checksum_flip(void **state)
+{
+	(void)state;
+	struct membackend *m = abc_fixture();
+	const struct store_boot_event *e;
+	struct store *s;
+
+	m->buf[50] ^= 1;
+	s = open_ok(m);
+	e = one_event(s, STORE_BOOT_FORMATTED);
+	assert_int_equal(e->reason, STORE_PROBLEM_FV_CHECKSUM);
+	assert_int_equal(e->offset, 50);
+	check_fresh_layout(m->buf);
+	store_free(s);
+	membackend_free(m);
+}
+
+static void store_boot_report_store_signature_flip(void **state)
+{
+	(void)state;
+	struct membackend *m = abc_fixture();
+	const struct store_boot_event *e;
+	struct store *s;
+
+	m->buf[72] ^= 0x01;
+	s = open_ok(m);
+	e = one_event(s, STORE_BOOT_FORMATTED);
+	assert_int_equal(e->reason, STORE_PROBLEM_STORE_SIGNATURE);
+	assert_int_equal(e->offset, 72);
+	assert_int_equal(e->variables_lost, 3);
+	assert_string_equal(e->detail, "bad variable store signature");
+	check_fresh_layout(m->buf);
+	store_free(s);
+	assert_clean_reopen(m);
+	membackend_free(m);
+}
+
+static void store_boot_report_tail_leftovers(void **state)
+{
+	(void)state;
+	struct membackend *m = abc_fixture();
+	const struct store_boot_event *e;
+	struct store *s;
+
+	m->buf[ABC_END + 300] = 0x00; /* a block of an interrupted write, header block lost */
+	m->buf[ABC_END + 301] = 0x12;
+	s = open_ok(m);
+	e = one_event(s, STORE_BOOT_TAIL_ERASED);
+	assert_false(store_boot_event_is_damage(e));
+	assert_int_equal(e->offset, ABC_END + 300);
+	assert_int_equal(e->bytes_lost, 2);
+	assert_non_null(find_var(s, &guid_a, "C"));
+	assert_int_equal(m->buf[ABC_END + 300], 0xff);
+	store_free(s);
+	assert_clean_reopen(m);
+	membackend_free(m);
+}
+
 /* ---- real EDK2 stores (Debian's ovmf package) ---------------------------------------------- */
 
 static void walk(const uint8_t *img, uint32_t *ret_records, uint32_t *ret_added,
@@ -948,10 +1166,20 @@ static void store_reclaim_survives_power_cut_at_every_block(void **state)
 		s = open_ok(m);
 		struct store_stats st;
 		store_get_stats(s, &st);
-		if (st.reclaims) /* completed from the spare area at open */
+		const struct store_boot_report *rep = store_get_boot_report(s);
+		if (st.reclaims) { /* completed from the spare area at open */
 			completed++;
-		else if (m->writes)
+			assert_int_equal(rep->n_events, 1);
+			assert_int_equal(rep->events[0].kind, STORE_BOOT_RECLAIM_COMPLETED);
+			assert_int_equal(rep->events[0].offset, 0x4000 + 32);
+		} else if (m->writes) {
 			aborted++;
+			assert_int_equal(rep->n_events, 1);
+			assert_int_equal(rep->events[0].kind, STORE_BOOT_RECLAIM_ABORTED);
+			assert_int_equal(rep->events[0].offset, 0x4000 + 32);
+		} else {
+			assert_int_equal(rep->n_events, 0);
+		}
 		assert_k_values(s, n > 1 + 64 + 1, n <= 1 + 64 + 1);
 		store_free(s);
 
@@ -1045,6 +1273,14 @@ int main(void)
 		cmocka_unit_test(store_reclaim_survives_power_cut_at_every_block),
 		cmocka_unit_test(store_reclaim_write_error_keeps_ram_in_sync),
 		cmocka_unit_test(store_open_ignores_foreign_ftw_write),
+		cmocka_unit_test(store_boot_report_clean_store),
+		cmocka_unit_test(store_boot_report_formats_empty),
+		cmocka_unit_test(store_boot_report_start_id_flip),
+		cmocka_unit_test(store_boot_report_record_size_flip),
+		cmocka_unit_test(store_boot_report_fv_header_flip),
+		cmocka_unit_test(store_boot_report_fv_checksum_flip),
+		cmocka_unit_test(store_boot_report_store_signature_flip),
+		cmocka_unit_test(store_boot_report_tail_leftovers),
 		cmocka_unit_test(ovmf_vars_parse),
 		cmocka_unit_test(ovmf_ms_vars_parse_and_open),
 	};

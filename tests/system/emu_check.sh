@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# stmm-emu check: the NV store at rest, read from rpmb.db.
+#   - a fresh state after some sets is clean (exit 0), with the stack running and stopped
+#   - one flipped byte (stack stopped, sqlite3 CLI) in a record's StartId, the FV header and
+#     the FTW working header -> exit 1 and that offset printed; --json parsed by python3
+#   - no rpmb.db -> exit 3; a bad option -> exit 2
+#   - a store imported from Debian's OVMF_VARS_4M.ms.fd (its own layout from stmm-emu.conf)
+#     is clean (skipped with a message without the file, a failure under $CI)
+set -euo pipefail
+
+source "$(dirname "$0")/lib/stack.bash"
+export STMM_EMU_TIMEOUT_MS=10000
+DB=$STATE/rpmb.db
+
+command -v sqlite3 >/dev/null || fail "sqlite3 CLI missing (apt-get install sqlite3)"
+
+# exit status of a command without tripping set -e
+status_of() { local rc=0; "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?; echo "$rc"; }
+
+# Byte offset (in the store region, = in RPMB) of the record header of variable $1 (ASCII).
+record_offset() {
+	local hex
+	hex=$(sqlite3 "$DB" "SELECT hex(data) FROM blocks WHERE address < 64 ORDER BY address;" | tr -d '\n')
+	python3 - "$1" "$hex" <<'PY'
+import sys
+name, img = sys.argv[1], bytes.fromhex(sys.argv[2])
+needle = name.encode("utf-16-le") + b"\0\0"
+off = 100
+while off + 60 <= len(img) and img[off:off + 2] == b"\xaa\x55":
+    ns = int.from_bytes(img[off + 36:off + 40], "little")
+    ds = int.from_bytes(img[off + 40:off + 44], "little")
+    if img[off + 2] == 0x3f and img[off + 60:off + 60 + ns] == needle:
+        print(off)
+        sys.exit(0)
+    off = (off + 60 + ns + ds + 3) & ~3
+sys.exit("record of %s not found" % name)
+PY
+}
+
+# XOR the byte at region offset $1 with $2 (hex), stack stopped.
+flip() {
+	local addr=$(($1 / 256)) pos=$(($1 % 256)) hex new
+	hex=$(sqlite3 "$DB" "SELECT hex(data) FROM blocks WHERE address = $addr;")
+	[[ ${#hex} == 512 ]] || fail "block $addr not in rpmb.db"
+	new=$(python3 -c 'import sys; b = bytearray.fromhex(sys.argv[1]); b[int(sys.argv[2])] ^= int(sys.argv[3], 16); print(b.hex())' "$hex" "$pos" "$2")
+	sqlite3 "$DB" "UPDATE blocks SET data = x'$new' WHERE address = $addr;"
+}
+
+json_problems() { # file -> "clean offset:code ..." per python3
+	python3 - "$1" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert isinstance(j["clean"], bool) and isinstance(j["problems"], list)
+assert j["layout"] == {"var_store_size": 16384, "ftw_working_size": 16384, "ftw_spare_size": 16384}, j["layout"]
+print("clean" if j["clean"] else "damaged", *("%d:%s:%s" % (p["offset"], p["area"], p["code"]) for p in j["problems"]))
+PY
+}
+
+# ---- exit statuses without a store ------------------------------------------------------
+rc=$(status_of "$EMU" check)
+[[ $rc == 3 ]] || fail "check without rpmb.db: exit $rc, want 3"
+grep -q "rpmb.db" "$WORK/err" || fail "check without rpmb.db said: $(cat "$WORK/err")"
+rc=$(status_of "$EMU" check --no-such-option)
+[[ $rc == 2 ]] || fail "check --no-such-option: exit $rc, want 2"
+ok "no rpmb.db: exit 3; bad option: exit 2"
+
+# ---- a fresh state after some sets: clean, running and stopped --------------------------
+"$EMU" up --quiet || fail "up"
+for v in Alpha Bravo Charlie; do
+	"$EMU" var set "$v" --string "value of $v" || fail "var set $v"
+done
+"$EMU" var set Bravo --string "Bravo, updated" || fail "var update"
+rc=$(status_of "$EMU" check)
+[[ $rc == 0 ]] || fail "check (running) exit $rc: $(cat "$WORK/out" "$WORK/err")"
+grep -q "NV store clean" "$WORK/out" || fail "check (running) said: $(cat "$WORK/out")"
+rc=$(status_of "$EMU" check --json)
+[[ $rc == 0 ]] || fail "check --json (running) exit $rc"
+[[ $(json_problems "$WORK/out") == clean ]] || fail "check --json (running): $(cat "$WORK/out")"
+ok "running stack after sets: clean (text and JSON)"
+
+"$EMU" down --quiet || fail "down"
+rc=$(status_of "$EMU" check)
+[[ $rc == 0 ]] || fail "check (stopped) exit $rc: $(cat "$WORK/out" "$WORK/err")"
+ok "stopped stack: clean"
+cp "$DB" "$WORK/pristine.db"
+restore() { cp "$WORK/pristine.db" "$DB"; }
+
+# ---- one flipped byte at a time --------------------------------------------------------
+expect_damage() { # what offset code area
+	local rc
+	rc=$(status_of "$EMU" check)
+	[[ $rc == 1 ]] || fail "$1: check exit $rc, want 1: $(cat "$WORK/out" "$WORK/err")"
+	grep -q "^offset $(printf '0x%x' "$2") " "$WORK/out" ||
+		fail "$1: offset $(printf '0x%x' "$2") not printed: $(cat "$WORK/out")"
+	rc=$(status_of "$EMU" check --json)
+	[[ $rc == 1 ]] || fail "$1: check --json exit $rc"
+	local j
+	j=$(json_problems "$WORK/out")
+	[[ $j == "damaged $2:$4:$3"* ]] || fail "$1: JSON gave '$j', want first problem $2:$4:$3"
+	ok "$1: exit 1, offset $(printf '0x%x' "$2") ($3)"
+}
+
+off=$(record_offset Charlie)
+(( off > 100 )) || fail "record of Charlie at $off"
+flip "$off" 01                       # StartId 0x55aa -> 0x55ab
+expect_damage "record StartId" "$off" record-start-id variable-store
+restore
+
+flip 40 20                           # "_FVH" -> "_fVH"
+expect_damage "FV header signature" 40 fv-signature variable-store
+restore
+
+flip $((16384 + 16)) 01              # FTW working block header CRC
+expect_damage "FTW working header CRC" $((16384 + 16)) ftw-crc ftw-working
+restore
+
+rc=$(status_of "$EMU" check)
+[[ $rc == 0 ]] || fail "restored copy: check exit $rc"
+
+# ---- running again: still readable and clean while rpmbd holds the database -------------
+"$EMU" up --quiet || fail "up again"
+"$EMU" var set Delta --string "after restart" || fail "var set Delta"
+rc=$(status_of "$EMU" check --json)
+[[ $rc == 0 ]] || fail "check (running again) exit $rc: $(cat "$WORK/out" "$WORK/err")"
+[[ $(json_problems "$WORK/out") == clean ]] || fail "check (running again): $(cat "$WORK/out")"
+[[ $("$EMU" var get Delta --raw) == "after restart" ]] || fail "Delta not readable"
+ok "restarted stack: writes work, store clean"
+
+# ---- an imported real store, in its own layout --------------------------------------------
+MS=/usr/share/OVMF/OVMF_VARS_4M.ms.fd
+if [[ -f $MS ]]; then
+	S2=$WORK/imported
+	mkdir -p "$S2"
+	STATES+=("$S2")
+	"$EMU" up --quiet --state "$S2" --import "$MS" || fail "up --import $MS"
+	rc=$(status_of "$EMU" check --state "$S2")
+	[[ $rc == 0 ]] || fail "imported store: check exit $rc: $(cat "$WORK/out" "$WORK/err")"
+	grep -q "variable store 32768" "$WORK/out" || fail "imported store layout: $(cat "$WORK/out")"
+	ok "store imported from $(basename "$MS"): clean in its layout"
+else
+	[[ -n ${CI:-} ]] && fail "$MS missing in CI"
+	echo "skip - $MS not installed: imported-store check not run"
+fi
+
+all_passed
