@@ -421,6 +421,11 @@ static void print_status_text(const struct emu_state *st, const struct status_in
 			printf("store:        %u variables, %" PRIu64 " bytes used, %" PRIu64
 			       " free, %" PRIu64 " bytes region\n",
 			       c->live_variables, c->store_used, c->store_free, c->store_total);
+		if (c->store_boot_report[0])
+			printf("store damage: at the last boot StMM %s: %.*s (see stmmd.log, `stmm-emu check`)\n",
+			       (c->store_boot_events & EMU_CTRL_BOOT_REFORMATTED) ? "formatted the store afresh" :
+											"dropped records",
+			       (int)sizeof(c->store_boot_report), c->store_boot_report);
 		else
 			printf("store:        not loaded yet\n");
 		if (c->flags & EMU_CTRL_STATUS_AUTH)
@@ -486,6 +491,18 @@ static void print_status_json(const struct emu_state *st, const struct status_in
 		else
 			g_string_append(j, ", \"secure_boot\": null");
 		append_rpmb_health_json(j, c);
+		g_string_append_printf(j, ", \"store_boot\": {\"records_dropped\": %s, \"reformatted\": %s, "
+				       "\"reclaim_finished\": %s, \"damage\": ",
+				       (c->store_boot_events & EMU_CTRL_BOOT_RECORDS_DROPPED) ? "true" : "false",
+				       (c->store_boot_events & EMU_CTRL_BOOT_REFORMATTED) ? "true" : "false",
+				       (c->store_boot_events & EMU_CTRL_BOOT_RECLAIM_FINISHED) ? "true" : "false");
+		if (c->store_boot_report[0]) {
+			g_autofree char *d = g_strndup(c->store_boot_report, sizeof(c->store_boot_report));
+			emu_json_string(j, d);
+		} else {
+			g_string_append(j, "null");
+		}
+		g_string_append(j, "}");
 		g_string_append(j, "}");
 	} else {
 		g_string_append(j, ", \"ctrl\": null");

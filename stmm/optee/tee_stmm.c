@@ -17,6 +17,8 @@ struct tee_stmm {
 	struct rpmb_client *rpmb;
 	struct store *store;    /* NULL until booted */
 	struct varsvc *svc;
+	uint32_t boot_events;   /* EMU_CTRL_BOOT_* of the last store_open (worker) */
+	char boot_report[128];  /* its damage, one line (worker) */
 	GMutex lock;            /* guards snap */
 	struct emu_ctrl_status snap;
 	bool dead_logged;       /* the warning for the current dead state was given */
@@ -64,6 +66,8 @@ static void update_snapshot(struct tee_stmm *s)
 		st.store_free = ss.free;
 		st.live_variables = ss.live_variables;
 	}
+	st.store_boot_events = s->boot_events;
+	g_strlcpy(st.store_boot_report, s->boot_report, sizeof(st.store_boot_report));
 	struct varsvc_auth *auth = varsvc_get_auth(s->svc);
 	if (auth) {
 		struct varsvc_auth_status as;
@@ -132,6 +136,37 @@ static void log_dead_transition(struct tee_stmm *s)
 		  g_strerror(-rs.last_failure.error), name);
 }
 
+/*
+ * Worker: say what StMM did to the store at boot, as EDK2 does it silently: dropped records
+ * and a reformatted store are damage (warning, and `status` shows it), a first format, a
+ * completed or aborted reclaim and erased leftovers are routine (message).
+ */
+static void report_boot(struct tee_stmm *s, const struct store *store)
+{
+	const struct store_boot_report *rep = store_get_boot_report(store);
+
+	s->boot_events = 0;
+	s->boot_report[0] = 0;
+	for (unsigned i = 0; i < rep->n_events; i++) {
+		const struct store_boot_event *ev = &rep->events[i];
+		g_autofree char *msg = store_boot_event_message(ev);
+		if (ev->kind == STORE_BOOT_RECORDS_DROPPED)
+			s->boot_events |= EMU_CTRL_BOOT_RECORDS_DROPPED;
+		else if (ev->kind == STORE_BOOT_FORMATTED)
+			s->boot_events |= EMU_CTRL_BOOT_REFORMATTED;
+		else if (ev->kind == STORE_BOOT_RECLAIM_COMPLETED)
+			s->boot_events |= EMU_CTRL_BOOT_RECLAIM_FINISHED;
+		if (store_boot_event_is_damage(ev)) {
+			g_warning("NV store at RPMB byte %" G_GUINT64_FORMAT ": %s",
+				  s->cfg.layout.base_offset, msg);
+			if (!s->boot_report[0])
+				g_strlcpy(s->boot_report, msg, sizeof(s->boot_report));
+		} else {
+			g_message("NV store: %s", msg);
+		}
+	}
+}
+
 static int stmm_boot(void *ctx)
 {
 	struct tee_stmm *s = ctx;
@@ -159,6 +194,7 @@ static int stmm_boot(void *ctx)
 	r = store_open(&s->cfg.layout, &backend, &store);
 	if (r < 0)
 		goto out;
+	report_boot(s, store);
 	r = varsvc_new(&s->cfg.vars, store, &svc);
 	if (r == 0)
 		r = varsvc_enable_auth(svc, &s->cfg.auth); /* AuthVariableLibInitialize */
