@@ -357,61 +357,85 @@ static void print_status_text(const struct emu_state *st, const struct status_in
 
 static void print_status_json(const struct emu_state *st, const struct status_info *si)
 {
-	g_autoptr(GString) j = g_string_new("{\"state\": ");
+	g_autoptr(JsonBuilder) b = json_builder_new();
 	char sbuf[64];
 
-	emu_json_string(j, st->dir);
-	g_string_append_printf(j, ", \"running\": %s, \"daemons\": {", all_running(si) ? "true" : "false");
+	json_builder_begin_object(b);
+	emu_json_add_string(b, "state", st->dir);
+	emu_json_add_bool(b, "running", all_running(si));
+	json_builder_set_member_name(b, "daemons");
+	json_builder_begin_object(b);
 	for (int d = 0; d < EMU_DAEMON_COUNT; d++) {
-		g_string_append_printf(j, "%s\"%s\": {\"pid\": %d, \"alive\": %s}", d ? ", " : "",
-				       emu_daemon_name((enum emu_daemon)d), (int)si->pid[d],
-				       si->pid[d] ? "true" : "false");
+		json_builder_set_member_name(b, emu_daemon_name((enum emu_daemon)d));
+		json_builder_begin_object(b);
+		emu_json_add_int(b, "pid", si->pid[d]);
+		emu_json_add_bool(b, "alive", si->pid[d] != 0);
+		json_builder_end_object(b);
 	}
-	g_string_append(j, "}, \"sockets\": {\"mmc\": {\"path\": ");
-	emu_json_string(j, st->mmc_sock);
-	g_string_append_printf(j, ", \"listening\": %s}, \"tee\": {\"path\": ",
-			       si->mmc_listening ? "true" : "false");
-	emu_json_string(j, st->tee_sock);
-	g_string_append_printf(j, ", \"listening\": %s}}", si->tee_listening ? "true" : "false");
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "sockets");
+	json_builder_begin_object(b);
+	const struct { const char *name, *path; bool listening; } socks[] = {
+		{ "mmc", st->mmc_sock, si->mmc_listening },
+		{ "tee", st->tee_sock, si->tee_listening },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(socks); i++) {
+		json_builder_set_member_name(b, socks[i].name);
+		json_builder_begin_object(b);
+		emu_json_add_string(b, "path", socks[i].path);
+		emu_json_add_bool(b, "listening", socks[i].listening);
+		json_builder_end_object(b);
+	}
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "ctrl");
 	if (si->ctrl_r == 0) {
 		const struct emu_ctrl_status *c = &si->ctrl;
-		g_string_append_printf(
-			j,
-			", \"ctrl\": {\"supplicant_registered\": %s, \"key_programmed\": %s, "
-			"\"counter_synced\": %s, \"rpmb_write_counter\": %u, \"store_open\": %s, "
-			"\"live_variables\": %u, \"store_total\": %" PRIu64 ", \"store_used\": %" PRIu64
-			", \"store_free\": %" PRIu64 ", \"sessions\": %u",
-			(c->flags & EMU_CTRL_STATUS_SUPPLICANT) ? "true" : "false",
-			(c->flags & EMU_CTRL_STATUS_KEY_PROGRAMMED) ? "true" : "false",
-			(c->flags & EMU_CTRL_STATUS_COUNTER_SYNCED) ? "true" : "false",
-			c->rpmb_write_counter, (c->flags & EMU_CTRL_STATUS_STORE_OPEN) ? "true" : "false",
-			c->live_variables, c->store_total, c->store_used, c->store_free, c->sessions);
-		if (c->flags & EMU_CTRL_STATUS_AUTH)
-			g_string_append_printf(
-				j, ", \"secure_boot\": {\"mode\": \"%s\", \"setup_mode\": %d, "
-				   "\"secure_boot\": %d, \"quirks\": [%s]}",
-				(c->flags & EMU_CTRL_STATUS_SETUP_MODE) ? "setup" : "user",
-				!!(c->flags & EMU_CTRL_STATUS_SETUP_MODE),
-				!!(c->flags & EMU_CTRL_STATUS_SECURE_BOOT),
-				(c->flags & EMU_CTRL_STATUS_QUIRK_OPTEE_STMM) ? "\"optee-stmm\"" : "");
-		else
-			g_string_append(j, ", \"secure_boot\": null");
-		g_string_append(j, "}");
+		json_builder_begin_object(b);
+		emu_json_add_bool(b, "supplicant_registered", c->flags & EMU_CTRL_STATUS_SUPPLICANT);
+		emu_json_add_bool(b, "key_programmed", c->flags & EMU_CTRL_STATUS_KEY_PROGRAMMED);
+		emu_json_add_bool(b, "counter_synced", c->flags & EMU_CTRL_STATUS_COUNTER_SYNCED);
+		emu_json_add_int(b, "rpmb_write_counter", c->rpmb_write_counter);
+		emu_json_add_bool(b, "store_open", c->flags & EMU_CTRL_STATUS_STORE_OPEN);
+		emu_json_add_int(b, "live_variables", c->live_variables);
+		emu_json_add_int(b, "store_total", (gint64)c->store_total);
+		emu_json_add_int(b, "store_used", (gint64)c->store_used);
+		emu_json_add_int(b, "store_free", (gint64)c->store_free);
+		emu_json_add_int(b, "sessions", c->sessions);
+		json_builder_set_member_name(b, "secure_boot");
+		if (c->flags & EMU_CTRL_STATUS_AUTH) {
+			json_builder_begin_object(b);
+			emu_json_add_string(b, "mode", (c->flags & EMU_CTRL_STATUS_SETUP_MODE) ?
+							       "setup" : "user");
+			emu_json_add_int(b, "setup_mode", !!(c->flags & EMU_CTRL_STATUS_SETUP_MODE));
+			emu_json_add_int(b, "secure_boot", !!(c->flags & EMU_CTRL_STATUS_SECURE_BOOT));
+			json_builder_set_member_name(b, "quirks");
+			json_builder_begin_array(b);
+			if (c->flags & EMU_CTRL_STATUS_QUIRK_OPTEE_STMM)
+				json_builder_add_string_value(b, "optee-stmm");
+			json_builder_end_array(b);
+			json_builder_end_object(b);
+		} else {
+			json_builder_add_null_value(b);
+		}
+		json_builder_end_object(b);
 	} else {
-		g_string_append(j, ", \"ctrl\": null");
+		json_builder_add_null_value(b);
 	}
 	if (si->payload_status != EFI_NOT_STARTED) {
-		g_string_append(j, ", \"payload_status\": ");
-		emu_json_string(j, efi_status_str(si->payload_status, sbuf, sizeof(sbuf)));
-		g_string_append_printf(j, ", \"max_payload\": %" PRIu64, si->max_payload);
+		emu_json_add_string(b, "payload_status",
+				    efi_status_str(si->payload_status, sbuf, sizeof(sbuf)));
+		emu_json_add_int(b, "max_payload", (gint64)si->max_payload);
 	}
-	if (si->query_status == EFI_SUCCESS)
-		g_string_append_printf(j,
-				       ", \"query_nv\": {\"max_storage\": %" PRIu64
-				       ", \"remaining\": %" PRIu64 ", \"max_variable_size\": %" PRIu64 "}",
-				       si->q_max, si->q_remaining, si->q_max_var);
-	g_string_append(j, "}\n");
-	fputs(j->str, stdout);
+	if (si->query_status == EFI_SUCCESS) {
+		json_builder_set_member_name(b, "query_nv");
+		json_builder_begin_object(b);
+		emu_json_add_int(b, "max_storage", (gint64)si->q_max);
+		emu_json_add_int(b, "remaining", (gint64)si->q_remaining);
+		emu_json_add_int(b, "max_variable_size", (gint64)si->q_max_var);
+		json_builder_end_object(b);
+	}
+	json_builder_end_object(b);
+	emu_json_print(b, false);
 }
 
 int emu_cmd_status(int argc, char **argv)
