@@ -17,6 +17,7 @@
 
 #include "fvio.h"
 #include "pta_stmm.h"
+#include "ready.h"
 #include "rpc.h"
 #include "tee.h"
 #include "tee_stmm.h"
@@ -24,7 +25,7 @@
 struct options {
 	gchar *state_dir, *socket_path, *huk_file, *check_fv, *import_fv;
 	gchar **quirks;
-	gint rpc_timeout_ms;
+	gint rpc_timeout_ms, ready_fd;
 	gint64 ns_buf_size, store_offset, var_store_size, ftw_working_size, ftw_spare_size;
 	/* PCDs of the variable driver; -1 = the default of OP-TEE's StMM build */
 	gint64 max_var, max_auth_var, max_vol_var, vol_store, hwerr_store, max_hwerr_var;
@@ -54,6 +55,7 @@ static int parse_options(int *argc, char ***argv, struct options *o)
 		{ "max-hwerr-variable-size", 0, 0, G_OPTION_ARG_INT64, &o->max_hwerr_var, "PcdMaxHardwareErrorVariableSize (default 32768)", "BYTES" },
 		{ "no-write-key", 0, 0, G_OPTION_ARG_NONE, &o->no_write_key, "Never program the RPMB key (CFG_RPMB_WRITE_KEY=n)", NULL },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "Debug logging (hex dumps of every request)", NULL },
+		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &o->ready_fd, "Write READY=1 and a newline to descriptor FD once serving, then close it (how `stmm-emu up` waits)", "FD" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- OP-TEE + StandaloneMM emulator");
@@ -70,6 +72,10 @@ static int parse_options(int *argc, char ***argv, struct options *o)
 	}
 	if (o->check_fv)
 		return 0; /* a one-shot check needs nothing else */
+	if (emu_ready_fd_check(o->ready_fd) < 0) {
+		fprintf(stderr, "stmmd: --ready-fd %d is not an open descriptor\n", o->ready_fd);
+		return -EINVAL;
+	}
 	if (!o->socket_path && o->state_dir)
 		o->socket_path = g_build_filename(o->state_dir, "tee.sock", NULL);
 	const gint64 sizes[] = { o->store_offset, o->var_store_size, o->ftw_working_size, o->ftw_spare_size };
@@ -114,7 +120,7 @@ static gboolean on_signal(gpointer loop)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .rpc_timeout_ms = 2000, .ns_buf_size = PTA_STMM_NS_COMM_BUF_SIZE,
+	struct options o = { .rpc_timeout_ms = 2000, .ready_fd = -1, .ns_buf_size = PTA_STMM_NS_COMM_BUF_SIZE,
 			     .var_store_size = 16384, .ftw_working_size = 16384, .ftw_spare_size = 16384,
 			     .max_var = -1, .max_auth_var = -1, .max_vol_var = -1, .vol_store = -1,
 			     .hwerr_store = -1, .max_hwerr_var = -1 };
@@ -209,6 +215,8 @@ int main(int argc, char **argv)
 	g_message("stmmd ready on %s (rpc timeout %d ms, NS buffer %" G_GINT64_FORMAT " bytes, key writing %s, quirks: %s)",
 		  o.socket_path, o.rpc_timeout_ms, o.ns_buf_size, o.no_write_key ? "off" : "on",
 		  scfg.auth.quirk_optee_stmm ? "optee-stmm" : "none");
+	if ((r = emu_ready_notify(o.ready_fd)) < 0)
+		g_warning("--ready-fd %d: %s", o.ready_fd, g_strerror(-r));
 	g_main_loop_run(loop);
 	status = EXIT_SUCCESS;
 out:

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ready.h"
 #include "rpmb.h"
 #include "supp.h"
 
@@ -26,10 +27,12 @@ int main(int argc, char **argv)
 {
 	g_autofree gchar *tee_socket = NULL, *mmc_socket = NULL;
 	gboolean verbose = FALSE;
+	int ready_fd = -1;
 	GOptionEntry entries[] = {
 		{ "tee-socket", 't', 0, G_OPTION_ARG_FILENAME, &tee_socket, "stmmd's tee socket", "PATH" },
 		{ "mmc-socket", 'm', 0, G_OPTION_ARG_FILENAME, &mmc_socket, "rpmbd's mmc socket", "PATH" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Debug logging", NULL },
+		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &ready_fd, "Write READY=1 and a newline to descriptor FD once registered with stmmd, then close it (how `stmm-emu up` waits)", "FD" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- tee-supplicant for stmmd");
@@ -53,6 +56,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "supplicantd: %s\n", err ? err->message : "need --tee-socket and --mmc-socket");
 		return 2;
 	}
+	if (emu_ready_fd_check(ready_fd) < 0) {
+		fprintf(stderr, "supplicantd: --ready-fd %d is not an open descriptor\n", ready_fd);
+		return 2;
+	}
 	if (verbose)
 		g_log_set_debug_enabled(TRUE);
 	if ((r = rpmb_mmc_new(mmc_socket, MMC_TIMEOUT_MS, &mmc)) < 0)
@@ -67,6 +74,8 @@ int main(int argc, char **argv)
 	g_unix_signal_add(SIGINT, on_signal, loop);
 	supp_attach(supp, loop);
 	g_message("supplicantd registered with %s, device at %s", tee_socket, mmc_socket);
+	if ((r = emu_ready_notify(ready_fd)) < 0)
+		g_warning("--ready-fd %d: %s", ready_fd, g_strerror(-r));
 	g_main_loop_run(loop);
 	status = supp_lost(supp) ? EXIT_FAILURE : EXIT_SUCCESS;
 out:

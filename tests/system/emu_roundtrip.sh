@@ -179,3 +179,25 @@ json_ok 'd["running"] is False and d["ctrl"] is None and
 	all(not v["alive"] and v["pid"] == 0 for v in d["daemons"].values())' <<<"$out" ||
 	fail "status --json of a stopped stack: $out"
 ok "every --json output parses with a UTF-8 variable name and a non-UTF-8 state path"
+
+# ---- up fails, and stops what it started, when it cannot record a pid -------------------
+# STATE/stmmd.pid is a directory: rpmbd was started and recorded, stmmd started but its pid
+# cannot be written.  `up` exits 3 naming the pid file, and no daemon of that state runs.
+NOPID=$WORK/nopid
+STATES+=("$NOPID")
+mkdir -p "$NOPID/stmmd.pid"
+set +e
+err=$("$EMU" up --state "$NOPID" --rpc-timeout "$RPC_TIMEOUT_MS" 2>&1 >/dev/null)
+rc=$?
+set -e
+[[ $rc -eq 3 ]] || fail "up with an unwritable stmmd.pid: exit $rc ($err)"
+grep -q "stmmd: cannot record its pid" <<<"$err" || fail "up with an unwritable stmmd.pid said: $err"
+[[ -e $NOPID/rpmbd.pid ]] && fail "rpmbd.pid left after the failed up"
+if pgrep -f -- "$NOPID/" >/dev/null; then
+	fail "daemons left running after the failed up: $(pgrep -af -- "$NOPID/")"
+fi
+rmdir "$NOPID/stmmd.pid"
+"$EMU" up --state "$NOPID" --quiet --rpc-timeout "$RPC_TIMEOUT_MS" || fail "up once the pid can be written"
+"$EMU" down --state "$NOPID" --quiet || fail "down $NOPID"
+if pgrep -f -- "$NOPID/" >/dev/null; then fail "down left daemons of $NOPID"; fi
+ok "up that cannot record a pid exits 3 and stops what it started"
