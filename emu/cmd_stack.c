@@ -473,6 +473,48 @@ int emu_cmd_status(int argc, char **argv)
 
 /* ---- run -------------------------------------------------------------------------- */
 
+struct run_signals {
+	struct sigaction old_int, old_quit;
+};
+
+/* In CMD, between fork and exec: the dispositions stmm-emu had, SIGPIPE the default. */
+static void run_child_setup(gpointer data)
+{
+	const struct run_signals *sig = data;
+
+	sigaction(SIGINT, &sig->old_int, NULL);
+	sigaction(SIGQUIT, &sig->old_quit, NULL);
+	signal(SIGPIPE, SIG_DFL);
+}
+
+/*
+ * Run CMD (searched in PATH) with STMM_EMU_STATE=state and our stdin/stdout/stderr; its
+ * exit status, 128+N when killed by signal N, 127 when it could not be run.  Like
+ * system(): the terminal's ^C goes to CMD while we wait to take the stack down.
+ */
+static int run_command(char **cmd, const char *state)
+{
+	g_auto(GStrv) env = g_environ_setenv(g_get_environ(), "STMM_EMU_STATE", state, TRUE);
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct run_signals sig;
+	g_autoptr(GError) error = NULL;
+	int status = 0;
+
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &sig.old_int);
+	sigaction(SIGQUIT, &ign, &sig.old_quit);
+	gboolean ok = g_spawn_sync(NULL, cmd, env,
+				   G_SPAWN_SEARCH_PATH_FROM_ENVP | G_SPAWN_CHILD_INHERITS_STDIN,
+				   run_child_setup, &sig, NULL, NULL, &status, &error);
+	sigaction(SIGINT, &sig.old_int, NULL);
+	sigaction(SIGQUIT, &sig.old_quit, NULL);
+	if (!ok) {
+		emu_cli_err("run: %s: %s", cmd[0], error->message);
+		return 127;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int emu_cmd_run(int argc, char **argv)
 {
 	struct up_args a = { 0 };
@@ -504,31 +546,7 @@ int emu_cmd_run(int argc, char **argv)
 	int rc = do_up(&st, &a, &started);
 	if (rc != EMU_EXIT_OK)
 		goto out;
-
-	setenv("STMM_EMU_STATE", st.dir, 1);
-	/* Like system(): the terminal's ^C goes to CMD; we stay to take the stack down. */
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	pid_t pid = fork();
-	if (pid == 0) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
-		execvp(argv[first], argv + first);
-		fprintf(stderr, "stmm-emu: run: %s: %s\n", argv[first], strerror(errno));
-		_exit(127);
-	}
-	int status = 0;
-	if (pid < 0) {
-		emu_cli_err("run: fork: %s", g_strerror(errno));
-		rc = 127;
-	} else {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
+	rc = run_command(argv + first, st.dir);
 	if (started)
 		(void)do_down(&st, true);
 out:

@@ -201,3 +201,26 @@ rmdir "$NOPID/stmmd.pid"
 "$EMU" down --state "$NOPID" --quiet || fail "down $NOPID"
 if pgrep -f -- "$NOPID/" >/dev/null; then fail "down left daemons of $NOPID"; fi
 ok "up that cannot record a pid exits 3 and stops what it started"
+
+# ---- run: up, CMD with STMM_EMU_STATE, down (only what it started) -----------------------
+RUNS=$WORK/run
+STATES+=("$RUNS")
+set +e
+out=$(STMM_EMU_STATE= "$EMU" run --state "$RUNS" -- sh -c \
+	'echo "state=$STMM_EMU_STATE"; "$0" var set RunVar --string ran && exit 7' "$EMU")
+rc=$?
+set -e
+[[ $rc -eq 7 ]] || fail "run: exit $rc, want CMD's 7 ($out)"
+[[ $out == "state=$RUNS" ]] || fail "run: CMD saw $out"
+[[ -e $RUNS/stmmd.pid || -e $RUNS/rpmbd.pid ]] && fail "run left the stack it started up"
+set +e
+"$EMU" run --state "$RUNS" -- "$WORK/no-such-command" 2>/dev/null
+rc=$?
+set -e
+[[ $rc -eq 127 ]] || fail "run of a missing command: exit $rc"
+"$EMU" up --state "$RUNS" --quiet || fail "up $RUNS"
+"$EMU" run --state "$RUNS" -- sh -c '[ "$("$0" var get RunVar --raw)" = ran ] && kill -TERM $$' "$EMU" && rc=0 || rc=$?
+[[ $rc -eq $((128 + 15)) ]] || fail "run: CMD killed by SIGTERM: exit $rc"
+"$EMU" status --state "$RUNS" >/dev/null || fail "run took down a stack it had not started"
+"$EMU" down --state "$RUNS" --quiet
+ok "run: CMD's exit status (127 missing, 128+N signal), STMM_EMU_STATE, down only if it started"
