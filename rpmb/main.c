@@ -192,14 +192,17 @@ int main(int argc, char **argv)
 	bool key_set;
 	uint32_t counter;
 
+	/* Options. */
 	if (parse_options(&argc, &argv, &o, &create) < 0)
 		return 2;
+	/* Logging. */
 	g_log_writer_default_set_use_stderr(TRUE); /* stdout stays free; the log is stderr */
 	if (o.verbose)
 		g_log_set_debug_enabled(TRUE);
 	const char *db = o.db ? o.db : "./rpmb.db";
 	const char *sock = o.socket ? o.socket : "./rpmb.sock";
 
+	/* Storage: the SQLite store, the fault plan around it, the device on top. */
 	r = rpmb_store_open_sqlite(db, &create, &store, &error);
 	if (r < 0) {
 		g_printerr("rpmbd: %s\n", error ? error : g_strerror(-r));
@@ -218,6 +221,7 @@ int main(int argc, char **argv)
 		g_printerr("rpmbd: cannot start the device from %s: %s\n", db, g_strerror(-r));
 		return 1;
 	}
+	/* Socket. */
 	r = emu_ipc_listen(sock, &fd);
 	if (r < 0) {
 		g_printerr("rpmbd: cannot listen on %s: %s\n", sock, g_strerror(-r));
@@ -230,11 +234,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* Signals. */
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
 	signal(SIGPIPE, SIG_IGN);
 	guint sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
 	guint sigint = g_unix_signal_add(SIGINT, on_signal, loop);
 
+	/* Readiness. */
 	warn_ignored_options(&o, &create, dev, db);
 	rpmb_device_get_state(dev, &key_set, &counter);
 	g_message("ready on %s: db %s, %u blocks, max write %u blocks, key %s, counter %u", sock,
@@ -242,8 +248,8 @@ int main(int argc, char **argv)
 		  key_set ? "programmed" : "not programmed", counter);
 	if ((r = emu_ready_notify(o.ready_fd)) < 0)
 		g_warning("--ready-fd %d: %s", o.ready_fd, g_strerror(-r));
+	/* Loop, then teardown in reverse. */
 	g_main_loop_run(loop);
-
 	g_source_remove(sigint);
 	g_source_remove(sigterm);
 	g_clear_pointer(&srv, rpmb_server_free);

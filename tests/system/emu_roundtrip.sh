@@ -224,3 +224,36 @@ set -e
 "$EMU" status --state "$RUNS" >/dev/null || fail "run took down a stack it had not started"
 "$EMU" down --state "$RUNS" --quiet
 ok "run: CMD's exit status (127 missing, 128+N signal), STMM_EMU_STATE, down only if it started"
+
+# ---- readiness: --ready-fd, and a daemon dying at start-up reported at once ---------------
+# rpmbd by hand with --ready-fd: one line READY=1 on the pipe once its socket serves.
+mkfifo "$WORK/ready.fifo"
+"$BUILD/rpmbd" --db "$WORK/hand.db" --socket "$WORK/hand.sock" --ready-fd 3 3>"$WORK/ready.fifo" \
+	2>"$WORK/hand.log" &
+extra_pids+=($!)
+hand=$!
+IFS= read -r -t 20 line <"$WORK/ready.fifo" || fail "rpmbd --ready-fd wrote nothing: $(cat "$WORK/hand.log")"
+[[ $line == READY=1 ]] || fail "rpmbd --ready-fd wrote '$line'"
+[[ -S $WORK/hand.sock ]] || fail "rpmbd reported ready before its socket existed"
+kill "$hand"
+wait "$hand" && rc=0 || rc=$?
+[[ $rc -eq 0 ]] || fail "rpmbd after SIGTERM: exit $rc"
+set +e
+err=$("$BUILD/rpmbd" --db "$WORK/hand.db" --socket "$WORK/hand.sock" --ready-fd 42 2>&1)
+rc=$?
+set -e
+[[ $rc -eq 2 && $err == *"--ready-fd 42 is not an open descriptor"* ]] || fail "rpmbd --ready-fd 42: exit $rc: $err"
+# stmmd refuses an unknown quirk at start: `up` says so at once, well before --wait.
+QS=$WORK/quirk
+STATES+=("$QS")
+start=$(date +%s%N)
+set +e
+err=$("$EMU" up --state "$QS" --quirk no-such-quirk --wait 15000 2>&1)
+rc=$?
+set -e
+ms=$((($(date +%s%N) - start) / 1000000))
+[[ $rc -eq 3 ]] || fail "up with an unknown quirk: exit $rc ($err)"
+[[ $err == *"stmmd exited during start-up"*"unknown quirk"* ]] || fail "up with an unknown quirk said: $err"
+((ms < 15000)) || fail "up took ${ms} ms to see stmmd exit"
+"$EMU" down --state "$QS" --quiet
+ok "readiness: rpmbd --ready-fd writes READY=1 once serving; stmmd dying at start-up reported in ${ms} ms"
