@@ -4,6 +4,7 @@
 #define STMM_EMU_EMU_CLI_H
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -16,6 +17,9 @@
 #define EMU_EXIT_USAGE  2 /* bad command line */
 #define EMU_EXIT_STACK  3 /* the stack is not up / could not be started / not all running */
 #define EMU_EXIT_IMPORT 4 /* import/export: not a valid EDK2 variable store, or does not fit */
+
+/* The --state option's help, the same for every command. */
+#define EMU_STATE_HELP "state directory (default: $STMM_EMU_STATE, else ./.stmm-emu)"
 
 #define EMU_EXIT_CODES_HELP                                                                 \
 	"Exit status: 0 success; 1 the variable service answered an EFI error (its name is\n" \
@@ -44,8 +48,18 @@ int emu_cli_open_client(const char *opt_state, int opt_timeout_ms, const char *w
 /* Print "WHAT: EFI_NOT_FOUND (what went wrong below, if anything)"; returns EMU_EXIT_EFI. */
 int emu_cli_efi_err(const struct emu_client *c, const char *what, efi_status_t s);
 
-/* JSON string literal of `s` (UTF-8) appended to `out`. */
-void emu_json_string(GString *out, const char *s);
+/*
+ * --json output: every JSON document the CLI prints is built with json-glib.
+ * emu_json_add_string adds "key": s (s made valid UTF-8: a byte that is not becomes
+ * U+FFFD, so a non-UTF-8 path or name still gives valid JSON); emu_json_add_hex adds
+ * "key": "<lower-case hex of the bytes>"; emu_json_print writes the builder's root and a
+ * newline to stdout (pretty: two-space indentation, else one line).
+ */
+void emu_json_add_string(JsonBuilder *b, const char *key, const char *s);
+void emu_json_add_hex(JsonBuilder *b, const char *key, const uint8_t *data, size_t size);
+void emu_json_add_int(JsonBuilder *b, const char *key, gint64 v);
+void emu_json_add_bool(JsonBuilder *b, const char *key, bool v);
+void emu_json_print(JsonBuilder *b, bool pretty);
 
 /* Subcommands. */
 int emu_cmd_up(int argc, char **argv);

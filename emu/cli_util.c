@@ -72,24 +72,47 @@ int emu_cli_efi_err(const struct emu_client *c, const char *what, efi_status_t s
 	return EMU_EXIT_EFI;
 }
 
-void emu_json_string(GString *out, const char *s)
+void emu_json_add_string(JsonBuilder *b, const char *key, const char *s)
 {
-	g_string_append_c(out, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': g_string_append(out, "\\\""); break;
-		case '\\': g_string_append(out, "\\\\"); break;
-		case '\n': g_string_append(out, "\\n"); break;
-		case '\r': g_string_append(out, "\\r"); break;
-		case '\t': g_string_append(out, "\\t"); break;
-		default:
-			if (*p < 0x20)
-				g_string_append_printf(out, "\\u%04x", *p);
-			else
-				g_string_append_c(out, (char)*p);
-		}
-	}
-	g_string_append_c(out, '"');
+	g_autofree char *valid = g_utf8_make_valid(s ? s : "", -1);
+
+	if (key)
+		json_builder_set_member_name(b, key);
+	json_builder_add_string_value(b, valid);
+}
+
+void emu_json_add_hex(JsonBuilder *b, const char *key, const uint8_t *data, size_t size)
+{
+	g_autoptr(GString) hex = g_string_sized_new(size * 2 + 1);
+
+	for (size_t i = 0; i < size; i++)
+		g_string_append_printf(hex, "%02x", data[i]);
+	json_builder_set_member_name(b, key);
+	json_builder_add_string_value(b, hex->str);
+}
+
+void emu_json_add_int(JsonBuilder *b, const char *key, gint64 v)
+{
+	json_builder_set_member_name(b, key);
+	json_builder_add_int_value(b, v);
+}
+
+void emu_json_add_bool(JsonBuilder *b, const char *key, bool v)
+{
+	json_builder_set_member_name(b, key);
+	json_builder_add_boolean_value(b, v);
+}
+
+void emu_json_print(JsonBuilder *b, bool pretty)
+{
+	g_autoptr(JsonNode) root = json_builder_get_root(b);
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+
+	json_generator_set_pretty(gen, pretty);
+	json_generator_set_indent(gen, 2);
+	json_generator_set_root(gen, root);
+	g_autofree char *text = json_generator_to_data(gen, NULL);
+	printf("%s\n", text);
 }
 
 static const struct {

@@ -24,7 +24,6 @@
 #include "rpmb_frame.h"
 #include "stack.h"
 
-#define STATE_HELP_CHECK "state directory (default $STMM_EMU_STATE, else ./.stmm-emu)"
 
 struct check_layout {
 	uint32_t var_store_size, ftw_working_size, ftw_spare_size;
@@ -219,7 +218,7 @@ int emu_cmd_check(int argc, char **argv)
 	g_autofree char *state = NULL;
 	gboolean json = FALSE;
 	GOptionEntry entries[] = {
-		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, STATE_HELP_CHECK, "DIR" },
+		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, EMU_STATE_HELP, "DIR" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "print one JSON object", NULL },
 		G_OPTION_ENTRY_NULL
 	};

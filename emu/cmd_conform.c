@@ -82,22 +82,20 @@ static int check_group_names(const struct conform_args *a)
 
 /* ---- output ------------------------------------------------------------------------------ */
 
+/*
+ * Text for an XML 1.0 attribute or element: valid UTF-8, control characters other than
+ * tab and newline as spaces (XML 1.0 has no reference for them; g_markup_escape_text
+ * would write &#x1;), then GLib's markup escaping.
+ */
 static void xml_escape(GString *out, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': g_string_append(out, "&lt;"); break;
-		case '>': g_string_append(out, "&gt;"); break;
-		case '&': g_string_append(out, "&amp;"); break;
-		case '"': g_string_append(out, "&quot;"); break;
-		case '\'': g_string_append(out, "&apos;"); break;
-		default:
-			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
-				g_string_append_c(out, ' ');
-			else
-				g_string_append_c(out, *s);
-		}
-	}
+	g_autofree char *text = g_utf8_make_valid(s, -1);
+
+	for (char *p = text; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
+			*p = ' ';
+	g_autofree char *escaped = g_markup_escape_text(text, -1);
+	g_string_append(out, escaped);
 }
 
 static int write_junit(const char *path, GArray *results, double total)

@@ -11,14 +11,13 @@
 #include "reset.h"
 #include "state.h"
 
-#define STATE_HELP "state directory (default: $STMM_EMU_STATE, else ./.stmm-emu)"
 
 int emu_cmd_event(int argc, char **argv)
 {
 	g_autofree char *state = NULL;
 	int timeout = 0;
 	GOptionEntry entries[] = {
-		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, STATE_HELP, "DIR" },
+		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, EMU_STATE_HELP, "DIR" },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, "per request (default 30000)", "MS" },
 		G_OPTION_ENTRY_NULL
 	};
@@ -65,7 +64,7 @@ int emu_cmd_reset(int argc, char **argv)
 	int wait_ms = 0;
 	gboolean quiet = FALSE;
 	GOptionEntry entries[] = {
-		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, STATE_HELP, "DIR" },
+		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, EMU_STATE_HELP, "DIR" },
 		{ "wait", 0, 0, G_OPTION_ARG_INT, &wait_ms, "how long to wait for the round trip (default 20000)", "MS" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "print nothing on success", NULL },
 		G_OPTION_ENTRY_NULL

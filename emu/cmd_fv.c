@@ -32,7 +32,6 @@
 #include "state.h"
 #include "tee_client.h"
 
-#define STATE_HELP "state directory (default: $STMM_EMU_STATE, else ./.stmm-emu)"
 #define RPMB_MULT_BYTES (128u * 1024u)
 #define RPMB_DEFAULT_SIZE_MULT 2u /* rpmbd's default */
 #define FV_BLOCK 4096u
@@ -265,7 +264,7 @@ int emu_cmd_import(int argc, char **argv)
 	int wait_ms = 0;
 	gboolean quiet = FALSE;
 	GOptionEntry entries[] = {
-		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, STATE_HELP, "DIR" },
+		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, EMU_STATE_HELP, "DIR" },
 		{ "var-store-size", 0, 0, G_OPTION_ARG_INT64, &var_store_size,
 		  "variable store size instead of the computed one (multiple of 4096)", "BYTES" },
 		{ "wait", 0, 0, G_OPTION_ARG_INT, &wait_ms,
@@ -384,7 +383,7 @@ int emu_cmd_export(int argc, char **argv)
 	int timeout = 0, wait_ms = 0;
 	gboolean quiet = FALSE;
 	GOptionEntry entries[] = {
-		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, STATE_HELP, "DIR" },
+		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, EMU_STATE_HELP, "DIR" },
 		{ "size", 0, 0, G_OPTION_ARG_INT64, &size,
 		  "FV size in OVMF's layout (540672 = OVMF_VARS_4M.fd, 131072 = OVMF_VARS.fd)", "BYTES" },
 		{ "var-store-size", 0, 0, G_OPTION_ARG_INT64, &vs, "variable store (with --ftw-*)", "BYTES" },

@@ -18,7 +18,7 @@ int emu_cmd_raw(int argc, char **argv)
 	gboolean json = FALSE;
 	GOptionEntry entries[] = {
 		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state,
-		  "state directory (default: $STMM_EMU_STATE, else ./.stmm-emu)", "DIR" },
+		  EMU_STATE_HELP, "DIR" },
 		{ "hex", 'x', 0, G_OPTION_ARG_STRING, &hex, "the MM buffer as hex digits", "HEX" },
 		{ "file", 'f', 0, G_OPTION_ARG_FILENAME, &file, "the MM buffer from a file", "FILE" },
 		{ "memref-size", 'm', 0, G_OPTION_ARG_INT64, &memref,
@@ -90,14 +90,15 @@ int emu_cmd_raw(int argc, char **argv)
 	}
 	g_autoptr(GString) out = g_string_new("");
 	if (json) {
-		g_string_append_printf(out,
-				       "{\"tee_ret\": %u, \"tee_origin\": %u, \"mm_code\": %" PRId64
-				       ", \"memref_size\": %" PRIu64 ", \"answer\": \"",
-				       res.tee_ret, res.tee_origin, (int64_t)res.mm_code,
-				       res.memref_size);
-		for (size_t i = 0; i < res.answer_size; i++)
-			g_string_append_printf(out, "%02x", res.answer[i]);
-		g_string_append(out, "\"}\n");
+		g_autoptr(JsonBuilder) jb = json_builder_new();
+		json_builder_begin_object(jb);
+		emu_json_add_int(jb, "tee_ret", res.tee_ret);
+		emu_json_add_int(jb, "tee_origin", res.tee_origin);
+		emu_json_add_int(jb, "mm_code", (gint64)res.mm_code);
+		emu_json_add_int(jb, "memref_size", (gint64)res.memref_size);
+		emu_json_add_hex(jb, "answer", res.answer, res.answer_size);
+		json_builder_end_object(jb);
+		emu_json_print(jb, false);
 	} else {
 		g_string_append_printf(out, "tee ret:     0x%08x\ntee origin:  %u\nmm code:     %" PRId64
 				       " (value[1].a = 0x%" PRIx64 ")\nmemref size: %" PRIu64 "\n",

@@ -12,11 +12,9 @@
 #include "cli.h"
 #include "client.h"
 #include "efi_util.h"
-#include "rpmb_host.h"
 #include "stack.h"
 #include "state.h"
 
-#define STATE_HELP "state directory (default: $STMM_EMU_STATE, else ./.stmm-emu)"
 
 struct up_args {
 	char *state;
@@ -38,7 +36,7 @@ static void up_args_clear(struct up_args *a)
 static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 {
 	GOptionEntry entries[] = {
-		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &a->state, STATE_HELP, "DIR" },
+		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &a->state, EMU_STATE_HELP, "DIR" },
 		{ "rpc-timeout", 0, 0, G_OPTION_ARG_INT, &a->rpc_timeout_ms,
 		  "stmmd's wait for the supplicant per RPC (default: stmmd's own)", "MS" },
 		{ "wait", 0, 0, G_OPTION_ARG_INT, &a->wait_ms,
@@ -232,7 +230,7 @@ int emu_cmd_down(int argc, char **argv)
 	g_autofree char *state = NULL;
 	gboolean quiet = FALSE;
 	GOptionEntry entries[] = {
-		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, STATE_HELP, "DIR" },
+		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, EMU_STATE_HELP, "DIR" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "print nothing", NULL },
 		G_OPTION_ENTRY_NULL
 	};
@@ -250,311 +248,49 @@ int emu_cmd_down(int argc, char **argv)
 	return rc;
 }
 
-/* ---- status ----------------------------------------------------------------------- */
+/* ---- run -------------------------------------------------------------------------- */
 
-struct status_info {
-	pid_t pid[EMU_DAEMON_COUNT];
-	bool mmc_listening, tee_listening;
-	int ctrl_r;                   /* CTRL_STATUS result */
-	struct emu_ctrl_status ctrl;
-	efi_status_t payload_status;  /* GET_PAYLOAD_SIZE */
-	uint64_t max_payload;
-	efi_status_t query_status;    /* QueryVariableInfo(NV|BS|RT) */
-	uint64_t q_max, q_remaining, q_max_var;
-	char error[256];
+struct run_signals {
+	struct sigaction old_int, old_quit;
 };
 
-static void collect_status(const struct emu_state *st, int timeout_ms, struct status_info *si)
+/* In CMD, between fork and exec: the dispositions stmm-emu had, SIGPIPE the default. */
+static void run_child_setup(gpointer data)
 {
-	memset(si, 0, sizeof(*si));
-	for (int d = 0; d < EMU_DAEMON_COUNT; d++)
-		si->pid[d] = emu_stack_pid(st, (enum emu_daemon)d);
-	si->mmc_listening = emu_socket_listening(st->mmc_sock);
-	si->tee_listening = emu_socket_listening(st->tee_sock);
-	si->ctrl_r = si->tee_listening ? emu_stack_ctrl_status(st, timeout_ms, &si->ctrl) : -ENOENT;
-	si->payload_status = EFI_NOT_STARTED;
-	si->query_status = EFI_NOT_STARTED;
-	if (!si->tee_listening)
-		return;
-	g_autoptr(emu_client) c = NULL;
-	int r = emu_client_open(st->tee_sock, timeout_ms, &c);
-	if (r < 0) {
-		g_strlcpy(si->error, g_strerror(-r), sizeof(si->error));
-		return;
-	}
-	si->payload_status = emu_client_get_payload_size(c, &si->max_payload);
-	if (si->payload_status == EFI_SUCCESS)
-		si->query_status = emu_client_query_variable_info(
-			c,
-			EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS |
-				EFI_VARIABLE_RUNTIME_ACCESS,
-			&si->q_max, &si->q_remaining, &si->q_max_var);
-	g_strlcpy(si->error, emu_client_last_error(c), sizeof(si->error));
+	const struct run_signals *sig = data;
+
+	sigaction(SIGINT, &sig->old_int, NULL);
+	sigaction(SIGQUIT, &sig->old_quit, NULL);
+	signal(SIGPIPE, SIG_DFL);
 }
 
-static bool all_running(const struct status_info *si)
+/*
+ * Run CMD (searched in PATH) with STMM_EMU_STATE=state and our stdin/stdout/stderr; its
+ * exit status, 128+N when killed by signal N, 127 when it could not be run.  Like
+ * system(): the terminal's ^C goes to CMD while we wait to take the stack down.
+ */
+static int run_command(char **cmd, const char *state)
 {
-	for (int d = 0; d < EMU_DAEMON_COUNT; d++)
-		if (!si->pid[d])
-			return false;
-	return si->payload_status == EFI_SUCCESS;
-}
+	g_auto(GStrv) env = g_environ_setenv(g_get_environ(), "STMM_EMU_STATE", state, TRUE);
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct run_signals sig;
+	g_autoptr(GError) error = NULL;
+	int status = 0;
 
-/* The name of an errno ("ETIMEDOUT"), or its number when glibc has none. */
-static const char *errno_name(int e, char *buf, size_t size)
-{
-	const char *n = strerrorname_np(e < 0 ? -e : e);
-	if (n)
-		return n;
-	g_snprintf(buf, size, "%d", e);
-	return buf;
-}
-
-/* The supplicant answers unless a call has waited >= 1 s or the last one timed out. */
-static bool supplicant_answering(const struct emu_ctrl_status *c)
-{
-	if (!(c->flags & EMU_CTRL_STATUS_SUPPLICANT) || c->rpc_pending_ms >= 1000)
-		return false;
-	return !(c->rpc_fail_errno == -ETIMEDOUT && c->rpc_fail_time > c->rpc_ok_time);
-}
-
-static void append_rpmb_health_json(GString *j, const struct emu_ctrl_status *c)
-{
-	char buf[64];
-
-	g_string_append_printf(j, ", \"rpmb\": {\"dead\": %s, \"dead_since\": ",
-			       (c->flags & EMU_CTRL_STATUS_RPMB_DEAD) ? "true" : "false");
-	if (c->flags & EMU_CTRL_STATUS_RPMB_DEAD)
-		g_string_append_printf(j, "%.6f", c->rpmb_dead_since / 1e6);
-	else
-		g_string_append(j, "null");
-	g_string_append_printf(j, ", \"writes\": %" PRIu64 ", \"retries\": %" PRIu64 ", \"last_failure\": ",
-			       c->rpmb_writes, c->rpmb_retries);
-	if (c->fail_time) {
-		g_string_append_printf(j, "{\"time\": %.6f, \"error\": \"%s\", \"result\": ",
-				       c->fail_time / 1e6, errno_name(c->fail_errno, buf, sizeof(buf)));
-		if (c->fail_result == 0xffff)
-			g_string_append(j, "null");
-		else
-			emu_json_string(j, rpmb_result_name(c->fail_result, buf, sizeof(buf)));
-		g_string_append_printf(j, ", \"block\": %u, \"write_counter\": %u, \"attempts\": %u}",
-				       c->fail_address, c->fail_write_counter, c->fail_attempts);
-	} else {
-		g_string_append(j, "null");
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &sig.old_int);
+	sigaction(SIGQUIT, &ign, &sig.old_quit);
+	gboolean ok = g_spawn_sync(NULL, cmd, env,
+				   G_SPAWN_SEARCH_PATH_FROM_ENVP | G_SPAWN_CHILD_INHERITS_STDIN,
+				   run_child_setup, &sig, NULL, NULL, &status, &error);
+	sigaction(SIGINT, &sig.old_int, NULL);
+	sigaction(SIGQUIT, &sig.old_quit, NULL);
+	if (!ok) {
+		emu_cli_err("run: %s: %s", cmd[0], error->message);
+		return 127;
 	}
-	g_string_append_printf(j, "}, \"supplicant\": {\"registered\": %s, \"answering\": %s, "
-			       "\"rpc_pending_ms\": %u, \"last_rpc_error\": ",
-			       (c->flags & EMU_CTRL_STATUS_SUPPLICANT) ? "true" : "false",
-			       supplicant_answering(c) ? "true" : "false", c->rpc_pending_ms);
-	if (c->rpc_fail_time)
-		g_string_append_printf(j, "\"%s\", \"last_rpc_error_time\": %.6f",
-				       errno_name(c->rpc_fail_errno, buf, sizeof(buf)), c->rpc_fail_time / 1e6);
-	else
-		g_string_append(j, "null, \"last_rpc_error_time\": null");
-	g_string_append(j, "}");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
-
-/* "2026-11-25 14:26:54" local time of a unix µs timestamp. */
-static char *format_time(int64_t us)
-{
-	g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(us / G_USEC_PER_SEC);
-	return t ? g_date_time_format(t, "%F %T") : g_strdup("?");
-}
-
-static void print_rpmb_health_text(const struct emu_ctrl_status *c)
-{
-	char buf[64], rbuf[64];
-
-	if (c->flags & EMU_CTRL_STATUS_RPMB_DEAD) {
-		g_autofree char *since = format_time((int64_t)c->rpmb_dead_since);
-		printf("rpmb state:   DEAD since %s: NV writes fail (EFI_DEVICE_ERROR) until `stmm-emu reset`\n",
-		       since);
-	} else {
-		printf("rpmb state:   ok\n");
-	}
-	if (c->fail_time) {
-		g_autofree char *when = format_time(c->fail_time);
-		printf("last failure: %s: write of block %u (counter %u), attempt %u of 10: %s, device result %s\n",
-		       when, c->fail_address, c->fail_write_counter, c->fail_attempts,
-		       errno_name(c->fail_errno, buf, sizeof(buf)),
-		       c->fail_result == 0xffff ? "none (no response)" :
-						  rpmb_result_name(c->fail_result, rbuf, sizeof(rbuf)));
-	}
-	if (c->rpc_fail_time) {
-		g_autofree char *when = format_time(c->rpc_fail_time);
-		printf("last rpc err: %s: %s\n", when, errno_name(c->rpc_fail_errno, buf, sizeof(buf)));
-	}
-}
-
-static void print_status_text(const struct emu_state *st, const struct status_info *si)
-{
-	char sbuf[64];
-
-	printf("state:        %s\n", st->dir);
-	for (int d = 0; d < EMU_DAEMON_COUNT; d++) {
-		char label[32];
-		g_snprintf(label, sizeof(label), "%s:", emu_daemon_name((enum emu_daemon)d));
-		if (si->pid[d])
-			printf("%-13s running (pid %d)", label, (int)si->pid[d]);
-		else
-			printf("%-13s not running", label);
-		if (d == EMU_DAEMON_RPMBD)
-			printf(", %s %s", st->mmc_sock, si->mmc_listening ? "listening" : "not listening");
-		else if (d == EMU_DAEMON_STMMD)
-			printf(", %s %s", st->tee_sock, si->tee_listening ? "listening" : "not listening");
-		else if (si->ctrl_r == 0)
-			printf(", %s", !(si->ctrl.flags & EMU_CTRL_STATUS_SUPPLICANT) ? "not registered with stmmd" :
-				       supplicant_answering(&si->ctrl) ? "registered with stmmd, answering" :
-				       "registered with stmmd, NOT ANSWERING (RPC pending or timed out)");
-		printf("\n");
-	}
-	if (si->ctrl_r == 0) {
-		const struct emu_ctrl_status *c = &si->ctrl;
-		if (c->flags & EMU_CTRL_STATUS_COUNTER_SYNCED)
-			printf("rpmb counter: %u\n", c->rpmb_write_counter);
-		else
-			printf("rpmb counter: unknown (not synced yet)\n");
-		printf("rpmb key:     %s\n",
-		       (c->flags & EMU_CTRL_STATUS_KEY_PROGRAMMED) ? "programmed" : "not known");
-		print_rpmb_health_text(c);
-		if (c->flags & EMU_CTRL_STATUS_STORE_OPEN)
-			printf("store:        %u variables, %" PRIu64 " bytes used, %" PRIu64
-			       " free, %" PRIu64 " bytes region\n",
-			       c->live_variables, c->store_used, c->store_free, c->store_total);
-		if (c->store_boot_report[0])
-			printf("store damage: at the last boot StMM %s: %.*s (see stmmd.log, `stmm-emu check`)\n",
-			       (c->store_boot_events & EMU_CTRL_BOOT_REFORMATTED) ? "formatted the store afresh" :
-											"dropped records",
-			       (int)sizeof(c->store_boot_report), c->store_boot_report);
-		else
-			printf("store:        not loaded yet\n");
-		if (c->flags & EMU_CTRL_STATUS_AUTH)
-			printf("secure boot:  %s, SetupMode %d, SecureBoot %d%s\n",
-			       (c->flags & EMU_CTRL_STATUS_SETUP_MODE) ? "setup mode" : "user mode",
-			       !!(c->flags & EMU_CTRL_STATUS_SETUP_MODE),
-			       !!(c->flags & EMU_CTRL_STATUS_SECURE_BOOT),
-			       (c->flags & EMU_CTRL_STATUS_QUIRK_OPTEE_STMM) ? "; quirk optee-stmm" : "");
-		printf("sessions:     %u\n", c->sessions);
-	} else if (si->tee_listening) {
-		printf("control:      CTRL_STATUS not available (%s)\n", g_strerror(-si->ctrl_r));
-	}
-	if (si->payload_status == EFI_SUCCESS)
-		printf("payload:      %" PRIu64 " bytes (GET_PAYLOAD_SIZE - 2)\n", si->max_payload);
-	else if (si->payload_status != EFI_NOT_STARTED)
-		printf("payload:      %s%s%s%s\n", efi_status_str(si->payload_status, sbuf, sizeof(sbuf)),
-		       *si->error ? " (" : "", si->error, *si->error ? ")" : "");
-	if (si->query_status == EFI_SUCCESS)
-		printf("query nv:     max storage %" PRIu64 ", remaining %" PRIu64
-		       ", max variable %" PRIu64 "\n",
-		       si->q_max, si->q_remaining, si->q_max_var);
-}
-
-static void print_status_json(const struct emu_state *st, const struct status_info *si)
-{
-	g_autoptr(GString) j = g_string_new("{\"state\": ");
-	char sbuf[64];
-
-	emu_json_string(j, st->dir);
-	g_string_append_printf(j, ", \"running\": %s, \"daemons\": {", all_running(si) ? "true" : "false");
-	for (int d = 0; d < EMU_DAEMON_COUNT; d++) {
-		g_string_append_printf(j, "%s\"%s\": {\"pid\": %d, \"alive\": %s}", d ? ", " : "",
-				       emu_daemon_name((enum emu_daemon)d), (int)si->pid[d],
-				       si->pid[d] ? "true" : "false");
-	}
-	g_string_append(j, "}, \"sockets\": {\"mmc\": {\"path\": ");
-	emu_json_string(j, st->mmc_sock);
-	g_string_append_printf(j, ", \"listening\": %s}, \"tee\": {\"path\": ",
-			       si->mmc_listening ? "true" : "false");
-	emu_json_string(j, st->tee_sock);
-	g_string_append_printf(j, ", \"listening\": %s}}", si->tee_listening ? "true" : "false");
-	if (si->ctrl_r == 0) {
-		const struct emu_ctrl_status *c = &si->ctrl;
-		g_string_append_printf(
-			j,
-			", \"ctrl\": {\"supplicant_registered\": %s, \"key_programmed\": %s, "
-			"\"counter_synced\": %s, \"rpmb_write_counter\": %u, \"store_open\": %s, "
-			"\"live_variables\": %u, \"store_total\": %" PRIu64 ", \"store_used\": %" PRIu64
-			", \"store_free\": %" PRIu64 ", \"sessions\": %u",
-			(c->flags & EMU_CTRL_STATUS_SUPPLICANT) ? "true" : "false",
-			(c->flags & EMU_CTRL_STATUS_KEY_PROGRAMMED) ? "true" : "false",
-			(c->flags & EMU_CTRL_STATUS_COUNTER_SYNCED) ? "true" : "false",
-			c->rpmb_write_counter, (c->flags & EMU_CTRL_STATUS_STORE_OPEN) ? "true" : "false",
-			c->live_variables, c->store_total, c->store_used, c->store_free, c->sessions);
-		if (c->flags & EMU_CTRL_STATUS_AUTH)
-			g_string_append_printf(
-				j, ", \"secure_boot\": {\"mode\": \"%s\", \"setup_mode\": %d, "
-				   "\"secure_boot\": %d, \"quirks\": [%s]}",
-				(c->flags & EMU_CTRL_STATUS_SETUP_MODE) ? "setup" : "user",
-				!!(c->flags & EMU_CTRL_STATUS_SETUP_MODE),
-				!!(c->flags & EMU_CTRL_STATUS_SECURE_BOOT),
-				(c->flags & EMU_CTRL_STATUS_QUIRK_OPTEE_STMM) ? "\"optee-stmm\"" : "");
-		else
-			g_string_append(j, ", \"secure_boot\": null");
-		append_rpmb_health_json(j, c);
-		g_string_append_printf(j, ", \"store_boot\": {\"records_dropped\": %s, \"reformatted\": %s, "
-				       "\"reclaim_finished\": %s, \"damage\": ",
-				       (c->store_boot_events & EMU_CTRL_BOOT_RECORDS_DROPPED) ? "true" : "false",
-				       (c->store_boot_events & EMU_CTRL_BOOT_REFORMATTED) ? "true" : "false",
-				       (c->store_boot_events & EMU_CTRL_BOOT_RECLAIM_FINISHED) ? "true" : "false");
-		if (c->store_boot_report[0]) {
-			g_autofree char *d = g_strndup(c->store_boot_report, sizeof(c->store_boot_report));
-			emu_json_string(j, d);
-		} else {
-			g_string_append(j, "null");
-		}
-		g_string_append(j, "}");
-		g_string_append(j, "}");
-	} else {
-		g_string_append(j, ", \"ctrl\": null");
-	}
-	if (si->payload_status != EFI_NOT_STARTED) {
-		g_string_append(j, ", \"payload_status\": ");
-		emu_json_string(j, efi_status_str(si->payload_status, sbuf, sizeof(sbuf)));
-		g_string_append_printf(j, ", \"max_payload\": %" PRIu64, si->max_payload);
-	}
-	if (si->query_status == EFI_SUCCESS)
-		g_string_append_printf(j,
-				       ", \"query_nv\": {\"max_storage\": %" PRIu64
-				       ", \"remaining\": %" PRIu64 ", \"max_variable_size\": %" PRIu64 "}",
-				       si->q_max, si->q_remaining, si->q_max_var);
-	g_string_append(j, "}\n");
-	fputs(j->str, stdout);
-}
-
-int emu_cmd_status(int argc, char **argv)
-{
-	g_autofree char *state = NULL;
-	gboolean json = FALSE;
-	int timeout = 0;
-	GOptionEntry entries[] = {
-		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, STATE_HELP, "DIR" },
-		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "print one JSON object", NULL },
-		{ "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, "per request (default 30000)", "MS" },
-		G_OPTION_ENTRY_NULL
-	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("- show the daemons and the store");
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_description(
-		ctx, "Processes (pid, alive), sockets, the RPMB write counter and store use (from\n"
-		     "stmmd's CTRL_STATUS), the variable payload size and QueryVariableInfo for\n"
-		     "nv,bs,rt.  Exit status 0 when all three run and a round trip works, else 3.");
-	if (!emu_cli_parse(ctx, &argc, &argv))
-		return EMU_EXIT_USAGE;
-
-	struct emu_state st;
-	struct status_info si;
-	emu_state_init(&st, state);
-	collect_status(&st, emu_cli_timeout_ms(timeout), &si);
-	if (json)
-		print_status_json(&st, &si);
-	else
-		print_status_text(&st, &si);
-	int rc = all_running(&si) ? EMU_EXIT_OK : EMU_EXIT_STACK;
-	emu_state_clear(&st);
-	return rc;
-}
-
-/* ---- run -------------------------------------------------------------------------- */
 
 int emu_cmd_run(int argc, char **argv)
 {
@@ -587,31 +323,7 @@ int emu_cmd_run(int argc, char **argv)
 	int rc = do_up(&st, &a, &started);
 	if (rc != EMU_EXIT_OK)
 		goto out;
-
-	setenv("STMM_EMU_STATE", st.dir, 1);
-	/* Like system(): the terminal's ^C goes to CMD; we stay to take the stack down. */
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	pid_t pid = fork();
-	if (pid == 0) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
-		execvp(argv[first], argv + first);
-		fprintf(stderr, "stmm-emu: run: %s: %s\n", argv[first], strerror(errno));
-		_exit(127);
-	}
-	int status = 0;
-	if (pid < 0) {
-		emu_cli_err("run: fork: %s", g_strerror(errno));
-		rc = 127;
-	} else {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
+	rc = run_command(argv + first, st.dir);
 	if (started)
 		(void)do_down(&st, true);
 out:

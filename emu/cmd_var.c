@@ -10,7 +10,6 @@
 #include "efi_util.h"
 #include "mmvar.h"
 
-#define STATE_HELP "state directory (default: $STMM_EMU_STATE, else ./.stmm-emu)"
 #define GUID_HELP "vendor GUID, or an alias: global (8be4df61-...), security (d719b2cb-...); " \
 	"default: security for db, dbx, dbt, dbr, else global"
 #define DEFAULT_ATTRS (EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS | \
@@ -27,7 +26,7 @@ static bool parse_opts(const char *usage, const GOptionEntry *entries, struct co
 		       int *argc, char ***argv)
 {
 	GOptionEntry common[] = {
-		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &c->state, STATE_HELP, "DIR" },
+		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &c->state, EMU_STATE_HELP, "DIR" },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &c->timeout_ms,
 		  "per request (default $STMM_EMU_TIMEOUT_MS or 30000)", "MS" },
 		G_OPTION_ENTRY_NULL
@@ -115,8 +114,11 @@ static int var_list(int argc, char **argv)
 	uint64_t buf_size = MMVAR_LINUX_NAME_BUF_SIZE;
 	g_autofree uint8_t *name = g_malloc0(buf_size);
 	efi_guid_t guid = { { 0 } };
-	g_autoptr(GString) out = g_string_new(json ? "[" : "");
+	g_autoptr(GString) out = g_string_new("");
+	g_autoptr(JsonBuilder) jb = json_builder_new();
 	unsigned n = 0;
+
+	json_builder_begin_array(jb);
 
 	for (;;) {
 		uint64_t size = buf_size;
@@ -137,9 +139,10 @@ static int var_list(int argc, char **argv)
 		char gbuf[EFI_GUID_STRING_SIZE];
 		efi_guid_format(&guid, gbuf);
 		if (json) {
-			g_string_append_printf(out, "%s\n  {\"name\": ", n ? "," : "");
-			emu_json_string(out, utf8);
-			g_string_append_printf(out, ", \"guid\": \"%s\"}", gbuf);
+			json_builder_begin_object(jb);
+			emu_json_add_string(jb, "name", utf8);
+			emu_json_add_string(jb, "guid", gbuf);
+			json_builder_end_object(jb);
 		} else {
 			/* efivar -l style: GUID-Name */
 			g_string_append_printf(out, "%s-%s\n", gbuf, utf8);
@@ -149,9 +152,11 @@ static int var_list(int argc, char **argv)
 			return EMU_EXIT_EFI;
 		}
 	}
+	json_builder_end_array(jb);
 	if (json)
-		g_string_append(out, n ? "\n]\n" : "]\n");
-	fputs(out->str, stdout);
+		emu_json_print(jb, true);
+	else
+		fputs(out->str, stdout);
 	return EMU_EXIT_OK;
 }
 
@@ -209,15 +214,17 @@ static int var_get(int argc, char **argv)
 			return EMU_EXIT_EFI;
 		return EMU_EXIT_OK;
 	} else if (json) {
-		g_string_append(out, "{\"name\": ");
-		emu_json_string(out, argv[1]);
-		g_string_append_printf(out,
-				       ", \"guid\": \"%s\", \"attributes\": %u, \"attrs\": \"%s\", "
-				       "\"size\": %" PRIu64 ", \"data\": \"",
-				       gbuf, attrs, attr_s, size);
-		for (uint64_t i = 0; i < size; i++)
-			g_string_append_printf(out, "%02x", data[i]);
-		g_string_append(out, "\"}\n");
+		g_autoptr(JsonBuilder) jb = json_builder_new();
+		json_builder_begin_object(jb);
+		emu_json_add_string(jb, "name", argv[1]);
+		emu_json_add_string(jb, "guid", gbuf);
+		emu_json_add_int(jb, "attributes", attrs);
+		emu_json_add_string(jb, "attrs", attr_s);
+		emu_json_add_int(jb, "size", (gint64)size);
+		emu_json_add_hex(jb, "data", data, size);
+		json_builder_end_object(jb);
+		emu_json_print(jb, false);
+		return EMU_EXIT_OK;
 	} else {
 		g_string_append_printf(out, "name:       %s\nguid:       %s\n", argv[1], gbuf);
 		g_string_append_printf(out, "attributes: 0x%08x (%s)\nsize:       %" PRIu64 "\n",
@@ -368,12 +375,18 @@ static int var_info(int argc, char **argv)
 	if (s != EFI_SUCCESS)
 		return emu_cli_efi_err(cl, "var info", s);
 	g_autofree char *attr_s = emu_attrs_format(attrs);
-	if (json)
-		printf("{\"attributes\": %u, \"attrs\": \"%s\", \"max_storage\": %" PRIu64
-		       ", \"remaining_storage\": %" PRIu64 ", \"max_variable_size\": %" PRIu64
-		       ", \"max_payload\": %" PRIu64 "}\n",
-		       attrs, attr_s, max, remaining, max_var, max_payload);
-	else
+	if (json) {
+		g_autoptr(JsonBuilder) jb = json_builder_new();
+		json_builder_begin_object(jb);
+		emu_json_add_int(jb, "attributes", attrs);
+		emu_json_add_string(jb, "attrs", attr_s);
+		emu_json_add_int(jb, "max_storage", (gint64)max);
+		emu_json_add_int(jb, "remaining_storage", (gint64)remaining);
+		emu_json_add_int(jb, "max_variable_size", (gint64)max_var);
+		emu_json_add_int(jb, "max_payload", (gint64)max_payload);
+		json_builder_end_object(jb);
+		emu_json_print(jb, false);
+	} else
 		printf("attributes:        0x%08x (%s)\n"
 		       "max storage:       %" PRIu64 "\n"
 		       "remaining storage: %" PRIu64 "\n"

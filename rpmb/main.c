@@ -13,6 +13,7 @@
 #include "fault.h"
 #include "ipc.h"
 #include "optee_rpmb.h"
+#include "ready.h"
 #include "server.h"
 #include "storage.h"
 
@@ -50,6 +51,7 @@ struct options {
 	char *counter_start;
 	gint64 fail_after_writes;
 	gint64 lose_response_at_write;
+	int ready_fd;
 	gboolean verbose;
 };
 typedef struct options Options;
@@ -94,6 +96,9 @@ static int parse_options(int *argc, char ***argv, struct options *o, struct rpmb
 		  "(exit status 75)", "N" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose,
 		  "Debug log, with hex dumps of every request and response", NULL },
+		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &o->ready_fd,
+		  "Write READY=1 and a newline to descriptor FD once listening, then close it "
+		  "(how `stmm-emu up` waits)", "FD" },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- the eMMC RPMB device of stmm-emu");
@@ -108,6 +113,10 @@ static int parse_options(int *argc, char ***argv, struct options *o, struct rpmb
 	}
 	if (*argc > 1) {
 		g_printerr("rpmbd: unexpected argument '%s' (see --help)\n", (*argv)[1]);
+		return -EINVAL;
+	}
+	if (emu_ready_fd_check(o->ready_fd) < 0) {
+		g_printerr("rpmbd: --ready-fd %d is not an open descriptor\n", o->ready_fd);
 		return -EINVAL;
 	}
 	/* -1 = not given. */
@@ -172,7 +181,8 @@ static gboolean on_signal(gpointer loop)
 int main(int argc, char **argv)
 {
 	g_auto(Options) o = { .size_mult = -1, .rel_wr_sec_c = -1, .max_write_blocks = -1,
-			      .fail_after_writes = -1, .lose_response_at_write = -1 };
+			      .fail_after_writes = -1, .lose_response_at_write = -1,
+			      .ready_fd = -1 };
 	struct rpmb_store_create create = { 0 };
 	g_autofree char *error = NULL;
 	g_autoptr(rpmb_store) store = NULL;
@@ -182,14 +192,17 @@ int main(int argc, char **argv)
 	bool key_set;
 	uint32_t counter;
 
+	/* Options. */
 	if (parse_options(&argc, &argv, &o, &create) < 0)
 		return 2;
+	/* Logging. */
 	g_log_writer_default_set_use_stderr(TRUE); /* stdout stays free; the log is stderr */
 	if (o.verbose)
 		g_log_set_debug_enabled(TRUE);
 	const char *db = o.db ? o.db : "./rpmb.db";
 	const char *sock = o.socket ? o.socket : "./rpmb.sock";
 
+	/* Storage: the SQLite store, the fault plan around it, the device on top. */
 	r = rpmb_store_open_sqlite(db, &create, &store, &error);
 	if (r < 0) {
 		g_printerr("rpmbd: %s\n", error ? error : g_strerror(-r));
@@ -208,6 +221,7 @@ int main(int argc, char **argv)
 		g_printerr("rpmbd: cannot start the device from %s: %s\n", db, g_strerror(-r));
 		return 1;
 	}
+	/* Socket. */
 	r = emu_ipc_listen(sock, &fd);
 	if (r < 0) {
 		g_printerr("rpmbd: cannot listen on %s: %s\n", sock, g_strerror(-r));
@@ -220,18 +234,22 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* Signals. */
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
 	signal(SIGPIPE, SIG_IGN);
 	guint sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
 	guint sigint = g_unix_signal_add(SIGINT, on_signal, loop);
 
+	/* Readiness. */
 	warn_ignored_options(&o, &create, dev, db);
 	rpmb_device_get_state(dev, &key_set, &counter);
 	g_message("ready on %s: db %s, %u blocks, max write %u blocks, key %s, counter %u", sock,
 		  db, rpmb_device_total_blocks(dev), rpmb_device_max_write_blocks(dev),
 		  key_set ? "programmed" : "not programmed", counter);
+	if ((r = emu_ready_notify(o.ready_fd)) < 0)
+		g_warning("--ready-fd %d: %s", o.ready_fd, g_strerror(-r));
+	/* Loop, then teardown in reverse. */
 	g_main_loop_run(loop);
-
 	g_source_remove(sigint);
 	g_source_remove(sigterm);
 	g_clear_pointer(&srv, rpmb_server_free);

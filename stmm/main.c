@@ -12,101 +12,31 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "fvio.h"
-#include "pta_stmm.h"
+#include "options.h"
+#include "ready.h"
 #include "rpc.h"
 #include "store_check.h"
 #include "tee.h"
 #include "tee_stmm.h"
 
-struct options {
-	gchar *state_dir, *socket_path, *huk_file, *check_fv, *import_fv, *check_store;
-	gchar **quirks;
-	gint rpc_timeout_ms;
-	gint64 ns_buf_size, store_offset, var_store_size, ftw_working_size, ftw_spare_size;
-	/* PCDs of the variable driver; -1 = the default of OP-TEE's StMM build */
-	gint64 max_var, max_auth_var, max_vol_var, vol_store, hwerr_store, max_hwerr_var;
-	gboolean no_write_key, verbose;
-};
-
-static int parse_options(int *argc, char ***argv, struct options *o)
+/* Owners for main's cleanup: each frees NULL; the socket file goes with its listener. */
+typedef struct rpc StmmdRpc;
+typedef struct tee_stmm StmmdPta;
+typedef struct tee_core StmmdCore;
+typedef char StmmdSocketFile;
+static void socket_file_remove(char *path)
 {
-	GOptionEntry entries[] = {
-		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &o->state_dir, "State directory (socket STATE/tee.sock)", "DIR" },
-		{ "socket", 0, 0, G_OPTION_ARG_FILENAME, &o->socket_path, "Tee socket path (overrides --state)", "PATH" },
-		{ "huk-file", 0, 0, G_OPTION_ARG_FILENAME, &o->huk_file, "16-byte hardware unique key (default: the all-zero test HUK)", "FILE" },
-		{ "rpc-timeout", 0, 0, G_OPTION_ARG_INT, &o->rpc_timeout_ms, "Supplicant RPC timeout (default 2000)", "MS" },
-		{ "ns-buf-size", 0, 0, G_OPTION_ARG_INT64, &o->ns_buf_size, "Largest MM buffer PTA_STMM accepts (default 16384)", "BYTES" },
-		{ "store-offset", 0, 0, G_OPTION_ARG_INT64, &o->store_offset, "Byte offset of the NV store in RPMB (default 0)", "BYTES" },
-		{ "var-store-size", 0, 0, G_OPTION_ARG_INT64, &o->var_store_size, "Variable store size (default 16384)", "BYTES" },
-		{ "ftw-working-size", 0, 0, G_OPTION_ARG_INT64, &o->ftw_working_size, "FTW working area size (default 16384)", "BYTES" },
-		{ "ftw-spare-size", 0, 0, G_OPTION_ARG_INT64, &o->ftw_spare_size, "FTW spare area size (default 16384)", "BYTES" },
-		{ "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->quirks, "Behave as a known build instead of spec-strict (repeatable, comma list; see below)", "NAME" },
-		{ "check-fv", 0, 0, G_OPTION_ARG_FILENAME, &o->check_fv, "Validate an EDK2 variable file, print the layout it needs and exit", "FILE" },
-		{ "check-store", 0, 0, G_OPTION_ARG_FILENAME, &o->check_store, "Validate a raw NV store region (RPMB bytes from --store-offset) for the layout options; print each problem and exit 0 clean / 1 problems / 2 error", "FILE" },
-		{ "import-fv", 0, 0, G_OPTION_ARG_FILENAME, &o->import_fv, "Provision RPMB from an EDK2 variable file at boot (only if it holds no store)", "FILE" },
-		{ "max-variable-size", 0, 0, G_OPTION_ARG_INT64, &o->max_var, "PcdMaxVariableSize (default 8192)", "BYTES" },
-		{ "max-auth-variable-size", 0, 0, G_OPTION_ARG_INT64, &o->max_auth_var, "PcdMaxAuthVariableSize (default 10240; 0 = max-variable-size)", "BYTES" },
-		{ "max-volatile-variable-size", 0, 0, G_OPTION_ARG_INT64, &o->max_vol_var, "PcdMaxVolatileVariableSize (default 0 = max-variable-size)", "BYTES" },
-		{ "volatile-store-size", 0, 0, G_OPTION_ARG_INT64, &o->vol_store, "PcdVariableStoreSize, the volatile store (default 16384)", "BYTES" },
-		{ "hwerr-storage-size", 0, 0, G_OPTION_ARG_INT64, &o->hwerr_store, "PcdHwErrStorageSize (default 0: no hardware error records)", "BYTES" },
-		{ "max-hwerr-variable-size", 0, 0, G_OPTION_ARG_INT64, &o->max_hwerr_var, "PcdMaxHardwareErrorVariableSize (default 32768)", "BYTES" },
-		{ "no-write-key", 0, 0, G_OPTION_ARG_NONE, &o->no_write_key, "Never program the RPMB key (CFG_RPMB_WRITE_KEY=n)", NULL },
-		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "Debug logging (hex dumps of every request)", NULL },
-		{ NULL, 0, 0, 0, NULL, NULL, NULL },
-	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("- OP-TEE + StandaloneMM emulator");
-	g_autoptr(GError) err = NULL;
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_description(ctx, "Quirks (--quirk, off by default):\n"
-		"  optee-stmm  edk2 as OP-TEE's StMM build configures it: PcdUserPhysicalPresence\n"
-		"              TRUE and no variable-policy engine, so an unsigned, well-formed,\n"
-		"              empty-payload write deletes an authenticated variable, and\n"
-		"              CustomMode / SecureBootEnable are writable.\n");
-	if (!g_option_context_parse(ctx, argc, argv, &err)) {
-		fprintf(stderr, "stmmd: %s\n", err->message);
-		return -EINVAL;
-	}
-	if (o->check_fv || o->check_store)
-		return 0; /* a one-shot check needs nothing else */
-	if (!o->socket_path && o->state_dir)
-		o->socket_path = g_build_filename(o->state_dir, "tee.sock", NULL);
-	const gint64 sizes[] = { o->store_offset, o->var_store_size, o->ftw_working_size, o->ftw_spare_size };
-	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++)
-		if (sizes[i] < 0 || sizes[i] % 256 || sizes[i] > 16 * 1024 * 1024 || (i > 0 && !sizes[i])) {
-			fprintf(stderr, "stmmd: store offsets and sizes are multiples of 256 up to 16 MiB\n");
-			return -EINVAL;
-		}
-	const gint64 pcds[] = { o->max_var, o->max_auth_var, o->max_vol_var, o->vol_store, o->hwerr_store, o->max_hwerr_var };
-	for (size_t i = 0; i < G_N_ELEMENTS(pcds); i++)
-		if (pcds[i] < -1 || pcds[i] > 16 * 1024 * 1024) {
-			fprintf(stderr, "stmmd: variable sizes are at most 16 MiB\n");
-			return -EINVAL;
-		}
-	if (!o->socket_path || o->rpc_timeout_ms <= 0 || o->ns_buf_size <= 0 ||
-	    o->ns_buf_size > 64 * 1024 * 1024) {
-		fprintf(stderr, "stmmd: need --state or --socket; timeout and buffer size must be positive\n");
-		return -EINVAL;
-	}
-	return 0;
+	if (path)
+		(void)unlink(path);
+	g_free(path);
 }
-
-static int load_huk(const char *path, uint8_t huk[RPMB_CLIENT_HUK_SIZE])
-{
-	g_autofree gchar *data = NULL;
-	gsize len = 0;
-	if (!path)
-		return 0; /* keep the test HUK */
-	if (!g_file_get_contents(path, &data, &len, NULL))
-		return -ENOENT;
-	if (len != RPMB_CLIENT_HUK_SIZE)
-		return -EINVAL;
-	memcpy(huk, data, RPMB_CLIENT_HUK_SIZE);
-	return 0;
-}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StmmdRpc, rpc_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StmmdPta, tee_stmm_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StmmdCore, tee_core_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StmmdSocketFile, socket_file_remove)
 
 static gboolean on_signal(gpointer loop)
 {
@@ -116,117 +46,62 @@ static gboolean on_signal(gpointer loop)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .rpc_timeout_ms = 2000, .ns_buf_size = PTA_STMM_NS_COMM_BUF_SIZE,
-			     .var_store_size = 16384, .ftw_working_size = 16384, .ftw_spare_size = 16384,
-			     .max_var = -1, .max_auth_var = -1, .max_vol_var = -1, .vol_store = -1,
-			     .hwerr_store = -1, .max_hwerr_var = -1 };
-	struct tee_stmm_config scfg = { .rpmb = { .huk = RPMB_CLIENT_TEST_HUK } };
-	struct rpc *rpc = NULL;
-	struct tee_stmm *stmm = NULL;
-	struct tee_core *core = NULL;
-	struct tee_pta_ops ops;
-	int r, status = EXIT_FAILURE;
+	g_auto(StmmdOptions) o;
+	struct tee_stmm_config scfg;
+	g_autoptr(GBytes) import_image = NULL;
+	int r;
 
-	if (parse_options(&argc, &argv, &o) < 0)
+	/* Options; a one-shot --check-fv needs nothing else. */
+	stmmd_options_init(&o);
+	if (stmmd_options_parse(&argc, &argv, &o) < 0)
 		return 2;
-	if (o.check_fv || o.check_store) {
-		int rc = o.check_fv ? fvio_check_main(o.check_fv, stdout, stderr)
-				    : store_check_main(o.check_store, o.var_store_size, o.ftw_working_size,
-						       o.ftw_spare_size, stdout, stderr);
-		g_free(o.check_store);
-		g_free(o.check_fv);
-		g_free(o.import_fv);
-		g_free(o.state_dir);
-		g_free(o.socket_path);
-		g_free(o.huk_file);
-		g_strfreev(o.quirks);
-		return rc;
-	}
+	if (o.check_fv)
+		return fvio_check_main(o.check_fv, stdout, stderr);
+	if (o.check_store)
+		return store_check_main(o.check_store, o.var_store_size, o.ftw_working_size,
+					o.ftw_spare_size, stdout, stderr);
+	/* Logging. */
 	if (o.verbose)
 		g_log_set_debug_enabled(TRUE);
-	if ((r = load_huk(o.huk_file, scfg.rpmb.huk)) < 0) {
-		g_printerr("stmmd: --huk-file %s: %s (need exactly 16 bytes)\n", o.huk_file, g_strerror(-r));
+	/* Storage: the StMM configuration, and the PTA reaching RPMB through the supplicant. */
+	if (stmmd_options_config(&o, &scfg, &import_image) < 0)
 		return 2;
-	}
-	scfg.rpmb.write_key = !o.no_write_key;
-	for (gchar **q = o.quirks; q && *q; q++) {
-		g_autofree char *bad = NULL;
-		if (varsvc_auth_parse_quirks(*q, &scfg.auth, &bad) < 0) {
-			g_printerr("stmmd: --quirk: unknown quirk '%s' (known: %s)\n", bad ? bad : *q,
-				   varsvc_auth_quirk_names());
-			g_free(o.check_fv);
-			g_free(o.import_fv);
-			g_free(o.state_dir);
-			g_free(o.socket_path);
-			g_free(o.huk_file);
-			g_strfreev(o.quirks);
-			return 2;
-		}
-	}
-	scfg.layout = (struct store_layout){ (uint64_t)o.store_offset, (uint32_t)o.var_store_size,
-					     (uint32_t)o.ftw_working_size, (uint32_t)o.ftw_spare_size };
-	varsvc_config_defaults(&scfg.vars);
-#define SET_PCD(field, opt) if ((opt) >= 0) scfg.vars.field = (uint32_t)(opt)
-	SET_PCD(max_variable_size, o.max_var);
-	SET_PCD(max_auth_variable_size, o.max_auth_var);
-	SET_PCD(max_volatile_variable_size, o.max_vol_var);
-	SET_PCD(volatile_store_size, o.vol_store);
-	SET_PCD(hwerr_storage_size, o.hwerr_store);
-	SET_PCD(max_hwerr_variable_size, o.max_hwerr_var);
-#undef SET_PCD
-	if (o.max_var >= 0 && o.max_vol_var < 0)
-		scfg.vars.max_volatile_variable_size = 0; /* PCD 0 = PcdMaxVariableSize */
-	g_autoptr(GBytes) import_image = NULL;
-	if (o.import_fv) {
-		g_autofree char *why = NULL;
-		if ((r = fvio_load_import(o.import_fv, &scfg.layout, &import_image, &why)) < 0) {
-			g_printerr("stmmd: --import-fv %s\n", why);
-			g_free(o.import_fv);
-			g_free(o.state_dir);
-			g_free(o.socket_path);
-			g_free(o.huk_file);
-			g_strfreev(o.quirks);
-			return 2;
-		}
-		scfg.import_image = import_image;
-	}
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-
+	g_autoptr(StmmdRpc) rpc = NULL;
+	g_autoptr(StmmdPta) stmm = NULL;
 	if ((r = rpc_new(NULL, o.rpc_timeout_ms, &rpc)) < 0 ||
 	    (r = tee_stmm_new(&scfg, rpc, &stmm)) < 0) {
 		g_printerr("stmmd: RPMB client setup: %s\n", g_strerror(-r));
-		goto out;
+		return EXIT_FAILURE;
 	}
+	/* Socket: the tee core serving PTA_STMM (freed before the socket file goes). */
+	struct tee_pta_ops ops;
 	tee_stmm_pta_ops(stmm, &ops);
 	struct tee_config tcfg = { .ns_buf_size = (uint32_t)o.ns_buf_size };
+	g_autoptr(StmmdSocketFile) socket_file = NULL;
+	g_autoptr(StmmdCore) core = NULL;
 	if ((r = tee_core_new(&tcfg, &ops, rpc, NULL, &core)) < 0 ||
 	    (r = tee_core_listen(core, o.socket_path)) < 0) {
 		g_printerr("stmmd: tee socket %s: %s\n", o.socket_path, g_strerror(-r));
-		goto out;
+		return EXIT_FAILURE;
 	}
+	socket_file = g_strdup(o.socket_path);
+	/* Signals. */
 	signal(SIGPIPE, SIG_IGN);
 	g_unix_signal_add(SIGTERM, on_signal, loop);
 	g_unix_signal_add(SIGINT, on_signal, loop);
+	/* Readiness: the StMM thread runs, the socket serves. */
 	if ((r = tee_core_start(core)) < 0) {
 		g_printerr("stmmd: starting the StMM thread: %s\n", g_strerror(-r));
-		goto out;
+		return EXIT_FAILURE;
 	}
-	g_message("stmmd ready on %s (rpc timeout %d ms, NS buffer %" G_GINT64_FORMAT " bytes, key writing %s, quirks: %s)",
+	g_message("stmmd ready on %s (rpc timeout %d ms, NS buffer %" G_GINT64_FORMAT
+		  " bytes, key writing %s, quirks: %s)",
 		  o.socket_path, o.rpc_timeout_ms, o.ns_buf_size, o.no_write_key ? "off" : "on",
 		  scfg.auth.quirk_optee_stmm ? "optee-stmm" : "none");
+	if ((r = emu_ready_notify(o.ready_fd)) < 0)
+		g_warning("--ready-fd %d: %s", o.ready_fd, g_strerror(-r));
+	/* Loop; teardown in reverse by the cleanups: core, socket file, PTA, RPC, options. */
 	g_main_loop_run(loop);
-	status = EXIT_SUCCESS;
-out:
-	tee_core_free(core);
-	if (core)
-		(void)unlink(o.socket_path);
-	tee_stmm_free(stmm);
-	rpc_free(rpc);
-	g_free(o.state_dir);
-	g_free(o.socket_path);
-	g_free(o.huk_file);
-	g_free(o.check_fv);
-	g_free(o.import_fv);
-	g_strfreev(o.quirks);
-	return status;
+	return EXIT_SUCCESS;
 }

@@ -3,20 +3,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib-unix.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
+#include <sys/pidfd.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "config.h"
 #include "efi_util.h"
 #include "ipc.h"
+#include "ready.h"
 #include "tee_client.h"
+
+/* The descriptor number a daemon gets for --ready-fd. */
+#define READY_FD 3
 
 static const char *const daemon_names[EMU_DAEMON_COUNT] = {
 	[EMU_DAEMON_RPMBD] = "rpmbd",
@@ -51,35 +55,63 @@ static char *file_for(const struct emu_state *st, enum emu_daemon d, const char 
 	return emu_state_path(st, base);
 }
 
-/* Alive, not a zombie, and running the program we think (pid reuse). */
-static bool process_is(pid_t pid, const char *name)
+/* Whether `fd` (a pidfd) says its process has exited, waiting up to timeout_ms (0: now). */
+static bool exited_within(int fd, int timeout_ms)
 {
-	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
-	g_autofree char *stat = NULL;
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
-	if (pid <= 0 || !g_file_get_contents(path, &stat, NULL, NULL))
-		return false;
-	/* "pid (comm) S ..." -- comm may hold spaces or parentheses: take the last ')'. */
-	char *open = strchr(stat, '('), *close = strrchr(stat, ')');
-	if (!open || !close || close < open || close[1] != ' ')
-		return false;
-	char state = close[2];
-	if (state == 'Z' || state == 'X' || state == 'x')
-		return false;
-	*close = '\0';
-	return strcmp(open + 1, name) == 0;
+	for (;;) {
+		gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int n = poll(&p, 1, left > 0 ? (int)MIN(left, G_MAXINT) : 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n != 0; /* readable (exited, even as a zombie) or an error */
+	}
 }
 
-/* Alive and not a zombie, whatever it runs (a child between fork and exec). */
+/*
+ * A pidfd of `pid` while it runs (a zombie does not) and, when `name` is set, runs that
+ * program (/proc/PID/comm; the pid may have been reused).  -1 when not.  The pidfd makes
+ * the check race-free: once opened it keeps naming that process, and it turns readable
+ * when the process exits.
+ */
+static int process_open(pid_t pid, const char *name)
+{
+	if (pid <= 0)
+		return -1;
+	int fd = pidfd_open(pid, 0);
+	if (fd < 0)
+		return -1;
+	if (name) {
+		g_autofree char *path = g_strdup_printf("/proc/%d/comm", (int)pid);
+		g_autofree char *comm = NULL;
+		if (!g_file_get_contents(path, &comm, NULL, NULL) ||
+		    strcmp(g_strchomp(comm), name) != 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	if (exited_within(fd, 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool process_is(pid_t pid, const char *name)
+{
+	int fd = process_open(pid, name);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static bool process_alive(pid_t pid)
 {
-	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
-	g_autofree char *stat = NULL;
-
-	if (pid <= 0 || !g_file_get_contents(path, &stat, NULL, NULL))
-		return false;
-	char *close = strrchr(stat, ')');
-	return close && close[1] == ' ' && close[2] != 'Z' && close[2] != 'X' && close[2] != 'x';
+	return process_is(pid, NULL);
 }
 
 pid_t emu_stack_pid(const struct emu_state *st, enum emu_daemon d)
@@ -166,11 +198,19 @@ char *emu_stack_log_tail(const struct emu_state *st, enum emu_daemon d, int line
 	return g_strdup(text + i);
 }
 
-static void write_pid_file(const struct emu_state *st, enum emu_daemon d, pid_t pid)
+/* Record the pid; a failure (full disk, no permission) goes to `err`.  0 or -EIO. */
+static int write_pid_file(const struct emu_state *st, enum emu_daemon d, pid_t pid, GString *err)
 {
 	g_autofree char *path = file_for(st, d, ".pid");
 	g_autofree char *text = g_strdup_printf("%d\n", (int)pid);
-	(void)g_file_set_contents(path, text, -1, NULL);
+	g_autoptr(GError) error = NULL;
+
+	if (!g_file_set_contents(path, text, -1, &error)) {
+		g_string_append_printf(err, "%s: cannot record its pid: %s", emu_daemon_name(d),
+				       error->message);
+		return -EIO;
+	}
+	return 0;
 }
 
 static void remove_pid_file(const struct emu_state *st, enum emu_daemon d)
@@ -194,6 +234,8 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 		{ "--ftw-spare-size", cfg.ftw_spare_size },
 	};
 	g_ptr_array_add(a, g_build_filename(opt->bin_dir, emu_daemon_name(d), NULL));
+	g_ptr_array_add(a, g_strdup("--ready-fd"));
+	g_ptr_array_add(a, g_strdup_printf("%d", READY_FD));
 	switch (d) {
 	case EMU_DAEMON_RPMBD:
 		if (cfg.rpmb_size_mult) {
@@ -246,17 +288,38 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 }
 
 /*
- * Start one daemon detached: double fork so that it is nobody's child here (a daemon
- * that dies is reaped by init, never left as our zombie), its own session (a ^C in the
- * terminal that ran `up` does not reach it), stdin /dev/null, stdout+stderr appended to
- * its log.
+ * In the daemon, between fork and exec: its own session (a ^C in the terminal that ran
+ * `up` does not reach it) and default signal handling.  Async-signal-safe calls only.
+ */
+static void daemon_child_setup(gpointer unused)
+{
+	sigset_t none;
+
+	(void)unused;
+	(void)setsid();
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+}
+
+/*
+ * Start one daemon detached, with GLib's spawning: without G_SPAWN_DO_NOT_REAP_CHILD it
+ * forks through an intermediate child, so the daemon is nobody's child here (one that
+ * dies is reaped by init, never left as our zombie).  stdin /dev/null, stdout+stderr
+ * appended to its log, the write end of a readiness pipe as descriptor READY_FD; the
+ * read end goes to *ret_ready_fd.
  */
 static int spawn_daemon(const struct emu_state *st, enum emu_daemon d,
-			const struct emu_up_options *opt, pid_t *ret_pid, GString *err)
+			const struct emu_up_options *opt, pid_t *ret_pid, int *ret_ready_fd,
+			GString *err)
 {
 	g_autoptr(GPtrArray) argv = daemon_argv(st, d, opt);
 	g_autofree char *log_path = file_for(st, d, ".log");
 	const char *exe = argv->pdata[0];
+	g_autoptr(GError) error = NULL;
 
 	if (!g_file_test(exe, G_FILE_TEST_IS_EXECUTABLE)) {
 		g_string_append_printf(err, "%s: %s not found or not executable (run make)",
@@ -275,72 +338,30 @@ static int spawn_daemon(const struct emu_state *st, enum emu_daemon d,
 	g_autofree char *stamp = g_date_time_format(now, "%F %T");
 	dprintf(log_fd, "--- %s: stmm-emu up: %s\n", stamp, cmdline);
 
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		int r = -errno;
+	int ready[2];
+	if (!g_unix_open_pipe(ready, FD_CLOEXEC, &error)) {
+		g_string_append_printf(err, "%s: readiness pipe: %s", emu_daemon_name(d),
+				       error->message);
 		close(log_fd);
-		return r;
+		return -EMFILE;
 	}
-	pid_t mid = fork();
-	if (mid < 0) {
-		int r = -errno;
-		close(p[0]);
-		close(p[1]);
-		close(log_fd);
-		return r;
-	}
-	if (mid == 0) {
-		close(p[0]);
-		if (setsid() < 0)
-			_exit(126);
-		pid_t child = fork();
-		if (child < 0)
-			_exit(126);
-		if (child > 0) {
-			ssize_t w = write(p[1], &child, sizeof(child));
-			_exit(w == sizeof(child) ? 0 : 126);
-		}
-		/* The daemon. */
-		int null_fd = open("/dev/null", O_RDONLY);
-		if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 ||
-		    dup2(log_fd, 2) < 0)
-			_exit(126);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGQUIT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		execv(exe, (char **)argv->pdata);
-		dprintf(2, "stmm-emu: exec %s: %s\n", exe, strerror(errno));
-		_exit(127);
-	}
-	close(p[1]);
+	const int source_fds[] = { ready[1] }, target_fds[] = { READY_FD };
+	GPid pid = 0;
+	gboolean ok = g_spawn_async_with_pipes_and_fds(
+		NULL, (const char *const *)argv->pdata, NULL, G_SPAWN_STDIN_FROM_DEV_NULL,
+		daemon_child_setup, NULL, -1, log_fd, log_fd, source_fds, target_fds,
+		G_N_ELEMENTS(source_fds), &pid, NULL, NULL, NULL, &error);
+	close(ready[1]);
 	close(log_fd);
-	pid_t child = 0;
-	ssize_t n;
-	do
-		n = read(p[0], &child, sizeof(child));
-	while (n < 0 && errno == EINTR);
-	close(p[0]);
-	int status;
-	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (n != sizeof(child) || child <= 0) {
-		g_string_append_printf(err, "%s: could not be started", emu_daemon_name(d));
+	if (!ok) {
+		close(ready[0]);
+		g_string_append_printf(err, "%s: could not be started: %s", emu_daemon_name(d),
+				       error->message);
 		return -ECHILD;
 	}
-	write_pid_file(st, d, child);
-	*ret_pid = child;
+	*ret_pid = pid;
+	*ret_ready_fd = ready[0];
 	return 0;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 static void append_died(const struct emu_state *st, enum emu_daemon d, const char *what,
@@ -352,24 +373,18 @@ static void append_died(const struct emu_state *st, enum emu_daemon d, const cha
 			       tail);
 }
 
-/* Wait until `path` accepts connections while the daemon lives. */
-static int wait_socket(const struct emu_state *st, enum emu_daemon d, pid_t pid, const char *path,
-		       gint64 deadline, GString *err)
+/* Block on the daemon's readiness pipe (closes it) until it reports, exits or the deadline. */
+static int wait_ready(const struct emu_state *st, enum emu_daemon d, int ready_fd,
+		      gint64 deadline, GString *err)
 {
-	for (;;) {
-		if (emu_socket_listening(path))
-			return 0;
-		if (!process_alive(pid)) {
-			append_died(st, d, "exited during start-up", err);
-			return -ECHILD;
-		}
-		if (g_get_monotonic_time() > deadline) {
-			g_autofree char *what = g_strdup_printf("did not listen on %s in time", path);
-			append_died(st, d, what, err);
-			return -ETIMEDOUT;
-		}
-		sleep_ms(20);
-	}
+	int r = emu_ready_wait(ready_fd, deadline);
+
+	close(ready_fd);
+	if (r == -ETIMEDOUT)
+		append_died(st, d, "did not report ready in time", err);
+	else if (r < 0)
+		append_died(st, d, "exited during start-up", err);
+	return r == -EPROTO ? -ECHILD : r;
 }
 
 static int remaining_ms(gint64 deadline)
@@ -401,8 +416,35 @@ static int round_trip(const struct emu_state *st, const pid_t *pids, gint64 dead
 				return -ECHILD; /* the caller names the dead one */
 		if (g_get_monotonic_time() > deadline)
 			return -ETIMEDOUT;
-		sleep_ms(50);
+		/* Every daemon reported ready, so this is a retry after a failed answer. */
+		g_usleep(50 * 1000);
 	}
+}
+
+/* SIGTERM, up to timeout_ms for the exit, then SIGKILL and up to 2 s more.  1 if it ran. */
+static int stop_process(pid_t pid, const char *name, int timeout_ms)
+{
+	int fd = process_open(pid, name);
+
+	if (fd < 0)
+		return 0;
+	(void)pidfd_send_signal(fd, SIGTERM, NULL, 0);
+	if (!exited_within(fd, timeout_ms)) {
+		(void)pidfd_send_signal(fd, SIGKILL, NULL, 0);
+		(void)exited_within(fd, 2000);
+	}
+	close(fd);
+	return 1;
+}
+
+/* Undo a failed `up` that could not record a pid: stop what it started, newest first. */
+static void stop_started(const struct emu_state *st, const struct emu_up_result *res)
+{
+	for (int d = EMU_DAEMON_COUNT - 1; d >= 0; d--)
+		if (res->started[d]) {
+			(void)stop_process(res->pid[d], emu_daemon_name((enum emu_daemon)d), 3000);
+			remove_pid_file(st, (enum emu_daemon)d);
+		}
 }
 
 int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
@@ -425,43 +467,29 @@ int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
 		emu_stack_stop(st, EMU_DAEMON_SUPPLICANTD, 3000);
 		res.pid[EMU_DAEMON_SUPPLICANTD] = 0;
 	}
+	/* In order, each one ready (serving; the supplicant registered) before the next. */
 	for (int i = 0; i < EMU_DAEMON_COUNT; i++) {
 		enum emu_daemon d = (enum emu_daemon)i;
+		int ready_fd = -1;
 		if (res.pid[d])
 			continue;
 		remove_pid_file(st, d);
-		r = spawn_daemon(st, d, opt, &res.pid[d], err);
+		r = spawn_daemon(st, d, opt, &res.pid[d], &ready_fd, err);
 		if (r < 0)
 			return r;
 		res.started[d] = true;
-		if (d == EMU_DAEMON_RPMBD)
-			r = wait_socket(st, d, res.pid[d], st->mmc_sock, deadline, err);
-		else if (d == EMU_DAEMON_STMMD)
-			r = wait_socket(st, d, res.pid[d], st->tee_sock, deadline, err);
+		r = write_pid_file(st, d, res.pid[d], err);
+		if (r < 0) {
+			close(ready_fd);
+			stop_started(st, &res);
+			g_string_append(err, "; stopped what this `up` had started");
+			return r;
+		}
+		r = wait_ready(st, d, ready_fd, deadline, err);
 		if (r < 0)
 			return r;
 	}
 	res.already_up = !res.started[0] && !res.started[1] && !res.started[2];
-
-	/* The supplicant registers with stmmd: watch for it where stmmd tells. */
-	if (res.started[EMU_DAEMON_SUPPLICANTD]) {
-		for (;;) {
-			struct emu_ctrl_status cs;
-			r = emu_stack_ctrl_status(st, remaining_ms(deadline), &cs);
-			if (r < 0 || (cs.flags & EMU_CTRL_STATUS_SUPPLICANT))
-				break; /* no status service: the round trip decides */
-			if (!process_alive(res.pid[EMU_DAEMON_SUPPLICANTD])) {
-				append_died(st, EMU_DAEMON_SUPPLICANTD, "exited during start-up", err);
-				return -ECHILD;
-			}
-			if (g_get_monotonic_time() > deadline) {
-				append_died(st, EMU_DAEMON_SUPPLICANTD,
-					    "did not register with stmmd in time", err);
-				return -ETIMEDOUT;
-			}
-			sleep_ms(20);
-		}
-	}
 
 	g_autoptr(GString) last = g_string_new("");
 	r = round_trip(st, res.pid, deadline, &res.max_payload, last);
@@ -488,22 +516,8 @@ int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
 
 int emu_stack_stop(const struct emu_state *st, enum emu_daemon d, int timeout_ms)
 {
-	pid_t pid = emu_stack_pid(st, d);
+	int was = stop_process(emu_stack_pid(st, d), emu_daemon_name(d), timeout_ms);
 
-	if (!pid) {
-		remove_pid_file(st, d);
-		return 0;
-	}
-	(void)kill(pid, SIGTERM);
-	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-	while (process_is(pid, emu_daemon_name(d)) && g_get_monotonic_time() < deadline)
-		sleep_ms(10);
-	if (process_is(pid, emu_daemon_name(d))) {
-		(void)kill(pid, SIGKILL);
-		deadline = g_get_monotonic_time() + 2000 * 1000;
-		while (process_is(pid, emu_daemon_name(d)) && g_get_monotonic_time() < deadline)
-			sleep_ms(10);
-	}
 	remove_pid_file(st, d);
-	return 1;
+	return was;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The three daemons of one state directory as separate processes: start (detached, own
- * session, output appended to STATE/<prog>.log, pid in STATE/<prog>.pid), readiness,
- * liveness, stop.  `emu_stack_up` brings a directory to "a real GET_PAYLOAD_SIZE round
+ * The three daemons of one state directory as separate processes: start (GLib spawning,
+ * detached, own session, output appended to STATE/<prog>.log, pid in STATE/<prog>.pid),
+ * readiness (each reports on a --ready-fd pipe, lib/ready.h), liveness and stop (pidfds).  `emu_stack_up` brings a directory to "a real GET_PAYLOAD_SIZE round
  * trip works", starting whatever is missing (and what depends on it); that is also how a
  * killed daemon is restarted.
  */
@@ -59,7 +59,8 @@ __attribute__((warn_unused_result)) int emu_stack_lock(const struct emu_state *s
  * Start what is missing and wait until a GET_PAYLOAD_SIZE round trip succeeds.  Daemons
  * get the store layout and RPMB size STATE/stmm-emu.conf records (config.h).
  * 0, or -errno with a message naming the daemon that failed and the tail of its log in
- * `err`.  The caller holds the lock.
+ * `err`.  When a pid cannot be recorded, what this call started is stopped again (so
+ * `down` never meets a daemon it cannot find).  The caller holds the lock.
  */
 __attribute__((warn_unused_result)) int emu_stack_up(const struct emu_state *st,
 						      const struct emu_up_options *opt,

@@ -28,6 +28,13 @@ cat "$STATE/conform.out"
 grep -o '<testcase classname="[^"]*" name="[^"]*"' "$STATE/conform.xml" |
 	sed 's/.*name="\([^"]*\)"/\1/' | sort >"$STATE/junit"
 diff -u "$STATE/listed" "$STATE/junit" >&2 || fail "JUnit cases differ from --list"
+# ... and it is well-formed XML whose parsed case names (escaping undone) are the same.
+python3 -c 'import sys, xml.etree.ElementTree as ET
+t = ET.parse(sys.argv[1]).getroot()
+assert t.tag == "testsuites"
+print("\n".join(sorted(c.get("name") for c in t.iter("testcase"))))' "$STATE/conform.xml" >"$STATE/junit-parsed" ||
+	fail "the JUnit file is not well-formed XML"
+diff -u <(LC_ALL=C sort "$STATE/listed") <(LC_ALL=C sort "$STATE/junit-parsed") >&2 || fail "parsed JUnit cases differ from --list"
 tests=$(sed -n 's/.*<testsuites [^>]*tests="\([0-9]*\)".*/\1/p' "$STATE/conform.xml")
 [[ $tests -eq $listed ]] || fail "JUnit tests=$tests, --list has $listed"
 # TAP: plan and one line per case.

@@ -138,7 +138,7 @@ done
 ok "expected names are UTF-16 strings of their files (independent check)"
 
 auth_on() { # state -> 0 if stmmd reports authenticated variables
-	! emu status --state "$1" --json | grep -q '"secure_boot": null'
+	emu status --state "$1" --json | json_ok '(d["ctrl"] or {}).get("secure_boot", 0) is not None'
 }
 
 # The state's variables vs. the file's: NV exactly the file's (plus what the auth init
@@ -158,9 +158,9 @@ check_list() { # state file
 		[[ -z $line ]] && continue
 		[[ ${line#*-*-*-*-*-} =~ ^($AUTH_VOLATILE)$ ]] || fail "$f: unexpected variable $line"
 		attrs=$(emu var get --state "$s" "${line#*-*-*-*-*-}" --guid "${line:0:36}" --json)
-		[[ $attrs != *'"attrs": "nv'* ]] || fail "$f: $line is non-volatile but not in the file"
+		json_ok 'not d["attrs"].startswith("nv")' <<<"$attrs" || fail "$f: $line is non-volatile but not in the file"
 	done <<<"$extra"
-	nv=$(emu status --state "$s" --json | grep -o '"live_variables": [0-9]*' | grep -o '[0-9]*$')
+	nv=$(emu status --state "$s" --json | json_get 'd["ctrl"]["live_variables"]')
 	[[ $nv -eq $(grep -c . <<<"$want" || true) ]] ||
 		fail "$f: store holds $nv NV variables, expected $(grep -c . <<<"$want" || true)"
 }
@@ -270,7 +270,7 @@ if ! auth_on "$s_snake"; then
 fi
 [[ $(mode "$s_empty") == "01 00" ]] || fail "empty store: SetupMode/SecureBoot $(mode "$s_empty")"
 [[ $(mode "$s_snake") == "00 01" ]] || fail "snakeoil store: SetupMode/SecureBoot $(mode "$s_snake")"
-emu status --state "$s_snake" --json | grep -q '"setup_mode": 0, "secure_boot": 1' ||
+emu status --state "$s_snake" --json | json_ok 'd["ctrl"]["secure_boot"]["setup_mode"] == 0 and d["ctrl"]["secure_boot"]["secure_boot"] == 1' ||
 	fail "status does not show user mode"
 ok "SecureBoot/SetupMode follow the imported PK: empty store 1/0 (setup), snakeoil 0/1 (user)"
 

@@ -35,9 +35,9 @@ OPS=${POWERCUT_OPS:-create update append delete reclaim}
 up() { "$EMU" up --quiet --rpc-timeout "$RPC_TIMEOUT_MS" "$@"; }
 down() { "$EMU" down --quiet; }
 counter() {
-	"$EMU" status --json | sed -n 's/.*"rpmb_write_counter": \([0-9]*\).*/\1/p'
+	"$EMU" status --json | json_get 'd["ctrl"]["rpmb_write_counter"]'
 }
-store_open() { "$EMU" status --json | grep -q '"store_open": true'; }
+store_open() { "$EMU" status --json | json_ok 'd["ctrl"]["store_open"] is True'; }
 
 # Every variable with its attributes and data, one line each, in enumeration order.
 dump() {

@@ -47,29 +47,32 @@ grep -q "already up" <<<"$out" || fail "second up did not say already up: $out"
 ok "up again: already up"
 
 "$EMU" status >/dev/null || fail "status exit code"
-"$EMU" status --json | grep -q '"running": true' || fail "status --json"
+"$EMU" status --json | json_ok 'd["running"] is True and d["state"] == sys.argv[3] and
+	all(d["daemons"][p]["alive"] and d["daemons"][p]["pid"] > 0 for p in ("rpmbd", "stmmd", "supplicantd")) and
+	d["sockets"]["tee"]["listening"] and d["ctrl"]["store_open"] is True' "$STATE" || fail "status --json"
 ok "status"
 
 # ---- raw: the golden GET_PAYLOAD_SIZE request end to end -----------------------------
 GOLDEN_GPS="33d532ede6990942 9cc02d72cdd998a7 1800000000000000 0b00000000000000 0000000000000000 0000000000000000"
 out=$("$EMU" raw --hex "$GOLDEN_GPS" --json) || fail "raw"
-grep -q '"tee_ret": 0,' <<<"$out" || fail "raw tee_ret: $out"
-grep -q '"mm_code": 0,' <<<"$out" || fail "raw mm_code: $out"
-answer=$(sed -n 's/.*"answer": "\([0-9a-f]*\)".*/\1/p' <<<"$out")
+json_ok 'd["tee_ret"] == 0' <<<"$out" || fail "raw tee_ret: $out"
+json_ok 'd["mm_code"] == 0' <<<"$out" || fail "raw mm_code: $out"
+answer=$(json_get 'd["answer"]' <<<"$out")
 # Headers unchanged, ReturnStatus EFI_SUCCESS, a payload size in bytes 40..47.
 [[ ${answer:0:80} == "33d532ede69909429cc02d72cdd998a718000000000000000b000000000000000000000000000000" ]] ||
 	fail "raw answer headers: $answer"
 [[ ${answer:80:16} != "0000000000000000" ]] || fail "raw answer: no payload size"
 ok "raw GET_PAYLOAD_SIZE golden bytes answered (payload field ${answer:80:16})"
 out=$("$EMU" raw --hex "$GOLDEN_GPS" --memref-size 20000 --json) || fail "raw big memref"
-grep -q "\"tee_ret\": $((0xffff0004))," <<<"$out" || fail "memref > 16 KiB not EXCESS_DATA: ${out:0:120}"
-grep -q '"memref_size": 16384,' <<<"$out" || fail "EXCESS_DATA memref size: ${out:0:120}"
+json_ok "d['tee_ret'] == $((0xffff0004))" <<<"$out" || fail "memref > 16 KiB not EXCESS_DATA: ${out:0:120}"
+json_ok 'd["memref_size"] == 16384' <<<"$out" || fail "EXCESS_DATA memref size: ${out:0:120}"
 ok "raw: memref of 20000 bytes -> TEE_ERROR_EXCESS_DATA, max 16384"
 
 # ---- set / get / list / delete -------------------------------------------------------
 "$EMU" var set Foo --string hello || fail "set Foo"
 [[ $(get_raw Foo) == hello ]] || fail "get Foo"
-"$EMU" var get Foo --json | grep -q '"attributes": 7,' || fail "Foo attributes"
+"$EMU" var get Foo --json | json_ok 'd == {"name": "Foo", "guid": "8be4df61-93ca-11d2-aa0d-00e098032b8c",
+	"attributes": 7, "attrs": "nv,bs,rt", "size": 5, "data": "68656c6c6f"}' || fail "Foo attributes"
 "$EMU" var get Foo | grep -q '^attributes: 0x00000007 (nv,bs,rt)' || fail "Foo text output"
 "$EMU" var set Bar --guid security --attrs bs,rt --data "de ad be ef" || fail "set Bar"
 [[ $(get_raw Bar --guid d719b2cb-3d3a-4596-a3bc-dad00e67656f | od -An -tx1 | tr -d ' \n') == deadbeef ]] ||
@@ -77,8 +80,12 @@ ok "raw: memref of 20000 bytes -> TEE_ERROR_EXCESS_DATA, max 16384"
 list=$("$EMU" var list) || fail "list"
 grep -qx "8be4df61-93ca-11d2-aa0d-00e098032b8c-Foo" <<<"$list" || fail "list lacks Foo: $list"
 grep -qx "d719b2cb-3d3a-4596-a3bc-dad00e67656f-Bar" <<<"$list" || fail "list lacks Bar: $list"
-"$EMU" var list --json | grep -q '"name": "Foo"' || fail "list --json"
+"$EMU" var list --json | json_ok '{"name": "Foo", "guid": "8be4df61-93ca-11d2-aa0d-00e098032b8c"} in d and
+	{"name": "Bar", "guid": "d719b2cb-3d3a-4596-a3bc-dad00e67656f"} in d' || fail "list --json"
 "$EMU" var info >/dev/null || fail "info"
+"$EMU" var info --json | json_ok 'd["attributes"] == 7 and d["attrs"] == "nv,bs,rt" and
+	0 < d["remaining_storage"] <= d["max_storage"] and d["max_variable_size"] > 0 and d["max_payload"] > 0' ||
+	fail "info --json"
 "$EMU" var delete Foo || fail "delete Foo"
 set +e
 err=$("$EMU" var get Foo 2>&1 >/dev/null)
@@ -138,3 +145,112 @@ ok "supplicantd restarted by up: SetVariable works again"
 
 "$EMU" down --quiet || fail "final down"
 ok "down"
+
+# ---- --json is valid UTF-8 JSON for names and paths that are not plain ASCII -----------
+# A state directory whose name holds UTF-8 and a byte that is not UTF-8 (0xff): every
+# --json output parses (strict UTF-8), the 0xff shows as U+FFFD, the rest unchanged.
+ODD=$WORK/état-$'\xff'-ü
+STATES+=("$ODD")
+"$EMU" up --state "$ODD" --quiet --rpc-timeout "$RPC_TIMEOUT_MS" || fail "up in $ODD"
+"$EMU" status --state "$ODD" --json | json_ok 'd["running"] is True and
+	d["state"] == sys.argv[3].encode("utf-8", "surrogateescape").decode("utf-8", "replace") and
+	"\ufffd" in d["state"] and "état-" in d["state"] and d["sockets"]["tee"]["path"].startswith(d["state"] + "/")' \
+	"$ODD" || fail "status --json in a non-UTF-8 state path"
+NAME='Grüße€Ωé'
+"$EMU" var set --state "$ODD" "$NAME" --data "$(printf übung | od -An -tx1 | tr -d ' \n')" || fail "set $NAME"
+"$EMU" var get --state "$ODD" "$NAME" --json | json_ok 'd["name"] == sys.argv[3] and
+	d["data"] == sys.argv[4].encode().hex() and d["size"] == len(sys.argv[4].encode())' "$NAME" "übung" ||
+	fail "var get --json of $NAME"
+"$EMU" var list --state "$ODD" --json | json_ok '{"name": sys.argv[3], "guid": "8be4df61-93ca-11d2-aa0d-00e098032b8c"} in d' \
+	"$NAME" || fail "var list --json lacks $NAME"
+"$EMU" var info --state "$ODD" --json | json_ok 'd["max_storage"] > 0' || fail "var info --json in $ODD"
+STMM_EMU_STATE=$ODD "$EMU" raw --hex "$GOLDEN_GPS" --json | json_ok 'd["tee_ret"] == 0 and len(d["answer"]) > 80' ||
+	fail "raw --json in $ODD"
+"$EMU" down --state "$ODD" --quiet || fail "down $ODD"
+set +e
+out=$("$EMU" status --state "$ODD" --json)
+rc=$?
+set -e
+[[ $rc -eq 3 ]] || fail "status of a stopped stack: exit $rc"
+json_ok 'd["running"] is False and d["ctrl"] is None and
+	all(not v["alive"] and v["pid"] == 0 for v in d["daemons"].values())' <<<"$out" ||
+	fail "status --json of a stopped stack: $out"
+ok "every --json output parses with a UTF-8 variable name and a non-UTF-8 state path"
+
+# ---- up fails, and stops what it started, when it cannot record a pid -------------------
+# STATE/stmmd.pid is a directory: rpmbd was started and recorded, stmmd started but its pid
+# cannot be written.  `up` exits 3 naming the pid file, and no daemon of that state runs.
+NOPID=$WORK/nopid
+STATES+=("$NOPID")
+mkdir -p "$NOPID/stmmd.pid"
+set +e
+err=$("$EMU" up --state "$NOPID" --rpc-timeout "$RPC_TIMEOUT_MS" 2>&1 >/dev/null)
+rc=$?
+set -e
+[[ $rc -eq 3 ]] || fail "up with an unwritable stmmd.pid: exit $rc ($err)"
+grep -q "stmmd: cannot record its pid" <<<"$err" || fail "up with an unwritable stmmd.pid said: $err"
+[[ -e $NOPID/rpmbd.pid ]] && fail "rpmbd.pid left after the failed up"
+if pgrep -f -- "$NOPID/" >/dev/null; then
+	fail "daemons left running after the failed up: $(pgrep -af -- "$NOPID/")"
+fi
+rmdir "$NOPID/stmmd.pid"
+"$EMU" up --state "$NOPID" --quiet --rpc-timeout "$RPC_TIMEOUT_MS" || fail "up once the pid can be written"
+"$EMU" down --state "$NOPID" --quiet || fail "down $NOPID"
+if pgrep -f -- "$NOPID/" >/dev/null; then fail "down left daemons of $NOPID"; fi
+ok "up that cannot record a pid exits 3 and stops what it started"
+
+# ---- run: up, CMD with STMM_EMU_STATE, down (only what it started) -----------------------
+RUNS=$WORK/run
+STATES+=("$RUNS")
+set +e
+out=$(STMM_EMU_STATE= "$EMU" run --state "$RUNS" -- sh -c \
+	'echo "state=$STMM_EMU_STATE"; "$0" var set RunVar --string ran && exit 7' "$EMU")
+rc=$?
+set -e
+[[ $rc -eq 7 ]] || fail "run: exit $rc, want CMD's 7 ($out)"
+[[ $out == "state=$RUNS" ]] || fail "run: CMD saw $out"
+[[ -e $RUNS/stmmd.pid || -e $RUNS/rpmbd.pid ]] && fail "run left the stack it started up"
+set +e
+"$EMU" run --state "$RUNS" -- "$WORK/no-such-command" 2>/dev/null
+rc=$?
+set -e
+[[ $rc -eq 127 ]] || fail "run of a missing command: exit $rc"
+"$EMU" up --state "$RUNS" --quiet || fail "up $RUNS"
+"$EMU" run --state "$RUNS" -- sh -c '[ "$("$0" var get RunVar --raw)" = ran ] && kill -TERM $$' "$EMU" && rc=0 || rc=$?
+[[ $rc -eq $((128 + 15)) ]] || fail "run: CMD killed by SIGTERM: exit $rc"
+"$EMU" status --state "$RUNS" >/dev/null || fail "run took down a stack it had not started"
+"$EMU" down --state "$RUNS" --quiet
+ok "run: CMD's exit status (127 missing, 128+N signal), STMM_EMU_STATE, down only if it started"
+
+# ---- readiness: --ready-fd, and a daemon dying at start-up reported at once ---------------
+# rpmbd by hand with --ready-fd: one line READY=1 on the pipe once its socket serves.
+mkfifo "$WORK/ready.fifo"
+"$BUILD/rpmbd" --db "$WORK/hand.db" --socket "$WORK/hand.sock" --ready-fd 3 3>"$WORK/ready.fifo" \
+	2>"$WORK/hand.log" &
+extra_pids+=($!)
+hand=$!
+IFS= read -r -t 20 line <"$WORK/ready.fifo" || fail "rpmbd --ready-fd wrote nothing: $(cat "$WORK/hand.log")"
+[[ $line == READY=1 ]] || fail "rpmbd --ready-fd wrote '$line'"
+[[ -S $WORK/hand.sock ]] || fail "rpmbd reported ready before its socket existed"
+kill "$hand"
+wait "$hand" && rc=0 || rc=$?
+[[ $rc -eq 0 ]] || fail "rpmbd after SIGTERM: exit $rc"
+set +e
+err=$("$BUILD/rpmbd" --db "$WORK/hand.db" --socket "$WORK/hand.sock" --ready-fd 42 2>&1)
+rc=$?
+set -e
+[[ $rc -eq 2 && $err == *"--ready-fd 42 is not an open descriptor"* ]] || fail "rpmbd --ready-fd 42: exit $rc: $err"
+# stmmd refuses an unknown quirk at start: `up` says so at once, well before --wait.
+QS=$WORK/quirk
+STATES+=("$QS")
+start=$(date +%s%N)
+set +e
+err=$("$EMU" up --state "$QS" --quirk no-such-quirk --wait 15000 2>&1)
+rc=$?
+set -e
+ms=$((($(date +%s%N) - start) / 1000000))
+[[ $rc -eq 3 ]] || fail "up with an unknown quirk: exit $rc ($err)"
+[[ $err == *"stmmd exited during start-up"*"unknown quirk"* ]] || fail "up with an unknown quirk said: $err"
+((ms < 15000)) || fail "up took ${ms} ms to see stmmd exit"
+"$EMU" down --state "$QS" --quiet
+ok "readiness: rpmbd --ready-fd writes READY=1 once serving; stmmd dying at start-up reported in ${ms} ms"

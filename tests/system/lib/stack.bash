@@ -5,7 +5,8 @@
 # pids in extra_pids killed, WORK removed.  Sets BUILD, EMU, TEST_NAME (the script's name),
 # WORK, STATE, STATES, PASSED, extra_pids; defines fail MESSAGE (with the tails of the
 # daemons' logs and "TEST_NAME: N passed, 1 failed"), ok MESSAGE (counted), all_passed
-# ("TEST_NAME: N passed, 0 failed") and pid_of DAEMON.
+# ("TEST_NAME: N passed, 0 failed") and pid_of DAEMON; json_ok EXPR and json_get EXPR
+# parse stdin as one strict UTF-8 JSON document d (python3's json) and test EXPR / print it.
 BUILD=${BUILD:-build}
 EMU=$BUILD/stmm-emu
 TEST_NAME=$(basename "$0" .sh)
@@ -44,3 +45,12 @@ ok() {
 }
 all_passed() { echo "$TEST_NAME: $PASSED passed, 0 failed"; }
 pid_of() { cat "$STATE/$1.pid" 2>/dev/null || true; }
+
+# stdin: one JSON document, strict UTF-8 (python3 json).  EXPR is Python over d (further arguments: sys.argv[3:]).
+_json_py='import json,sys
+d=json.loads(sys.stdin.buffer.read().decode("utf-8"))
+v=eval("(" + sys.argv[2] + "\n)")'
+json_ok() { python3 -c "$_json_py"'
+sys.exit(0 if v else 1)' - "$@"; }
+json_get() { python3 -c "$_json_py"'
+print(v if isinstance(v, str) else json.dumps(v))' - "$@"; }
