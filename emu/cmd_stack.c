@@ -89,6 +89,24 @@ static int resolve_quirks(const struct emu_state *st, char *const *opt, char **r
 	return 0;
 }
 
+/*
+ * A stmmd that kept running may have OP-TEE's RPMB dead state: `up` restarts nothing there
+ * (that is faithful: only a reboot clears it), so say so, even with --quiet, and name the
+ * way out.
+ */
+static void warn_if_rpmb_dead(const struct emu_state *st, int timeout_ms)
+{
+	struct emu_ctrl_status c;
+
+	if (emu_stack_ctrl_status(st, timeout_ms, &c) < 0 || !(c.flags & EMU_CTRL_STATUS_RPMB_DEAD))
+		return;
+	g_autoptr(GDateTime) t = g_date_time_new_from_unix_local((gint64)c.rpmb_dead_since / G_USEC_PER_SEC);
+	g_autofree char *since = t ? g_date_time_format(t, "%F %T") : g_strdup("?");
+	emu_cli_err("up: warning: stmmd's RPMB is dead since %s (the write of block %u failed %u "
+		    "times); as on OP-TEE every NV write fails with EFI_DEVICE_ERROR until the store "
+		    "is read again: run `stmm-emu reset`", since, c.fail_address, c.fail_attempts);
+}
+
 /* Bring the stack up; prints the outcome.  Returns an exit code. */
 static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_started)
 {
@@ -131,6 +149,7 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 	}
 	if (ret_started)
 		*ret_started = !res.already_up;
+	warn_if_rpmb_dead(st, opt.wait_ms);
 	if (a->quiet)
 		return EMU_EXIT_OK;
 	if (res.already_up && a->quirks)

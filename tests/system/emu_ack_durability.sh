@@ -137,8 +137,13 @@ wait_for 10 gone "$rpid" || fail "rpmbd did not die"
 up --rpmbd-arg=--lose-response-at-write=5 || fail "pinned: up with a lost response at write 5"
 err=$("$EMU" var set Pinned --string "$v2" 2>&1) && fail "pinned: the set whose answer was lost exited 0"
 [[ $err == *EFI_DEVICE_ERROR* ]] || fail "pinned: second set: $err"
-up || fail "pinned: up after the lost response"
+msg=$(up 2>&1) || fail "pinned: up after the lost response"
+[[ $msg == *"RPMB is dead"*"stmm-emu reset"* ]] || fail "pinned: up does not say the RPMB is dead and how out: $msg"
 [[ $(status_field ctrl.rpmb.dead) == true ]] || fail "pinned: status does not show the RPMB dead"
+# rpmbd lost its power with the answer: all 10 sends of the identical frame found no device.
+[[ $(status_field ctrl.rpmb.last_failure.attempts) == 10 && $(status_field ctrl.rpmb.last_failure.result) == "" &&
+	$(status_field ctrl.rpmb.retries) -ge 9 ]] ||
+	fail "pinned: last failure is not 10 unanswered attempts: $(status_field ctrl.rpmb)"
 err=$("$EMU" var set Pinned --string "$v3" 2>&1) && fail "pinned: a set was acknowledged on a dead RPMB"
 [[ $err == *EFI_DEVICE_ERROR* ]] || fail "pinned: third set: $err"
 [[ $("$EMU" var get Pinned --raw) == "$v1" ]] || fail "pinned: reads are not served from memory while dead"
