@@ -60,7 +60,7 @@ static void f_close(struct rpmb_store *s)
 	rpmb_store_close(((struct faulty_store *)s)->inner);
 	g_free(s);
 }
-static const struct rpmb_store_ops faulty_ops = { f_load, f_key, f_read, f_write, f_close };
+static const struct rpmb_store_ops faulty_ops = { f_load, f_key, f_read, f_write, f_close, NULL };
 
 struct t {
 	struct faulty_store *store;
