@@ -373,6 +373,30 @@ static int take_lock(const char *db_path, int *ret_fd, char **ret_error)
 	return 0;
 }
 
+/*
+ * SQLite creates "<db>-wal" and "<db>-shm" next to the database: the directory must take
+ * new files.  Prove it with a temporary file (root ignores permission bits, so asking
+ * access() would not do), and name the reason otherwise.
+ */
+static int check_directory(const char *db_path, char **ret_error)
+{
+	g_autofree char *dir = g_path_get_dirname(db_path);
+	g_autofree char *base = g_path_get_basename(db_path);
+	g_autofree char *probe = g_strdup_printf("%s/.%s.probe-XXXXXX", dir, base);
+	int fd = g_mkstemp_full(probe, O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int r = -errno;
+		*ret_error = g_strdup_printf("database %s cannot be used: its directory %s does not "
+					     "take new files (%s); SQLite needs them for its "
+					     "journal",
+					     db_path, dir, g_strerror(-r));
+		return r;
+	}
+	close(fd);
+	(void)unlink(probe);
+	return 0;
+}
+
 /* One value of a one-row query: integer (ret_int) or text (ret_text, g_free). */
 static int query_one(struct sqlite_store *q, const char *sql, sqlite3_int64 *ret_int,
 		     char **ret_text)
@@ -632,8 +656,11 @@ int rpmb_store_open_sqlite(const char *path, const struct rpmb_store_create *cre
 
 	q->base.ops = &sqlite_ops;
 	q->lock_fd = -1;
-	if (strcmp(path, ":memory:") != 0)
+	if (strcmp(path, ":memory:") != 0) {
 		r = take_lock(path, &q->lock_fd, &error);
+		if (r == 0)
+			r = check_directory(path, &error);
+	}
 	if (r == 0)
 		r = open_db(q, path, create, &error);
 	if (r == 0) {
