@@ -63,6 +63,7 @@ static int teardown(void **state)
 	struct t *t = *state;
 	const char *name;
 	set_immutable(t->db, false, NULL);
+	set_immutable(t->dir, false, NULL);
 	GDir *d = g_dir_open(t->dir, 0, NULL);
 	while (d && (name = g_dir_read_name(d))) {
 		g_autofree char *p = g_build_filename(t->dir, name, NULL);
@@ -498,6 +499,39 @@ static void store_open_unwritable_refused(void **state)
 	assert_non_null(strstr(err, g_strerror(geteuid() == 0 ? EPERM : EACCES)));
 }
 
+/* The directory must take SQLite's -wal and -shm files: one that does not is refused. */
+static void store_open_unwritable_directory_refused(void **state)
+{
+	struct t *t = *state;
+	struct rpmb_store *s = open_ok(t->db, &create);
+	rpmb_store_close(s);
+	if (geteuid() != 0) {
+		assert_int_equal(chmod(t->dir, 0500), 0);
+	} else {
+		int e = 0;
+		set_immutable(t->dir, true, &e);
+		if (e) {
+			print_message("skipped: running as root and cannot make %s immutable: %s\n",
+				      t->dir, g_strerror(e));
+			skip();
+		}
+	}
+	g_autofree char *err = NULL;
+	s = NULL;
+	int r = rpmb_store_open_sqlite(t->db, &create, &s, &err);
+	set_immutable(t->dir, false, NULL);
+	assert_int_equal(chmod(t->dir, 0700), 0);
+	assert_true(r == -EACCES || r == -EPERM);
+	assert_null(s);
+	assert_non_null(strstr(err, t->db));
+	assert_non_null(strstr(err, "does not take new files"));
+	/* The probe left nothing behind: only the database, its lock (and no -wal/-shm). */
+	g_autoptr(GDir) d = g_dir_open(t->dir, 0, NULL);
+	const char *name;
+	while ((name = g_dir_read_name(d)))
+		assert_true(strcmp(name, "rpmb.db") == 0 || strcmp(name, "rpmb.db.lock") == 0);
+}
+
 static off_t file_size(const char *path)
 {
 	struct stat st;
@@ -555,6 +589,7 @@ int main(void)
 		T(store_open_v1_migrates_with_checksums),
 		T(store_create_is_current_version),
 		T(store_open_unwritable_refused),
+		T(store_open_unwritable_directory_refused),
 		T(store_wal_stays_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
