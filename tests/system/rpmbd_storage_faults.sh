@@ -39,7 +39,7 @@ start_db() {
 	shift
 	"$RPMBD" --db "$db" --socket "$dir/rpmb.sock" "$@" 2>>"$dir/rpmbd.log" &
 	pid=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 200); do # 10 s
 		client info >/dev/null 2>&1 && return 0
 		kill -0 "$pid" 2>/dev/null || fail "rpmbd exited at start"
 		sleep 0.05
