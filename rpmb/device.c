@@ -2,9 +2,11 @@
 #include "device.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "bytes.h"
+#include "ratelimit.h"
 #include "rpmb_host.h"
 
 enum pending_kind {
@@ -27,6 +29,8 @@ struct rpmb_device {
 	uint8_t read_nonce[RPMB_NONCE_SIZE];
 	uint16_t read_address;
 	uint16_t read_block_count;
+
+	struct rpmb_ratelimit storage_warn; /* storage failures, rate-limited */
 };
 
 int rpmb_device_new(struct rpmb_store *store, unsigned max_write_blocks,
@@ -35,6 +39,7 @@ int rpmb_device_new(struct rpmb_store *store, unsigned max_write_blocks,
 	g_autoptr(rpmb_device) d = g_new0(struct rpmb_device, 1);
 
 	d->store = store;
+	d->storage_warn = (struct rpmb_ratelimit)RPMB_RATELIMIT_INIT(RPMBD_WARN_EVERY);
 	int r = rpmb_store_load(store, &d->meta);
 	if (r < 0)
 		return r;
@@ -55,6 +60,7 @@ void rpmb_device_free(struct rpmb_device *dev)
 	if (!dev)
 		return;
 	explicit_bzero(dev->meta.key, sizeof(dev->meta.key));
+	rpmb_ratelimit_clear(&dev->storage_warn);
 	g_free(dev);
 }
 
@@ -126,6 +132,28 @@ static void sign_response(const struct rpmb_device *d, struct rpmb_frame *f, siz
 	}
 }
 
+/*
+ * The store failed: one WARNING naming the operation and the store's own account of the
+ * failure (SQLite's text, block address), rate-limited so that a host retrying the same
+ * write cannot flood the log.
+ */
+static G_GNUC_PRINTF(3, 4) void storage_failed(struct rpmb_device *d, int r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *op = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	const char *why = rpmb_store_last_error(d->store);
+	g_autofree char *text = g_strdup_printf("storage failure: %s: %s", op,
+						why ? why : g_strerror(-r));
+	rpmb_ratelimit_warn(&d->storage_warn, text);
+}
+
+static void storage_worked(struct rpmb_device *d)
+{
+	rpmb_ratelimit_ok(&d->storage_warn, "storage");
+}
+
 /* ---- requests (CMD25) ------------------------------------------------------------- */
 
 static uint16_t program_key(struct rpmb_device *d, const struct rpmb_xfer *x)
@@ -136,9 +164,10 @@ static uint16_t program_key(struct rpmb_device *d, const struct rpmb_xfer *x)
 		return RPMB_RESULT_WRITE_FAILURE;
 	int r = rpmb_store_program_key(d->store, x->in[0].key_mac);
 	if (r < 0) {
-		g_debug("storing the key failed: %s", g_strerror(-r));
+		storage_failed(d, r, "PROGRAM_KEY -> WRITE_FAILURE, no key stored");
 		return RPMB_RESULT_WRITE_FAILURE;
 	}
+	storage_worked(d);
 	memcpy(d->meta.key, x->in[0].key_mac, RPMB_KEY_SIZE);
 	d->meta.key_set = true;
 	return RPMB_RESULT_OK;
@@ -181,10 +210,13 @@ static uint16_t data_write(struct rpmb_device *d, const struct rpmb_xfer *x,
 	uint32_t next = d->meta.write_counter + 1;
 	int r = rpmb_store_write(d->store, req->address, x->blocks, data, next);
 	if (r < 0) {
-		g_debug("storing %u block(s) at %u failed: %s", x->blocks, req->address,
-			g_strerror(-r));
+		storage_failed(d, r,
+			       "DATA_WRITE of %u block(s) at address %u, counter %u -> "
+			       "WRITE_FAILURE, nothing written, counter unchanged",
+			       x->blocks, req->address, d->meta.write_counter);
 		return RPMB_RESULT_WRITE_FAILURE;
 	}
+	storage_worked(d);
 	d->meta.write_counter = next;
 	return RPMB_RESULT_OK;
 }
@@ -299,10 +331,12 @@ static void data_read(struct rpmb_device *d, struct rpmb_xfer *x)
 		data = g_malloc((size_t)n * RPMB_DATA_SIZE);
 		int r = rpmb_store_read(d->store, d->read_address, n, data);
 		if (r < 0) {
-			g_debug("reading %u block(s) at %u failed: %s", n, d->read_address,
-				g_strerror(-r));
+			storage_failed(d, r, "DATA_READ of %u block(s) at address %u -> READ_FAILURE",
+				       n, d->read_address);
 			result = RPMB_RESULT_READ_FAILURE;
 			g_clear_pointer(&data, g_free);
+		} else {
+			storage_worked(d);
 		}
 	}
 	for (uint16_t i = 0; i < n; i++) {

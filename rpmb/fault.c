@@ -63,6 +63,11 @@ static int f_write(struct rpmb_store *s, uint16_t address, uint16_t count, const
 	return r;
 }
 
+static const char *f_last_error(struct rpmb_store *s)
+{
+	return rpmb_store_last_error(of(s)->inner);
+}
+
 static void f_close(struct rpmb_store *s)
 {
 	rpmb_store_close(of(s)->inner);
@@ -75,6 +80,7 @@ static const struct rpmb_store_ops fault_ops = {
 	.read = f_read,
 	.write = f_write,
 	.close = f_close,
+	.last_error = f_last_error,
 };
 
 int rpmb_store_fault_wrap(struct rpmb_store *inner, const struct rpmb_fault_plan *plan,

@@ -3,7 +3,9 @@
  * rpmbd's persistent state behind a small ops table (swtpm's nvram_backend_ops), so that
  * tests can swap in a faulty store.  The SQLite store keeps the device identity (CID,
  * RPMB_SIZE_MULT, REL_WR_SEC_C), the one-time key, the write counter and the 256-byte
- * blocks; a block never written reads as zeros.
+ * blocks; a block never written reads as zeros.  Every stored block carries a checksum:
+ * a block whose bytes changed at rest reads as -EBADMSG (an uncorrectable ECC error), never
+ * as data.
  */
 #ifndef RPMBD_STORAGE_H
 #define RPMBD_STORAGE_H
@@ -15,7 +17,16 @@
 #include "rpmb_host.h"
 
 #define RPMB_STORE_WUR __attribute__((warn_unused_result))
-#define RPMB_STORE_SCHEMA_VERSION 1
+#define RPMB_STORE_SCHEMA_VERSION 2
+/*
+ * The SQLite write-ahead log is checkpointed every RPMB_STORE_WAL_CHECKPOINT_PAGES pages
+ * and truncated back to RPMB_STORE_WAL_LIMIT_BYTES, so the -wal file stays below
+ * RPMB_STORE_WAL_MAX_BYTES (checkpoint threshold + the largest write + slack) and a
+ * nearly full filesystem is not filled by the log.
+ */
+#define RPMB_STORE_WAL_CHECKPOINT_PAGES 32
+#define RPMB_STORE_WAL_LIMIT_BYTES 131072 /* 128 KiB */
+#define RPMB_STORE_WAL_MAX_BYTES 327680   /* 320 KiB */
 
 /* Everything but the blocks, host order. */
 struct rpmb_store_meta {
@@ -29,15 +40,25 @@ struct rpmb_store_meta {
 
 struct rpmb_store;
 struct rpmb_store_ops {
+	/* Every op returns 0 or -errno; -ENOSPC (full), -EROFS/-EACCES, -EIO, -EBADMSG... */
 	int (*load)(struct rpmb_store *s, struct rpmb_store_meta *ret_meta);
 	/* One transaction.  -EEXIST if a key is already stored. */
 	int (*program_key)(struct rpmb_store *s, const uint8_t key[RPMB_KEY_SIZE]);
-	/* count blocks from address into ret_data (count * 256 bytes). */
+	/*
+	 * count blocks from address into ret_data (count * 256 bytes).  -EBADMSG when a
+	 * block's bytes no longer match their checksum (damaged at rest).
+	 */
 	int (*read)(struct rpmb_store *s, uint16_t address, uint16_t count, uint8_t *ret_data);
 	/* The blocks and the new counter in ONE durable transaction: all or nothing. */
 	int (*write)(struct rpmb_store *s, uint16_t address, uint16_t count, const uint8_t *data,
 		     uint32_t new_counter);
 	void (*close)(struct rpmb_store *s);
+	/*
+	 * Optional (NULL allowed): what the last failed op was doing and why, in one line
+	 * (e.g. "commit: database or disk is full (No space left on device)"), or NULL.
+	 * Valid until the next op.
+	 */
+	const char *(*last_error)(struct rpmb_store *s);
 };
 struct rpmb_store {
 	const struct rpmb_store_ops *ops;
@@ -53,10 +74,13 @@ struct rpmb_store_create {
 
 /*
  * Open (or create) the SQLite database at `path` (":memory:" for a throw-away one).  Takes
- * an exclusive lock on "<path>.lock" so that two rpmbd cannot share one database.
+ * an exclusive lock on "<path>.lock" so that two rpmbd cannot share one database.  A
+ * database of schema version 1 is migrated to the current version (block checksums
+ * computed) in one transaction.  The database must be writable: a read-only file,
+ * directory or filesystem is refused here rather than failing every write later.
  * Errors: -EBUSY (locked by another process), -EPROTONOSUPPORT (schema version),
- * -EINVAL (not an rpmbd database, or bad creation parameters), -EIO; a one-line
- * explanation goes to ret_error (g_free) when given.
+ * -EINVAL (not an rpmbd database, or bad creation parameters), -EROFS/-EACCES/-EPERM (not
+ * writable), -EIO; a one-line explanation goes to ret_error (g_free) when given.
  */
 RPMB_STORE_WUR int rpmb_store_open_sqlite(const char *path, const struct rpmb_store_create *create,
 					  struct rpmb_store **ret_store, char **ret_error);
@@ -81,6 +105,11 @@ static inline RPMB_STORE_WUR int rpmb_store_write(struct rpmb_store *s, uint16_t
 						  uint32_t new_counter)
 {
 	return s->ops->write(s, address, count, data, new_counter);
+}
+/* The store's description of its last failure, or NULL if it has none. */
+static inline const char *rpmb_store_last_error(struct rpmb_store *s)
+{
+	return s->ops->last_error ? s->ops->last_error(s) : NULL;
 }
 static inline void rpmb_store_close(struct rpmb_store *s)
 {

@@ -2,7 +2,8 @@
 /*
  * The JEDEC RPMB state machine: every request type, every result code, the order of the
  * write checks, counter expiry, address edges, multi-frame MACs, nonce echo.  The device
- * runs over an in-memory SQLite store, wrapped by a store that can be told to fail.
+ * runs over an in-memory SQLite store, wrapped by a store that can be told to fail.  Storage
+ * failures are logged as warnings (captured here), rate-limited.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -34,6 +35,8 @@ struct faulty_store {
 	struct rpmb_store base;
 	struct rpmb_store *inner;
 	bool fail_key, fail_read, fail_write;
+	int read_errno;         /* what a failing read returns (default -EIO) */
+	const char *error_text; /* what last_error() reports while failing, or NULL */
 };
 
 static int f_load(struct rpmb_store *s, struct rpmb_store_meta *m)
@@ -48,7 +51,11 @@ static int f_key(struct rpmb_store *s, const uint8_t k[RPMB_KEY_SIZE])
 static int f_read(struct rpmb_store *s, uint16_t a, uint16_t n, uint8_t *d)
 {
 	struct faulty_store *f = (struct faulty_store *)s;
-	return f->fail_read ? -EIO : rpmb_store_read(f->inner, a, n, d);
+	if (f->fail_read) {
+		memset(d, 0x5a, (size_t)n * RPMB_DATA_SIZE); /* "damaged" bytes must not leak */
+		return f->read_errno ? f->read_errno : -EIO;
+	}
+	return rpmb_store_read(f->inner, a, n, d);
 }
 static int f_write(struct rpmb_store *s, uint16_t a, uint16_t n, const uint8_t *d, uint32_t c)
 {
@@ -60,7 +67,46 @@ static void f_close(struct rpmb_store *s)
 	rpmb_store_close(((struct faulty_store *)s)->inner);
 	g_free(s);
 }
-static const struct rpmb_store_ops faulty_ops = { f_load, f_key, f_read, f_write, f_close };
+static const char *f_last_error(struct rpmb_store *s)
+{
+	struct faulty_store *f = (struct faulty_store *)s;
+	return f->fail_key || f->fail_read || f->fail_write ? f->error_text : NULL;
+}
+static const struct rpmb_store_ops faulty_ops = { f_load, f_key, f_read, f_write, f_close,
+						  f_last_error };
+
+/* ---- captured warnings ------------------------------------------------------------------- */
+
+static GPtrArray *warnings; /* WARNING lines since the last reset */
+static GPtrArray *messages; /* MESSAGE lines */
+
+static GLogWriterOutput capture(GLogLevelFlags level, const GLogField *fields, gsize n,
+				gpointer user_data)
+{
+	(void)user_data;
+	for (gsize i = 0; i < n; i++) {
+		if (strcmp(fields[i].key, "MESSAGE") != 0)
+			continue;
+		const char *text = fields[i].value;
+		if (level & G_LOG_LEVEL_WARNING)
+			g_ptr_array_add(warnings, g_strdup(text));
+		else if (level & G_LOG_LEVEL_MESSAGE)
+			g_ptr_array_add(messages, g_strdup(text));
+	}
+	return G_LOG_WRITER_HANDLED;
+}
+
+static void reset_logs(void)
+{
+	g_ptr_array_set_size(warnings, 0);
+	g_ptr_array_set_size(messages, 0);
+}
+
+static const char *warning_at(guint i)
+{
+	assert_true(i < warnings->len);
+	return g_ptr_array_index(warnings, i);
+}
 
 struct t {
 	struct faulty_store *store;
@@ -81,12 +127,14 @@ static struct t *make(uint32_t counter_start, unsigned max_write_blocks)
 
 static int setup(void **state)
 {
+	reset_logs();
 	*state = make(0, 0);
 	return 0;
 }
 
 static int setup_expiring(void **state)
 {
+	reset_logs();
 	*state = make(0xFFFFFFFEu, 0);
 	return 0;
 }
@@ -509,6 +557,66 @@ static void data_write_store_failure_write_failure(void **state)
 	assert_int_equal(data_write(t, 1, 3, 0, 0, NULL), RPMB_RESULT_OK);
 }
 
+static void data_write_store_failure_warns_with_context(void **state)
+{
+	struct t *t = *state;
+	uint8_t zeros[RPMB_DATA_SIZE] = { 0 };
+	struct rpmb_frame out;
+	assert_int_equal(program_key(t), RPMB_RESULT_OK);
+	reset_logs();
+	t->store->fail_write = true;
+	t->store->error_text = "commit: database or disk is full (No space left on device)";
+	assert_int_equal(data_write(t, 2, 7, 0, 0x11, NULL), RPMB_RESULT_WRITE_FAILURE);
+	t->store->fail_write = false;
+	assert_int_equal(warnings->len, 1);
+	assert_non_null(strstr(warning_at(0), "DATA_WRITE of 2 block(s) at address 7, counter 0"));
+	assert_non_null(strstr(warning_at(0), "WRITE_FAILURE"));
+	assert_non_null(strstr(warning_at(0), "database or disk is full (No space left"));
+	/* Nothing committed: counter and data as before. */
+	assert_int_equal(counter_of(t), 0);
+	assert_int_equal(data_read(t, 7, 1, nonce1, &out), RPMB_RESULT_OK);
+	assert_memory_equal(out.data, zeros, sizeof(zeros));
+	assert_int_equal(warnings->len, 1);
+	assert_int_equal(messages->len, 1); /* the read worked: "storage worked again" */
+	assert_non_null(strstr(g_ptr_array_index(messages, 0), "worked again after 1 failure"));
+}
+
+static void store_failure_without_text_warns_errno(void **state)
+{
+	struct t *t = *state;
+	assert_int_equal(program_key(t), RPMB_RESULT_OK);
+	reset_logs();
+	t->store->fail_write = true; /* no error_text: the errno text stands in */
+	assert_int_equal(data_write(t, 1, 3, 0, 0, NULL), RPMB_RESULT_WRITE_FAILURE);
+	assert_int_equal(warnings->len, 1);
+	assert_non_null(strstr(warning_at(0), g_strerror(ENOSPC)));
+}
+
+static void store_failure_warnings_rate_limited(void **state)
+{
+	struct t *t = *state;
+	assert_int_equal(program_key(t), RPMB_RESULT_OK);
+	reset_logs();
+	t->store->fail_write = true;
+	t->store->error_text = "commit: disk I/O error";
+	/* A host retrying the same write 250 times: warnings at 1, 100 and 200. */
+	for (int i = 0; i < 250; i++)
+		assert_int_equal(data_write(t, 1, 3, 0, 0, NULL), RPMB_RESULT_WRITE_FAILURE);
+	assert_int_equal(warnings->len, 3);
+	assert_null(strstr(warning_at(0), "times in a row"));
+	assert_non_null(strstr(warning_at(1), "(100 times in a row)"));
+	assert_non_null(strstr(warning_at(2), "(200 times in a row)"));
+	assert_int_equal(messages->len, 0);
+	/* Space back: the unlogged 50 are counted once, then the recovery is said. */
+	t->store->fail_write = false;
+	assert_int_equal(data_write(t, 1, 3, 0, 0, NULL), RPMB_RESULT_OK);
+	assert_int_equal(warnings->len, 4);
+	assert_non_null(strstr(warning_at(3), "repeated 50 more time(s)"));
+	assert_int_equal(messages->len, 1);
+	assert_non_null(strstr(g_ptr_array_index(messages, 0), "after 250 failure(s)"));
+	assert_int_equal(counter_of(t), 1);
+}
+
 /* Order of checks: no key -> block count -> expired -> address -> MAC -> counter. */
 
 static void data_write_order_no_key_before_block_count(void **state)
@@ -676,6 +784,35 @@ static void data_read_store_failure_read_failure(void **state)
 	assert_int_equal(data_read(t, 0, 1, nonce1, &out), RPMB_RESULT_READ_FAILURE);
 }
 
+/* A block damaged at rest (the store's -EBADMSG) reads as READ_FAILURE, without its bytes. */
+static void data_read_damaged_block_read_failure_without_data(void **state)
+{
+	struct t *t = *state;
+	struct rpmb_frame out[2];
+	uint8_t zeros[RPMB_DATA_SIZE] = { 0 };
+	assert_int_equal(program_key(t), RPMB_RESULT_OK);
+	assert_int_equal(data_write(t, 2, 4, 0, 0x40, NULL), RPMB_RESULT_OK);
+	reset_logs();
+	t->store->fail_read = true;
+	t->store->read_errno = -EBADMSG;
+	t->store->error_text = "read block 5: the stored checksum does not match the data "
+			       "(damaged at rest)";
+	assert_int_equal(data_read(t, 4, 2, nonce1, out), RPMB_RESULT_READ_FAILURE);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(get_be16(out[i].result), RPMB_RESULT_READ_FAILURE);
+		assert_memory_equal(out[i].data, zeros, sizeof(zeros));
+	}
+	/* The response is still authentic: MACed over the failure, not over any data. */
+	assert_true(rpmb_verify_frames(key, out, 2));
+	assert_int_equal(warnings->len, 1);
+	assert_non_null(strstr(warning_at(0), "DATA_READ of 2 block(s) at address 4 -> READ_FAILURE"));
+	assert_non_null(strstr(warning_at(0), "block 5"));
+	assert_non_null(strstr(warning_at(0), "damaged at rest"));
+	t->store->fail_read = false;
+	assert_int_equal(data_read(t, 4, 1, nonce1, out), RPMB_RESULT_OK);
+	assert_int_equal(out[0].data[0], 0x40);
+}
+
 static void data_read_request_of_two_frames_general_failure(void **state)
 {
 	struct t *t = *state;
@@ -813,6 +950,9 @@ int main(void)
 		T(data_write_bad_mac_auth_failure),
 		T(data_write_counter_mismatch_counter_failure),
 		T(data_write_store_failure_write_failure),
+		T(data_write_store_failure_warns_with_context),
+		T(store_failure_without_text_warns_errno),
+		T(store_failure_warnings_rate_limited),
 		T(data_write_order_no_key_before_block_count),
 		T(data_write_order_block_count_before_address),
 		T(data_write_order_address_before_mac),
@@ -827,6 +967,7 @@ int main(void)
 		T(data_read_address_range_over_whole_read),
 		T(data_read_block_count_not_cmd18_count_general_failure),
 		T(data_read_store_failure_read_failure),
+		T(data_read_damaged_block_read_failure_without_data),
 		T(data_read_request_of_two_frames_general_failure),
 		T(result_read_without_write_general_failure),
 		T(result_read_after_counter_read_general_failure),
@@ -836,5 +977,11 @@ int main(void)
 		T(device_run_rejects_malformed_xfer),
 		T(device_new_max_write_blocks_bounds),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	warnings = g_ptr_array_new_with_free_func(g_free);
+	messages = g_ptr_array_new_with_free_func(g_free);
+	g_log_set_writer_func(capture, NULL, NULL);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	g_ptr_array_unref(messages);
+	g_ptr_array_unref(warnings);
+	return failed;
 }
