@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "bytes.h"
-#include "ratelimit.h"
+#include "warn_limit.h"
 #include "rpmb_host.h"
 
 enum pending_kind {
@@ -30,7 +30,7 @@ struct rpmb_device {
 	uint16_t read_address;
 	uint16_t read_block_count;
 
-	struct rpmb_ratelimit storage_warn; /* storage failures, rate-limited */
+	struct warn_limit storage_warn; /* storage failures, rate-limited */
 };
 
 int rpmb_device_new(struct rpmb_store *store, unsigned max_write_blocks,
@@ -39,7 +39,7 @@ int rpmb_device_new(struct rpmb_store *store, unsigned max_write_blocks,
 	g_autoptr(rpmb_device) d = g_new0(struct rpmb_device, 1);
 
 	d->store = store;
-	d->storage_warn = (struct rpmb_ratelimit)RPMB_RATELIMIT_INIT(RPMBD_WARN_EVERY);
+	d->storage_warn = (struct warn_limit)WARN_LIMIT_INIT(WARN_LIMIT_EVERY);
 	int r = rpmb_store_load(store, &d->meta);
 	if (r < 0)
 		return r;
@@ -60,7 +60,7 @@ void rpmb_device_free(struct rpmb_device *dev)
 	if (!dev)
 		return;
 	explicit_bzero(dev->meta.key, sizeof(dev->meta.key));
-	rpmb_ratelimit_clear(&dev->storage_warn);
+	warn_limit_clear(&dev->storage_warn);
 	g_free(dev);
 }
 
@@ -146,12 +146,12 @@ static G_GNUC_PRINTF(3, 4) void storage_failed(struct rpmb_device *d, int r, con
 	const char *why = rpmb_store_last_error(d->store);
 	g_autofree char *text = g_strdup_printf("storage failure: %s: %s", op,
 						why ? why : g_strerror(-r));
-	rpmb_ratelimit_warn(&d->storage_warn, text);
+	warn_limit_warn(&d->storage_warn, text);
 }
 
 static void storage_worked(struct rpmb_device *d)
 {
-	rpmb_ratelimit_ok(&d->storage_warn, "storage");
+	warn_limit_ok(&d->storage_warn, "storage");
 }
 
 /* ---- requests (CMD25) ------------------------------------------------------------- */

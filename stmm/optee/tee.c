@@ -24,7 +24,7 @@
 
 #include "efi_util.h"
 #include "ipc.h"
-#include "log_limit.h"
+#include "warn_limit.h"
 #include "pta_stmm.h"
 
 #define TEE_MAX_CONNS          64u
@@ -86,7 +86,7 @@ struct tee_core {
 	uint32_t next_session_id;
 	uint32_t nsessions;
 	GThread *worker;
-	struct log_limit boot_log; /* worker thread */
+	struct warn_limit boot_warn; /* worker thread */
 	GAsyncQueue *jobs;
 	gint booted;       /* worker sets, anyone reads */
 	gint boot_queued;  /* a BOOT job is waiting */
@@ -268,12 +268,12 @@ static int ensure_booted(struct tee_core *core)
 	int r = core->pta.boot(core->pta.ctx);
 	if (r < 0) {
 		/* Retried on every request: a wrong key or a missing supplicant must not flood. */
-		unsigned held;
-		if (log_limit_allow(&core->boot_log, g_strerror(-r), &held))
-			g_warning("StMM boot failed: %s (%u identical failures held back since the last "
-				  "warning; the next request retries)", g_strerror(-r), held);
+		g_autofree char *text = g_strdup_printf("StMM boot failed: %s (the next request retries)",
+							g_strerror(-r));
+		warn_limit_warn(&core->boot_warn, text);
 		return r;
 	}
+	warn_limit_ok(&core->boot_warn, "StMM boot");
 	g_message("StMM booted: variable store loaded from RPMB");
 	g_atomic_int_set(&core->booted, 1);
 	return 0;
@@ -771,7 +771,7 @@ int tee_core_new(const struct tee_config *cfg, const struct tee_pta_ops *pta, st
 	struct tee_core *core = g_new0(struct tee_core, 1);
 	core->cfg = *cfg;
 	core->pta = *pta;
-	core->boot_log = (struct log_limit)LOG_LIMIT_INIT(10);
+	core->boot_warn = (struct warn_limit)WARN_LIMIT_INIT(WARN_LIMIT_EVERY);
 	core->rpc = rpc;
 	core->main_ctx = main_ctx ? g_main_context_ref(main_ctx) : g_main_context_ref_thread_default();
 	core->listen_fd = -1;
@@ -847,5 +847,6 @@ void tee_core_free(struct tee_core *core)
 	g_async_queue_unref(core->jobs);
 	g_hash_table_destroy(core->conns);
 	g_main_context_unref(core->main_ctx);
+	warn_limit_clear(&core->boot_warn);
 	g_free(core);
 }

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <glib.h>
 
-#include "ratelimit.h"
+#include "warn_limit.h"
 
 static GPtrArray *lines; /* "W text" or "M text" */
 
@@ -41,50 +41,50 @@ static int setup(void **state)
 static void ratelimit_first_then_every_nth_with_count(void **state)
 {
 	(void)state;
-	struct rpmb_ratelimit rl = RPMB_RATELIMIT_INIT(10);
+	struct warn_limit rl = WARN_LIMIT_INIT(10);
 	for (int i = 0; i < 25; i++)
-		rpmb_ratelimit_warn(&rl, "disk full");
+		warn_limit_warn(&rl, "disk full");
 	assert_int_equal(lines->len, 3);
 	assert_string_equal(line(0), "W disk full");
 	assert_string_equal(line(1), "W disk full (10 times in a row)");
 	assert_string_equal(line(2), "W disk full (20 times in a row)");
-	rpmb_ratelimit_clear(&rl);
+	warn_limit_clear(&rl);
 }
 
 static void ratelimit_different_text_flushes_unlogged_count(void **state)
 {
 	(void)state;
-	struct rpmb_ratelimit rl = RPMB_RATELIMIT_INIT(10);
+	struct warn_limit rl = WARN_LIMIT_INIT(10);
 	for (int i = 0; i < 4; i++)
-		rpmb_ratelimit_warn(&rl, "a");
-	rpmb_ratelimit_warn(&rl, "b");
-	rpmb_ratelimit_warn(&rl, "a"); /* not a repetition any more: logged */
+		warn_limit_warn(&rl, "a");
+	warn_limit_warn(&rl, "b");
+	warn_limit_warn(&rl, "a"); /* not a repetition any more: logged */
 	assert_int_equal(lines->len, 4);
 	assert_string_equal(line(0), "W a");
 	assert_string_equal(line(1), "W last warning repeated 3 more time(s): a");
 	assert_string_equal(line(2), "W b");
 	assert_string_equal(line(3), "W a");
-	rpmb_ratelimit_clear(&rl);
+	warn_limit_clear(&rl);
 }
 
 static void ratelimit_ok_reports_recovery_once(void **state)
 {
 	(void)state;
-	struct rpmb_ratelimit rl = RPMB_RATELIMIT_INIT(10);
-	rpmb_ratelimit_ok(&rl, "storage"); /* nothing failed: silent */
+	struct warn_limit rl = WARN_LIMIT_INIT(10);
+	warn_limit_ok(&rl, "storage"); /* nothing failed: silent */
 	assert_int_equal(lines->len, 0);
-	rpmb_ratelimit_warn(&rl, "x");
-	rpmb_ratelimit_warn(&rl, "x");
-	rpmb_ratelimit_ok(&rl, "storage");
-	rpmb_ratelimit_ok(&rl, "storage");
+	warn_limit_warn(&rl, "x");
+	warn_limit_warn(&rl, "x");
+	warn_limit_ok(&rl, "storage");
+	warn_limit_ok(&rl, "storage");
 	assert_int_equal(lines->len, 3);
 	assert_string_equal(line(1), "W last warning repeated 1 more time(s): x");
 	assert_string_equal(line(2), "M storage worked again after 2 failure(s)");
 	/* After recovery the same failure is news again. */
-	rpmb_ratelimit_warn(&rl, "x");
+	warn_limit_warn(&rl, "x");
 	assert_int_equal(lines->len, 4);
 	assert_string_equal(line(3), "W x");
-	rpmb_ratelimit_clear(&rl);
+	warn_limit_clear(&rl);
 }
 
 int main(void)

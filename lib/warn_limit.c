@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-#include "ratelimit.h"
+#include "warn_limit.h"
 
-static void flush_unlogged(struct rpmb_ratelimit *rl)
+static void flush_unlogged(struct warn_limit *rl)
 {
 	if (rl->unlogged > 0)
 		g_warning("last warning repeated %" G_GUINT64_FORMAT " more time(s): %s",
@@ -9,7 +9,7 @@ static void flush_unlogged(struct rpmb_ratelimit *rl)
 	rl->unlogged = 0;
 }
 
-void rpmb_ratelimit_warn(struct rpmb_ratelimit *rl, const char *text)
+void warn_limit_warn(struct warn_limit *rl, const char *text)
 {
 	unsigned every = rl->every ? rl->every : 1;
 
@@ -31,7 +31,7 @@ void rpmb_ratelimit_warn(struct rpmb_ratelimit *rl, const char *text)
 	g_warning("%s", text);
 }
 
-void rpmb_ratelimit_ok(struct rpmb_ratelimit *rl, const char *what)
+void warn_limit_ok(struct warn_limit *rl, const char *what)
 {
 	if (rl->failures == 0)
 		return;
@@ -42,7 +42,7 @@ void rpmb_ratelimit_ok(struct rpmb_ratelimit *rl, const char *what)
 	rl->failures = 0;
 }
 
-void rpmb_ratelimit_clear(struct rpmb_ratelimit *rl)
+void warn_limit_clear(struct warn_limit *rl)
 {
 	g_clear_pointer(&rl->last, g_free);
 	rl->repeats = rl->unlogged = rl->failures = 0;
