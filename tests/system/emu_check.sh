@@ -11,42 +11,13 @@
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"
+source "$(dirname "$0")/lib/rpmbdb.bash"
 export STMM_EMU_TIMEOUT_MS=10000
-DB=$STATE/rpmb.db
 
 command -v sqlite3 >/dev/null || fail "sqlite3 CLI missing (apt-get install sqlite3)"
 
 # exit status of a command without tripping set -e
 status_of() { local rc=0; "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?; echo "$rc"; }
-
-# Byte offset (in the store region, = in RPMB) of the record header of variable $1 (ASCII).
-record_offset() {
-	local hex
-	hex=$(sqlite3 "$DB" "SELECT hex(data) FROM blocks WHERE address < 64 ORDER BY address;" | tr -d '\n')
-	python3 - "$1" "$hex" <<'PY'
-import sys
-name, img = sys.argv[1], bytes.fromhex(sys.argv[2])
-needle = name.encode("utf-16-le") + b"\0\0"
-off = 100
-while off + 60 <= len(img) and img[off:off + 2] == b"\xaa\x55":
-    ns = int.from_bytes(img[off + 36:off + 40], "little")
-    ds = int.from_bytes(img[off + 40:off + 44], "little")
-    if img[off + 2] == 0x3f and img[off + 60:off + 60 + ns] == needle:
-        print(off)
-        sys.exit(0)
-    off = (off + 60 + ns + ds + 3) & ~3
-sys.exit("record of %s not found" % name)
-PY
-}
-
-# XOR the byte at region offset $1 with $2 (hex), stack stopped.
-flip() {
-	local addr=$(($1 / 256)) pos=$(($1 % 256)) hex new
-	hex=$(sqlite3 "$DB" "SELECT hex(data) FROM blocks WHERE address = $addr;")
-	[[ ${#hex} == 512 ]] || fail "block $addr not in rpmb.db"
-	new=$(python3 -c 'import sys; b = bytearray.fromhex(sys.argv[1]); b[int(sys.argv[2])] ^= int(sys.argv[3], 16); print(b.hex())' "$hex" "$pos" "$2")
-	sqlite3 "$DB" "UPDATE blocks SET data = x'$new' WHERE address = $addr;"
-}
 
 json_problems() { # file -> "clean offset:code ..." per python3
 	python3 - "$1" <<'PY'
