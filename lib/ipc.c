@@ -223,34 +223,53 @@ bad:
 	return -EBADMSG;
 }
 
-int emu_ipc_call(int fd, uint16_t type, const struct iovec *iov, size_t iovcnt,
-		 uint16_t want_type, int timeout_ms, struct emu_msg **ret_reply,
-		 char **ret_error_text)
+uint32_t emu_ipc_next_id(uint32_t *next_id)
 {
-	static uint32_t next_id = 1;
-	uint32_t id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
-	int r = emu_ipc_sendv(fd, type, id, iov, iovcnt, -1);
+	uint32_t id = *next_id ? *next_id : 1;
+	*next_id = id + 1;
+	return id;
+}
+
+/* An EMU_MSG_ERROR reply -> its error code (see emu_ipc_call). */
+static int error_reply(const struct emu_msg *reply, char **ret_error_text)
+{
+	struct emu_msg_error e;
+
+	if (reply->hdr.length < sizeof(e))
+		return -EPROTO;
+	memcpy(&e, reply->payload, sizeof(e));
+	if (ret_error_text)
+		*ret_error_text = g_strndup((const char *)reply->payload + sizeof(e),
+					    reply->hdr.length - sizeof(e));
+	return e.error < 0 ? e.error : -EPROTO;
+}
+
+int emu_ipc_call(int fd, uint32_t *next_id, int timeout_ms, uint16_t type,
+		 const struct iovec *iov, size_t iovcnt, int pass_fd, uint16_t want_type,
+		 struct emu_msg **ret_reply, char **ret_error_text)
+{
+	gint64 deadline = timeout_ms < 0 ? -1 : g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	uint32_t id = emu_ipc_next_id(next_id);
+	int r = emu_ipc_sendv(fd, type, id, iov, iovcnt, pass_fd);
 	if (r < 0)
 		return r;
 
 	for (;;) {
+		int left = -1;
+		if (deadline >= 0) {
+			gint64 now = g_get_monotonic_time();
+			if (now >= deadline)
+				return -ETIMEDOUT; /* even while stale replies keep coming */
+			left = (int)MIN((deadline - now + 999) / 1000, G_MAXINT);
+		}
 		g_autoptr(emu_msg) reply = NULL;
-		r = emu_ipc_recv(fd, timeout_ms, &reply);
+		r = emu_ipc_recv(fd, left, &reply);
 		if (r < 0)
 			return r;
 		if (reply->hdr.req_id != id)
 			continue; /* a late answer to an earlier call that timed out */
-		if (reply->hdr.type == EMU_MSG_ERROR) {
-			struct emu_msg_error e;
-			if (reply->hdr.length < sizeof(e))
-				return -EPROTO;
-			memcpy(&e, reply->payload, sizeof(e));
-			if (ret_error_text) {
-				size_t tl = reply->hdr.length - sizeof(e);
-				*ret_error_text = g_strndup((const char *)reply->payload + sizeof(e), tl);
-			}
-			return e.error < 0 ? e.error : -EPROTO;
-		}
+		if (reply->hdr.type == EMU_MSG_ERROR)
+			return error_reply(reply, ret_error_text);
 		if (reply->hdr.type != want_type)
 			return -EPROTO;
 		*ret_reply = g_steal_pointer(&reply);
