@@ -20,51 +20,41 @@ void emu_msg_free(struct emu_msg *msg)
 	g_free(msg);
 }
 
-static int make_addr(const char *path, struct sockaddr_un *addr)
+/* A SOCK_SEQPACKET socket bound (listen) or connected to `path`.  0 or -errno. */
+static int open_socket(const char *path, bool listening, int *ret_fd)
 {
-	memset(addr, 0, sizeof(*addr));
-	addr->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(addr->sun_path))
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int r;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
-	strcpy(addr->sun_path, path);
+	strcpy(addr.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (listening) {
+		(void)unlink(path);
+		r = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0;
+	} else {
+		r = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0;
+	}
+	if (r) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
 	return 0;
 }
 
 int emu_ipc_listen(const char *path, int *ret_fd)
 {
-	struct sockaddr_un addr;
-	int r = make_addr(path, &addr);
-	if (r < 0)
-		return r;
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	(void)unlink(path);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	*ret_fd = fd;
-	return 0;
+	return open_socket(path, true, ret_fd);
 }
 
 int emu_ipc_connect(const char *path, int *ret_fd)
 {
-	struct sockaddr_un addr;
-	int r = make_addr(path, &addr);
-	if (r < 0)
-		return r;
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	*ret_fd = fd;
-	return 0;
+	return open_socket(path, false, ret_fd);
 }
 
 int emu_ipc_sendv(int fd, uint16_t type, uint32_t req_id, const struct iovec *iov,

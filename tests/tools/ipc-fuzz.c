@@ -297,6 +297,38 @@ static int32_t error_code(const struct expect *e)
 	return err.error;
 }
 
+/* One request and its reply, through lib's emu_ipc_call (for a batch of requests in
+ * flight: request() + collect()).  true with the reply, of type rsp_type; else a failure. */
+static bool call(struct fuzz *f, struct conn *c, uint16_t type, const void *p, size_t len,
+		 int pass_fd, uint16_t rsp_type, struct emu_msg **ret_reply)
+{
+	struct iovec v = { .iov_base = (void *)p, .iov_len = len };
+	g_autofree char *text = NULL;
+	int r = emu_ipc_call(c->fd, &f->next_id, REPLY_TIMEOUT_MS, type, &v, len ? 1 : 0, pass_fd,
+			     rsp_type, ret_reply, &text);
+	if (r < 0)
+		failf(f, "request 0x%04x: %s%s%s", type,
+		      r == -ETIMEDOUT ? "silence" :
+		      r == -ECONNRESET ? "connection dropped" : g_strerror(-r),
+		      text ? ": " : "", text ? text : "");
+	return r == 0;
+}
+
+/* call() for a reply that carries a struct emu_tee_result. */
+static bool call_result(struct fuzz *f, struct conn *c, uint16_t type, const void *p, size_t len,
+			int pass_fd, uint16_t rsp_type, struct emu_tee_result *ret)
+{
+	g_autoptr(emu_msg) m = NULL;
+	if (!call(f, c, type, p, len, pass_fd, rsp_type, &m))
+		return false;
+	if (m->hdr.length != sizeof(*ret)) {
+		failf(f, "reply 0x%04x: no emu_tee_result", rsp_type);
+		return false;
+	}
+	memcpy(ret, m->payload, sizeof(*ret));
+	return true;
+}
+
 /* ---- framing cases (every socket) ------------------------------------------------------ */
 
 static const uint16_t known_types[] = {
@@ -792,36 +824,26 @@ static bool tee_setup(struct fuzz *f, struct tee_ctx *t, size_t shm_size, bool s
 	if (conn_open(f, &t->c) < 0)
 		return false;
 	memcpy(os.uuid, pta_uuid, 16);
-	struct expect *e = request(f, &t->c, EMU_MSG_TEE_OPEN_SESSION_REQ, &os, sizeof(os), -1,
-				   WANT_TYPE, EMU_MSG_TEE_OPEN_SESSION_RSP);
-	if (!e)
-		return false;
-	e->keep = true;
-	if (!collect(f, &t->c, REPLY_TIMEOUT_MS) || !tee_result(f, e, &res))
+	if (!call_result(f, &t->c, EMU_MSG_TEE_OPEN_SESSION_REQ, &os, sizeof(os), -1,
+			 EMU_MSG_TEE_OPEN_SESSION_RSP, &res))
 		return false;
 	if (res.ret != TEE_SUCCESS) {
 		failf(f, "open session: 0x%08x", res.ret);
 		return false;
 	}
 	t->session = res.id;
-	conn_reset(&t->c);
 
 	t->shm_size = shm_size;
 	t->mfd = make_memfd(shm_size, NULL, 0, sealing);
 	struct emu_tee_register_shm reg = { .size = shm_size };
-	e = request(f, &t->c, EMU_MSG_TEE_REGISTER_SHM_REQ, &reg, sizeof(reg), t->mfd, WANT_TYPE,
-		    EMU_MSG_TEE_REGISTER_SHM_RSP);
-	if (!e)
-		return false;
-	e->keep = true;
-	if (!collect(f, &t->c, REPLY_TIMEOUT_MS) || !tee_result(f, e, &res))
+	if (!call_result(f, &t->c, EMU_MSG_TEE_REGISTER_SHM_REQ, &reg, sizeof(reg), t->mfd,
+			 EMU_MSG_TEE_REGISTER_SHM_RSP, &res))
 		return false;
 	if (res.ret != TEE_SUCCESS) {
 		failf(f, "register shm: 0x%08x", res.ret);
 		return false;
 	}
 	t->shm = res.id;
-	conn_reset(&t->c);
 	return true;
 }
 
@@ -845,19 +867,16 @@ static struct emu_tee_invoke communicate(uint32_t session, uint32_t shm, uint64_
 static bool invoke(struct fuzz *f, struct tee_ctx *t, const struct emu_tee_invoke *inv,
 		   struct emu_tee_invoke_rsp *ret_rsp)
 {
-	struct expect *e = request(f, &t->c, EMU_MSG_TEE_INVOKE_REQ, inv, sizeof(*inv), -1, WANT_TYPE,
-				   EMU_MSG_TEE_INVOKE_RSP);
-	if (!e)
+	g_autoptr(emu_msg) m = NULL;
+	if (!call(f, &t->c, EMU_MSG_TEE_INVOKE_REQ, inv, sizeof(*inv), -1, EMU_MSG_TEE_INVOKE_RSP,
+		  &m))
 		return false;
-	e->keep = true;
-	bool ok = collect(f, &t->c, REPLY_TIMEOUT_MS) && e->msg &&
-		  e->msg->hdr.length == sizeof(*ret_rsp) && e->msg->hdr.type == EMU_MSG_TEE_INVOKE_RSP;
-	if (ok)
-		memcpy(ret_rsp, e->msg->payload, sizeof(*ret_rsp));
-	else if (e->got)
+	if (m->hdr.length != sizeof(*ret_rsp)) {
 		failf(f, "invoke: malformed reply");
-	conn_reset(&t->c);
-	return ok;
+		return false;
+	}
+	memcpy(ret_rsp, m->payload, sizeof(*ret_rsp));
+	return true;
 }
 
 static bool tee_alive(struct fuzz *f)
@@ -1043,32 +1062,22 @@ static void case_tee_ids(struct fuzz *f)
 	}
 	/* Unregister twice: the second is BAD_PARAMETERS. */
 	for (unsigned k = 0; k < 2; k++) {
-		struct expect *e = request(f, &t.c, EMU_MSG_TEE_UNREGISTER_SHM_REQ, &t.shm,
-					   sizeof(t.shm), -1, WANT_TYPE, EMU_MSG_TEE_UNREGISTER_SHM_RSP);
-		if (!e)
-			goto out;
-		e->keep = true;
-		if (!collect(f, &t.c, REPLY_TIMEOUT_MS) || !tee_result(f, e, &res))
+		if (!call_result(f, &t.c, EMU_MSG_TEE_UNREGISTER_SHM_REQ, &t.shm, sizeof(t.shm), -1,
+				 EMU_MSG_TEE_UNREGISTER_SHM_RSP, &res))
 			goto out;
 		if (res.ret != (k ? TEE_ERROR_BAD_PARAMETERS : TEE_SUCCESS))
 			failf(f, "unregister #%u: 0x%08x", k + 1, res.ret);
-		conn_reset(&t.c);
 	}
 	/* ... and an invoke on the unregistered id, and a session closed twice. */
 	struct emu_tee_invoke inv = communicate(t.session, t.shm, 0, 48);
 	if (invoke(f, &t, &inv, &rsp) && rsp.ret != TEE_ERROR_BAD_PARAMETERS)
 		failf(f, "invoke on an unregistered shm: 0x%08x", rsp.ret);
 	for (unsigned k = 0; k < 2; k++) {
-		struct expect *e = request(f, &t.c, EMU_MSG_TEE_CLOSE_SESSION_REQ, &t.session,
-					   sizeof(t.session), -1, WANT_TYPE, EMU_MSG_TEE_CLOSE_SESSION_RSP);
-		if (!e)
-			goto out;
-		e->keep = true;
-		if (!collect(f, &t.c, REPLY_TIMEOUT_MS) || !tee_result(f, e, &res))
+		if (!call_result(f, &t.c, EMU_MSG_TEE_CLOSE_SESSION_REQ, &t.session,
+				 sizeof(t.session), -1, EMU_MSG_TEE_CLOSE_SESSION_RSP, &res))
 			goto out;
 		if (res.ret != (k ? TEE_ERROR_BAD_PARAMETERS : TEE_SUCCESS))
 			failf(f, "close session #%u: 0x%08x", k + 1, res.ret);
-		conn_reset(&t.c);
 	}
 out:
 	tee_teardown(&t);
@@ -1185,16 +1194,11 @@ static void case_tee_supp(struct fuzz *f)
 	if (conn_open(f, &c) < 0)
 		return;
 	for (unsigned k = 0; k < 2; k++) {
-		struct expect *e = request(f, &c, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1, WANT_TYPE,
-					   EMU_MSG_SUPP_REGISTER_RSP);
-		if (!e)
-			goto out;
-		e->keep = true;
-		if (!collect(f, &c, REPLY_TIMEOUT_MS) || !tee_result(f, e, &res))
+		if (!call_result(f, &c, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1,
+				 EMU_MSG_SUPP_REGISTER_RSP, &res))
 			goto out;
 		if (res.ret != TEE_ERROR_BUSY)
 			failf(f, "SUPP_REGISTER #%u with a supplicant attached: 0x%08x", k + 1, res.ret);
-		conn_reset(&c);
 	}
 	for (unsigned k = 0; k < 3; k++) {
 		uint8_t p[64];
@@ -1268,32 +1272,20 @@ static void run_tee_supp(struct fuzz *f, unsigned count)
 	f->cur = "supp-register";
 	if (conn_open(f, &supp) < 0)
 		return;
-	struct expect *e = request(f, &supp, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1, WANT_TYPE,
-				   EMU_MSG_SUPP_REGISTER_RSP);
-	if (!e)
-		goto out;
-	e->keep = true;
-	if (!collect(f, &supp, REPLY_TIMEOUT_MS) || !tee_result(f, e, &res))
+	if (!call_result(f, &supp, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1, EMU_MSG_SUPP_REGISTER_RSP,
+			 &res))
 		goto out;
 	if (res.ret != TEE_SUCCESS) {
 		failf(f, "SUPP_REGISTER: 0x%08x (is a supplicant attached?)", res.ret);
 		goto out;
 	}
-	conn_reset(&supp);
 	/* Registering again, on this and on another connection: BUSY. */
-	e = request(f, &supp, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1, WANT_TYPE, EMU_MSG_SUPP_REGISTER_RSP);
-	if (e)
-		e->keep = true;
-	if (collect(f, &supp, REPLY_TIMEOUT_MS) && tee_result(f, e, &res) && res.ret != TEE_ERROR_BUSY)
+	if (call_result(f, &supp, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1, EMU_MSG_SUPP_REGISTER_RSP,
+			&res) && res.ret != TEE_ERROR_BUSY)
 		failf(f, "second SUPP_REGISTER: 0x%08x", res.ret);
-	conn_reset(&supp);
 	if (conn_open(f, &other) == 0) {
-		e = request(f, &other, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1, WANT_TYPE,
-			    EMU_MSG_SUPP_REGISTER_RSP);
-		if (e)
-			e->keep = true;
-		if (collect(f, &other, REPLY_TIMEOUT_MS) && tee_result(f, e, &res) &&
-		    res.ret != TEE_ERROR_BUSY)
+		if (call_result(f, &other, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1,
+				EMU_MSG_SUPP_REGISTER_RSP, &res) && res.ret != TEE_ERROR_BUSY)
 			failf(f, "SUPP_REGISTER from another connection: 0x%08x", res.ret);
 		conn_close(&other);
 	}
