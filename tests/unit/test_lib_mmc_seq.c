@@ -49,26 +49,25 @@ static void mmc_seq_write_sequence_as_the_supplicant_sends_it(void **state)
 	assert_null(s.buf);
 
 	/* 8 header + 6 x 16 commands + 3 x 512 frames. */
+	static const struct {
+		uint32_t opcode, arg, blocks;
+	} want[] = {
+		{ 23, 0x80000002u, 0 }, { 25, 0, 2 }, { 23, 1, 0 },
+		{ 25, 0, 1 },           { 23, 1, 0 }, { 18, 0, 1 },
+	};
+	const uint8_t *data[G_N_ELEMENTS(want)] = { [1] = frames, [3] = rr };
 	assert_int_equal(b->len, 8 + 6 * 16 + 3 * RPMB_FRAME_SIZE);
 	assert_int_equal(u32_at(b, 0), 6);
 	assert_int_equal(u32_at(b, 4), 0);
 	size_t off = 8;
-	assert_cmd(b, off, 23, 0x80000002u, 0);
-	off += 16;
-	assert_cmd(b, off, 25, 0, 2);
-	off += 16;
-	assert_memory_equal(b->data + off, frames, sizeof(frames));
-	off += sizeof(frames);
-	assert_cmd(b, off, 23, 1, 0);
-	off += 16;
-	assert_cmd(b, off, 25, 0, 1);
-	off += 16;
-	assert_memory_equal(b->data + off, rr, sizeof(rr));
-	off += sizeof(rr);
-	assert_cmd(b, off, 23, 1, 0);
-	off += 16;
-	assert_cmd(b, off, 18, 0, 1);
-	off += 16;
+	for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+		assert_cmd(b, off, want[i].opcode, want[i].arg, want[i].blocks);
+		off += 16;
+		if (data[i]) {
+			assert_memory_equal(b->data + off, data[i], want[i].blocks * RPMB_FRAME_SIZE);
+			off += want[i].blocks * RPMB_FRAME_SIZE;
+		}
+	}
 	assert_int_equal(off, b->len);
 }
 
