@@ -20,26 +20,35 @@ void emu_msg_free(struct emu_msg *msg)
 	g_free(msg);
 }
 
-/* A SOCK_SEQPACKET socket bound (listen) or connected to `path`.  0 or -errno. */
+/*
+ * A SOCK_SEQPACKET socket listening on `path`, or connected to it.  0 or -errno.  A
+ * listening socket is bound under a temporary name and renamed to `path` once it listens,
+ * so that whoever sees `path` can connect (no ECONNREFUSED between bind and listen).
+ */
 static int open_socket(const char *path, bool listening, int *ret_fd)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	g_autofree char *staged = listening ? g_strdup_printf("%s.%d", path, (int)getpid()) : NULL;
+	const char *name = staged && strlen(staged) < sizeof(addr.sun_path) ? staged : path;
 	int r;
 
-	if (strlen(path) >= sizeof(addr.sun_path))
+	if (strlen(name) >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
-	strcpy(addr.sun_path, path);
+	strcpy(addr.sun_path, name);
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	if (listening) {
-		(void)unlink(path);
-		r = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0;
+		(void)unlink(name);
+		r = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0 ||
+		    (name != path && rename(name, path) < 0);
 	} else {
 		r = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0;
 	}
 	if (r) {
 		r = -errno;
+		if (listening && name != path)
+			(void)unlink(name);
 		close(fd);
 		return r;
 	}

@@ -299,6 +299,33 @@ static void emu_ipc_call_peer_hangs_up_after_request(void **state)
 	assert_int_equal(take_request(p->peer, "req"), 1);
 }
 
+static void emu_ipc_listen_path_appears_listening(void **state)
+{
+	(void)state;
+	g_autofree char *dir = g_dir_make_tmp("test_lib_ipc.XXXXXX", NULL);
+	assert_non_null(dir);
+	g_autofree char *path = g_build_filename(dir, "x.sock", NULL);
+	int lfd, cfd;
+
+	assert_int_equal(emu_ipc_listen(path, &lfd), 0);
+	/* Only the socket itself, under its name, and it takes connections. */
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	assert_non_null(d);
+	assert_string_equal(g_dir_read_name(d), "x.sock");
+	assert_null(g_dir_read_name(d));
+	assert_int_equal(emu_ipc_connect(path, &cfd), 0);
+	close(cfd);
+	/* Listening again replaces it. */
+	int lfd2;
+	assert_int_equal(emu_ipc_listen(path, &lfd2), 0);
+	assert_int_equal(emu_ipc_connect(path, &cfd), 0);
+	close(cfd);
+	close(lfd);
+	close(lfd2);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +344,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(emu_ipc_call_peer_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(emu_ipc_call_peer_hangs_up_after_request, setup,
 						teardown),
+		cmocka_unit_test(emu_ipc_listen_path_appears_listening),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
