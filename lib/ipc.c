@@ -20,51 +20,50 @@ void emu_msg_free(struct emu_msg *msg)
 	g_free(msg);
 }
 
-static int make_addr(const char *path, struct sockaddr_un *addr)
+/*
+ * A SOCK_SEQPACKET socket listening on `path`, or connected to it.  0 or -errno.  A
+ * listening socket is bound under a temporary name and renamed to `path` once it listens,
+ * so that whoever sees `path` can connect (no ECONNREFUSED between bind and listen).
+ */
+static int open_socket(const char *path, bool listening, int *ret_fd)
 {
-	memset(addr, 0, sizeof(*addr));
-	addr->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(addr->sun_path))
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	g_autofree char *staged = listening ? g_strdup_printf("%s.%d", path, (int)getpid()) : NULL;
+	const char *name = staged && strlen(staged) < sizeof(addr.sun_path) ? staged : path;
+	int r;
+
+	if (strlen(name) >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
-	strcpy(addr->sun_path, path);
+	strcpy(addr.sun_path, name);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (listening) {
+		(void)unlink(name);
+		r = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0 ||
+		    (name != path && rename(name, path) < 0);
+	} else {
+		r = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0;
+	}
+	if (r) {
+		r = -errno;
+		if (listening && name != path)
+			(void)unlink(name);
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
 	return 0;
 }
 
 int emu_ipc_listen(const char *path, int *ret_fd)
 {
-	struct sockaddr_un addr;
-	int r = make_addr(path, &addr);
-	if (r < 0)
-		return r;
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	(void)unlink(path);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	*ret_fd = fd;
-	return 0;
+	return open_socket(path, true, ret_fd);
 }
 
 int emu_ipc_connect(const char *path, int *ret_fd)
 {
-	struct sockaddr_un addr;
-	int r = make_addr(path, &addr);
-	if (r < 0)
-		return r;
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	*ret_fd = fd;
-	return 0;
+	return open_socket(path, false, ret_fd);
 }
 
 int emu_ipc_sendv(int fd, uint16_t type, uint32_t req_id, const struct iovec *iov,
@@ -223,34 +222,53 @@ bad:
 	return -EBADMSG;
 }
 
-int emu_ipc_call(int fd, uint16_t type, const struct iovec *iov, size_t iovcnt,
-		 uint16_t want_type, int timeout_ms, struct emu_msg **ret_reply,
-		 char **ret_error_text)
+uint32_t emu_ipc_next_id(uint32_t *next_id)
 {
-	static uint32_t next_id = 1;
-	uint32_t id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
-	int r = emu_ipc_sendv(fd, type, id, iov, iovcnt, -1);
+	uint32_t id = *next_id ? *next_id : 1;
+	*next_id = id + 1;
+	return id;
+}
+
+/* An EMU_MSG_ERROR reply -> its error code (see emu_ipc_call). */
+static int error_reply(const struct emu_msg *reply, char **ret_error_text)
+{
+	struct emu_msg_error e;
+
+	if (reply->hdr.length < sizeof(e))
+		return -EPROTO;
+	memcpy(&e, reply->payload, sizeof(e));
+	if (ret_error_text)
+		*ret_error_text = g_strndup((const char *)reply->payload + sizeof(e),
+					    reply->hdr.length - sizeof(e));
+	return e.error < 0 ? e.error : -EPROTO;
+}
+
+int emu_ipc_call(int fd, uint32_t *next_id, int timeout_ms, uint16_t type,
+		 const struct iovec *iov, size_t iovcnt, int pass_fd, uint16_t want_type,
+		 struct emu_msg **ret_reply, char **ret_error_text)
+{
+	gint64 deadline = timeout_ms < 0 ? -1 : g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	uint32_t id = emu_ipc_next_id(next_id);
+	int r = emu_ipc_sendv(fd, type, id, iov, iovcnt, pass_fd);
 	if (r < 0)
 		return r;
 
 	for (;;) {
+		int left = -1;
+		if (deadline >= 0) {
+			gint64 now = g_get_monotonic_time();
+			if (now >= deadline)
+				return -ETIMEDOUT; /* even while stale replies keep coming */
+			left = (int)MIN((deadline - now + 999) / 1000, G_MAXINT);
+		}
 		g_autoptr(emu_msg) reply = NULL;
-		r = emu_ipc_recv(fd, timeout_ms, &reply);
+		r = emu_ipc_recv(fd, left, &reply);
 		if (r < 0)
 			return r;
 		if (reply->hdr.req_id != id)
 			continue; /* a late answer to an earlier call that timed out */
-		if (reply->hdr.type == EMU_MSG_ERROR) {
-			struct emu_msg_error e;
-			if (reply->hdr.length < sizeof(e))
-				return -EPROTO;
-			memcpy(&e, reply->payload, sizeof(e));
-			if (ret_error_text) {
-				size_t tl = reply->hdr.length - sizeof(e);
-				*ret_error_text = g_strndup((const char *)reply->payload + sizeof(e), tl);
-			}
-			return e.error < 0 ? e.error : -EPROTO;
-		}
+		if (reply->hdr.type == EMU_MSG_ERROR)
+			return error_reply(reply, ret_error_text);
 		if (reply->hdr.type != want_type)
 			return -EPROTO;
 		*ret_reply = g_steal_pointer(&reply);

@@ -6,7 +6,9 @@
 #ifndef STMM_EMU_IPC_H
 #define STMM_EMU_IPC_H
 
+#include <errno.h>
 #include <glib.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -48,12 +50,43 @@ int emu_ipc_send_error(int fd, uint32_t req_id, int error, const char *fmt, ...)
 EMU_WUR int emu_ipc_recv(int fd, int timeout_ms, struct emu_msg **ret_msg);
 
 /*
- * Send a request and wait for its reply (same req_id).  An EMU_MSG_ERROR reply becomes
- * its error code (text copied to ret_error_text if given, g_free).  A reply of another
- * type than `want_type` is -EPROTO.
+ * The request id a call uses on one connection: *next_id, 0 skipped (daemons answer a
+ * framing error with req_id 0); *next_id is advanced past it.  Ids on a connection thus
+ * strictly increase (until they wrap after 2^32 - 1 calls) and are never reused, also
+ * after a call that timed out, so its late reply cannot be taken for a later call's.
  */
-EMU_WUR int emu_ipc_call(int fd, uint16_t type, const struct iovec *iov, size_t iovcnt,
-			 uint16_t want_type, int timeout_ms, struct emu_msg **ret_reply,
-			 char **ret_error_text);
+uint32_t emu_ipc_next_id(uint32_t *next_id);
+
+/*
+ * Send a request (payload `iov`, optional descriptor pass_fd, -1 for none) with the id
+ * emu_ipc_next_id(next_id) gives, and wait for the reply of that id.  The caller
+ * serializes the calls on one connection and keeps *next_id with it (start at 1).
+ *
+ * The deadline is computed once, before sending: now + timeout_ms (-1: none).  Replies
+ * with another id (late answers to calls that timed out, framing errors with id 0) are
+ * read and dropped without extending it.  Returns
+ *   0            *ret_reply is the reply, of type want_type;
+ *   its error    the reply is EMU_MSG_ERROR: its (negative) error code, its text copied
+ *                to *ret_error_text if given (g_free; set only for such a reply); an
+ *                EMU_MSG_ERROR too short for struct emu_msg_error or with an error >= 0
+ *                is -EPROTO;
+ *   -EPROTO      the reply is of another type;
+ *   -ETIMEDOUT   no reply by the deadline;
+ *   -errno       from emu_ipc_sendv / emu_ipc_recv (-ECONNRESET: the peer hung up).
+ * See emu_ipc_not_sent() for failures that happened before the request went out.
+ */
+EMU_WUR int emu_ipc_call(int fd, uint32_t *next_id, int timeout_ms, uint16_t type,
+			 const struct iovec *iov, size_t iovcnt, int pass_fd, uint16_t want_type,
+			 struct emu_msg **ret_reply, char **ret_error_text);
+
+/*
+ * Did emu_ipc_call fail with `r` because the request could not be sent at all (the peer
+ * had closed its end: a restarted daemon)?  Then it is safe to send it again on a new
+ * connection; after any other failure the peer may have executed the request.
+ */
+static inline bool emu_ipc_not_sent(int r)
+{
+	return r == -EPIPE || r == -ENOTCONN || r == -ECONNREFUSED;
+}
 
 #endif

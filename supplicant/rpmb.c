@@ -9,6 +9,7 @@
 
 #include "bytes.h"
 #include "ipc.h"
+#include "mmc_seq.h"
 #include "optee_rpmb.h"
 #include "pta_stmm.h"
 #include "rpmb_frame.h"
@@ -75,7 +76,8 @@ static uint32_t errno_to_teec(int r)
 static int mmc_call(struct rpmb_mmc *mmc, uint16_t type, const void *payload, size_t len,
 		    uint16_t want_type, struct emu_msg **ret_reply)
 {
-	uint32_t id = mmc->next_id++;
+	struct iovec v = { .iov_base = (void *)payload, .iov_len = len };
+	g_autofree char *text = NULL;
 	int r = -ENOTCONN;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
@@ -86,37 +88,17 @@ static int mmc_call(struct rpmb_mmc *mmc, uint16_t type, const void *payload, si
 				return r;
 			}
 		}
-		r = emu_ipc_send(mmc->fd, type, id, payload, len);
-		if (r == 0)
+		r = emu_ipc_call(mmc->fd, &mmc->next_id, mmc->timeout_ms, type, &v, len ? 1 : 0, -1,
+				 want_type, ret_reply, &text);
+		if (r == 0 || text)
 			break;
-		mmc_disconnect(mmc);
+		mmc_disconnect(mmc); /* the link is broken or out of step: start afresh */
+		if (!emu_ipc_not_sent(r))
+			break;
 	}
-	if (r < 0)
-		return r;
-
-	for (;;) {
-		g_autoptr(emu_msg) reply = NULL;
-		r = emu_ipc_recv(mmc->fd, mmc->timeout_ms, &reply);
-		if (r < 0) {
-			mmc_disconnect(mmc); /* a late reply must not be taken for the next call's */
-			return r;
-		}
-		if (reply->hdr.req_id != id)
-			continue;
-		if (reply->hdr.type == EMU_MSG_ERROR) {
-			struct emu_msg_error e;
-			if (reply->hdr.length < sizeof(e))
-				return -EPROTO;
-			memcpy(&e, reply->payload, sizeof(e));
-			g_debug("rpmbd refused request: %.*s", (int)(reply->hdr.length - sizeof(e)),
-				(const char *)reply->payload + sizeof(e));
-			return e.error < 0 ? e.error : -EPROTO;
-		}
-		if (reply->hdr.type != want_type)
-			return -EPROTO;
-		*ret_reply = g_steal_pointer(&reply);
-		return 0;
-	}
+	if (text)
+		g_debug("rpmbd refused request: %s", text);
+	return r;
 }
 
 static uint32_t get_dev_info(struct rpmb_mmc *mmc, void *rsp, size_t rsp_size)
@@ -141,35 +123,19 @@ static uint32_t get_dev_info(struct rpmb_mmc *mmc, void *rsp, size_t rsp_size)
 	return TEE_SUCCESS;
 }
 
-/* Builder for one EMU_MSG_MMC_SEQ_REQ payload. */
-struct seq_buf {
-	GByteArray *b;
-	uint32_t ncmds;
-};
-
-static void seq_add(struct seq_buf *s, uint32_t opcode, uint32_t arg, uint32_t blocks,
-		    const void *data)
-{
-	struct emu_mmc_cmd c = { .opcode = opcode, .arg = arg, .blocks = blocks };
-	g_byte_array_append(s->b, (const guint8 *)&c, sizeof(c));
-	if (data)
-		g_byte_array_append(s->b, data, blocks * RPMB_FRAME_SIZE);
-	s->ncmds++;
-}
-
 static uint32_t data_req(struct rpmb_mmc *mmc, const uint8_t *frames, size_t req_nfrm,
 			 uint8_t *rsp, size_t rsp_nfrm)
 {
 	/* Before any `goto bad`: jumping past an autoptr's initialiser frees stack garbage. */
 	g_autoptr(emu_msg) reply = NULL;
+	g_autoptr(GByteArray) payload = NULL;
 	uint16_t type = get_be16(frames + offsetof(struct rpmb_frame, req_resp));
 	for (size_t i = 1; i < req_nfrm; i++)
 		if (get_be16(frames + i * RPMB_FRAME_SIZE + offsetof(struct rpmb_frame, req_resp)) != type)
 			return TEE_ERROR_BAD_PARAMETERS; /* all request frames shall be of the same type */
 
-	struct seq_buf s = { .b = g_byte_array_new() };
-	struct emu_mmc_seq hdr = { 0 };
-	g_byte_array_append(s.b, (const guint8 *)&hdr, sizeof(hdr));
+	struct mmc_seq s;
+	mmc_seq_init(&s, 0);
 	switch (type) {
 	case RPMB_REQ_PROGRAM_KEY:
 	case RPMB_REQ_DATA_WRITE: {
@@ -177,12 +143,9 @@ static uint32_t data_req(struct rpmb_mmc *mmc, const uint8_t *frames, size_t req
 			goto bad;
 		struct rpmb_frame result_read = { 0 };
 		put_be16(result_read.req_resp, RPMB_REQ_RESULT_READ);
-		seq_add(&s, MMC_SET_BLOCK_COUNT, (uint32_t)req_nfrm | MMC_CMD23_RELIABLE_WRITE, 0, NULL);
-		seq_add(&s, MMC_WRITE_MULTIPLE_BLOCK, 0, (uint32_t)req_nfrm, frames);
-		seq_add(&s, MMC_SET_BLOCK_COUNT, 1, 0, NULL);
-		seq_add(&s, MMC_WRITE_MULTIPLE_BLOCK, 0, 1, &result_read);
-		seq_add(&s, MMC_SET_BLOCK_COUNT, 1, 0, NULL);
-		seq_add(&s, MMC_READ_MULTIPLE_BLOCK, 0, 1, NULL);
+		mmc_seq_write(&s, frames, (uint32_t)req_nfrm, true);
+		mmc_seq_write(&s, &result_read, 1, false);
+		mmc_seq_read(&s, 1);
 		break;
 	}
 	case RPMB_REQ_WRITE_COUNTER:
@@ -192,33 +155,28 @@ static uint32_t data_req(struct rpmb_mmc *mmc, const uint8_t *frames, size_t req
 	case RPMB_REQ_DATA_READ:
 		if (req_nfrm != 1)
 			goto bad;
-		seq_add(&s, MMC_SET_BLOCK_COUNT, 1, 0, NULL);
-		seq_add(&s, MMC_WRITE_MULTIPLE_BLOCK, 0, 1, frames);
-		seq_add(&s, MMC_SET_BLOCK_COUNT, (uint32_t)rsp_nfrm, 0, NULL);
-		seq_add(&s, MMC_READ_MULTIPLE_BLOCK, 0, (uint32_t)rsp_nfrm, NULL);
+		mmc_seq_write(&s, frames, 1, false);
+		mmc_seq_read(&s, (uint32_t)rsp_nfrm);
 		break;
 	default:
 		goto bad;
 	}
-	hdr.num_cmds = s.ncmds;
-	memcpy(s.b->data, &hdr, sizeof(hdr));
+	payload = mmc_seq_finish(&s);
 
-	int r = mmc_call(mmc, EMU_MSG_MMC_SEQ_REQ, s.b->data, s.b->len, EMU_MSG_MMC_SEQ_RSP, &reply);
-	g_byte_array_unref(s.b);
+	int r = mmc_call(mmc, EMU_MSG_MMC_SEQ_REQ, payload->data, payload->len, EMU_MSG_MMC_SEQ_RSP,
+			 &reply);
 	if (r < 0) {
 		g_info("RPMB sequence (request type 0x%04x) failed: %s", type, g_strerror(-r));
 		return TEE_ERROR_GENERIC;
 	}
-	struct emu_mmc_seq_rsp sr;
-	if (reply->hdr.length < sizeof(sr))
+	const uint8_t *data;
+	if (mmc_seq_rsp_data(reply->payload, reply->hdr.length, rsp_nfrm * RPMB_FRAME_SIZE,
+			     &data) < 0)
 		return TEE_ERROR_GENERIC;
-	memcpy(&sr, reply->payload, sizeof(sr));
-	if (sr.data_len != reply->hdr.length - sizeof(sr) || sr.data_len != rsp_nfrm * RPMB_FRAME_SIZE)
-		return TEE_ERROR_GENERIC;
-	memcpy(rsp, reply->payload + sizeof(sr), sr.data_len);
+	memcpy(rsp, data, rsp_nfrm * RPMB_FRAME_SIZE);
 	return TEE_SUCCESS;
 bad:
-	g_byte_array_unref(s.b);
+	mmc_seq_clear(&s);
 	return TEE_ERROR_BAD_PARAMETERS;
 }
 

@@ -29,8 +29,9 @@ int supp_connect(const char *tee_socket, struct rpmb_mmc *mmc, struct supp **ret
 		return r;
 
 	g_autoptr(emu_msg) reply = NULL;
-	r = emu_ipc_call(fd, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, EMU_MSG_SUPP_REGISTER_RSP,
-			 SUPP_REGISTER_TIMEOUT_MS, &reply, NULL);
+	uint32_t next_id = 1;
+	r = emu_ipc_call(fd, &next_id, SUPP_REGISTER_TIMEOUT_MS, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0,
+			 -1, EMU_MSG_SUPP_REGISTER_RSP, &reply, NULL);
 	struct emu_tee_result res;
 	if (r == 0 && reply->hdr.length != sizeof(res))
 		r = -EPROTO;

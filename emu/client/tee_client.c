@@ -12,40 +12,9 @@ int emu_teec_call(int fd, uint32_t *next_id, int timeout_ms, uint16_t type, cons
 		  size_t len, int pass_fd, uint16_t want_type, struct emu_msg **ret_reply,
 		  char **ret_error_text)
 {
-	uint32_t id = (*next_id)++;
 	struct iovec v = { .iov_base = (void *)payload, .iov_len = len };
-	gint64 deadline = timeout_ms < 0 ? -1 : g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-	int r = emu_ipc_sendv(fd, type, id, &v, len ? 1 : 0, pass_fd);
-	if (r < 0)
-		return r;
-
-	for (;;) {
-		int left = -1;
-		if (deadline >= 0) {
-			gint64 now = g_get_monotonic_time();
-			left = now >= deadline ? 0 : (int)((deadline - now + 999) / 1000);
-		}
-		g_autoptr(emu_msg) reply = NULL;
-		r = emu_ipc_recv(fd, left, &reply);
-		if (r < 0)
-			return r;
-		if (reply->hdr.req_id != id)
-			continue; /* a late answer to a request that timed out */
-		if (reply->hdr.type == EMU_MSG_ERROR) {
-			struct emu_msg_error e;
-			if (reply->hdr.length < sizeof(e))
-				return -EPROTO;
-			memcpy(&e, reply->payload, sizeof(e));
-			if (ret_error_text)
-				*ret_error_text = g_strndup((const char *)reply->payload + sizeof(e),
-							    reply->hdr.length - sizeof(e));
-			return e.error < 0 ? e.error : -EPROTO;
-		}
-		if (reply->hdr.type != want_type)
-			return -EPROTO;
-		*ret_reply = g_steal_pointer(&reply);
-		return 0;
-	}
+	return emu_ipc_call(fd, next_id, timeout_ms, type, &v, len ? 1 : 0, pass_fd, want_type,
+			    ret_reply, ret_error_text);
 }
 
 int emu_teec_connect(const char *path, int timeout_ms, struct emu_teec **ret_teec)

@@ -50,8 +50,8 @@ TEEC_WUR int emu_teec_invoke(struct emu_teec *t, const struct emu_tee_invoke *re
 			     struct emu_tee_invoke_rsp *ret_rsp);
 
 /*
- * One request/reply on any socket of ours with an optional fd, waiting timeout_ms.
- * EMU_MSG_ERROR answers become their -errno (text in ret_error_text if given).
+ * One request/reply on any socket of ours with an optional fd: lib's emu_ipc_call (its
+ * deadline, id and error contract) for a payload in one piece.
  */
 TEEC_WUR int emu_teec_call(int fd, uint32_t *next_id, int timeout_ms, uint16_t type,
 			   const void *payload, size_t len, int pass_fd, uint16_t want_type,

@@ -25,6 +25,7 @@ struct shim_dev {
 	dev_t st_dev;     /* identity of the socket behind fd, to notice a stale entry */
 	ino_t st_ino;
 	char name[SHIM_NAME_MAX];
+	uint32_t next_id; /* request ids on this device's link (lib/ipc.h) */
 };
 
 /* table_lock guards devs[] and is never held across I/O (lib/ipc.c's close() calls come
@@ -92,7 +93,7 @@ static int identify(int fd, dev_t *ret_dev, ino_t *ret_ino)
 int shim_dev_open(const char *path, int flags)
 {
 	const char *sock = getenv("RPMB_SHIM_SOCKET");
-	struct shim_dev d = { .used = true };
+	struct shim_dev d = { .used = true, .next_id = 1 };
 	int r;
 
 	if (!sock || !*sock) {
@@ -198,7 +199,7 @@ static int reconnect(int fd, dev_t *ret_dev, ino_t *ret_ino)
 
 /* Where a sequence failed. */
 enum shim_stage {
-	STAGE_BUILD,   /* the commands themselves: mmc_seq_build's errno as is */
+	STAGE_BUILD,   /* the commands themselves: ioc_build_seq's errno as is */
 	STAGE_CONNECT, /* rpmbd not reachable */
 	STAGE_LINK,    /* send/receive failed or timed out */
 	STAGE_RPMBD,   /* rpmbd answered EMU_MSG_ERROR */
@@ -235,16 +236,16 @@ static int to_ioctl_errno(enum shim_stage stage, int r)
 static int run_seq(struct shim_dev *d, struct mmc_ioc_cmd *cmds, size_t n, char **ret_text,
 		   enum shim_stage *ret_stage)
 {
-	g_autofree uint8_t *req = NULL;
+	g_autoptr(GByteArray) req = NULL;
 	g_autoptr(emu_msg) reply = NULL;
-	size_t req_len, read_len;
+	size_t read_len;
 	int r;
 
 	*ret_stage = STAGE_BUILD;
-	r = mmc_seq_build(cmds, n, &req, &req_len, &read_len);
+	r = ioc_build_seq(cmds, n, &req, &read_len);
 	if (r < 0)
 		return r;
-	struct iovec v = { .iov_base = req, .iov_len = req_len };
+	struct iovec v = { .iov_base = req->data, .iov_len = req->len };
 	for (int attempt = 0;; attempt++) {
 		if (!d->connected) {
 			*ret_stage = STAGE_CONNECT;
@@ -258,8 +259,8 @@ static int run_seq(struct shim_dev *d, struct mmc_ioc_cmd *cmds, size_t n, char 
 			}
 			d->connected = true;
 		}
-		r = emu_ipc_call(d->fd, EMU_MSG_MMC_SEQ_REQ, &v, 1, EMU_MSG_MMC_SEQ_RSP,
-				 SHIM_TIMEOUT_MS, &reply, ret_text);
+		r = emu_ipc_call(d->fd, &d->next_id, SHIM_TIMEOUT_MS, EMU_MSG_MMC_SEQ_REQ, &v, 1, -1,
+				 EMU_MSG_MMC_SEQ_RSP, &reply, ret_text);
 		if (r >= 0)
 			break;
 		*ret_stage = *ret_text ? STAGE_RPMBD : STAGE_LINK;
@@ -267,15 +268,15 @@ static int run_seq(struct shim_dev *d, struct mmc_ioc_cmd *cmds, size_t n, char 
 			return r;
 		d->connected = false; /* reconnect before the next sequence */
 		/*
-		 * EPIPE/ENOTCONN: the send itself failed, so rpmbd (restarted since our last
-		 * ioctl) never saw the sequence and it is safe to send it once more.  After a
-		 * failure while waiting for the reply the outcome is unknown: report it.
+		 * The send itself failed, so rpmbd (restarted since our last ioctl) never saw
+		 * the sequence and it is safe to send it once more.  After a failure while
+		 * waiting for the reply the outcome is unknown: report it.
 		 */
-		if (attempt > 0 || (r != -EPIPE && r != -ENOTCONN))
+		if (attempt > 0 || !emu_ipc_not_sent(r))
 			return r;
 	}
 	*ret_stage = STAGE_REPLY;
-	r = mmc_seq_scatter(cmds, n, reply->payload, reply->hdr.length);
+	r = ioc_scatter(cmds, n, reply->payload, reply->hdr.length);
 	if (r < 0)
 		d->connected = false;
 	return r;
@@ -302,11 +303,11 @@ int shim_dev_ioctl(int fd, unsigned long request, void *arg)
 		}
 		/* The kernel's limit first, then ours (two sequence commands per ioctl command). */
 		if (m->num_of_cmds == 0 || m->num_of_cmds > MMC_IOC_MAX_CMDS ||
-		    m->num_of_cmds > MMC_SEQ_MAX_IOC_CMDS) {
+		    m->num_of_cmds > SHIM_MAX_IOC_CMDS) {
 			if (debug_level())
 				debug("%s on fd %d: %llu commands (1..%u supported)",
 				      request_name(request), fd, (unsigned long long)m->num_of_cmds,
-				      MMC_SEQ_MAX_IOC_CMDS);
+				      SHIM_MAX_IOC_CMDS);
 			errno = EINVAL;
 			return -1;
 		}
@@ -349,17 +350,17 @@ int shim_dev_ioctl(int fd, unsigned long request, void *arg)
 	char desc[256];
 	if (r < 0) {
 		int e = to_ioctl_errno(stage, r);
-		/* Frames are safe to look at only once mmc_seq_build has checked the commands. */
-		int peek = stage == STAGE_BUILD ? MMC_SEQ_PEEK_NONE : MMC_SEQ_PEEK_WRITES;
+		/* Frames are safe to look at only once ioc_build_seq has checked the commands. */
+		int peek = stage == STAGE_BUILD ? IOC_PEEK_NONE : IOC_PEEK_WRITES;
 		if (lvl)
 			debug("%s on fd %d (%s) [%s]: %s: %s -> %s", request_name(request), fd,
-			      d.name, mmc_seq_describe(cmds, n, peek, desc, sizeof(desc)),
+			      d.name, ioc_describe(cmds, n, peek, desc, sizeof(desc)),
 			      stage_names[stage], text ? text : strerror(-r), strerror(e));
 		errno = e;
 		return -1;
 	}
 	if (lvl >= 2)
 		debug("%s on fd %d: %s", request_name(request), fd,
-		      mmc_seq_describe(cmds, n, MMC_SEQ_PEEK_ALL, desc, sizeof(desc)));
+		      ioc_describe(cmds, n, IOC_PEEK_ALL, desc, sizeof(desc)));
 	return 0;
 }

@@ -16,7 +16,7 @@
 
 #include <stdbool.h>
 
-#include "mmc_seq.h"
+#include "ioc.h"
 
 /* Does `path` name an RPMB device we emulate ("/dev/mmcblk<digits>rpmb")? */
 SHIM_HIDDEN bool shim_dev_path_match(const char *path);

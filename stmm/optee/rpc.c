@@ -233,9 +233,7 @@ int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in, size_t in_len, void 
 		g_mutex_unlock(&rpc->lock);
 		return -ESHUTDOWN;
 	}
-	p.id = rpc->next_id++;
-	if (rpc->next_id == 0)
-		rpc->next_id = 1;
+	p.id = emu_ipc_next_id(&rpc->next_id); /* never reused: a late reply stays late */
 	rpc->pending = &p;
 	rpc->pending_since = g_get_monotonic_time();
 	g_mutex_unlock(&rpc->lock);

@@ -233,32 +233,71 @@ static void queue_boot(struct tee_core *core)
 	g_async_queue_push(core->jobs, job);
 }
 
-/*
- * Main thread: the connection a finished job answers, its in-flight slot given back; NULL
- * when the client has gone meanwhile.
- */
-static struct tee_conn *job_conn(struct job *job)
+/* Main thread: queue a job answering request `req_id` on conn (one in-flight slot).
+ * `init` holds the kind and the kind's own fields. */
+static void job_enqueue(struct tee_core *core, struct tee_conn *conn, uint32_t req_id,
+			const struct job *init)
 {
-	struct tee_conn *conn =
-		g_hash_table_lookup(job->core->conns, GUINT_TO_POINTER(job->conn_id));
+	struct job *job = g_new(struct job, 1);
 
-	if (conn)
-		conn->inflight--;
-	return conn;
+	*job = *init;
+	job->core = core;
+	job->conn_id = conn->id;
+	job->req_id = req_id;
+	conn->inflight++;
+	g_async_queue_push(core->jobs, job);
 }
 
-/* Main thread: hand an invoke result back to its client, if it is still there. */
+static int answer_invoke(struct tee_conn *conn, struct job *job);
+static int answer_export(struct tee_conn *conn, struct job *job);
+static int answer_reset(struct tee_conn *conn, struct job *job);
+
+/*
+ * Main thread: answer a finished job on its connection, its in-flight slot given back;
+ * nothing when the client has gone meanwhile.  A connection that cannot take the answer
+ * is dropped.
+ */
 static gboolean job_reply(gpointer data)
 {
 	struct job *job = data;
 	struct tee_core *core = job->core;
-	struct tee_conn *conn = job_conn(job);
+	struct tee_conn *conn =
+		g_hash_table_lookup(core->conns, GUINT_TO_POINTER(job->conn_id));
+	int r;
 
 	if (!conn)
 		return G_SOURCE_REMOVE;
-	if (conn_send(conn, EMU_MSG_TEE_INVOKE_RSP, job->req_id, &job->rsp, sizeof(job->rsp)) < 0)
+	conn->inflight--;
+	switch (job->kind) {
+	case JOB_INVOKE:
+		r = answer_invoke(conn, job);
+		break;
+	case JOB_EXPORT:
+		r = answer_export(conn, job);
+		break;
+	case JOB_RESET:
+		r = answer_reset(conn, job);
+		break;
+	default:
+		g_assert_not_reached();
+	}
+	if (r < 0)
 		conn_destroy(core, conn);
 	return G_SOURCE_REMOVE;
+}
+
+/* Worker: hand a finished job to the main thread (job_reply), which frees it. */
+static void job_post_reply(struct tee_core *core, struct job *job)
+{
+	GSource *src = g_idle_source_new();
+	g_source_set_callback(src, job_reply, job, job_free);
+	g_source_attach(src, core->main_ctx);
+	g_source_unref(src);
+}
+
+static int answer_invoke(struct tee_conn *conn, struct job *job)
+{
+	return conn_send(conn, EMU_MSG_TEE_INVOKE_RSP, job->req_id, &job->rsp, sizeof(job->rsp));
 }
 
 static int ensure_booted(struct tee_core *core)
@@ -325,37 +364,25 @@ static void run_export(struct tee_core *core, struct job *job)
 }
 
 /* Main thread: one chunk of the export image, or the error. */
-static gboolean export_reply(gpointer data)
+static int answer_export(struct tee_conn *conn, struct job *job)
 {
-	struct job *job = data;
-	struct tee_core *core = job->core;
-	struct tee_conn *conn = job_conn(job);
-	int r;
+	if (job->export_r < 0)
+		return send_error(conn, job->req_id, job->export_r,
+				  job->export_r == -ENOSPC ? "CTRL_EXPORT: the variables do not fit that layout" :
+				  job->export_r == -EINVAL ? "CTRL_EXPORT: invalid layout" :
+							     "CTRL_EXPORT: StMM could not boot");
+	gsize total = 0;
+	const uint8_t *img = g_bytes_get_data(job->export_image, &total);
+	struct emu_ctrl_export_rsp rsp = job->export_rsp;
+	uint64_t off = MIN(job->export_req.offset, (uint64_t)total);
+	uint32_t len = (uint32_t)MIN((uint64_t)job->export_req.max_length, total - off);
+	g_autofree uint8_t *payload = g_malloc(sizeof(rsp) + len);
 
-	if (!conn)
-		return G_SOURCE_REMOVE;
-	if (job->export_r < 0) {
-		r = send_error(conn, job->req_id, job->export_r,
-			       job->export_r == -ENOSPC ? "CTRL_EXPORT: the variables do not fit that layout" :
-			       job->export_r == -EINVAL ? "CTRL_EXPORT: invalid layout" :
-							  "CTRL_EXPORT: StMM could not boot");
-	} else {
-		gsize total = 0;
-		const uint8_t *img = g_bytes_get_data(job->export_image, &total);
-		struct emu_ctrl_export_rsp rsp = job->export_rsp;
-		uint64_t off = MIN(job->export_req.offset, (uint64_t)total);
-		uint32_t len = (uint32_t)MIN((uint64_t)job->export_req.max_length, total - off);
-		g_autofree uint8_t *payload = g_malloc(sizeof(rsp) + len);
-
-		rsp.offset = off;
-		rsp.length = len;
-		memcpy(payload, &rsp, sizeof(rsp));
-		memcpy(payload + sizeof(rsp), img + off, len);
-		r = conn_send(conn, EMU_MSG_CTRL_EXPORT_RSP, job->req_id, payload, sizeof(rsp) + len);
-	}
-	if (r < 0)
-		conn_destroy(core, conn);
-	return G_SOURCE_REMOVE;
+	rsp.offset = off;
+	rsp.length = len;
+	memcpy(payload, &rsp, sizeof(rsp));
+	memcpy(payload + sizeof(rsp), img + off, len);
+	return conn_send(conn, EMU_MSG_CTRL_EXPORT_RSP, job->req_id, payload, sizeof(rsp) + len);
 }
 
 /* Worker: platform reset; StMM is booted again from its store. */
@@ -372,21 +399,11 @@ static void run_reset(struct tee_core *core, struct job *job)
 }
 
 /* Main thread: answer a reset. */
-static gboolean reset_reply(gpointer data)
+static int answer_reset(struct tee_conn *conn, struct job *job)
 {
-	struct job *job = data;
-	struct tee_core *core = job->core;
-	struct tee_conn *conn = job_conn(job);
-	int r;
-
-	if (!conn)
-		return G_SOURCE_REMOVE;
-	r = job->reset_r < 0 ? send_error(conn, job->req_id, job->reset_r,
-					  "CTRL_RESET: StMM could not boot")
-			     : conn_send(conn, EMU_MSG_CTRL_RESET_RSP, job->req_id, NULL, 0);
-	if (r < 0)
-		conn_destroy(core, conn);
-	return G_SOURCE_REMOVE;
+	if (job->reset_r < 0)
+		return send_error(conn, job->req_id, job->reset_r, "CTRL_RESET: StMM could not boot");
+	return conn_send(conn, EMU_MSG_CTRL_RESET_RSP, job->req_id, NULL, 0);
 }
 
 static gpointer worker_main(gpointer data)
@@ -404,27 +421,18 @@ static gpointer worker_main(gpointer data)
 			(void)ensure_booted(core);
 			job_free(job);
 			break;
-		case JOB_RESET: {
+		case JOB_RESET:
 			run_reset(core, job);
-			GSource *src = g_idle_source_new();
-			g_source_set_callback(src, reset_reply, job, job_free);
-			g_source_attach(src, core->main_ctx);
-			g_source_unref(src);
+			job_post_reply(core, job);
 			break;
-		}
 		case JOB_INVOKE:
-		case JOB_EXPORT: {
-			if (job->kind == JOB_INVOKE)
-				run_invoke(core, job);
-			else
-				run_export(core, job);
-			GSource *src = g_idle_source_new();
-			g_source_set_callback(src, job->kind == JOB_INVOKE ? job_reply : export_reply,
-					      job, job_free);
-			g_source_attach(src, core->main_ctx);
-			g_source_unref(src);
+			run_invoke(core, job);
+			job_post_reply(core, job);
 			break;
-		}
+		case JOB_EXPORT:
+			run_export(core, job);
+			job_post_reply(core, job);
+			break;
 		}
 	}
 }
@@ -545,18 +553,15 @@ static int handle_invoke(struct tee_core *core, struct tee_conn *conn, const str
 		rsp.ret = TEE_ERROR_BUSY;
 		rsp.origin = TEE_ORIGIN_COMMS;
 	} else {
-		struct job *job = g_new0(struct job, 1);
-		job->kind = JOB_INVOKE;
-		job->core = core;
-		job->conn_id = conn->id;
-		job->req_id = msg->hdr.req_id;
-		job->shm = shm_ref(g_hash_table_lookup(conn->shms,
-						       GUINT_TO_POINTER((uint32_t)req.params[0].a)));
-		job->offset = req.params[0].b;
-		job->size = req.params[0].c;
-		job->rsp = rsp;
-		conn->inflight++;
-		g_async_queue_push(core->jobs, job);
+		struct job init = {
+			.kind = JOB_INVOKE,
+			.shm = shm_ref(g_hash_table_lookup(conn->shms,
+							   GUINT_TO_POINTER((uint32_t)req.params[0].a))),
+			.offset = req.params[0].b,
+			.size = req.params[0].c,
+			.rsp = rsp,
+		};
+		job_enqueue(core, conn, msg->hdr.req_id, &init);
 		return 0;
 	}
 	return conn_send(conn, EMU_MSG_TEE_INVOKE_RSP, msg->hdr.req_id, &rsp, sizeof(rsp));
@@ -622,14 +627,7 @@ static int handle_export(struct tee_core *core, struct tee_conn *conn, const str
 		return send_error(conn, msg->hdr.req_id, -EINVAL, "CTRL_EXPORT: bad max_length");
 	if (conn->inflight >= TEE_MAX_INFLIGHT)
 		return send_error(conn, msg->hdr.req_id, -EBUSY, "CTRL_EXPORT: too many calls queued");
-	struct job *job = g_new0(struct job, 1);
-	job->kind = JOB_EXPORT;
-	job->core = core;
-	job->conn_id = conn->id;
-	job->req_id = msg->hdr.req_id;
-	job->export_req = req;
-	conn->inflight++;
-	g_async_queue_push(core->jobs, job);
+	job_enqueue(core, conn, msg->hdr.req_id, &(struct job){ .kind = JOB_EXPORT, .export_req = req });
 	return 0;
 }
 
@@ -642,13 +640,7 @@ static int handle_reset(struct tee_core *core, struct tee_conn *conn, const stru
 		return send_error(conn, msg->hdr.req_id, -EOPNOTSUPP, "CTRL_RESET: not supported");
 	if (conn->inflight >= TEE_MAX_INFLIGHT)
 		return send_error(conn, msg->hdr.req_id, -EBUSY, "CTRL_RESET: too many calls queued");
-	struct job *job = g_new0(struct job, 1);
-	job->kind = JOB_RESET;
-	job->core = core;
-	job->conn_id = conn->id;
-	job->req_id = msg->hdr.req_id;
-	conn->inflight++;
-	g_async_queue_push(core->jobs, job);
+	job_enqueue(core, conn, msg->hdr.req_id, &(struct job){ .kind = JOB_RESET });
 	return 0;
 }
 

@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "ipc.h"
+#include "mmc_seq.h"
 #include "mm.h"
 #include "optee_rpmb.h"
 #include "pta_stmm.h"
@@ -92,11 +93,11 @@ static void rnd_bytes(struct fuzz *f, void *p, size_t n)
 		b[i] = (uint8_t)g_rand_int(f->rng);
 }
 
+/* Ids never repeat within a run, whatever the connection (0 is never used: it is what a
+ * daemon answers framing errors with). */
 static uint32_t new_id(struct fuzz *f)
 {
-	if (++f->next_id == 0)
-		f->next_id = 1; /* 0 is what a daemon answers framing errors with */
-	return f->next_id;
+	return emu_ipc_next_id(&f->next_id);
 }
 
 /* ---- raw sending ----------------------------------------------------------------------- */
@@ -294,6 +295,38 @@ static int32_t error_code(const struct expect *e)
 		return 0;
 	memcpy(&err, e->msg->payload, sizeof(err));
 	return err.error;
+}
+
+/* One request and its reply, through lib's emu_ipc_call (for a batch of requests in
+ * flight: request() + collect()).  true with the reply, of type rsp_type; else a failure. */
+static bool call(struct fuzz *f, struct conn *c, uint16_t type, const void *p, size_t len,
+		 int pass_fd, uint16_t rsp_type, struct emu_msg **ret_reply)
+{
+	struct iovec v = { .iov_base = (void *)p, .iov_len = len };
+	g_autofree char *text = NULL;
+	int r = emu_ipc_call(c->fd, &f->next_id, REPLY_TIMEOUT_MS, type, &v, len ? 1 : 0, pass_fd,
+			     rsp_type, ret_reply, &text);
+	if (r < 0)
+		failf(f, "request 0x%04x: %s%s%s", type,
+		      r == -ETIMEDOUT ? "silence" :
+		      r == -ECONNRESET ? "connection dropped" : g_strerror(-r),
+		      text ? ": " : "", text ? text : "");
+	return r == 0;
+}
+
+/* call() for a reply that carries a struct emu_tee_result. */
+static bool call_result(struct fuzz *f, struct conn *c, uint16_t type, const void *p, size_t len,
+			int pass_fd, uint16_t rsp_type, struct emu_tee_result *ret)
+{
+	g_autoptr(emu_msg) m = NULL;
+	if (!call(f, c, type, p, len, pass_fd, rsp_type, &m))
+		return false;
+	if (m->hdr.length != sizeof(*ret)) {
+		failf(f, "reply 0x%04x: no emu_tee_result", rsp_type);
+		return false;
+	}
+	memcpy(ret, m->payload, sizeof(*ret));
+	return true;
 }
 
 /* ---- framing cases (every socket) ------------------------------------------------------ */
@@ -518,7 +551,7 @@ static void case_crowd(struct fuzz *f, unsigned n)
 			break;
 		uint16_t type = f->mode == MODE_MMC ? EMU_MSG_MMC_INFO_REQ : EMU_MSG_CTRL_STATUS_REQ;
 		uint16_t want = f->mode == MODE_MMC ? EMU_MSG_MMC_INFO_RSP : EMU_MSG_CTRL_STATUS_RSP;
-		int r = emu_ipc_call(fd, type, NULL, 0, want, 2000, &m, NULL);
+		int r = emu_ipc_call(fd, &f->next_id, 2000, type, NULL, 0, -1, want, &m, NULL);
 		close(fd);
 		if (r != -ECONNRESET && r != -EBUSY)
 			break;
@@ -534,7 +567,8 @@ static bool mmc_alive(struct fuzz *f)
 	g_autoptr(emu_msg) m = NULL;
 	int r = emu_ipc_connect(f->sock, &fd);
 	if (r == 0) {
-		r = emu_ipc_call(fd, EMU_MSG_MMC_INFO_REQ, NULL, 0, EMU_MSG_MMC_INFO_RSP, 5000, &m, NULL);
+		r = emu_ipc_call(fd, &f->next_id, 5000, EMU_MSG_MMC_INFO_REQ, NULL, 0, -1,
+				 EMU_MSG_MMC_INFO_RSP, &m, NULL);
 		close(fd);
 	}
 	if (r == 0 && m->hdr.length != sizeof(struct emu_mmc_info))
@@ -545,36 +579,52 @@ static bool mmc_alive(struct fuzz *f)
 	return r == 0;
 }
 
-struct seqb {
-	GByteArray *b;
-	uint32_t n;
-};
-
-static void seq_cmd(struct seqb *s, uint32_t opcode, uint32_t arg, uint32_t blocks, uint32_t reserved)
+/* One command as given, reserved field included (lib/mmc_seq.h builds the sequence). */
+static void seq_cmd(struct mmc_seq *s, uint32_t opcode, uint32_t arg, uint32_t blocks,
+		    uint32_t reserved)
 {
 	struct emu_mmc_cmd c = { .opcode = opcode, .arg = arg, .blocks = blocks, .reserved = reserved };
-	g_byte_array_append(s->b, (const guint8 *)&c, sizeof(c));
-	s->n++;
+	mmc_seq_add(s, &c, NULL, 0);
 }
 
-static void seq_frames(struct fuzz *f, struct seqb *s, uint32_t n, int req_type)
+/* n random frames of type req_type (-1: random, never PROGRAM_KEY); g_free. */
+static struct rpmb_frame *rnd_frames(struct fuzz *f, uint32_t n, int req_type)
 {
+	struct rpmb_frame *frames = g_new(struct rpmb_frame, MAX(n, 1));
 	for (uint32_t i = 0; i < n; i++) {
-		struct rpmb_frame fr;
-		rnd_bytes(f, &fr, sizeof(fr));
+		struct rpmb_frame *fr = &frames[i];
+		rnd_bytes(f, fr, sizeof(*fr));
 		uint16_t t = req_type >= 0 ? (uint16_t)req_type : (uint16_t)g_rand_int(f->rng);
 		if (t == RPMB_REQ_PROGRAM_KEY)
 			t = 0x0101; /* never try to program the one-time key */
-		fr.req_resp[0] = (uint8_t)(t >> 8);
-		fr.req_resp[1] = (uint8_t)t;
+		fr->req_resp[0] = (uint8_t)(t >> 8);
+		fr->req_resp[1] = (uint8_t)t;
 		if (rnd(f, 2)) { /* a plausible address and count */
-			fr.address[0] = 0;
-			fr.address[1] = (uint8_t)rnd(f, 8);
-			fr.block_count[0] = 0;
-			fr.block_count[1] = (uint8_t)rnd(f, 3);
+			fr->address[0] = 0;
+			fr->address[1] = (uint8_t)rnd(f, 8);
+			fr->block_count[0] = 0;
+			fr->block_count[1] = (uint8_t)rnd(f, 3);
 		}
-		g_byte_array_append(s->b, (const guint8 *)&fr, sizeof(fr));
 	}
+	return frames;
+}
+
+/* Append n random frames after the last command, whatever it says. */
+static void seq_frames(struct fuzz *f, struct mmc_seq *s, uint32_t n, int req_type)
+{
+	g_autofree struct rpmb_frame *frames = rnd_frames(f, n, req_type);
+	g_byte_array_append(s->buf, (const guint8 *)frames, n * RPMB_FRAME_SIZE);
+}
+
+/* The payload of s (consumed) with its header's num_cmds (0: the commands added) and
+ * reserved field as given. */
+static GByteArray *seq_finish(struct mmc_seq *s, uint32_t num_cmds, uint32_t reserved)
+{
+	struct emu_mmc_seq hdr = { .num_cmds = num_cmds ? num_cmds : s->num_cmds,
+				   .reserved = reserved };
+	GByteArray *b = mmc_seq_finish(s);
+	memcpy(b->data, &hdr, sizeof(hdr));
+	return b;
 }
 
 /* Structurally wrong sequences: EMU_MSG_ERROR each. */
@@ -584,10 +634,9 @@ static void case_mmc_bad_seq(struct fuzz *f)
 	if (conn_open(f, &c) < 0)
 		return;
 	for (unsigned k = 0; k < 4; k++) {
-		struct seqb s = { .b = g_byte_array_new() };
-		struct emu_mmc_seq hdr = { 0 };
-		g_byte_array_append(s.b, (const guint8 *)&hdr, sizeof(hdr));
-		uint32_t claimed = 0;
+		struct mmc_seq s;
+		mmc_seq_init(&s, 0);
+		uint32_t claimed = 0, hdr_reserved = 0;
 		switch (rnd(f, 10)) {
 		case 0: /* num_cmds huge, few present */
 			seq_cmd(&s, MMC_SET_BLOCK_COUNT, 1, 0, 0);
@@ -604,7 +653,7 @@ static void case_mmc_bad_seq(struct fuzz *f)
 			seq_cmd(&s, MMC_WRITE_MULTIPLE_BLOCK, 0, n, 0);
 			seq_frames(f, &s, rnd(f, 2) ? n - 1 : 0, -1);
 			if (rnd(f, 2))
-				g_byte_array_append(s.b, (const guint8 *)"x", 1);
+				g_byte_array_append(s.buf, (const guint8 *)"x", 1);
 			break;
 		}
 		case 3: /* CMD23 count 0 */
@@ -629,11 +678,11 @@ static void case_mmc_bad_seq(struct fuzz *f)
 			seq_cmd(&s, rnd(f, 2) ? g_rand_int(f->rng) : MMC_SET_BLOCK_COUNT,
 				1 | (rnd(f, 2) ? 0x10000u << rnd(f, 15) : 0), rnd(f, 2), rnd(f, 2));
 			seq_cmd(&s, MMC_READ_MULTIPLE_BLOCK, 0, 1, 0);
-			if (s.b->len > 8 && ((struct emu_mmc_cmd *)(void *)(s.b->data + 8))->opcode ==
-						    MMC_SET_BLOCK_COUNT &&
-			    ((struct emu_mmc_cmd *)(void *)(s.b->data + 8))->arg == 1 &&
-			    ((struct emu_mmc_cmd *)(void *)(s.b->data + 8))->blocks == 0 &&
-			    ((struct emu_mmc_cmd *)(void *)(s.b->data + 8))->reserved == 0)
+			if (s.buf->len > 8 && ((struct emu_mmc_cmd *)(void *)(s.buf->data + 8))->opcode ==
+						      MMC_SET_BLOCK_COUNT &&
+			    ((struct emu_mmc_cmd *)(void *)(s.buf->data + 8))->arg == 1 &&
+			    ((struct emu_mmc_cmd *)(void *)(s.buf->data + 8))->blocks == 0 &&
+			    ((struct emu_mmc_cmd *)(void *)(s.buf->data + 8))->reserved == 0)
 				seq_cmd(&s, 0, 0, 0, 0); /* would be valid: spoil it */
 			break;
 		case 8: /* a sequence ending in CMD23, or two CMD23 in a row */
@@ -643,7 +692,7 @@ static void case_mmc_bad_seq(struct fuzz *f)
 			break;
 		default: /* header reserved field, or 17 commands */
 			if (rnd(f, 2)) {
-				hdr.reserved = 1 + rnd(f, 100);
+				hdr_reserved = 1 + rnd(f, 100);
 				seq_cmd(&s, MMC_SET_BLOCK_COUNT, 1, 0, 0);
 				seq_cmd(&s, MMC_READ_MULTIPLE_BLOCK, 0, 1, 0);
 			} else {
@@ -653,10 +702,8 @@ static void case_mmc_bad_seq(struct fuzz *f)
 			}
 			break;
 		}
-		hdr.num_cmds = claimed ? claimed : s.n;
-		memcpy(s.b->data, &hdr, sizeof(hdr));
-		(void)request(f, &c, EMU_MSG_MMC_SEQ_REQ, s.b->data, s.b->len, -1, WANT_ERROR, 0);
-		g_byte_array_unref(s.b);
+		g_autoptr(GByteArray) b = seq_finish(&s, claimed, hdr_reserved);
+		(void)request(f, &c, EMU_MSG_MMC_SEQ_REQ, b->data, b->len, -1, WANT_ERROR, 0);
 	}
 	(void)collect(f, &c, REPLY_TIMEOUT_MS);
 	conn_close(&c);
@@ -669,27 +716,26 @@ static void case_mmc_frames(struct fuzz *f)
 	if (conn_open(f, &c) < 0)
 		return;
 	for (unsigned k = 0; k < 3; k++) {
-		struct seqb s = { .b = g_byte_array_new() };
-		struct emu_mmc_seq hdr = { 0 };
-		g_byte_array_append(s.b, (const guint8 *)&hdr, sizeof(hdr));
+		struct mmc_seq s;
+		mmc_seq_init(&s, 0);
 		unsigned xfers = 1 + rnd(f, 4);
 		for (unsigned i = 0; i < xfers; i++) {
+			static const int types[] = { -1, RPMB_REQ_WRITE_COUNTER, RPMB_REQ_DATA_WRITE,
+						     RPMB_REQ_DATA_READ, RPMB_REQ_RESULT_READ,
+						     RPMB_REQ_CONF_WRITE, RPMB_REQ_CONF_READ, 0 };
 			uint32_t n = rnd(f, 4) ? 1 : 1 + rnd(f, 3);
-			bool write = rnd(f, 3) != 0;
-			seq_cmd(&s, MMC_SET_BLOCK_COUNT, n | (rnd(f, 2) ? MMC_CMD23_RELIABLE_WRITE : 0), 0, 0);
-			seq_cmd(&s, write ? MMC_WRITE_MULTIPLE_BLOCK : MMC_READ_MULTIPLE_BLOCK, 0, n, 0);
-			if (write) {
-				static const int types[] = { -1, RPMB_REQ_WRITE_COUNTER, RPMB_REQ_DATA_WRITE,
-							     RPMB_REQ_DATA_READ, RPMB_REQ_RESULT_READ,
-							     RPMB_REQ_CONF_WRITE, RPMB_REQ_CONF_READ, 0 };
-				seq_frames(f, &s, n, types[rnd(f, G_N_ELEMENTS(types))]);
+			bool reliable = rnd(f, 2) != 0;
+			if (rnd(f, 3) != 0) {
+				g_autofree struct rpmb_frame *frames =
+					rnd_frames(f, n, types[rnd(f, G_N_ELEMENTS(types))]);
+				mmc_seq_write(&s, frames, n, reliable);
+			} else {
+				mmc_seq_xfer(&s, MMC_READ_MULTIPLE_BLOCK, 0, n, reliable, NULL);
 			}
 		}
-		hdr.num_cmds = s.n;
-		memcpy(s.b->data, &hdr, sizeof(hdr));
-		(void)request(f, &c, EMU_MSG_MMC_SEQ_REQ, s.b->data, s.b->len, -1, WANT_TYPE,
+		g_autoptr(GByteArray) b = mmc_seq_finish(&s);
+		(void)request(f, &c, EMU_MSG_MMC_SEQ_REQ, b->data, b->len, -1, WANT_TYPE,
 			      EMU_MSG_MMC_SEQ_RSP);
-		g_byte_array_unref(s.b);
 	}
 	(void)collect(f, &c, REPLY_TIMEOUT_MS);
 	conn_close(&c);
@@ -725,16 +771,13 @@ static void run_mmc_case(struct fuzz *f, unsigned i)
 	case 5: case_mmc_fd(f); break;
 	case 6: {
 		/* A read sequence, then gone. */
-		struct seqb s = { .b = g_byte_array_new() };
-		struct emu_mmc_seq hdr = { .num_cmds = 4 };
-		g_byte_array_append(s.b, (const guint8 *)&hdr, sizeof(hdr));
-		seq_cmd(&s, MMC_SET_BLOCK_COUNT, 1, 0, 0);
-		seq_cmd(&s, MMC_WRITE_MULTIPLE_BLOCK, 0, 1, 0);
-		seq_frames(f, &s, 1, RPMB_REQ_WRITE_COUNTER);
-		seq_cmd(&s, MMC_SET_BLOCK_COUNT, 1, 0, 0);
-		seq_cmd(&s, MMC_READ_MULTIPLE_BLOCK, 0, 1, 0);
-		case_disconnect(f, EMU_MSG_MMC_SEQ_REQ, s.b->data, s.b->len);
-		g_byte_array_unref(s.b);
+		struct mmc_seq s;
+		g_autofree struct rpmb_frame *req = rnd_frames(f, 1, RPMB_REQ_WRITE_COUNTER);
+		mmc_seq_init(&s, 0);
+		mmc_seq_write(&s, req, 1, false);
+		mmc_seq_read(&s, 1);
+		g_autoptr(GByteArray) b = mmc_seq_finish(&s);
+		case_disconnect(f, EMU_MSG_MMC_SEQ_REQ, b->data, b->len);
 		break;
 	}
 	default: case_crowd(f, 80); break;
@@ -781,36 +824,26 @@ static bool tee_setup(struct fuzz *f, struct tee_ctx *t, size_t shm_size, bool s
 	if (conn_open(f, &t->c) < 0)
 		return false;
 	memcpy(os.uuid, pta_uuid, 16);
-	struct expect *e = request(f, &t->c, EMU_MSG_TEE_OPEN_SESSION_REQ, &os, sizeof(os), -1,
-				   WANT_TYPE, EMU_MSG_TEE_OPEN_SESSION_RSP);
-	if (!e)
-		return false;
-	e->keep = true;
-	if (!collect(f, &t->c, REPLY_TIMEOUT_MS) || !tee_result(f, e, &res))
+	if (!call_result(f, &t->c, EMU_MSG_TEE_OPEN_SESSION_REQ, &os, sizeof(os), -1,
+			 EMU_MSG_TEE_OPEN_SESSION_RSP, &res))
 		return false;
 	if (res.ret != TEE_SUCCESS) {
 		failf(f, "open session: 0x%08x", res.ret);
 		return false;
 	}
 	t->session = res.id;
-	conn_reset(&t->c);
 
 	t->shm_size = shm_size;
 	t->mfd = make_memfd(shm_size, NULL, 0, sealing);
 	struct emu_tee_register_shm reg = { .size = shm_size };
-	e = request(f, &t->c, EMU_MSG_TEE_REGISTER_SHM_REQ, &reg, sizeof(reg), t->mfd, WANT_TYPE,
-		    EMU_MSG_TEE_REGISTER_SHM_RSP);
-	if (!e)
-		return false;
-	e->keep = true;
-	if (!collect(f, &t->c, REPLY_TIMEOUT_MS) || !tee_result(f, e, &res))
+	if (!call_result(f, &t->c, EMU_MSG_TEE_REGISTER_SHM_REQ, &reg, sizeof(reg), t->mfd,
+			 EMU_MSG_TEE_REGISTER_SHM_RSP, &res))
 		return false;
 	if (res.ret != TEE_SUCCESS) {
 		failf(f, "register shm: 0x%08x", res.ret);
 		return false;
 	}
 	t->shm = res.id;
-	conn_reset(&t->c);
 	return true;
 }
 
@@ -834,19 +867,16 @@ static struct emu_tee_invoke communicate(uint32_t session, uint32_t shm, uint64_
 static bool invoke(struct fuzz *f, struct tee_ctx *t, const struct emu_tee_invoke *inv,
 		   struct emu_tee_invoke_rsp *ret_rsp)
 {
-	struct expect *e = request(f, &t->c, EMU_MSG_TEE_INVOKE_REQ, inv, sizeof(*inv), -1, WANT_TYPE,
-				   EMU_MSG_TEE_INVOKE_RSP);
-	if (!e)
+	g_autoptr(emu_msg) m = NULL;
+	if (!call(f, &t->c, EMU_MSG_TEE_INVOKE_REQ, inv, sizeof(*inv), -1, EMU_MSG_TEE_INVOKE_RSP,
+		  &m))
 		return false;
-	e->keep = true;
-	bool ok = collect(f, &t->c, REPLY_TIMEOUT_MS) && e->msg &&
-		  e->msg->hdr.length == sizeof(*ret_rsp) && e->msg->hdr.type == EMU_MSG_TEE_INVOKE_RSP;
-	if (ok)
-		memcpy(ret_rsp, e->msg->payload, sizeof(*ret_rsp));
-	else if (e->got)
+	if (m->hdr.length != sizeof(*ret_rsp)) {
 		failf(f, "invoke: malformed reply");
-	conn_reset(&t->c);
-	return ok;
+		return false;
+	}
+	memcpy(ret_rsp, m->payload, sizeof(*ret_rsp));
+	return true;
 }
 
 static bool tee_alive(struct fuzz *f)
@@ -862,8 +892,8 @@ static bool tee_alive(struct fuzz *f)
 	g_autoptr(emu_msg) m = NULL;
 	int r = emu_ipc_connect(f->sock, &fd);
 	if (r == 0) {
-		r = emu_ipc_call(fd, EMU_MSG_CTRL_STATUS_REQ, NULL, 0, EMU_MSG_CTRL_STATUS_RSP, 5000,
-				 &m, NULL);
+		r = emu_ipc_call(fd, &f->next_id, 5000, EMU_MSG_CTRL_STATUS_REQ, NULL, 0, -1,
+				 EMU_MSG_CTRL_STATUS_RSP, &m, NULL);
 		close(fd);
 	}
 	if (r < 0 || m->hdr.length != sizeof(struct emu_ctrl_status)) {
@@ -1032,32 +1062,22 @@ static void case_tee_ids(struct fuzz *f)
 	}
 	/* Unregister twice: the second is BAD_PARAMETERS. */
 	for (unsigned k = 0; k < 2; k++) {
-		struct expect *e = request(f, &t.c, EMU_MSG_TEE_UNREGISTER_SHM_REQ, &t.shm,
-					   sizeof(t.shm), -1, WANT_TYPE, EMU_MSG_TEE_UNREGISTER_SHM_RSP);
-		if (!e)
-			goto out;
-		e->keep = true;
-		if (!collect(f, &t.c, REPLY_TIMEOUT_MS) || !tee_result(f, e, &res))
+		if (!call_result(f, &t.c, EMU_MSG_TEE_UNREGISTER_SHM_REQ, &t.shm, sizeof(t.shm), -1,
+				 EMU_MSG_TEE_UNREGISTER_SHM_RSP, &res))
 			goto out;
 		if (res.ret != (k ? TEE_ERROR_BAD_PARAMETERS : TEE_SUCCESS))
 			failf(f, "unregister #%u: 0x%08x", k + 1, res.ret);
-		conn_reset(&t.c);
 	}
 	/* ... and an invoke on the unregistered id, and a session closed twice. */
 	struct emu_tee_invoke inv = communicate(t.session, t.shm, 0, 48);
 	if (invoke(f, &t, &inv, &rsp) && rsp.ret != TEE_ERROR_BAD_PARAMETERS)
 		failf(f, "invoke on an unregistered shm: 0x%08x", rsp.ret);
 	for (unsigned k = 0; k < 2; k++) {
-		struct expect *e = request(f, &t.c, EMU_MSG_TEE_CLOSE_SESSION_REQ, &t.session,
-					   sizeof(t.session), -1, WANT_TYPE, EMU_MSG_TEE_CLOSE_SESSION_RSP);
-		if (!e)
-			goto out;
-		e->keep = true;
-		if (!collect(f, &t.c, REPLY_TIMEOUT_MS) || !tee_result(f, e, &res))
+		if (!call_result(f, &t.c, EMU_MSG_TEE_CLOSE_SESSION_REQ, &t.session,
+				 sizeof(t.session), -1, EMU_MSG_TEE_CLOSE_SESSION_RSP, &res))
 			goto out;
 		if (res.ret != (k ? TEE_ERROR_BAD_PARAMETERS : TEE_SUCCESS))
 			failf(f, "close session #%u: 0x%08x", k + 1, res.ret);
-		conn_reset(&t.c);
 	}
 out:
 	tee_teardown(&t);
@@ -1174,16 +1194,11 @@ static void case_tee_supp(struct fuzz *f)
 	if (conn_open(f, &c) < 0)
 		return;
 	for (unsigned k = 0; k < 2; k++) {
-		struct expect *e = request(f, &c, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1, WANT_TYPE,
-					   EMU_MSG_SUPP_REGISTER_RSP);
-		if (!e)
-			goto out;
-		e->keep = true;
-		if (!collect(f, &c, REPLY_TIMEOUT_MS) || !tee_result(f, e, &res))
+		if (!call_result(f, &c, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1,
+				 EMU_MSG_SUPP_REGISTER_RSP, &res))
 			goto out;
 		if (res.ret != TEE_ERROR_BUSY)
 			failf(f, "SUPP_REGISTER #%u with a supplicant attached: 0x%08x", k + 1, res.ret);
-		conn_reset(&c);
 	}
 	for (unsigned k = 0; k < 3; k++) {
 		uint8_t p[64];
@@ -1257,32 +1272,20 @@ static void run_tee_supp(struct fuzz *f, unsigned count)
 	f->cur = "supp-register";
 	if (conn_open(f, &supp) < 0)
 		return;
-	struct expect *e = request(f, &supp, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1, WANT_TYPE,
-				   EMU_MSG_SUPP_REGISTER_RSP);
-	if (!e)
-		goto out;
-	e->keep = true;
-	if (!collect(f, &supp, REPLY_TIMEOUT_MS) || !tee_result(f, e, &res))
+	if (!call_result(f, &supp, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1, EMU_MSG_SUPP_REGISTER_RSP,
+			 &res))
 		goto out;
 	if (res.ret != TEE_SUCCESS) {
 		failf(f, "SUPP_REGISTER: 0x%08x (is a supplicant attached?)", res.ret);
 		goto out;
 	}
-	conn_reset(&supp);
 	/* Registering again, on this and on another connection: BUSY. */
-	e = request(f, &supp, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1, WANT_TYPE, EMU_MSG_SUPP_REGISTER_RSP);
-	if (e)
-		e->keep = true;
-	if (collect(f, &supp, REPLY_TIMEOUT_MS) && tee_result(f, e, &res) && res.ret != TEE_ERROR_BUSY)
+	if (call_result(f, &supp, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1, EMU_MSG_SUPP_REGISTER_RSP,
+			&res) && res.ret != TEE_ERROR_BUSY)
 		failf(f, "second SUPP_REGISTER: 0x%08x", res.ret);
-	conn_reset(&supp);
 	if (conn_open(f, &other) == 0) {
-		e = request(f, &other, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1, WANT_TYPE,
-			    EMU_MSG_SUPP_REGISTER_RSP);
-		if (e)
-			e->keep = true;
-		if (collect(f, &other, REPLY_TIMEOUT_MS) && tee_result(f, e, &res) &&
-		    res.ret != TEE_ERROR_BUSY)
+		if (call_result(f, &other, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1,
+				EMU_MSG_SUPP_REGISTER_RSP, &res) && res.ret != TEE_ERROR_BUSY)
 			failf(f, "SUPP_REGISTER from another connection: 0x%08x", res.ret);
 		conn_close(&other);
 	}

@@ -20,6 +20,7 @@
 #include "bytes.h"
 #include "efi_util.h"
 #include "ipc.h"
+#include "mmc_seq.h"
 #include "rpmb_host.h"
 
 #define EXIT_RESULT 1
@@ -37,71 +38,30 @@ static int sock = -1;
 
 /* ---- sequences ---------------------------------------------------------------------- */
 
-struct seq {
-	GByteArray *buf;
-	uint32_t num_cmds;
-};
+static uint32_t next_id = 1; /* request ids on sock */
 
-static void seq_begin(struct seq *s)
+/* Send the sequence (consumed); on success ret_frames holds exactly want frames (g_free). */
+static int seq_run(struct mmc_seq *s, size_t want, struct rpmb_frame **ret_frames)
 {
-	struct emu_mmc_seq hdr = { 0 };
-	s->buf = g_byte_array_new();
-	s->num_cmds = 0;
-	g_byte_array_append(s->buf, (const uint8_t *)&hdr, sizeof(hdr));
-}
-
-static void seq_cmd(struct seq *s, uint32_t opcode, uint32_t arg, uint32_t blocks,
-		    const struct rpmb_frame *frames)
-{
-	struct emu_mmc_cmd c = { .opcode = opcode, .arg = arg, .blocks = blocks };
-	g_byte_array_append(s->buf, (const uint8_t *)&c, sizeof(c));
-	if (frames)
-		g_byte_array_append(s->buf, (const uint8_t *)frames, blocks * RPMB_FRAME_SIZE);
-	s->num_cmds++;
-}
-
-/* CMD23(n [| reliable]) + CMD25(n frames). */
-static void seq_write(struct seq *s, const struct rpmb_frame *f, uint16_t n, bool reliable)
-{
-	seq_cmd(s, MMC_SET_BLOCK_COUNT, n | (reliable ? MMC_CMD23_RELIABLE_WRITE : 0), 0, NULL);
-	seq_cmd(s, MMC_WRITE_MULTIPLE_BLOCK, 0, n, f);
-}
-
-static void seq_read(struct seq *s, uint16_t n)
-{
-	seq_cmd(s, MMC_SET_BLOCK_COUNT, n, 0, NULL);
-	seq_cmd(s, MMC_READ_MULTIPLE_BLOCK, 0, n, NULL);
-}
-
-/* Send the sequence; on success ret_frames holds exactly want frames (g_free). */
-static int seq_run(struct seq *s, size_t want, struct rpmb_frame **ret_frames)
-{
-	g_autoptr(GByteArray) buf = g_steal_pointer(&s->buf);
+	g_autoptr(GByteArray) buf = mmc_seq_finish(s);
 	g_autoptr(emu_msg) reply = NULL;
 	g_autofree char *text = NULL;
-	struct emu_mmc_seq_rsp rsp;
+	const uint8_t *data;
 
-	memcpy(buf->data, &s->num_cmds, sizeof(s->num_cmds));
 	struct iovec v = { buf->data, buf->len };
-	int r = emu_ipc_call(sock, EMU_MSG_MMC_SEQ_REQ, &v, 1, EMU_MSG_MMC_SEQ_RSP, TIMEOUT_MS,
-			     &reply, &text);
+	int r = emu_ipc_call(sock, &next_id, TIMEOUT_MS, EMU_MSG_MMC_SEQ_REQ, &v, 1, -1,
+			     EMU_MSG_MMC_SEQ_RSP, &reply, &text);
 	if (r < 0) {
 		fprintf(stderr, "rpmb-client: sequence failed: %s%s%s\n", g_strerror(-r),
 			text ? ": " : "", text ? text : "");
 		return r;
 	}
-	if (reply->hdr.length < sizeof(rsp)) {
-		fprintf(stderr, "rpmb-client: short reply\n");
+	if (mmc_seq_rsp_data(reply->payload, reply->hdr.length, want * RPMB_FRAME_SIZE, &data) < 0) {
+		fprintf(stderr, "rpmb-client: reply (%u bytes) does not carry %zu data bytes\n",
+			reply->hdr.length, want * RPMB_FRAME_SIZE);
 		return -EPROTO;
 	}
-	memcpy(&rsp, reply->payload, sizeof(rsp));
-	if (rsp.data_len != reply->hdr.length - sizeof(rsp) ||
-	    rsp.data_len != want * RPMB_FRAME_SIZE) {
-		fprintf(stderr, "rpmb-client: reply carries %u data bytes, want %zu\n", rsp.data_len,
-			want * RPMB_FRAME_SIZE);
-		return -EPROTO;
-	}
-	*ret_frames = (struct rpmb_frame *)g_memdup2(reply->payload + sizeof(rsp), rsp.data_len);
+	*ret_frames = (struct rpmb_frame *)g_memdup2(data, want * RPMB_FRAME_SIZE);
 	return 0;
 }
 
@@ -149,13 +109,13 @@ static int op_read_counter(uint32_t *ret_counter)
 	struct rpmb_frame req;
 	g_autofree struct rpmb_frame *rsp = NULL;
 	uint8_t nonce[RPMB_NONCE_SIZE];
-	struct seq s;
+	struct mmc_seq s;
 
 	random_nonce(nonce);
 	rpmb_frame_init(&req, RPMB_REQ_WRITE_COUNTER, 0, 0, 0, nonce);
-	seq_begin(&s);
-	seq_write(&s, &req, 1, false);
-	seq_read(&s, 1);
+	mmc_seq_init(&s, 0);
+	mmc_seq_write(&s, &req, 1, false);
+	mmc_seq_read(&s, 1);
 	if (seq_run(&s, 1, &rsp) < 0)
 		return EXIT_IPC;
 	int r = check_response(rsp, 1, RPMB_RESP_WRITE_COUNTER, nonce, "read counter");
@@ -171,13 +131,13 @@ static int write_with_result(const struct rpmb_frame *f, uint16_t n, uint16_t wa
 {
 	struct rpmb_frame rr;
 	g_autofree struct rpmb_frame *rsp = NULL;
-	struct seq s;
+	struct mmc_seq s;
 
 	rpmb_frame_init(&rr, RPMB_REQ_RESULT_READ, 0, 0, 0, NULL);
-	seq_begin(&s);
-	seq_write(&s, f, n, true);
-	seq_write(&s, &rr, 1, false);
-	seq_read(&s, 1);
+	mmc_seq_init(&s, 0);
+	mmc_seq_write(&s, f, n, true);
+	mmc_seq_write(&s, &rr, 1, false);
+	mmc_seq_read(&s, 1);
 	if (seq_run(&s, 1, &rsp) < 0)
 		return EXIT_IPC;
 	*ret_result = rsp[0];
@@ -224,13 +184,13 @@ static int op_read(uint16_t address, uint16_t n, uint8_t *ret_data)
 	struct rpmb_frame req;
 	g_autofree struct rpmb_frame *rsp = NULL;
 	uint8_t nonce[RPMB_NONCE_SIZE];
-	struct seq s;
+	struct mmc_seq s;
 
 	random_nonce(nonce);
 	rpmb_frame_init(&req, RPMB_REQ_DATA_READ, address, 0, 0, nonce);
-	seq_begin(&s);
-	seq_write(&s, &req, 1, false);
-	seq_read(&s, n);
+	mmc_seq_init(&s, 0);
+	mmc_seq_write(&s, &req, 1, false);
+	mmc_seq_read(&s, n);
 	if (seq_run(&s, n, &rsp) < 0)
 		return EXIT_IPC;
 	int r = check_response(rsp, n, RPMB_RESP_DATA_READ, nonce, "read");
@@ -384,8 +344,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "info") && argc == 2) {
 		g_autoptr(emu_msg) reply = NULL;
 		struct emu_mmc_info info;
-		r = emu_ipc_call(sock, EMU_MSG_MMC_INFO_REQ, NULL, 0, EMU_MSG_MMC_INFO_RSP,
-				 TIMEOUT_MS, &reply, NULL);
+		r = emu_ipc_call(sock, &next_id, TIMEOUT_MS, EMU_MSG_MMC_INFO_REQ, NULL, 0, -1,
+				 EMU_MSG_MMC_INFO_RSP, &reply, NULL);
 		if (r < 0 || reply->hdr.length != sizeof(info))
 			return EXIT_IPC;
 		memcpy(&info, reply->payload, sizeof(info));

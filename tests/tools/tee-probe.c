@@ -49,32 +49,18 @@ static int load_hex(const char *path, GByteArray **ret)
 	return hex_decode(text, ret);
 }
 
+/* One request on the tee socket; an EMU_MSG_ERROR answer is printed with its text. */
 static int call(int fd, uint16_t type, const void *p, size_t len, int pass_fd, uint16_t want,
 		int timeout_ms, struct emu_msg **ret)
 {
-	static uint32_t id = 1;
+	static uint32_t next_id = 1; /* one connection per run */
 	struct iovec iov = { (void *)p, len };
-	int r = emu_ipc_sendv(fd, type, id, &iov, len ? 1 : 0, pass_fd);
-	if (r < 0)
-		return r;
-	for (;;) {
-		g_autoptr(emu_msg) m = NULL;
-		r = emu_ipc_recv(fd, timeout_ms, &m);
-		if (r < 0)
-			return r;
-		if (m->hdr.req_id != id)
-			continue;
-		id++;
-		if (m->hdr.type == EMU_MSG_ERROR) {
-			fprintf(stderr, "tee-probe: EMU_MSG_ERROR: %.*s\n", (int)(m->hdr.length - 8),
-				m->hdr.length > 8 ? (const char *)m->payload + 8 : "");
-			return -EPROTO;
-		}
-		if (m->hdr.type != want)
-			return -EPROTO;
-		*ret = g_steal_pointer(&m);
-		return 0;
-	}
+	g_autofree char *text = NULL;
+	int r = emu_ipc_call(fd, &next_id, timeout_ms, type, &iov, len ? 1 : 0, pass_fd, want, ret,
+			     &text);
+	if (text)
+		fprintf(stderr, "tee-probe: EMU_MSG_ERROR: %s\n", text);
+	return r;
 }
 
 static int do_status(int fd, int timeout_ms)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "mmc_seq.h"
+#include "ioc.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "mmc_seq.h"
 #include "rpmb_frame.h"
 
 static void *data_of(const struct mmc_ioc_cmd *c)
@@ -32,12 +33,12 @@ static int check_cmd(const struct mmc_ioc_cmd *c)
 	return 0;
 }
 
-int mmc_seq_build(const struct mmc_ioc_cmd *cmds, size_t n, uint8_t **ret_req,
-		  size_t *ret_req_len, size_t *ret_read_len)
+int ioc_build_seq(const struct mmc_ioc_cmd *cmds, size_t n, GByteArray **ret_req,
+		  size_t *ret_read_len)
 {
 	uint64_t req_len = sizeof(struct emu_mmc_seq), read_len = 0;
 
-	if (n == 0 || n > MMC_SEQ_MAX_IOC_CMDS)
+	if (n == 0 || n > SHIM_MAX_IOC_CMDS)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		int r = check_cmd(&cmds[i]);
@@ -54,52 +55,29 @@ int mmc_seq_build(const struct mmc_ioc_cmd *cmds, size_t n, uint8_t **ret_req,
 	    read_len > EMU_MSG_MAX_PAYLOAD - sizeof(struct emu_mmc_seq_rsp))
 		return -EOVERFLOW;
 
-	uint8_t *buf = g_try_malloc(req_len);
-	if (!buf)
-		return -ENOMEM;
-	struct emu_mmc_seq seq = { .num_cmds = (uint32_t)(2 * n) };
-	size_t off = 0;
-	memcpy(buf, &seq, sizeof(seq));
-	off += sizeof(seq);
+	struct mmc_seq s;
+	mmc_seq_init(&s, (size_t)req_len);
 	for (size_t i = 0; i < n; i++) {
 		const struct mmc_ioc_cmd *c = &cmds[i];
-		struct emu_mmc_cmd sbc = {
-			.opcode = MMC_SET_BLOCK_COUNT,
-			.arg = c->blocks | ((uint32_t)c->write_flag & MMC_CMD23_RELIABLE_WRITE),
-		};
-		struct emu_mmc_cmd dc = { .opcode = c->opcode, .arg = c->arg, .blocks = c->blocks };
-
-		memcpy(buf + off, &sbc, sizeof(sbc));
-		off += sizeof(sbc);
-		memcpy(buf + off, &dc, sizeof(dc));
-		off += sizeof(dc);
-		if (c->opcode == MMC_WRITE_MULTIPLE_BLOCK) {
-			memcpy(buf + off, data_of(c), (size_t)bytes_of(c));
-			off += (size_t)bytes_of(c);
-		}
+		mmc_seq_xfer(&s, c->opcode, c->arg, c->blocks,
+			     ((uint32_t)c->write_flag & MMC_CMD23_RELIABLE_WRITE) != 0, data_of(c));
 	}
-	g_assert(off == req_len);
-	*ret_req = buf;
-	*ret_req_len = (size_t)req_len;
+	g_assert(s.buf->len == req_len);
+	*ret_req = mmc_seq_finish(&s);
 	*ret_read_len = (size_t)read_len;
 	return 0;
 }
 
-int mmc_seq_scatter(struct mmc_ioc_cmd *cmds, size_t n, const uint8_t *rsp, size_t rsp_len)
+int ioc_scatter(struct mmc_ioc_cmd *cmds, size_t n, const uint8_t *rsp, size_t rsp_len)
 {
-	struct emu_mmc_seq_rsp hdr;
 	uint64_t want = 0;
+	const uint8_t *p;
 
 	for (size_t i = 0; i < n; i++)
 		if (cmds[i].opcode == MMC_READ_MULTIPLE_BLOCK)
 			want += bytes_of(&cmds[i]);
-	if (rsp_len < sizeof(hdr))
+	if (want > EMU_MSG_MAX_PAYLOAD || mmc_seq_rsp_data(rsp, rsp_len, (size_t)want, &p) < 0)
 		return -EBADMSG;
-	memcpy(&hdr, rsp, sizeof(hdr));
-	if (hdr.data_len != want || rsp_len - sizeof(hdr) != want)
-		return -EBADMSG;
-
-	const uint8_t *p = rsp + sizeof(hdr);
 	for (size_t i = 0; i < n; i++) {
 		struct mmc_ioc_cmd *c = &cmds[i];
 		if (c->opcode == MMC_READ_MULTIPLE_BLOCK) {
@@ -107,12 +85,12 @@ int mmc_seq_scatter(struct mmc_ioc_cmd *cmds, size_t n, const uint8_t *rsp, size
 			p += bytes_of(c);
 		}
 		memset(c->response, 0, sizeof(c->response));
-		c->response[0] = MMC_SEQ_R1_TRAN_READY;
+		c->response[0] = SHIM_R1_TRAN_READY;
 	}
 	return 0;
 }
 
-const char *mmc_seq_describe(const struct mmc_ioc_cmd *cmds, size_t n, int peek, char *buf,
+const char *ioc_describe(const struct mmc_ioc_cmd *cmds, size_t n, int peek, char *buf,
 			     size_t size)
 {
 	size_t off = 0;
@@ -124,8 +102,8 @@ const char *mmc_seq_describe(const struct mmc_ioc_cmd *cmds, size_t n, int peek,
 		uint32_t sbc = c->blocks | ((uint32_t)c->write_flag & MMC_CMD23_RELIABLE_WRITE);
 		int w;
 
-		if (peek == MMC_SEQ_PEEK_ALL ||
-		    (peek == MMC_SEQ_PEEK_WRITES && c->opcode == MMC_WRITE_MULTIPLE_BLOCK))
+		if (peek == IOC_PEEK_ALL ||
+		    (peek == IOC_PEEK_WRITES && c->opcode == MMC_WRITE_MULTIPLE_BLOCK))
 			last = (const uint8_t *)data_of(c) + bytes_of(c) - RPMB_FRAME_SIZE;
 		if (last)
 			w = snprintf(buf + off, size - off,
