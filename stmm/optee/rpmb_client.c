@@ -243,6 +243,13 @@ static int check_range(const struct rpmb_client *c, uint32_t addr, size_t n)
 	return 0;
 }
 
+/* What every read and write does first: tee_rpmb_init() (fails at once while dead), bounds. */
+static int init_and_check_range(struct rpmb_client *c, uint32_t addr, size_t n)
+{
+	int r = rpmb_client_init(c);
+	return r < 0 ? r : check_range(c, addr, n);
+}
+
 static int read_blocks(struct rpmb_client *c, uint16_t addr, uint8_t *buf, uint16_t n)
 {
 	struct rpmb_frame req;
@@ -267,10 +274,7 @@ static int read_blocks(struct rpmb_client *c, uint16_t addr, uint8_t *buf, uint1
 
 int rpmb_client_read(struct rpmb_client *c, uint32_t addr, void *buf, size_t n)
 {
-	int r = rpmb_client_init(c);
-	if (r < 0)
-		return r;
-	r = check_range(c, addr, n);
+	int r = init_and_check_range(c, addr, n);
 	if (r < 0)
 		return r;
 	uint8_t *p = buf;
@@ -352,10 +356,7 @@ static int write_block(struct rpmb_client *c, uint16_t addr, const uint8_t *data
 
 int rpmb_client_write(struct rpmb_client *c, uint32_t addr, const void *buf, size_t n)
 {
-	int r = rpmb_client_init(c);
-	if (r < 0)
-		return r;
-	r = check_range(c, addr, n);
+	int r = init_and_check_range(c, addr, n);
 	if (r < 0)
 		return r;
 	const uint8_t *p = buf;

@@ -33,26 +33,6 @@ skip() {
 	echo "SKIP: $1"
 }
 
-# start_db DB [ARGS...]: rpmbd on database DB, the socket in $dir; ready when it answers.
-start_db() {
-	local db=$1
-	shift
-	"$RPMBD" --db "$db" --socket "$dir/rpmb.sock" "$@" 2>>"$dir/rpmbd.log" &
-	pid=$!
-	for _ in $(seq 200); do # 10 s
-		client info >/dev/null 2>&1 && return 0
-		kill -0 "$pid" 2>/dev/null || fail "rpmbd exited at start"
-		sleep 0.05
-	done
-	fail "rpmbd not ready"
-}
-stop() {
-	kill -TERM "$pid"
-	local rc=0
-	wait "$pid" || rc=$?
-	pid=
-	[ "$rc" = 0 ] || fail "rpmbd exit status $rc after SIGTERM"
-}
 # refused DB WHY: rpmbd must exit 1 before "ready", naming DB and WHY.
 refused() {
 	local db=$1 why=$2 rc=0
