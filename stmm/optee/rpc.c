@@ -28,6 +28,7 @@ struct rpc {
 	GCond cond;       /* supplicant attached, or pending changed state */
 	int supp_fd;      /* -1 when none (main thread writes, under lock) */
 	bool shutdown;
+	bool supp_nowait;      /* no supplicant: fail at once instead of waiting for one */
 	uint32_t next_id;
 	struct pending *pending;
 	gint64 pending_since;  /* monotonic µs when `pending` was sent */
@@ -208,6 +209,19 @@ static void send_job_free(gpointer data)
 	g_free(job);
 }
 
+static void record_failure_unlocked(struct rpc *rpc, int r)
+{
+	rpc->fail_time = g_get_real_time();
+	rpc->fail_errno = r;
+}
+
+void rpc_set_supplicant_nowait(struct rpc *rpc, bool nowait)
+{
+	g_mutex_lock(&rpc->lock);
+	rpc->supp_nowait = nowait;
+	g_mutex_unlock(&rpc->lock);
+}
+
 int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in, size_t in_len, void *out,
 	     size_t out_len)
 {
@@ -223,8 +237,16 @@ int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in, size_t in_len, void 
 
 	g_mutex_lock(&rpc->lock);
 	while (!rpc->shutdown && rpc->supp_fd < 0) {
+		if (rpc->supp_nowait) {
+			/* Linux optee_supp_thrd_req(): a kernel client's request with no
+			 * supplicant fails at once with TEEC_ERROR_COMMUNICATION. */
+			record_failure_unlocked(rpc, -ECOMM);
+			g_mutex_unlock(&rpc->lock);
+			return -ECOMM;
+		}
 		if (!g_cond_wait_until(&rpc->cond, &rpc->lock, deadline) &&
 		    g_get_monotonic_time() >= deadline) {
+			record_failure_unlocked(rpc, -ETIMEDOUT);
 			g_mutex_unlock(&rpc->lock);
 			return -ETIMEDOUT;
 		}
@@ -263,12 +285,10 @@ int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in, size_t in_len, void 
 	}
 	r = p.result;
 	rpc->pending = NULL;
-	if (r < 0) {
-		rpc->fail_time = g_get_real_time();
-		rpc->fail_errno = r;
-	} else {
+	if (r < 0)
+		record_failure_unlocked(rpc, r);
+	else
 		rpc->ok_time = g_get_real_time();
-	}
 	g_mutex_unlock(&rpc->lock);
 	return r;
 }

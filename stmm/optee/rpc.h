@@ -8,9 +8,10 @@
  *    sends queued requests on it and routes EMU_MSG_SUPP_RPC_RSP replies back by req_id;
  *  - the StMM worker thread calls rpc_call() and blocks on a GCond until the reply arrives,
  *    the supplicant goes away, or the timeout expires.
- * One RPC is outstanding at a time (one StMM thread).  Without a supplicant a call waits
- * for one to register, bounded by the same timeout (Linux queues supplicant requests; the
- * bound is the emulator's, so that a missing supplicant turns into an error, not a hang).
+ * One RPC is outstanding at a time (one StMM thread).  Before StMM has booted, a call
+ * without a supplicant waits for one to register, bounded by the same timeout (the bound is
+ * the emulator's, so that a missing supplicant turns into an error, not a hang); after that
+ * it fails at once (rpc_set_supplicant_nowait).
  */
 #ifndef STMM_EMU_STMM_RPC_H
 #define STMM_EMU_STMM_RPC_H
@@ -50,6 +51,14 @@ void rpc_shutdown(struct rpc *rpc);
  */
 __attribute__((warn_unused_result)) int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in,
 						 size_t in_len, void *out, size_t out_len);
+
+/*
+ * Once StMM is up, its RPCs come from a kernel client (Linux tee_stmm_efi; ctx->supp_nowait):
+ * with no supplicant registered a call fails at once with -ECOMM, as optee_supp_thrd_req()
+ * answers TEEC_ERROR_COMMUNICATION, instead of waiting up to the timeout for one to register
+ * (the bound stmmd keeps for the boot, which waits for the first supplicant).  Any thread.
+ */
+void rpc_set_supplicant_nowait(struct rpc *rpc, bool nowait);
 
 /* Whether the supplicant answers: any thread. */
 struct rpc_health {

@@ -205,6 +205,7 @@ static int stmm_boot(void *ctx)
 	}
 	s->store = store;
 	s->svc = svc;
+	rpc_set_supplicant_nowait(s->rpc, true);
 out:
 	log_dead_transition(s);
 	update_snapshot(s);

@@ -5,8 +5,9 @@
 #   - four separate processes; set / get / list / delete; raw golden GET_PAYLOAD_SIZE
 #   - a value survives `down` + `up`, and `kill -9` of all three daemons right after
 #     `var set` returned
-#   - without supplicantd a SetVariable(NV) fails with EFI_DEVICE_ERROR within the
-#     timeout, and works again once `stmm-emu up` has restarted the missing daemon
+#   - without supplicantd a SetVariable(NV) fails with EFI_DEVICE_ERROR at once (10 sends,
+#     each TEEC_ERROR_COMMUNICATION), the RPMB is then dead as on OP-TEE: after `stmm-emu up`
+#     restarted the missing daemon writes still fail until `stmm-emu reset`
 # The exact bytes of every request the client builds are checked by
 # tests/unit/test_emu_mmvar.c (golden tests); here the raw mode sends the same
 # GET_PAYLOAD_SIZE bytes end to end.
@@ -120,7 +121,7 @@ up
 [[ $(get_raw Persist) == "kept across down/up" ]] || fail "Persist lost after kill -9"
 ok "value survives kill -9 of rpmbd, stmmd, supplicantd"
 
-# ---- no supplicant: EFI_DEVICE_ERROR within the timeout, then works again ------------
+# ---- no supplicant: EFI_DEVICE_ERROR at once, dead until reset (OP-TEE, Linux kernel client) ---
 supp=$(pid_of supplicantd)
 stmmd_pid=$(pid_of stmmd)
 kill -9 "$supp"
@@ -138,10 +139,18 @@ ok "no supplicant: SetVariable(NV) -> EFI_DEVICE_ERROR after ${ms} ms"
 out=$("$EMU" up --rpc-timeout "$RPC_TIMEOUT_MS") || fail "up to restart supplicantd"
 grep -q "supplicantd [0-9]* (started)" <<<"$out" || fail "up did not restart supplicantd: $out"
 [[ $(pid_of stmmd) == "$stmmd_pid" ]] || fail "up restarted stmmd needlessly"
-"$EMU" var set NoSupp --string back || fail "SetVariable after supplicantd came back"
+# OP-TEE's semantics (S1): the write without a supplicant was sent 10 times, all failed
+# (TEEC_ERROR_COMMUNICATION at once for a kernel client), so the RPMB is dead until a reset.
+err=$("$EMU" var set NoSupp --string back 2>&1) && fail "SetVariable acknowledged on a dead RPMB"
+grep -q "EFI_DEVICE_ERROR" <<<"$err" || fail "SetVariable after supplicantd came back: $err"
+"$EMU" status --json | json_ok 'd["ctrl"]["rpmb"]["dead"] is True and
+	d["ctrl"]["rpmb"]["last_failure"]["attempts"] == 10 and d["ctrl"]["supplicant"]["registered"] is True' ||
+	fail "status does not show the dead RPMB"
+"$EMU" reset --quiet || fail "reset"
+"$EMU" var set NoSupp --string back || fail "SetVariable after reset"
 [[ $(get_raw NoSupp) == back ]] || fail "NoSupp value"
 [[ $(get_raw Crash) == "written before the crash" ]] || fail "Crash lost"
-ok "supplicantd restarted by up: SetVariable works again"
+ok "supplicantd restarted by up: RPMB dead (EFI_DEVICE_ERROR) until reset, then SetVariable works again"
 
 "$EMU" down --quiet || fail "final down"
 ok "down"

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # stmmd end to end with rpmbd and supplicantd: the tee core's errors (unknown UUID, wrong
 # param types, oversized buffer), a GET_PAYLOAD_SIZE round trip (mmap'ed and plain memfd),
-# status, "no supplicant -> EFI_DEVICE_ERROR within the RPC timeout" on an NV SetVariable,
-# recovery when a supplicant registers again, and supplicantd exiting 1 when stmmd goes.
+# status, OP-TEE's retries on an NV SetVariable with a stalled supplicant (others served
+# meanwhile; 10 sends, then dead: EFI_DEVICE_ERROR), dead until a reset even with a new
+# supplicant, and supplicantd exiting 1 when stmmd goes.
 #
 # Binaries come from $BUILD (default build/); RPMBD, STMMD, SUPPLICANTD, TEE_PROBE
 # override single ones.
@@ -94,9 +95,11 @@ done
 out=$(probe --status)
 expect "$out" "supplicant=1 key_programmed=1 counter_synced=1 store_open=1" "status"
 
-# 5. NV SetVariable with the supplicant gone: EFI_DEVICE_ERROR within the RPC timeout.
-kill -TERM "$supp_pid"
-wait "$supp_pid" || fail "supplicantd exit status $? on SIGTERM"
+# 5. NV SetVariable with the supplicant registered but not answering (SIGSTOP): StMM waits
+# for it, everybody else is served at once; once the first send has timed out the
+# supplicant goes on, commits that stale write late, every resend of the identical frame
+# meets COUNTER_FAILURE, and after 10 sends the RPMB is dead: EFI_DEVICE_ERROR.
+kill -STOP "$supp_pid"
 # stmmd -v logs every message it dispatches ("connection N: message 0x0209 id ..." for
 # EMU_MSG_TEE_INVOKE_REQ): the SetVariable has reached the tee core once one more appears.
 invokes() { awk '/: message 0x0209 id /{n++} END{print n+0}' "$dir/stmmd.log"; }
@@ -106,28 +109,49 @@ t0=$(date +%s%N)
 probe --buf-hex "$dir/set_nv.hex" >"$dir/set_nv.out" &
 set_pid=$!
 wait_until 10 "stmmd to receive the SetVariable" invoke_arrived
-# While StMM waits for a supplicant, everybody else is still served at once.
+# While StMM waits for the supplicant, everybody else is still served at once.
 t1=$(date +%s%N)
 out=$(probe --status)
-expect "$out" "supplicant=0" "status without supplicant"
+expect "$out" "supplicant=1" "status with a stopped supplicant"
 out=$(probe --uuid 00000000-0000-0000-0000-000000000001)
 expect "$out" "open_ret=0xffff0008" "open while StMM waits"
 busy_ms=$((($(date +%s%N) - t1) / 1000000))
 [ "$busy_ms" -lt $((RPC_TIMEOUT_MS / 2)) ] || fail "other clients waited ${busy_ms} ms"
+rpc_timed_out() { probe --status | grep -q "rpc_fail_errno=-$(errno_of ETIMEDOUT)"; }
+errno_of() { python3 -c 'import errno, sys; print(getattr(errno, sys.argv[1]))' "$1"; }
+wait_until 10 "the first send to time out" rpc_timed_out
+kill -CONT "$supp_pid"
 wait "$set_pid" || fail "tee-probe failed"
 elapsed_ms=$((($(date +%s%N) - t0) / 1000000))
 out=$(cat "$dir/set_nv.out")
-expect "$out" "ret=0x00000000" "SetVariable without supplicant"
-expect "$out" "efi_status=0x8000000000000007" "SetVariable without supplicant"
+expect "$out" "ret=0x00000000" "SetVariable with a stalled supplicant"
+expect "$out" "efi_status=0x8000000000000007" "SetVariable with a stalled supplicant"
+[ "$elapsed_ms" -ge "$RPC_TIMEOUT_MS" ] || fail "answered after ${elapsed_ms} ms: did it wait?"
 [ "$elapsed_ms" -lt $((RPC_TIMEOUT_MS * 4)) ] || fail "took ${elapsed_ms} ms"
-[ "$elapsed_ms" -ge $((RPC_TIMEOUT_MS / 2)) ] || fail "answered after ${elapsed_ms} ms: did it wait?"
+out=$(probe --status)
+expect "$out" "rpmb_dead=1 fail_attempts=10" "status after 10 failed sends"
 
-# 6. A new supplicant registers: the same call succeeds (counter resynced).
+# 6. Dead until a reset: with the supplicant gone the next write fails at once (no RPC at
+# all); a new supplicant does not help; a platform reset reads the store again (the late
+# write is in it) and writes work.
+kill -TERM "$supp_pid"
+wait "$supp_pid" || fail "supplicantd exit status $? on SIGTERM"
+t0=$(date +%s%N)
+out=$(probe --buf-hex "$dir/set_nv.hex")
+expect "$out" "efi_status=0x8000000000000007" "SetVariable on a dead RPMB"
+elapsed_ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$elapsed_ms" -lt $((RPC_TIMEOUT_MS / 2)) ] || fail "a dead RPMB took ${elapsed_ms} ms to refuse"
 start_supplicant
 supplicant_registered() { probe --status | grep -q supplicant=1; }
 wait_until 10 "the new supplicant to register" supplicant_registered
 out=$(probe --buf-hex "$dir/set_nv.hex")
-expect "$out" "efi_status=0x0000000000000000" "SetVariable after supplicant restart"
+expect "$out" "efi_status=0x8000000000000007" "SetVariable with a new supplicant, before reset"
+out=$(probe --reset)
+expect "$out" "reset=ok" "reset"
+out=$(probe --status)
+expect "$out" "rpmb_dead=0" "status after reset"
+out=$(probe --buf-hex "$dir/set_nv.hex")
+expect "$out" "efi_status=0x0000000000000000" "SetVariable after reset"
 
 # 7. stmmd goes away: supplicantd exits 1.
 kill -TERM "$stmmd_pid"

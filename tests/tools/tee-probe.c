@@ -73,13 +73,25 @@ static int do_status(int fd, int timeout_ms)
 	memcpy(&st, m->payload, sizeof(st));
 	printf("flags=0x%x supplicant=%d key_programmed=%d counter_synced=%d store_open=%d\n"
 	       "sessions=%u write_counter=%u live_variables=%u\n"
-	       "store_total=%" PRIu64 " store_used=%" PRIu64 " store_free=%" PRIu64 "\n",
+	       "store_total=%" PRIu64 " store_used=%" PRIu64 " store_free=%" PRIu64 "\n"
+	       "rpmb_dead=%d fail_attempts=%u fail_errno=%d rpc_fail_errno=%d rpc_pending_ms=%u\n",
 	       st.flags, !!(st.flags & EMU_CTRL_STATUS_SUPPLICANT),
 	       !!(st.flags & EMU_CTRL_STATUS_KEY_PROGRAMMED),
 	       !!(st.flags & EMU_CTRL_STATUS_COUNTER_SYNCED), !!(st.flags & EMU_CTRL_STATUS_STORE_OPEN),
 	       st.sessions, st.rpmb_write_counter, st.live_variables, st.store_total, st.store_used,
-	       st.store_free);
+	       st.store_free, !!(st.flags & EMU_CTRL_STATUS_RPMB_DEAD), st.fail_attempts, st.fail_errno,
+	       st.rpc_fail_errno, st.rpc_pending_ms);
 	return 0;
+}
+
+/* A platform reset of the secure world (EMU_MSG_CTRL_RESET_REQ): StMM reads its store again. */
+static int do_reset(int fd, int timeout_ms)
+{
+	g_autoptr(emu_msg) m = NULL;
+	int r = call(fd, EMU_MSG_CTRL_RESET_REQ, NULL, 0, -1, EMU_MSG_CTRL_RESET_RSP, timeout_ms, &m);
+	if (r == 0)
+		printf("reset=ok\n");
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -87,7 +99,7 @@ int main(int argc, char **argv)
 	g_autofree gchar *sock = NULL, *uuid_s = NULL, *hex = NULL, *types_s = NULL;
 	gint cmd = PTA_STMM_CMD_COMMUNICATE, timeout_ms = 30000;
 	gint64 size = -1, shm_size = -1;
-	gboolean seal = FALSE, dump = FALSE, status = FALSE;
+	gboolean seal = FALSE, dump = FALSE, status = FALSE, reset = FALSE;
 	GOptionEntry entries[] = {
 		{ "socket", 0, 0, G_OPTION_ARG_FILENAME, &sock, "stmmd tee socket", "PATH" },
 		{ "uuid", 0, 0, G_OPTION_ARG_STRING, &uuid_s, "TA UUID (default PTA_STMM)", "UUID" },
@@ -99,6 +111,7 @@ int main(int argc, char **argv)
 		{ "seal", 0, 0, G_OPTION_ARG_NONE, &seal, "memfd with MFD_ALLOW_SEALING", NULL },
 		{ "dump", 0, 0, G_OPTION_ARG_NONE, &dump, "Print the buffer after the call", NULL },
 		{ "status", 0, 0, G_OPTION_ARG_NONE, &status, "Print stmmd's status instead", NULL },
+		{ "reset", 0, 0, G_OPTION_ARG_NONE, &reset, "Send a platform reset instead", NULL },
 		{ "timeout", 0, 0, G_OPTION_ARG_INT, &timeout_ms, "Reply timeout (default 30000)", "MS" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
@@ -131,8 +144,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tee-probe: connect %s: %s\n", sock, g_strerror(-r));
 		return 1;
 	}
-	if (status) {
-		r = do_status(fd, timeout_ms);
+	if (status || reset) {
+		r = status ? do_status(fd, timeout_ms) : do_reset(fd, timeout_ms);
 		goto out;
 	}
 
