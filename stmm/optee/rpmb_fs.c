@@ -384,6 +384,8 @@ static int read_fat(struct rpmb_fs_file *file, struct pool *p)
 	return file->fat_address ? 0 : -ENOENT;
 }
 
+static int remove_file(struct rpmb_fs_file *file);
+
 /* ---- files -------------------------------------------------------------------------- */
 
 int rpmb_fs_new(struct rpmb_client *client, const uint8_t huk[OPTEE_HUK_SIZE],
@@ -496,8 +498,18 @@ int rpmb_fs_create(struct rpmb_fs *fs, const uint8_t uuid_mem[16], const void *o
 		if (r == 0)
 			r = write_fat_entry(fs, file->fat_address, &file->fe);
 	}
-	if (r < 0)
+	if (r < 0) {
+		/*
+		 * rpmb_fs_create's error path: clear whatever entry was chosen (its result is
+		 * not looked at).  As in OP-TEE, an entry chosen before the failure is cleared
+		 * even if it was the terminator (a FAT reservation failing after the walk).
+		 */
+		if (file) {
+			int rr = remove_file(file);
+			(void)rr;
+		}
 		return r;
+	}
 	*ret_file = g_steal_pointer(&file);
 	return 0;
 }
@@ -613,18 +625,23 @@ out:
 	return r;
 }
 
+/* rpmb_fs_remove_internal: find the entry again and clear it. */
+static int remove_file(struct rpmb_fs_file *file)
+{
+	int r = read_fat(file, NULL);
+	if (r < 0)
+		return r;
+	memset(&file->fe, 0, sizeof(file->fe));
+	return write_fat_entry(file->fs, file->fat_address, &file->fe);
+}
+
 int rpmb_fs_remove(struct rpmb_fs *fs, const uint8_t uuid_mem[16], const void *obj_id,
 		   size_t obj_id_len)
 {
 	g_autoptr(rpmb_fs_file) file = NULL;
 	int r = file_new(fs, uuid_mem, obj_id, obj_id_len, &file);
 
-	if (r == 0)
-		r = read_fat(file, NULL);
-	if (r < 0)
-		return r;
-	memset(&file->fe, 0, sizeof(file->fe));
-	return write_fat_entry(fs, file->fat_address, &file->fe);
+	return r < 0 ? r : remove_file(file);
 }
 
 void rpmb_fs_file_get_info(const struct rpmb_fs_file *file, struct rpmb_fs_file_info *ret_info)
