@@ -23,6 +23,7 @@
 
 #include "optee_fs_crypto.h"
 #include "optee_rpmb_fs.h"
+#include "test_optee_ref_crypto.h"
 
 static const uint8_t huk[16] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
 				 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f };
@@ -84,46 +85,6 @@ static void assert_hex(const uint8_t *got, const char *hex, size_t n)
 	assert_true(n <= sizeof(want));
 	unhex(hex, want, n);
 	assert_memory_equal(got, want, n);
-}
-
-/* ---- the definitions, written out independently ----------------------------------- */
-
-static void ref_hmac(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t len,
-		     uint8_t out[32])
-{
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
-	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
-				OSSL_PARAM_construct_end() };
-	size_t outl = 0;
-	assert_non_null(ctx);
-	assert_int_equal(EVP_MAC_init(ctx, key, key_len, params), 1);
-	assert_int_equal(EVP_MAC_update(ctx, msg, len), 1);
-	assert_int_equal(EVP_MAC_final(ctx, out, &outl, 32), 1);
-	assert_int_equal(outl, 32);
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
-}
-
-static void ref_cipher(const EVP_CIPHER *alg, const uint8_t *key, const uint8_t *iv, int enc,
-		       const uint8_t *in, uint8_t *out, int len)
-{
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int l1 = 0, l2 = 0;
-	assert_int_equal(EVP_CipherInit_ex(ctx, alg, NULL, key, iv, enc), 1);
-	EVP_CIPHER_CTX_set_padding(ctx, 0);
-	assert_int_equal(EVP_CipherUpdate(ctx, out, &l1, in, len), 1);
-	assert_int_equal(EVP_CipherFinal_ex(ctx, out + l1, &l2), 1);
-	assert_int_equal(l1 + l2, len);
-	EVP_CIPHER_CTX_free(ctx);
-}
-
-static void ref_essiv(const uint8_t k[16], uint16_t blk, uint8_t iv[16])
-{
-	uint8_t sha[32];
-	uint8_t pad[16] = { (uint8_t)(blk & 0xff), (uint8_t)(blk >> 8) };
-	assert_int_equal(EVP_Digest(k, 16, sha, NULL, EVP_sha256(), NULL), 1);
-	ref_cipher(EVP_aes_128_ecb(), sha, NULL, 1, pad, iv, 16);
 }
 
 /* ---- tests -------------------------------------------------------------------------- */

@@ -27,6 +27,7 @@
 #include "rpmb_client.h"
 #include "rpmb_fs.h"
 #include "rpmb_host.h"
+#include "test_optee_ref_crypto.h"
 
 /* ---- in-memory rpmb_store with a write log and a power switch ---------------------- */
 
@@ -248,35 +249,6 @@ static const uint8_t uuid_a[16] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x
 
 /* ---- independent crypto (the definitions in tee_fs_key_manager.c) -------------------- */
 
-static void ref_hmac(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t len,
-		     uint8_t out[32])
-{
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
-	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
-				OSSL_PARAM_construct_end() };
-	size_t outl = 0;
-	assert_non_null(ctx);
-	assert_int_equal(EVP_MAC_init(ctx, key, key_len, params), 1);
-	assert_int_equal(EVP_MAC_update(ctx, msg, len), 1);
-	assert_int_equal(EVP_MAC_final(ctx, out, &outl, 32), 1);
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
-}
-
-static void ref_cipher(const EVP_CIPHER *alg, const uint8_t *key, const uint8_t *iv, int enc,
-		       const uint8_t *in, uint8_t *out, int len)
-{
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int l1 = 0, l2 = 0;
-	assert_int_equal(EVP_CipherInit_ex(ctx, alg, NULL, key, iv, enc), 1);
-	EVP_CIPHER_CTX_set_padding(ctx, 0);
-	assert_int_equal(EVP_CipherUpdate(ctx, out, &l1, in, len), 1);
-	assert_int_equal(EVP_CipherFinal_ex(ctx, out + l1, &l2), 1);
-	assert_int_equal(l1 + l2, len);
-	EVP_CIPHER_CTX_free(ctx);
-}
-
 /* The plain FEK of a FAT entry's encrypted one, for the TA/SP uuid, with the zero HUK. */
 static void ref_plain_fek(const uint8_t uuid[16], const uint8_t enc[16], uint8_t fek[16])
 {
@@ -291,10 +263,8 @@ static void ref_plain_fek(const uint8_t uuid[16], const uint8_t enc[16], uint8_t
 /* Decrypt RPMB block b of a file: AES-128-CBC(FEK), IV = AES-128-ECB(SHA256(FEK)[:16], LE16 b). */
 static void ref_decrypt_block(const uint8_t fek[16], uint16_t b, const uint8_t *in, uint8_t *out)
 {
-	uint8_t sha[32], iv[16];
-	uint8_t pad[16] = { (uint8_t)(b & 0xff), (uint8_t)(b >> 8) };
-	assert_int_equal(EVP_Digest(fek, 16, sha, NULL, EVP_sha256(), NULL), 1);
-	ref_cipher(EVP_aes_128_ecb(), sha, NULL, 1, pad, iv, 16);
+	uint8_t iv[16];
+	ref_essiv(fek, b, iv);
 	ref_cipher(EVP_aes_128_cbc(), fek, iv, 0, in, out, 256);
 }
 
