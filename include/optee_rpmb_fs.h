@@ -54,7 +54,8 @@ struct rpmb_fat_entry {
 	uint32_t start_address; /* byte address of the file's data on the partition */
 	uint32_t data_size;     /* bytes of file data (the allocation is rounded up to 256) */
 	uint32_t flags;         /* RPMB_FS_FILE_IS_* */
-	uint32_t unused;        /* "write_counter" in older OP-TEE: written as 0 */
+	uint32_t unused;        /* write_counter before optee_os e92de4ca1 (2023): 0 in a new
+				 * entry, carried over unchanged by updates */
 	uint8_t fek[RPMB_FS_FEK_SIZE]; /* the file's FEK, AES-256-ECB encrypted with the TSK */
 	char filename[RPMB_FS_FILENAME_LENGTH]; /* NUL-padded; see RPMB_FS_STMM_FILENAME */
 };
@@ -75,7 +76,7 @@ _Static_assert(sizeof(struct rpmb_fat_entry) == RPMB_FS_BLOCK_SIZE,
  */
 #define OPTEE_HUK_SUBKEY_SSK 1u /* Secure Storage Key: no const_data, 32 bytes */
 
-/* A hardware unique key is 16 bytes (HW_UNIQUE_KEY_LENGTH). */
+/* A hardware unique key: HW_UNIQUE_KEY_LENGTH = CFG_HW_UNIQUE_KEY_LENGTH, 16 by default. */
 #define OPTEE_HUK_SIZE 16u
 
 /*
