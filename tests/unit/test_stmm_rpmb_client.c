@@ -16,6 +16,7 @@
 
 #include "device.h"
 #include "storage.h"
+#include "test_rpmb_memstore.h"
 
 #include "bytes.h"
 #include "optee_rpmb.h"
@@ -34,58 +35,6 @@
 static const uint8_t default_key[32] = {
 	0x7d, 0xf2, 0x2a, 0x3d, 0x5b, 0x8f, 0x1d, 0x61, 0x7e, 0x03, 0xda, 0x57, 0x11, 0xf8, 0xcb, 0x1f,
 	0xdb, 0xa1, 0x55, 0x3d, 0x2b, 0x0e, 0x30, 0x06, 0x12, 0x5d, 0x67, 0x2e, 0x22, 0x51, 0x2e, 0xc7,
-};
-
-/* ---- in-memory rpmb_store ------------------------------------------------------------ */
-
-#define MEM_SIZE_MULT 2u /* 256 KiB = 1024 blocks */
-
-struct mem_store {
-	struct rpmb_store base;
-	struct rpmb_store_meta meta;
-	uint8_t blocks[MEM_SIZE_MULT * RPMB_BLOCKS_PER_MULT * RPMB_DATA_SIZE];
-};
-
-static int mem_load(struct rpmb_store *s, struct rpmb_store_meta *ret_meta)
-{
-	*ret_meta = ((struct mem_store *)s)->meta;
-	return 0;
-}
-
-static int mem_program_key(struct rpmb_store *s, const uint8_t key[RPMB_KEY_SIZE])
-{
-	struct mem_store *m = (struct mem_store *)s;
-	if (m->meta.key_set)
-		return -EEXIST;
-	memcpy(m->meta.key, key, RPMB_KEY_SIZE);
-	m->meta.key_set = true;
-	return 0;
-}
-
-static int mem_read(struct rpmb_store *s, uint16_t address, uint16_t count, uint8_t *ret_data)
-{
-	struct mem_store *m = (struct mem_store *)s;
-	memcpy(ret_data, m->blocks + (size_t)address * RPMB_DATA_SIZE, (size_t)count * RPMB_DATA_SIZE);
-	return 0;
-}
-
-static int mem_write(struct rpmb_store *s, uint16_t address, uint16_t count, const uint8_t *data,
-		     uint32_t new_counter)
-{
-	struct mem_store *m = (struct mem_store *)s;
-	memcpy(m->blocks + (size_t)address * RPMB_DATA_SIZE, data, (size_t)count * RPMB_DATA_SIZE);
-	m->meta.write_counter = new_counter;
-	return 0;
-}
-
-static void mem_close(struct rpmb_store *s)
-{
-	(void)s;
-}
-
-static const struct rpmb_store_ops mem_ops = {
-	.load = mem_load, .program_key = mem_program_key, .read = mem_read,
-	.write = mem_write, .close = mem_close,
 };
 
 /* ---- the fake supplicant + device ---------------------------------------------------- */

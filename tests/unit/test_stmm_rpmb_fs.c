@@ -20,6 +20,7 @@
 
 #include "device.h"
 #include "storage.h"
+#include "test_rpmb_memstore.h"
 
 #include "bytes.h"
 #include "optee_rpmb.h"
@@ -29,28 +30,12 @@
 #include "rpmb_host.h"
 #include "test_optee_ref_crypto.h"
 
-/* ---- in-memory rpmb_store with a write log and a power switch ---------------------- */
+/* ---- the in-memory rpmb_store (test_rpmb_memstore.h) and the fixture ---------------- */
 
-#define MEM_SIZE_MULT 2u /* 256 KiB = 1024 blocks */
-#define MEM_BLOCKS (MEM_SIZE_MULT * RPMB_BLOCKS_PER_MULT)
-/* OP-TEE's pool ends at max_blk_idx * 256: the last block is never allocated. */
 #define POOL_TOP (MEM_BLOCKS - 1)
-
-struct mem_store {
-	struct rpmb_store base;
-	struct rpmb_store_meta meta;
-	uint8_t blocks[MEM_BLOCKS * RPMB_DATA_SIZE];
-};
-
-struct power {
-	unsigned writes;  /* store writes attempted since armed */
-	unsigned cut_at;  /* 0: never; else the cut_at-th write and every later one fail */
-	bool off;
-};
 
 struct fixture {
 	struct mem_store store;
-	struct power power;
 	struct rpmb_device *dev;
 	struct rpmb_client *client;
 	struct rpmb_fs *fs;
@@ -62,57 +47,7 @@ struct rd {
 	uint16_t address, count;
 };
 
-static struct fixture *the_fixture; /* the store ops reach the power switch through it */
-
-static int mem_load(struct rpmb_store *s, struct rpmb_store_meta *ret_meta)
-{
-	*ret_meta = ((struct mem_store *)s)->meta;
-	return 0;
-}
-
-static int mem_program_key(struct rpmb_store *s, const uint8_t key[RPMB_KEY_SIZE])
-{
-	struct mem_store *m = (struct mem_store *)s;
-	if (m->meta.key_set)
-		return -EEXIST;
-	memcpy(m->meta.key, key, RPMB_KEY_SIZE);
-	m->meta.key_set = true;
-	return 0;
-}
-
-static int mem_read(struct rpmb_store *s, uint16_t address, uint16_t count, uint8_t *ret_data)
-{
-	struct mem_store *m = (struct mem_store *)s;
-	memcpy(ret_data, m->blocks + (size_t)address * RPMB_DATA_SIZE,
-	       (size_t)count * RPMB_DATA_SIZE);
-	return 0;
-}
-
-static int mem_write(struct rpmb_store *s, uint16_t address, uint16_t count, const uint8_t *data,
-		     uint32_t new_counter)
-{
-	struct mem_store *m = (struct mem_store *)s;
-	struct power *p = &the_fixture->power;
-
-	p->writes++;
-	if (p->cut_at && p->writes >= p->cut_at)
-		p->off = true;
-	if (p->off)
-		return -EIO; /* nothing stored: the transaction never committed */
-	memcpy(m->blocks + (size_t)address * RPMB_DATA_SIZE, data, (size_t)count * RPMB_DATA_SIZE);
-	m->meta.write_counter = new_counter;
-	return 0;
-}
-
-static void mem_close(struct rpmb_store *s)
-{
-	(void)s;
-}
-
-static const struct rpmb_store_ops mem_ops = {
-	.load = mem_load, .program_key = mem_program_key, .read = mem_read,
-	.write = mem_write, .close = mem_close,
-};
+static struct fixture *the_fixture; /* the log writer looks at the power switch */
 
 /* ---- the fake supplicant: GET_DEV_INFO and DATA_REQ to the device ------------------ */
 
@@ -626,10 +561,13 @@ static void copy_update_power_cut_every_write(void **state)
 		boot(f);
 		rpmb_fs_store_backend(f->fs, &be);
 		assert_int_equal(rpmb_fs_setup(f->fs), 0); /* the boot's own write is not counted */
-		f->power = (struct power){ .cut_at = n };
+		f->store.writes = 0;
+		f->store.cut_at = n;
+		f->store.off = false;
 		int r = be.write(be.ctx, sizeof(old), new + sizeof(old), 50);
-		bool fired = f->power.off;
-		f->power = (struct power){ 0 };
+		bool fired = f->store.off;
+		f->store.cut_at = 0;
+		f->store.off = false;
 		if (!fired) {
 			assert_int_equal(r, 0);
 			total = n - 1;
@@ -756,7 +694,7 @@ static void file_name_bounds(void **state)
 static GLogWriterOutput quiet_power_cut(GLogLevelFlags level, const GLogField *fields,
 					gsize n_fields, gpointer data)
 {
-	if ((level & G_LOG_LEVEL_WARNING) && the_fixture && the_fixture->power.off)
+	if ((level & G_LOG_LEVEL_WARNING) && the_fixture && the_fixture->store.off)
 		return G_LOG_WRITER_HANDLED;
 	return g_log_writer_default(level, fields, n_fields, data);
 }
