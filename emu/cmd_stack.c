@@ -24,6 +24,7 @@ struct up_args {
 	gboolean quiet;
 	char **quirks;
 	char **rpmbd_args;  /* hidden test hook: extra rpmbd arguments (fault plans) */
+	char *rpmb_layout;
 };
 
 static void up_args_clear(struct up_args *a)
@@ -31,6 +32,7 @@ static void up_args_clear(struct up_args *a)
 	g_free(a->state);
 	g_strfreev(a->quirks);
 	g_strfreev(a->rpmbd_args);
+	g_free(a->rpmb_layout);
 }
 
 static void add_up_entries(GOptionContext *ctx, struct up_args *a)
@@ -48,6 +50,10 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		  "stmmd quirks (repeatable, comma list: optee-stmm; 'none' clears); kept in "
 		  "STATE/quirks for later starts",
 		  "NAME" },
+		{ "rpmb-layout", 0, 0, G_OPTION_ARG_STRING, &a->rpmb_layout,
+		  "a new state's store: optee-fs (default: the file EFI_VARS in OP-TEE's RPMB file "
+		  "system, as on a board) or raw (the store's bytes from RPMB block 0); kept for life",
+		  "optee-fs|raw" },
 		{ "rpmbd-arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &a->rpmbd_args,
 		  "test hook: pass ARG to a newly started rpmbd (repeatable), e.g. "
 		  "--rpmbd-arg=--fail-after-writes=5",
@@ -117,6 +123,7 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		.verbose = a->verbose,
 		.wait_ms = a->wait_ms > 0 ? a->wait_ms : 20000,
 		.rpmbd_args = a->rpmbd_args,
+		.rpmb_layout = a->rpmb_layout,
 	};
 	struct emu_up_result res;
 	g_autoptr(GString) err = g_string_new("");

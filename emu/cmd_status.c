@@ -101,6 +101,7 @@ static void add_health_json(JsonBuilder *b, const struct emu_ctrl_status *c)
 
 	json_builder_set_member_name(b, "rpmb");
 	json_builder_begin_object(b);
+	emu_json_add_string(b, "layout", (c->flags & EMU_CTRL_STATUS_LAYOUT_OPTEE_FS) ? "optee-fs" : "raw");
 	emu_json_add_bool(b, "dead", c->flags & EMU_CTRL_STATUS_RPMB_DEAD);
 	add_time_or_null(b, "dead_since", c->flags & EMU_CTRL_STATUS_RPMB_DEAD, (int64_t)c->rpmb_dead_since);
 	emu_json_add_int(b, "writes", (gint64)c->rpmb_writes);
@@ -157,6 +158,9 @@ static void print_health_text(const struct emu_ctrl_status *c)
 {
 	char buf[64], rbuf[64];
 
+	printf("rpmb layout:  %s\n", (c->flags & EMU_CTRL_STATUS_LAYOUT_OPTEE_FS) ?
+		       "optee-fs (EFI_VARS, a file in OP-TEE's RPMB file system, encrypted)" :
+		       "raw (the store's bytes from RPMB block 0)");
 	if (c->flags & EMU_CTRL_STATUS_RPMB_DEAD) {
 		g_autofree char *since = format_time((int64_t)c->rpmb_dead_since);
 		printf("rpmb state:   DEAD since %s: NV writes fail (EFI_DEVICE_ERROR) until `stmm-emu reset`\n",

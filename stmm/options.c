@@ -27,6 +27,7 @@ void stmmd_options_clear(struct stmmd_options *o)
 	g_clear_pointer(&o->huk_file, g_free);
 	g_clear_pointer(&o->check_fv, g_free);
 	g_clear_pointer(&o->check_store, g_free);
+	g_clear_pointer(&o->rpmb_layout, g_free);
 	g_clear_pointer(&o->import_fv, g_free);
 	g_clear_pointer(&o->quirks, g_strfreev);
 }
@@ -44,6 +45,7 @@ int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 		{ "ftw-working-size", 0, 0, G_OPTION_ARG_INT64, &o->ftw_working_size, "FTW working area size (default 16384)", "BYTES" },
 		{ "ftw-spare-size", 0, 0, G_OPTION_ARG_INT64, &o->ftw_spare_size, "FTW spare area size (default 16384)", "BYTES" },
 		{ "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->quirks, "Behave as a known build instead of spec-strict (repeatable, comma list; see below)", "NAME" },
+		{ "rpmb-layout", 0, 0, G_OPTION_ARG_STRING, &o->rpmb_layout, "Where the NV store lives: optee-fs (default: the file EFI_VARS in OP-TEE's RPMB file system, as on a board) or raw (the store's bytes at --store-offset)", "optee-fs|raw" },
 		{ "check-fv", 0, 0, G_OPTION_ARG_FILENAME, &o->check_fv, "Validate an EDK2 variable file, print the layout it needs and exit", "FILE" },
 		{ "check-store", 0, 0, G_OPTION_ARG_FILENAME, &o->check_store, "Validate a raw NV store region (RPMB bytes from --store-offset) for the layout options; print each problem and exit 0 clean / 1 problems / 2 error", "FILE" },
 		{ "import-fv", 0, 0, G_OPTION_ARG_FILENAME, &o->import_fv, "Provision RPMB from an EDK2 variable file at boot (only if it holds no store)", "FILE" },
@@ -125,6 +127,12 @@ int stmmd_options_config(const struct stmmd_options *o, struct tee_stmm_config *
 		return r;
 	}
 	cfg.rpmb.write_key = !o->no_write_key;
+	if (!o->rpmb_layout || !strcmp(o->rpmb_layout, "optee-fs")) {
+		cfg.optee_fs = true;
+	} else if (strcmp(o->rpmb_layout, "raw")) {
+		g_printerr("stmmd: --rpmb-layout %s: not optee-fs or raw\n", o->rpmb_layout);
+		return -EINVAL;
+	}
 	for (gchar **q = o->quirks; q && *q; q++) {
 		g_autofree char *bad = NULL;
 		if (varsvc_auth_parse_quirks(*q, &cfg.auth, &bad) < 0) {

@@ -3,6 +3,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
+
+bool emu_rpmb_layout_valid(const char *name)
+{
+	return name && (!strcmp(name, "optee-fs") || !strcmp(name, "raw"));
+}
 
 static const struct {
 	const char *group, *key;
@@ -43,6 +49,15 @@ int emu_config_load(const struct emu_state *st, struct emu_config *ret, GString 
 		}
 		*(uint32_t *)((char *)&cfg + keys[i].offset) = (uint32_t)v;
 	}
+	if (g_key_file_has_key(kf, "stmmd", "rpmb-layout", NULL)) {
+		g_autofree char *v = g_key_file_get_string(kf, "stmmd", "rpmb-layout", NULL);
+		if (!emu_rpmb_layout_valid(v)) {
+			if (err)
+				g_string_append_printf(err, "%s: [stmmd] rpmb-layout: not optee-fs or raw", path);
+			return -EINVAL;
+		}
+		g_strlcpy(cfg.rpmb_layout, v, sizeof(cfg.rpmb_layout));
+	}
 	*ret = cfg;
 	return 0;
 }
@@ -62,6 +77,10 @@ int emu_config_save(const char *base_path, const char *out_path, const struct em
 		else
 			(void)g_key_file_remove_key(kf, keys[i].group, keys[i].key, NULL);
 	}
+	if (cfg->rpmb_layout[0])
+		g_key_file_set_string(kf, "stmmd", "rpmb-layout", cfg->rpmb_layout);
+	else
+		(void)g_key_file_remove_key(kf, "stmmd", "rpmb-layout", NULL);
 	if (!g_key_file_save_to_file(kf, out_path, &gerr)) {
 		if (err)
 			g_string_append_printf(err, "%s: %s", out_path, gerr->message);

@@ -6,6 +6,8 @@
  *
  *   [stmmd]  var-store-size, ftw-working-size, ftw-spare-size   (bytes; the store layout in
  *            RPMB -- changing them by hand makes stmmd format the store)
+ *            rpmb-layout = optee-fs | raw   (where the store lives; recorded by the first
+ *            `up` of a state: a state made before the RPMB FS layout existed is raw)
  *   [rpmbd]  size-mult                                          (EXT_CSD RPMB_SIZE_MULT;
  *            only used when rpmb.db is created)
  *
@@ -15,6 +17,7 @@
 #define STMM_EMU_EMU_CONFIG_H
 
 #include <glib.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "state.h"
@@ -26,7 +29,11 @@ struct emu_config {
 	uint32_t ftw_working_size;
 	uint32_t ftw_spare_size;
 	uint32_t rpmb_size_mult;   /* 0: rpmbd's default */
+	char rpmb_layout[16];      /* "optee-fs", "raw" or "" (not recorded yet) */
 };
+#define EMU_RPMB_LAYOUT_DEFAULT "optee-fs"
+/* "optee-fs" and "raw" are layouts. */
+bool emu_rpmb_layout_valid(const char *name);
 
 /*
  * Read STATE/stmm-emu.conf (a missing file is all defaults).  0, or -EINVAL with a message

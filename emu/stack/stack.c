@@ -254,6 +254,10 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 		g_ptr_array_add(a, g_strdup(st->dir));
 		g_ptr_array_add(a, g_strdup("--socket"));
 		g_ptr_array_add(a, g_strdup(st->tee_sock));
+		if (cfg.rpmb_layout[0]) {
+			g_ptr_array_add(a, g_strdup("--rpmb-layout"));
+			g_ptr_array_add(a, g_strdup(cfg.rpmb_layout));
+		}
 		if (opt->rpc_timeout_ms > 0) {
 			g_ptr_array_add(a, g_strdup("--rpc-timeout"));
 			g_ptr_array_add(a, g_strdup_printf("%d", opt->rpc_timeout_ms));
@@ -447,6 +451,34 @@ static void stop_started(const struct emu_state *st, const struct emu_up_result 
 		}
 }
 
+/*
+ * The layout is the state's for life: recorded at its first `up` -- the one asked for
+ * (default optee-fs), or raw for a state whose device predates the RPMB FS layout -- and
+ * refused when another is asked for later.
+ */
+static int record_rpmb_layout(const struct emu_state *st, struct emu_config *cfg,
+			      const char *wanted, GString *err)
+{
+	if (wanted && !emu_rpmb_layout_valid(wanted)) {
+		g_string_append_printf(err, "--rpmb-layout %s: not optee-fs or raw", wanted);
+		return -EINVAL;
+	}
+	if (cfg->rpmb_layout[0]) {
+		if (wanted && strcmp(wanted, cfg->rpmb_layout)) {
+			g_string_append_printf(err, "state %s keeps its store in the %s layout; a layout "
+					       "is chosen when a state is made (not %s)", st->dir,
+					       cfg->rpmb_layout, wanted);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	bool old_device = g_file_test(st->rpmb_db, G_FILE_TEST_EXISTS);
+	g_strlcpy(cfg->rpmb_layout, wanted ? wanted : old_device ? "raw" : EMU_RPMB_LAYOUT_DEFAULT,
+		  sizeof(cfg->rpmb_layout));
+	g_autofree char *path = emu_state_path(st, EMU_CONFIG_FILE);
+	return emu_config_save(path, path, cfg, err);
+}
+
 int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
 		 struct emu_up_result *ret, GString *err)
 {
@@ -456,6 +488,8 @@ int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
 
 	struct emu_config cfg;
 	r = emu_config_load(st, &cfg, err);
+	if (r == 0)
+		r = record_rpmb_layout(st, &cfg, opt->rpmb_layout, err);
 	if (r < 0)
 		return r;
 	for (int i = 0; i < EMU_DAEMON_COUNT; i++)

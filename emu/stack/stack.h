@@ -37,6 +37,8 @@ struct emu_up_options {
 	/* Extra rpmbd arguments (test hook: `up --rpmbd-arg`, e.g. a fault plan); NULL-ended. */
 	char *const *rpmbd_args;
 	const char *import_fv;  /* stmmd --import-fv FILE (provisioning; see `stmm-emu import`) */
+	const char *rpmb_layout; /* "optee-fs" | "raw" for a state's first up; NULL: the state's
+				  * own, else optee-fs (raw for a device made before) */
 };
 
 struct emu_up_result {

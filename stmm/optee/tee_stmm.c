@@ -9,12 +9,14 @@
 #include "fvio.h"
 #include "optee_rpmb.h"
 #include "pta_stmm.h"
+#include "rpmb_fs.h"
 #include "rpmb_host.h"
 
 struct tee_stmm {
 	struct tee_stmm_config cfg;
 	struct rpc *rpc;
 	struct rpmb_client *rpmb;
+	struct rpmb_fs *fs;     /* with cfg.optee_fs */
 	struct store *store;    /* NULL until booted */
 	struct varsvc *svc;
 	uint32_t boot_events;   /* EMU_CTRL_BOOT_* of the last store_open (worker) */
@@ -43,6 +45,8 @@ static void update_snapshot(struct tee_stmm *s)
 		st.flags |= EMU_CTRL_STATUS_COUNTER_SYNCED;
 	st.rpmb_write_counter = rs.write_counter;
 	st.flags |= EMU_CTRL_STATUS_STMM_SEEN;
+	if (s->fs)
+		st.flags |= EMU_CTRL_STATUS_LAYOUT_OPTEE_FS;
 	if (rs.dead) {
 		st.flags |= EMU_CTRL_STATUS_RPMB_DEAD;
 		st.rpmb_dead_since = (uint64_t)rs.dead_since;
@@ -94,6 +98,8 @@ int tee_stmm_new(const struct tee_stmm_config *cfg, struct rpc *rpc, struct tee_
 	s->rpc = rpc;
 	g_mutex_init(&s->lock);
 	int r = rpmb_client_new(&cfg->rpmb, &tr, &s->rpmb);
+	if (r == 0 && cfg->optee_fs)
+		r = rpmb_fs_new(s->rpmb, cfg->rpmb.huk, &s->fs);
 	if (r < 0) {
 		tee_stmm_free(s);
 		return r;
@@ -108,6 +114,7 @@ void tee_stmm_free(struct tee_stmm *s)
 		return;
 	varsvc_free(s->svc);
 	store_free(s->store);
+	rpmb_fs_free(s->fs);
 	rpmb_client_free(s->rpmb);
 	g_mutex_clear(&s->lock);
 	g_free(s);
@@ -167,6 +174,48 @@ static void report_boot(struct tee_stmm *s, const struct store *store)
 	}
 }
 
+/* A region of erased flash (0xff), as big as the layout's NV region. */
+static uint64_t region_size(const struct store_layout *l)
+{
+	return (uint64_t)l->var_store_size + l->ftw_working_size + l->ftw_spare_size;
+}
+
+/*
+ * Worker, RPMB FS layout: OP-TEE's rpmb_fs_setup, then OpTeeRpmbFvb's first boot.  The FVB
+ * reads the whole NV region at once and ignores a failure ("upper EDK2 layers will
+ * initialize the flash"): EFI_VARS missing or shorter than the region (stmm_sp.c:
+ * TEE_ERROR_CORRUPT_OBJECT) -> it writes the whole region erased, so the file exists at its
+ * full size before the variable driver formats it.  Other read errors fail the boot here
+ * (data kept) instead of letting EDK2 format over them.  A partition that holds a store in
+ * the raw layout is refused: formatting it as a file system would destroy it.
+ */
+static int fs_layout_boot(struct tee_stmm *s)
+{
+	uint8_t blk0[256];
+	int r = rpmb_client_read(s->rpmb, 0, blk0, 1);
+	if (r < 0)
+		return r;
+	if (!memcmp(blk0 + 0x28, "_FVH", 4)) {
+		g_warning("RPMB block 0 holds an EDK2 firmware volume (a store in the raw layout): "
+			  "not formatting it as OP-TEE's RPMB file system; start stmmd with "
+			  "--rpmb-layout raw");
+		return -EMEDIUMTYPE;
+	}
+	r = rpmb_fs_setup(s->fs);
+	if (r < 0)
+		return r;
+	uint64_t len = region_size(&s->cfg.layout);
+	g_autofree uint8_t *buf = g_malloc(len);
+	r = rpmb_fs_stmm_read(s->fs, 0, buf, len);
+	if (r == -ENOENT || r == -EUCLEAN) {
+		g_message("EFI_VARS %s in OP-TEE's RPMB file system: writing %" G_GUINT64_FORMAT
+			  " erased bytes first, as OpTeeRpmbFvb does", r == -ENOENT ? "missing" : "short", len);
+		memset(buf, 0xff, len);
+		r = rpmb_fs_stmm_write(s->fs, 0, buf, len);
+	}
+	return r;
+}
+
 static int stmm_boot(void *ctx)
 {
 	struct tee_stmm *s = ctx;
@@ -178,10 +227,13 @@ static int stmm_boot(void *ctx)
 		return 0;
 	int r = rpmb_client_init(s->rpmb);
 	if (r == 0)
-		r = rpmb_client_setup(s->rpmb); /* OP-TEE's first RPMB FS access */
+		r = s->fs ? fs_layout_boot(s) : rpmb_client_setup(s->rpmb); /* OP-TEE's first RPMB FS access */
 	if (r < 0)
 		goto out;
-	rpmb_client_store_backend(s->rpmb, &backend);
+	if (s->fs)
+		rpmb_fs_store_backend(s->fs, &backend);
+	else
+		rpmb_client_store_backend(s->rpmb, &backend);
 	if (s->cfg.import_image) {
 		r = fvio_import_to_backend(&s->cfg.layout, &backend, s->cfg.import_image);
 		if (r == -EEXIST)
@@ -247,6 +299,8 @@ static int stmm_reset(void *ctx)
 	s->svc = NULL;
 	s->store = NULL;
 	rpmb_client_reset(s->rpmb); /* OP-TEE reboots too: rpmb_dead and the counter start afresh */
+	if (s->fs)
+		rpmb_fs_reset(s->fs);
 	return stmm_boot(ctx);
 }
 

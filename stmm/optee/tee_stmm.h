@@ -18,6 +18,8 @@
 struct tee_stmm_config {
 	struct rpmb_client_config rpmb;
 	struct store_layout layout;
+	bool optee_fs;               /* the store is the file EFI_VARS of OP-TEE's RPMB FS (rpmb_fs.h),
+				      * else raw bytes at layout.base_offset */
 	struct varsvc_config vars;
 	struct authvar_config auth;  /* AuthVariableLib: the quirks */
 	GBytes *import_image;        /* stmmd --import-fv: written at boot (fvio.h); borrowed */
