@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "cli.h"
+#include "optee_rpmb_image.h"
 #include "config.h"
 #include "edk2_store.h"
 #include "rpmb_frame.h"
@@ -79,6 +80,63 @@ static int read_region(const char *db_path, uint32_t len, uint8_t **ret, GString
 	if (r == 0)
 		*ret = g_steal_pointer(&buf);
 	return r;
+}
+
+/* RPMB_SIZE_MULT of the device in db_path (its size in 128 KiB units).  0 or -errno. */
+static int read_size_mult(const char *db_path, uint32_t *ret, GString *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(db, 5000);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "SELECT size_mult FROM device WHERE id = 1", -1, &q, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	sqlite3_int64 v = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	if (rc != SQLITE_ROW || v < 1 || v > 128)
+		g_string_append_printf(err, "%s: no device size: %s", db_path,
+				       rc == SQLITE_ROW ? "size_mult out of 1..128" :
+				       db ? sqlite3_errmsg(db) : "out of memory");
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	if (rc != SQLITE_ROW || v < 1 || v > 128)
+		return -EIO;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+/*
+ * The NV region as StMM sees it: in the raw layout the blocks from RPMB block 0; in the
+ * optee-fs layout the decrypted file EFI_VARS of OP-TEE's RPMB file system (the stack runs
+ * stmmd with the all-zero test HUK), which must hold the whole region.
+ */
+static int read_store(const char *db_path, bool optee_fs, uint32_t len, uint8_t **ret, GString *err)
+{
+	if (!optee_fs)
+		return read_region(db_path, len, ret, err);
+	static const uint8_t huk[OPTEE_HUK_SIZE] = { 0 };
+	g_autofree uint8_t *img = NULL;
+	g_autoptr(GBytes) file = NULL;
+	uint32_t mult;
+	int r = read_size_mult(db_path, &mult, err);
+	if (r == 0)
+		r = read_region(db_path, mult * RPMB_BLOCKS_PER_MULT * RPMB_DATA_SIZE, &img, err);
+	if (r == 0)
+		r = optee_rpmb_image_read_file(img, (size_t)mult * RPMB_BLOCKS_PER_MULT * RPMB_DATA_SIZE,
+					       huk, RPMB_FS_STMM_FILENAME, &file, err);
+	if (r < 0) {
+		g_string_prepend(err, "EFI_VARS in OP-TEE's RPMB file system: ");
+		return r;
+	}
+	if (g_bytes_get_size(file) < len) {
+		g_string_append_printf(err, "EFI_VARS in OP-TEE's RPMB file system holds %zu bytes, "
+				       "the layout needs %u", g_bytes_get_size(file), len);
+		return -EBADMSG;
+	}
+	*ret = g_memdup2(g_bytes_get_data(file, NULL), len);
+	return 0;
 }
 
 struct problem {
@@ -265,7 +323,8 @@ int emu_cmd_check(int argc, char **argv)
 		emu_cli_err("%s: store layout too large", st.dir);
 		goto out;
 	}
-	if (read_region(st.rpmb_db, layout_total(&l), &region, err) < 0 ||
+	if (read_store(st.rpmb_db, !strcmp(cfg.rpmb_layout, "optee-fs"), layout_total(&l), &region,
+		       err) < 0 ||
 	    run_check(&l, region, &out, err) < 0) {
 		emu_cli_err("%s", err->str);
 		goto out;
