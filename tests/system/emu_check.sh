@@ -6,6 +6,8 @@
 #   - one flipped byte (stack stopped, sqlite3 CLI) in a record's StartId, the FV header and
 #     the FTW working header -> exit 1 and that offset printed; --json parsed by python3
 #   - no rpmb.db -> exit 3; a bad option -> exit 2
+#   - the optee-fs layout: EFI_VARS read from OP-TEE's RPMB FS (decrypted) is clean, and a
+#     damaged block of it is found
 #   - a store imported from Debian's OVMF_VARS_4M.ms.fd (its own layout from stmm-emu.conf)
 #     is clean (skipped with a message without the file, a failure under $CI)
 set -euo pipefail
@@ -38,7 +40,7 @@ rc=$(status_of "$EMU" check --no-such-option)
 ok "no rpmb.db: exit 3; bad option: exit 2"
 
 # ---- a fresh state after some sets: clean, running and stopped --------------------------
-"$EMU" up --quiet || fail "up"
+"$EMU" up --quiet --rpmb-layout raw || fail "up" # byte offsets below are the raw layout's
 for v in Alpha Bravo Charlie; do
 	"$EMU" var set "$v" --string "value of $v" || fail "var set $v"
 done
@@ -98,6 +100,29 @@ rc=$(status_of "$EMU" check --json)
 [[ $(json_problems "$WORK/out") == clean ]] || fail "check (running again): $(cat "$WORK/out")"
 [[ $("$EMU" var get Delta --raw) == "after restart" ]] || fail "Delta not readable"
 ok "restarted stack: writes work, store clean"
+
+# ---- the optee-fs layout: EFI_VARS decrypted from OP-TEE's RPMB file system ----------------
+S3=$WORK/optee-fs
+mkdir -p "$S3"
+STATES+=("$S3")
+"$EMU" up --quiet --state "$S3" || fail "up (default layout)"
+"$EMU" var set --state "$S3" Echo --string "in a file" || fail "var set Echo"
+"$EMU" down --quiet --state "$S3" || fail "down $S3"
+rc=$(status_of "$EMU" check --state "$S3" --json)
+[[ $rc == 0 && $(json_problems "$WORK/out") == clean ]] || fail "optee-fs store: check exit $rc: $(cat "$WORK/out" "$WORK/err")"
+# Damage the file's first data block through the device (checksum resealed): it decrypts to
+# noise, so the FV header is gone.
+DB_SAVED=$DB
+DB=$S3/rpmb.db
+start=$(sqlite3 "$DB" "SELECT hex(data) FROM blocks WHERE address = 2;" |
+	python3 -c 'import sys; print(int.from_bytes(bytes.fromhex(sys.stdin.read().strip())[0:4], "little"))')
+(( start > 512 && start % 256 == 0 )) || fail "EFI_VARS's FAT entry: start address $start"
+flip_sealed $((start + 0x28)) 20
+DB=$DB_SAVED
+rc=$(status_of "$EMU" check --state "$S3")
+[[ $rc == 1 ]] || fail "damaged optee-fs store: check exit $rc, want 1: $(cat "$WORK/out" "$WORK/err")"
+grep -q "^offset 0x[0-9a-f]* (variable-store): " "$WORK/out" || fail "damaged optee-fs store: $(cat "$WORK/out")"
+ok "optee-fs layout: EFI_VARS decrypted and clean; a resealed flip in its first block (RPMB byte $start) found"
 
 # ---- an imported real store, in its own layout --------------------------------------------
 MS=/usr/share/OVMF/OVMF_VARS_4M.ms.fd

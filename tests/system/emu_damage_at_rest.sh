@@ -25,7 +25,7 @@ for k in sys.argv[1].split("."):
     v = v[k]
 print(json.dumps(v))' "$1"; }
 
-"$EMU" up --quiet || fail "up"
+"$EMU" up --quiet --rpmb-layout raw || fail "up" # offsets below: the raw layout
 for v in Alpha Bravo Charlie; do
 	"$EMU" var set "$v" --string "value of $v" || fail "var set $v"
 done

@@ -19,18 +19,25 @@
 # a reclaim in both builds).  Knobs (environment):
 #   POWERCUT_STRIDE (default 1; 25 in a sanitizer build), POWERCUT_EDGE (default 10; 3),
 #   POWERCUT_OPS (default "create update append delete reclaim").
+# The above runs on the raw layout; then POWERCUT_FS_OPS (default "create update delete") run
+# on the optee-fs layout (EFI_VARS in OP-TEE's RPMB file system), whose copy updates make
+# each operation hundreds of writes: every POWERCUT_FS_STRIDE-th k (12; 60 sanitized) and
+# the edges.
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"
 export STMM_EMU_TIMEOUT_MS=5000
 RPC_TIMEOUT_MS=1000
 case $BUILD in
-*san*) def_stride=25 def_edge=3 ;;
-*) def_stride=1 def_edge=10 ;;
+*san*) def_stride=25 def_edge=3 def_fs_stride=60 ;;
+*) def_stride=1 def_edge=10 def_fs_stride=12 ;;
 esac
 STRIDE=${POWERCUT_STRIDE:-$def_stride}
+RAW_STRIDE=$STRIDE
+FS_STRIDE=${POWERCUT_FS_STRIDE:-$def_fs_stride}
 EDGE=${POWERCUT_EDGE:-$def_edge}
 OPS=${POWERCUT_OPS:-create update append delete reclaim}
+FS_OPS=${POWERCUT_FS_OPS:-create update delete}
 
 up() { "$EMU" up --quiet --rpc-timeout "$RPC_TIMEOUT_MS" "$@"; }
 down() { "$EMU" down --quiet; }
@@ -104,7 +111,7 @@ run_op() { # name
 	local op=$1 img="$WORK/$1.img"
 	rm -rf "$STATE"
 	mkdir -p "$STATE"
-	up || fail "$op: first up"
+	up --rpmb-layout "$LAYOUT" || fail "$op: first up ($LAYOUT layout)"
 	"setup_$op"
 	local c0
 	c0=$(counter)
@@ -172,15 +179,23 @@ run_op() { # name
 		total_runs=$((total_runs + 1))
 	done
 	local line
-	line=$(printf '%-8s %4d writes (boot %d): k covered %d of %d (%s..%s), %d old + %d new' \
-		"$op" "$writes" "$boot" "${#ks[@]}" $((writes + 1)) "${ks[0]}" "${ks[-1]}" "$n_old" "$n_new")
+	line=$(printf '%-8s %-8s %4d writes (boot %d): k covered %d of %d (%s..%s), %d old + %d new' \
+		"$LAYOUT" "$op" "$writes" "$boot" "${#ks[@]}" $((writes + 1)) "${ks[0]}" "${ks[-1]}" "$n_old" "$n_new")
 	ok "$line"
 	summary+=("$line")
 }
 
 start=$SECONDS
+LAYOUT=raw
 for op in $OPS; do
 	run_op "$op"
 done
+# The optee-fs layout: every write of the store that is not one whole block is a copy of
+# EFI_VARS (~193 RPMB writes, FAT entry last), so operations are large: a spread of k.
+LAYOUT=optee-fs
+STRIDE=$FS_STRIDE
+for op in $FS_OPS; do
+	run_op "$op"
+done
 echo "emu_powercut: $total_runs power cuts, every store valid and old-or-new ($((SECONDS - start)) s;" \
-	"stride $STRIDE, edge $EDGE for large operations)"
+	"raw: stride $RAW_STRIDE; optee-fs: stride $FS_STRIDE; edge $EDGE for large operations)"

@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/stack.bash"
 source "$(dirname "$0")/lib/wait.bash"
 
-"$EMU" up --quiet || fail "up"
+"$EMU" up --quiet --rpmb-layout raw || fail "up" # this test reads the raw layout's blocks
 "$EMU" var set LayoutProbe --attrs nv,bs,rt --data 00112233445566778899aabbccddeeff >/dev/null
 "$EMU" var set Volatile --attrs bs,rt --data 01 >/dev/null
 "$EMU" down --quiet || fail "down"
