@@ -27,18 +27,8 @@ SHIM=$BUILD/librpmb-shim.so
 # under test instead of silently swapping in the plain build's.  Leak detection is off
 # for mmc only (not for rpmbd): it would report mmc-utils' own allocations and turn an
 # expected failure's exit code into LeakSanitizer's.
-PRELOAD=$SHIM
-MMC_ASAN_OPTIONS=${ASAN_OPTIONS:-}
-asan_rt=$(ldd "$SHIM" | awk '/libasan\.so/ { print $3; exit }')
-if [[ -z "$asan_rt" ]] && nm -D --undefined-only "$SHIM" | grep -q '__asan_init'; then
-	# clang links the ASan runtime statically into executables only; use its DSO.
-	asan_rt=$("${CC:-cc}" -print-file-name=libclang_rt.asan-x86_64.so)
-	[[ -f "$asan_rt" ]] || fail "ASan-built shim but no shared ASan runtime found"
-fi
-if [[ -n "$asan_rt" ]]; then
-	PRELOAD="$asan_rt $SHIM"
-	MMC_ASAN_OPTIONS="${MMC_ASAN_OPTIONS:+$MMC_ASAN_OPTIONS:}detect_leaks=0"
-fi
+source "$(dirname "$0")/lib/shim.bash"
+shim_preload "$SHIM"
 
 dir=$(mktemp -d)
 rpmbd_pid=
