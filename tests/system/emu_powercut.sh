@@ -19,10 +19,10 @@
 # a reclaim in both builds).  Knobs (environment):
 #   POWERCUT_STRIDE (default 1; 25 in a sanitizer build), POWERCUT_EDGE (default 10; 3),
 #   POWERCUT_OPS (default "create update append delete reclaim").
-# The above runs on the raw layout; then POWERCUT_FS_OPS (default "create update delete") run
-# on the optee-fs layout (EFI_VARS in OP-TEE's RPMB file system), whose copy updates make
-# each operation hundreds of writes: every POWERCUT_FS_STRIDE-th k (12; 60 sanitized) and
-# the edges.
+# The above runs on the raw layout; then POWERCUT_FS_OPS (default "create update delete
+# reclaim") run on the optee-fs layout (EFI_VARS in OP-TEE's RPMB file system), whose copy
+# updates make an operation hundreds of writes: every k in the plain build, every
+# POWERCUT_FS_STRIDE-th (60 sanitized) and the edges in a sanitizer build.
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"
@@ -30,14 +30,14 @@ export STMM_EMU_TIMEOUT_MS=5000
 RPC_TIMEOUT_MS=1000
 case $BUILD in
 *san*) def_stride=25 def_edge=3 def_fs_stride=60 ;;
-*) def_stride=1 def_edge=10 def_fs_stride=12 ;;
+*) def_stride=1 def_edge=10 def_fs_stride=1 ;;
 esac
 STRIDE=${POWERCUT_STRIDE:-$def_stride}
 RAW_STRIDE=$STRIDE
 FS_STRIDE=${POWERCUT_FS_STRIDE:-$def_fs_stride}
 EDGE=${POWERCUT_EDGE:-$def_edge}
 OPS=${POWERCUT_OPS:-create update append delete reclaim}
-FS_OPS=${POWERCUT_FS_OPS:-create update delete}
+FS_OPS=${POWERCUT_FS_OPS:-create update delete reclaim}
 
 up() { "$EMU" up --quiet --rpc-timeout "$RPC_TIMEOUT_MS" "$@"; }
 down() { "$EMU" down --quiet; }
@@ -191,7 +191,7 @@ for op in $OPS; do
 	run_op "$op"
 done
 # The optee-fs layout: every write of the store that is not one whole block is a copy of
-# EFI_VARS (~193 RPMB writes, FAT entry last), so operations are large: a spread of k.
+# EFI_VARS (~193 RPMB writes, FAT entry last), so operations are large.
 LAYOUT=optee-fs
 STRIDE=$FS_STRIDE
 for op in $FS_OPS; do
