@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # stmmd end to end with rpmbd and supplicantd: the tee core's errors (unknown UUID, wrong
 # param types, oversized buffer), a GET_PAYLOAD_SIZE round trip (mmap'ed and plain memfd),
-# status, OP-TEE's retries on an NV SetVariable with a stalled supplicant (others served
+# status, OP-TEE's retries on an NV SetVariable (raw layout: the write is the first RPC) with a stalled supplicant (others served
 # meanwhile; 10 sends, then dead: EFI_DEVICE_ERROR), dead until a reset even with a new
 # supplicant, and supplicantd exiting 1 when stmmd goes.
 #
@@ -57,7 +57,7 @@ printf '%s' "$mm_guid" 4200000000000000 0300000000000000 0000000000000000 \
 rpmbd_pid=$!
 pids+=("$rpmbd_pid")
 wait_for_socket "$dir/mmc.sock" "$rpmbd_pid" rpmbd
-"$STMMD" --state "$dir" --rpc-timeout "$RPC_TIMEOUT_MS" -v >"$dir/stmmd.log" 2>&1 &
+"$STMMD" --state "$dir" --rpmb-layout raw --rpc-timeout "$RPC_TIMEOUT_MS" -v >"$dir/stmmd.log" 2>&1 &
 stmmd_pid=$!
 pids+=("$stmmd_pid")
 wait_for_socket "$dir/tee.sock" "$stmmd_pid" stmmd
