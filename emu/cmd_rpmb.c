@@ -11,6 +11,8 @@
 #include <glib.h>
 
 #include "cli.h"
+#include "efi_util.h"
+#include "optee_fs_crypto.h"
 #include "optee_rpmb_image.h"
 #include "rpmb_frame.h"
 #include "rpmbdb.h"
@@ -83,13 +85,40 @@ static void print_fat(const uint8_t *img, size_t len, GArray *files)
 	}
 }
 
+/*
+ * OP-TEE's RPMB key: huk_subkey_derive(HUK_SUBKEY_RPMB = 0, CID with PRV (byte 9) and CRC
+ * (byte 15) zeroed), tee_rpmb_key_gen.
+ */
+static int print_rpmb_key(const uint8_t huk[OPTEE_HUK_SIZE], const char *cid_hex)
+{
+	g_autoptr(GByteArray) cid = NULL;
+	uint8_t key[32];
+
+	if (hex_decode(cid_hex, &cid) < 0 || cid->len != 16) {
+		emu_cli_err("rpmb inspect: --cid: 16 bytes as 32 hex digits");
+		return -EINVAL;
+	}
+	cid->data[9] = 0;
+	cid->data[15] = 0;
+	if (optee_huk_subkey_derive(huk, 0, cid->data, 16, key, sizeof(key)) < 0) {
+		emu_cli_err("rpmb inspect: key derivation failed");
+		return -EIO;
+	}
+	printf("rpmb key:   ");
+	for (size_t i = 0; i < sizeof(key); i++)
+		printf("%02x", key[i]);
+	printf("  (HMAC-SHA256(HUK, LE32 0 || CID with bytes 9 and 15 zeroed))\n");
+	return 0;
+}
+
 static int cmd_inspect(int argc, char **argv)
 {
-	g_autofree char *huk_path = NULL, *extract = NULL, *out = NULL;
+	g_autofree char *huk_path = NULL, *extract = NULL, *out = NULL, *cid_hex = NULL;
 	GOptionEntry entries[] = {
 		{ "huk", 0, 0, G_OPTION_ARG_FILENAME, &huk_path, "16-byte hardware unique key (default: the all-zero test HUK)", "FILE" },
 		{ "extract", 0, 0, G_OPTION_ARG_STRING, &extract, "decrypt this file (its FAT name, or EFI_VARS for StMM's)", "NAME" },
 		{ "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "where --extract writes (an EDK2 variable file for EFI_VARS)", "FILE" },
+		{ "cid", 0, 0, G_OPTION_ARG_STRING, &cid_hex, "the eMMC's CID (32 hex digits): also print the RPMB key OP-TEE derives from it and the HUK (for `mmc rpmb` on that device)", "HEX" },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("IMAGE - OP-TEE's RPMB file system in a partition image");
@@ -133,6 +162,8 @@ static int cmd_inspect(int argc, char **argv)
 		return EMU_EXIT_IMPORT;
 	}
 	print_fat(img, len, files);
+	if (cid_hex && print_rpmb_key(huk, cid_hex) < 0)
+		return EMU_EXIT_USAGE;
 	if (!extract)
 		return EMU_EXIT_OK;
 	g_autoptr(GBytes) data = NULL;

@@ -50,6 +50,9 @@ cid=$(sqlite3 "$STATE/rpmb.db" "SELECT hex(cid) FROM device WHERE id = 1;")
 python3 -c 'import hashlib, hmac, sys
 c = bytearray.fromhex(sys.argv[1]); c[9] = 0; c[15] = 0
 sys.stdout.buffer.write(hmac.new(bytes(16), bytes(4) + bytes(c), hashlib.sha256).digest())' "$cid" >"$WORK/key"
+rc=$(status_of "$EMU" rpmb inspect "$WORK/part.img" --cid "$cid")
+[[ $rc == 0 ]] && grep -q "^rpmb key:   $(xxd -p -c 32 "$WORK/key") " "$WORK/out" ||
+	fail "inspect --cid does not print OP-TEE's RPMB key: $(cat "$WORK/out" "$WORK/err")"
 rm -f "$WORK/dump.img"
 for ((b = 0; b < 1024; b += 64)); do # 64 blocks per MMC_IOC_MULTI_CMD; mmc appends to OUTPUT
 	rc=0
@@ -60,7 +63,7 @@ done
 cmp "$WORK/dump.img" "$WORK/part.img" >"$WORK/cmp" || fail "mmc's dump differs from rpmb image: $(cat "$WORK/cmp"; ls -l "$WORK/dump.img" "$WORK/part.img")"
 rc=$(status_of "$EMU" rpmb inspect "$WORK/dump.img" --extract EFI_VARS -o "$WORK/dump.fd")
 [[ $rc == 0 ]] && cmp -s "$WORK/dump.fd" "$WORK/export.fd" || fail "inspect of mmc's dump: exit $rc"
-ok "mmc rpmb read-block (MACs verified with OP-TEE's key) dumps the same 1024 blocks; inspect reads them"
+ok "mmc rpmb read-block (MACs verified with OP-TEE's key, which inspect --cid prints) dumps the same 1024 blocks; inspect reads them"
 
 # Errors: a truncated image, a damaged FAT entry, the raw layout, the wrong HUK.
 head -c 1000 "$WORK/part.img" >"$WORK/short.img"
