@@ -83,4 +83,42 @@ STATES+=("$S3")
 rc=$(status_of "$EMU" rpmb inspect "$S3/rpmb.db")
 [[ $rc == 1 ]] && grep -q "a store in the raw layout" "$WORK/err" || fail "raw layout: exit $rc: $(cat "$WORK/err")"
 ok "errors: short image, damaged FAT entry (block named), raw layout; another HUK decrypts to noise"
+# ---- golden RPMB write sequences of SetVariable on the optee-fs layout ---------------------
+# rpmbd -v logs every authenticated write ("DATA_WRITE 1 block(s) at N"); the block numbers a
+# SetVariable makes, runs of consecutive blocks folded, against OP-TEE's rules on a fresh
+# 1024-block partition: EFI_VARS (48 KiB = 192 blocks) sits at 831..1022 (allocated from the
+# top; block 1023 is never used); a write inside one block of the file is in place; any other
+# write copies the whole file to the highest free range (639..830, then back to 831..1022),
+# the FAT entry (block 2) last, and what follows lands in the new place.
+S4=$WORK/golden
+mkdir -p "$S4"
+STATES+=("$S4")
+"$EMU" up --quiet --state "$S4" --rpmbd-arg=-v || fail "up $S4"
+writes_of() { # command...: the folded block list of the RPMB writes it made
+	local n0
+	n0=$(wc -l <"$S4/rpmbd.log")
+	"$@" >/dev/null || fail "$*"
+	tail -n +$((n0 + 1)) "$S4/rpmbd.log" | sed -n 's/.*DATA_WRITE 1 block(s) at \([0-9]*\) .*/\1/p' |
+		python3 -c 'import sys
+a = [int(x) for x in sys.stdin.read().split()]
+out, i = [], 0
+while i < len(a):
+    j = i
+    while j + 1 < len(a) and a[j + 1] == a[j] + 1:
+        j += 1
+    out.append(str(a[i]) if i == j else "%d-%d" % (a[i], a[j]))
+    i = j + 1
+print(len(a), " ".join(out))'
+}
+expect_writes() { # want command...
+	local want=$1 got
+	shift
+	got=$(writes_of "$@")
+	[[ $got == "$want" ]] || fail "RPMB writes of '$*': got '$got', want '$want'"
+}
+expect_writes "2 832 832" "$EMU" var set --state "$S4" Small --data 0102
+expect_writes "194 639-830 2 640" "$EMU" var set --state "$S4" Big --data "$(printf '%0600d' 0)"
+expect_writes "194 831-1022 2 834" "$EMU" var set --state "$S4" Big2 --data "$(printf '%0600d' 0)"
+expect_writes "1 832" "$EMU" var delete --state "$S4" Small
+ok "golden RPMB writes: in place (2: 832 832), copy to 639-830 + FAT block 2 last (194), copy back to 831-1022 (194), delete in place (1)"
 all_passed
