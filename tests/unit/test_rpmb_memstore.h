@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "device.h"
+#include "optee_rpmb.h"
 #include "storage.h"
 
 #define MEM_SIZE_MULT 2u /* 256 KiB = 1024 blocks */
@@ -74,5 +76,17 @@ static const struct rpmb_store_ops mem_ops = {
 	.load = mem_load, .program_key = mem_program_key, .read = mem_read,
 	.write = mem_write, .close = mem_close,
 };
+
+/* What a supplicant answers to OPTEE's RPMB_CMD_GET_DEV_INFO for `dev`. */
+static void fake_dev_info(struct rpmb_device *dev, struct rpmb_dev_info *ret)
+{
+	struct emu_mmc_info mi;
+
+	rpmb_device_get_info(dev, &mi);
+	*ret = (struct rpmb_dev_info){ .ret_code = RPMB_CMD_GET_DEV_INFO_RET_OK,
+				       .rpmb_size_mult = mi.rpmb_size_mult,
+				       .rel_wr_sec_c = mi.rel_wr_sec_c };
+	memcpy(ret->cid, mi.cid, sizeof(ret->cid));
+}
 
 #endif

@@ -90,14 +90,10 @@ static int fake_call(void *ctx, const void *req, size_t req_len, void *rsp, size
 	memcpy(&hdr, req, RPMB_REQ_HEADER_SIZE);
 	assert_int_equal(hdr.dev_id, 0);
 	if (hdr.cmd == RPMB_CMD_GET_DEV_INFO) {
-		struct emu_mmc_info mi;
-		struct rpmb_dev_info info = { .ret_code = RPMB_CMD_GET_DEV_INFO_RET_OK };
+		struct rpmb_dev_info info;
 		assert_int_equal(req_len, RPMB_REQ_HEADER_SIZE);
 		assert_int_equal(rsp_len, sizeof(info));
-		rpmb_device_get_info(f->dev, &mi);
-		memcpy(info.cid, mi.cid, 16);
-		info.rpmb_size_mult = mi.rpmb_size_mult;
-		info.rel_wr_sec_c = mi.rel_wr_sec_c;
+		fake_dev_info(f->dev, &info);
 		memcpy(rsp, &info, sizeof(info));
 		return 0;
 	}
