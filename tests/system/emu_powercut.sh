@@ -21,20 +21,23 @@
 #   POWERCUT_OPS (default "create update append delete reclaim").
 # The above runs on the raw layout; then POWERCUT_FS_OPS (default "create update delete
 # reclaim") run on the optee-fs layout (EFI_VARS in OP-TEE's RPMB file system), whose copy
-# updates make an operation hundreds of writes: every k in the plain build, every
-# POWERCUT_FS_STRIDE-th (60 sanitized) and the edges in a sanitizer build.
+# updates make an operation hundreds of writes: every k of create, update and delete in the
+# plain build, every POWERCUT_FS_STRIDE-th (60 sanitized) and the edges in a sanitizer
+# build; the reclaim's 389 writes at every POWERCUT_FS_RECLAIM_STRIDE-th k (8; 60) and the
+# edges (the copy path it takes is the one create and update cover at every k).
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"
 export STMM_EMU_TIMEOUT_MS=5000
 RPC_TIMEOUT_MS=1000
 case $BUILD in
-*san*) def_stride=25 def_edge=3 def_fs_stride=60 ;;
-*) def_stride=1 def_edge=10 def_fs_stride=1 ;;
+*san*) def_stride=25 def_edge=3 def_fs_stride=60 def_fs_reclaim_stride=60 ;;
+*) def_stride=1 def_edge=10 def_fs_stride=1 def_fs_reclaim_stride=8 ;;
 esac
 STRIDE=${POWERCUT_STRIDE:-$def_stride}
 RAW_STRIDE=$STRIDE
 FS_STRIDE=${POWERCUT_FS_STRIDE:-$def_fs_stride}
+FS_RECLAIM_STRIDE=${POWERCUT_FS_RECLAIM_STRIDE:-$def_fs_reclaim_stride}
 EDGE=${POWERCUT_EDGE:-$def_edge}
 OPS=${POWERCUT_OPS:-create update append delete reclaim}
 FS_OPS=${POWERCUT_FS_OPS:-create update delete reclaim}
@@ -193,9 +196,10 @@ done
 # The optee-fs layout: every write of the store that is not one whole block is a copy of
 # EFI_VARS (~193 RPMB writes, FAT entry last), so operations are large.
 LAYOUT=optee-fs
-STRIDE=$FS_STRIDE
 for op in $FS_OPS; do
+	STRIDE=$FS_STRIDE
+	[[ $op == reclaim ]] && STRIDE=$FS_RECLAIM_STRIDE
 	run_op "$op"
 done
 echo "emu_powercut: $total_runs power cuts, every store valid and old-or-new ($((SECONDS - start)) s;" \
-	"raw: stride $RAW_STRIDE; optee-fs: stride $FS_STRIDE; edge $EDGE for large operations)"
+	"raw: stride $RAW_STRIDE; optee-fs: stride $FS_STRIDE, reclaim $FS_RECLAIM_STRIDE; edge $EDGE for large operations)"
