@@ -250,9 +250,11 @@ static int var_set(int argc, char **argv)
 		  "HEX" },
 		{ "data-file", 'f', 0, G_OPTION_ARG_FILENAME, &file, "the data from a file ('-' = stdin)",
 		  "FILE" },
-		{ "string", 0, 0, G_OPTION_ARG_STRING, &str,
+		/* FILENAME: the argument's bytes as given, never converted from the locale's
+		 * charset (GLib would refuse non-ASCII text under the C locale). */
+		{ "string", 0, 0, G_OPTION_ARG_FILENAME, &str,
 		  "the data is S's UTF-8 bytes exactly as given: no terminating NUL, no UCS-2", "S" },
-		{ "ucs2", 0, 0, G_OPTION_ARG_STRING, &ucs2,
+		{ "ucs2", 0, 0, G_OPTION_ARG_FILENAME, &ucs2,
 		  "the data is S as UCS-2LE with its terminating NUL (as UEFI strings are kept)", "S" },
 		G_OPTION_ENTRY_NULL
 	};
@@ -298,6 +300,10 @@ static int var_set(int argc, char **argv)
 			g_byte_array_append(data, (const uint8_t *)contents, (guint)len);
 		}
 	} else if (str) {
+		if (!g_utf8_validate(str, -1, NULL)) {
+			emu_cli_err("var set: --string: not valid UTF-8 (give other bytes with --data)");
+			return EMU_EXIT_USAGE;
+		}
 		data = g_byte_array_new();
 		g_byte_array_append(data, (const uint8_t *)str, (guint)strlen(str));
 	} else {

@@ -109,6 +109,17 @@ up
 "$EMU" var get Bar --guid security >/dev/null 2>&1 && fail "volatile Bar survived a restart"
 ok "NV value survives down + up (volatile one does not)"
 
+# ---- non-ASCII text is taken as given, whatever the locale -----------------------------
+for loc in C C.UTF-8; do
+	LC_ALL=$loc "$EMU" var set Utf8 --string "héllo €" || fail "--string with non-ASCII text under LC_ALL=$loc"
+	[[ $(get_raw Utf8 | od -An -tx1 | tr -d ' \n') == 68c3a96c6c6f20e282ac ]] || fail "--string bytes under LC_ALL=$loc"
+	LC_ALL=$loc "$EMU" var set Ucs2 --ucs2 "héllo" || fail "--ucs2 with non-ASCII text under LC_ALL=$loc"
+	[[ $(get_raw Ucs2 | od -An -tx1 | tr -d ' \n') == 6800e9006c006c006f000000 ]] || fail "--ucs2 bytes under LC_ALL=$loc"
+done
+err=$("$EMU" var set Bad --string $'\xff' 2>&1) && fail "--string accepted bytes that are not UTF-8"
+grep -q "not valid UTF-8" <<<"$err" || fail "--string with bad UTF-8 said: $err"
+ok "--string and --ucs2 take non-ASCII text as given under LC_ALL=C and C.UTF-8; bad UTF-8 refused"
+
 # ---- survives kill -9 of all three right after set returned --------------------------
 "$EMU" var set Crash --string "written before the crash" || fail "set Crash"
 victims=()
