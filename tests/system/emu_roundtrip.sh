@@ -273,3 +273,4 @@ ms=$((($(date +%s%N) - start) / 1000000))
 ((ms < 15000)) || fail "up took ${ms} ms to see stmmd exit"
 "$EMU" down --state "$QS" --quiet
 ok "readiness: rpmbd --ready-fd writes READY=1 once serving; stmmd dying at start-up reported in ${ms} ms"
+all_passed
