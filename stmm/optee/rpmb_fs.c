@@ -681,6 +681,12 @@ int rpmb_fs_stmm_read(struct rpmb_fs *fs, uint64_t offset, void *buf, size_t len
 	return r;
 }
 
+int rpmb_fs_stmm_size(struct rpmb_fs *fs, size_t *ret_size)
+{
+	g_autoptr(rpmb_fs_file) file = NULL;
+	return rpmb_fs_open(fs, stmm_uuid, OPTEE_STMM_OBJ_ID, STMM_OBJ_ID_LEN, &file, ret_size);
+}
+
 /* sec_storage_obj_write */
 int rpmb_fs_stmm_write(struct rpmb_fs *fs, uint64_t offset, const void *buf, size_t len)
 {

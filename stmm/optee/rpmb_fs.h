@@ -117,6 +117,9 @@ __attribute__((warn_unused_result)) int rpmb_fs_stmm_read(struct rpmb_fs *fs, ui
 __attribute__((warn_unused_result)) int rpmb_fs_stmm_write(struct rpmb_fs *fs, uint64_t offset,
 							   const void *buf, size_t len);
 
+/* The size of EFI_VARS (the FAT entry only, no data read).  0, -ENOENT, or as rpmb_fs_open. */
+__attribute__((warn_unused_result)) int rpmb_fs_stmm_size(struct rpmb_fs *fs, size_t *ret_size);
+
 /* The store's backend over those two (what OpTeeRpmbFvb's RPMB_READ/WRITE reach). */
 void rpmb_fs_store_backend(struct rpmb_fs *fs, struct store_backend *ret_backend);
 

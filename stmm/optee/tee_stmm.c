@@ -204,12 +204,15 @@ static int fs_layout_boot(struct tee_stmm *s)
 	r = rpmb_fs_setup(s->fs);
 	if (r < 0)
 		return r;
+	/* Missing or shorter than the region: what the FVB's whole-region read would have
+	 * failed on.  The FAT entry tells, without reading the data store_open reads next. */
 	uint64_t len = region_size(&s->cfg.layout);
-	g_autofree uint8_t *buf = g_malloc(len);
-	r = rpmb_fs_stmm_read(s->fs, 0, buf, len);
-	if (r == -ENOENT || r == -EUCLEAN) {
+	size_t size = 0;
+	r = rpmb_fs_stmm_size(s->fs, &size);
+	if (r == -ENOENT || (r == 0 && size < len)) {
 		g_message("EFI_VARS %s in OP-TEE's RPMB file system: writing %" G_GUINT64_FORMAT
 			  " erased bytes first, as OpTeeRpmbFvb does", r == -ENOENT ? "missing" : "short", len);
+		g_autofree uint8_t *buf = g_malloc(len);
 		memset(buf, 0xff, len);
 		r = rpmb_fs_stmm_write(s->fs, 0, buf, len);
 	}
