@@ -27,6 +27,9 @@
 	"2 usage error; 3 the stack is not up, could not be started, or is not fully running."
 
 /* "stmm-emu: " + message + newline on stderr. */
+/* "2026-11-25 14:26:54": local time of a unix timestamp in µs (g_free). */
+char *emu_format_time(int64_t us);
+
 void emu_cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Parse with `ctx` (which gets a --help); prints errors.  true when parsing succeeded. */

@@ -216,3 +216,9 @@ void emu_hexdump(GString *out, const uint8_t *data, size_t size)
 		g_string_append(out, "|\n");
 	}
 }
+
+char *emu_format_time(int64_t us)
+{
+	g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(us / G_USEC_PER_SEC);
+	return t ? g_date_time_format(t, "%F %T") : g_strdup("?");
+}

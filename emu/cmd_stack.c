@@ -106,8 +106,7 @@ static void warn_if_rpmb_dead(const struct emu_state *st, int timeout_ms)
 
 	if (emu_stack_ctrl_status(st, timeout_ms, &c) < 0 || !(c.flags & EMU_CTRL_STATUS_RPMB_DEAD))
 		return;
-	g_autoptr(GDateTime) t = g_date_time_new_from_unix_local((gint64)c.rpmb_dead_since / G_USEC_PER_SEC);
-	g_autofree char *since = t ? g_date_time_format(t, "%F %T") : g_strdup("?");
+	g_autofree char *since = emu_format_time((int64_t)c.rpmb_dead_since);
 	emu_cli_err("up: warning: stmmd's RPMB is dead since %s (the write of block %u failed %u "
 		    "times); as on OP-TEE every NV write fails with EFI_DEVICE_ERROR until the store "
 		    "is read again: run `stmm-emu reset`", since, c.fail_address, c.fail_attempts);

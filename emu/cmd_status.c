@@ -78,13 +78,6 @@ static bool supplicant_answering(const struct emu_ctrl_status *c)
 	return !(c->rpc_fail_errno == -ETIMEDOUT && c->rpc_fail_time > c->rpc_ok_time);
 }
 
-/* "2026-11-25 14:26:54", local time of a unix µs timestamp. */
-static char *format_time(int64_t us)
-{
-	g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(us / G_USEC_PER_SEC);
-	return t ? g_date_time_format(t, "%F %T") : g_strdup("?");
-}
-
 static void add_time_or_null(JsonBuilder *b, const char *key, bool have, int64_t us)
 {
 	json_builder_set_member_name(b, key);
@@ -162,14 +155,14 @@ static void print_health_text(const struct emu_ctrl_status *c)
 		       "optee-fs (EFI_VARS, a file in OP-TEE's RPMB file system, encrypted)" :
 		       "raw (the store's bytes from RPMB block 0)");
 	if (c->flags & EMU_CTRL_STATUS_RPMB_DEAD) {
-		g_autofree char *since = format_time((int64_t)c->rpmb_dead_since);
+		g_autofree char *since = emu_format_time((int64_t)c->rpmb_dead_since);
 		printf("rpmb state:   DEAD since %s: NV writes fail (EFI_DEVICE_ERROR) until `stmm-emu reset`\n",
 		       since);
 	} else {
 		printf("rpmb state:   ok\n");
 	}
 	if (c->fail_time) {
-		g_autofree char *when = format_time(c->fail_time);
+		g_autofree char *when = emu_format_time(c->fail_time);
 		printf("last failure: %s: write of block %u (counter %u), attempt %u of 10: %s, device result %s\n",
 		       when, c->fail_address, c->fail_write_counter, c->fail_attempts,
 		       errno_name(c->fail_errno, buf, sizeof(buf)),
@@ -177,7 +170,7 @@ static void print_health_text(const struct emu_ctrl_status *c)
 						  rpmb_result_name(c->fail_result, rbuf, sizeof(rbuf)));
 	}
 	if (c->rpc_fail_time) {
-		g_autofree char *when = format_time(c->rpc_fail_time);
+		g_autofree char *when = emu_format_time(c->rpc_fail_time);
 		printf("last rpc err: %s: %s\n", when, errno_name(c->rpc_fail_errno, buf, sizeof(buf)));
 	}
 	if (c->store_boot_report[0])
