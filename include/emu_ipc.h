@@ -355,4 +355,76 @@ _Static_assert(offsetof(struct emu_ctrl_export_rsp, generation) == 20, "generati
 _Static_assert(offsetof(struct emu_ctrl_export_rsp, live_variables) == 24, "live_variables");
 _Static_assert(offsetof(struct emu_ctrl_export_rsp, reserved) == 28, "reserved");
 
+/*
+ * Faults armed at run time (`stmm-emu fault`).  Each daemon takes EMU_MSG_CTRL_FAULT_REQ on
+ * the socket it serves (rpmbd: the mmc socket; stmmd: the tee socket; supplicantd: its
+ * control socket, --control-socket).  A fault is keyed on protocol events counted from the
+ * moment it is armed, never on time: it fires at the `count`-th event of kind `trigger`
+ * (1 = the next one) and then on the `repeat` - 1 events of that kind that follow (repeat 0
+ * counts as 1; EMU_FAULT_REPEAT_FOREVER never stops).  Several faults may be armed at once
+ * (at most EMU_FAULT_MAX per daemon); on one event the oldest armed fault that is due fires.
+ * A fired fault is logged and written to the trace as a note.
+ *
+ * Reply EMU_MSG_CTRL_FAULT_RSP with struct emu_ctrl_fault_rsp, or EMU_MSG_ERROR: -EINVAL for
+ * a trigger/action this daemon does not take or a bad field, -ENOSPC when EMU_FAULT_MAX are
+ * armed.  EMU_MSG_CTRL_FAULT_CLEAR_REQ (no payload) disarms every fault; reply
+ * EMU_MSG_CTRL_FAULT_CLEAR_RSP (no payload).
+ */
+#define EMU_MSG_CTRL_FAULT_REQ       0x0421
+#define EMU_MSG_CTRL_FAULT_RSP       0x0422
+#define EMU_MSG_CTRL_FAULT_CLEAR_REQ 0x0423
+#define EMU_MSG_CTRL_FAULT_CLEAR_RSP 0x0424
+#define EMU_FAULT_MAX                16u
+#define EMU_FAULT_REPEAT_FOREVER     0xFFFFFFFFu
+#define EMU_FAULT_ANY_RPC            0xFFFFFFFFu
+struct emu_ctrl_fault {
+	uint16_t trigger;  /* EMU_FAULT_AT_*: the events counted */
+	uint16_t action;   /* EMU_FAULT_*: what happens at the chosen event */
+	uint32_t count;    /* fire at the count-th event from now, >= 1 */
+	uint32_t repeat;   /* consecutive events it fires on, 0 = 1 */
+	uint32_t rpc_cmd;  /* EMU_FAULT_AT_RPC: OPTEE_RPC_CMD_* matched, EMU_FAULT_ANY_RPC = any */
+	uint32_t value;    /* action argument (below) */
+	uint32_t value2;   /* second argument (below) */
+	uint32_t reserved[2];
+};
+_Static_assert(sizeof(struct emu_ctrl_fault) == 32, "emu_ctrl_fault");
+_Static_assert(offsetof(struct emu_ctrl_fault, trigger) == 0, "trigger");
+_Static_assert(offsetof(struct emu_ctrl_fault, action) == 2, "action");
+_Static_assert(offsetof(struct emu_ctrl_fault, count) == 4, "count");
+_Static_assert(offsetof(struct emu_ctrl_fault, repeat) == 8, "repeat");
+_Static_assert(offsetof(struct emu_ctrl_fault, rpc_cmd) == 12, "rpc_cmd");
+_Static_assert(offsetof(struct emu_ctrl_fault, value) == 16, "value");
+_Static_assert(offsetof(struct emu_ctrl_fault, value2) == 20, "value2");
+_Static_assert(offsetof(struct emu_ctrl_fault, reserved) == 24, "reserved");
+/* trigger */
+#define EMU_FAULT_AT_RPMB_WRITE 0x0001 /* rpmbd: a sequence with an authenticated data write */
+#define EMU_FAULT_AT_RPMB_READ  0x0002 /* rpmbd: a sequence with an authenticated data read */
+#define EMU_FAULT_AT_RPMB_SEQ   0x0003 /* rpmbd: any RPMB sequence */
+#define EMU_FAULT_AT_RPC        0x0010 /* supplicantd: an RPC of kind rpc_cmd */
+#define EMU_FAULT_AT_MM_CALL    0x0020 /* stmmd: a PTA_STMM_CMD_COMMUNICATE invoke */
+/* action, rpmbd (EMU_FAULT_AT_RPMB_*) */
+#define EMU_FAULT_POWER_CUT     0x0001 /* power lost before the sequence commits: rpmbd exits
+					* RPMBD_EXIT_POWER_CUT, nothing written, no answer */
+#define EMU_FAULT_DROP_RESPONSE 0x0002 /* the sequence runs and commits, then its response is
+					* lost: the host's transfer fails (EMU_MSG_ERROR -EIO) */
+#define EMU_FAULT_DELAY         0x0003 /* answer value milliseconds late (past the RPC timeout) */
+#define EMU_FAULT_RESULT        0x0004 /* not executed; every response frame answers result
+					* `value` (RPMB_RESULT_*), MACed as the device would */
+#define EMU_FAULT_CORRUPT       0x0005 /* executed; response byte `value` XOR `value2` (0 = 0xff) */
+/* action, supplicantd (EMU_FAULT_AT_RPC) */
+#define EMU_FAULT_SUPP_EXIT     0x0011 /* exit before answering (as a killed tee-supplicant) */
+#define EMU_FAULT_SUPP_STALL    0x0012 /* stop answering anything from then on, stay connected */
+#define EMU_FAULT_SUPP_DROP     0x0013 /* take the request and never answer it; serve the next */
+#define EMU_FAULT_SUPP_ERROR    0x0014 /* answer TEEC result `value` without touching the device */
+/* action, stmmd (EMU_FAULT_AT_MM_CALL) */
+#define EMU_FAULT_STMM_CRASH    0x0021 /* the secure world dies: stmmd aborts before StMM runs */
+#define EMU_FAULT_STMM_TEE_ERROR 0x0022 /* the invoke answers TEE result `value`, StMM not run */
+struct emu_ctrl_fault_rsp {
+	uint32_t id;       /* the fault's number in this daemon, for logs and the trace */
+	uint32_t armed;    /* faults armed now, this one included */
+};
+_Static_assert(sizeof(struct emu_ctrl_fault_rsp) == 8, "emu_ctrl_fault_rsp");
+_Static_assert(offsetof(struct emu_ctrl_fault_rsp, id) == 0, "id");
+_Static_assert(offsetof(struct emu_ctrl_fault_rsp, armed) == 4, "armed");
+
 #endif
