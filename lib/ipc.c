@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "ipc.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -101,6 +102,8 @@ int emu_ipc_sendv(int fd, uint16_t type, uint32_t req_id, const struct iovec *io
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
 	}
+	if (emu_trace_on()) /* recorded before the peer can answer it */
+		emu_trace_fd_msg(fd, EMU_TRACE_MSG_TX, &hdr, iov, iovcnt);
 	ssize_t n;
 	do
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
@@ -214,6 +217,10 @@ int emu_ipc_recv(int fd, int timeout_ms, struct emu_msg **ret_msg)
 	msg->fd = passed;
 	if (hdr.length)
 		msg->payload = g_memdup2(buf + sizeof(hdr), hdr.length);
+	if (emu_trace_on()) {
+		struct iovec pv = { buf + sizeof(hdr), hdr.length };
+		emu_trace_fd_msg(fd, EMU_TRACE_MSG_RX, &hdr, &pv, 1);
+	}
 	*ret_msg = msg;
 	return 0;
 bad:
