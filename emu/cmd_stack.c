@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "config.h"
 #include "efi_util.h"
 #include "stack.h"
 #include "state.h"
@@ -25,6 +26,7 @@ struct up_args {
 	char **quirks;
 	char **rpmbd_args;  /* hidden test hook: extra rpmbd arguments (fault plans) */
 	char *rpmb_layout;
+	gboolean trace;
 };
 
 static void up_args_clear(struct up_args *a)
@@ -54,6 +56,10 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		  "a new state's store: optee-fs (default: the file EFI_VARS in OP-TEE's RPMB file "
 		  "system, as on a board) or raw (the store's bytes from RPMB block 0); kept for life",
 		  "optee-fs|raw" },
+		{ "trace", 0, 0, G_OPTION_ARG_NONE, &a->trace,
+		  "stmmd and rpmbd record every message to STATE/trace.bin (read it with `stmm-emu "
+		  "trace`); kept in STATE/stmm-emu.conf for later starts, applies to daemons started now",
+		  NULL },
 		{ "rpmbd-arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &a->rpmbd_args,
 		  "test hook: pass ARG to a newly started rpmbd (repeatable), e.g. "
 		  "--rpmbd-arg=--fail-after-writes=5",
@@ -112,6 +118,22 @@ static void warn_if_rpmb_dead(const struct emu_state *st, int timeout_ms)
 		    "is read again: run `stmm-emu reset`", since, c.fail_address, c.fail_attempts);
 }
 
+/* `up --trace`: recorded in STATE/stmm-emu.conf, which daemon_argv reads. */
+static int enable_trace(const struct emu_state *st)
+{
+	g_autoptr(GString) err = g_string_new("");
+	g_autofree char *path = emu_state_path(st, EMU_CONFIG_FILE);
+	struct emu_config cfg;
+	int r = emu_config_load(st, &cfg, err);
+	if (r == 0 && !cfg.trace) {
+		cfg.trace = true;
+		r = emu_config_save(path, path, &cfg, err);
+	}
+	if (r < 0)
+		emu_cli_err("up: --trace: %s", err->str);
+	return r;
+}
+
 /* Bring the stack up; prints the outcome.  Returns an exit code. */
 static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_started)
 {
@@ -141,6 +163,10 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		return EMU_EXIT_USAGE;
 	}
 	opt.quirks = quirks;
+	if (a->trace && (r = enable_trace(st)) < 0) {
+		close(lock_fd);
+		return EMU_EXIT_STACK;
+	}
 	r = emu_stack_up(st, &opt, &res, err);
 	if (r == 0 && a->quirks) {
 		g_autofree char *path = emu_state_path(st, "quirks");

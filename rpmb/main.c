@@ -16,6 +16,7 @@
 #include "ready.h"
 #include "server.h"
 #include "storage.h"
+#include "trace.h"
 
 static const char description[] =
 	"rpmbd plays the eMMC device: its RPMB partition (one-time authentication key, write\n"
@@ -53,6 +54,7 @@ struct options {
 	gint64 lose_response_at_write;
 	int ready_fd;
 	gboolean verbose;
+	char *trace; /* --trace */
 };
 typedef struct options Options;
 
@@ -62,6 +64,7 @@ static void options_clear(struct options *o)
 	g_free(o->socket);
 	g_free(o->cid);
 	g_free(o->counter_start);
+	g_free(o->trace);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
 
@@ -94,6 +97,9 @@ static int parse_options(int *argc, char ***argv, struct options *o, struct rpmb
 		  "Fault plan: commit the N-th durable write since this start, then lose power before "
 		  "answering it "
 		  "(exit status 75)", "N" },
+		{ "trace", 0, 0, G_OPTION_ARG_FILENAME, &o->trace,
+		  "Append every message on the mmc socket to the trace FILE (include/emu_trace.h; "
+		  "`stmm-emu trace` reads it)", "FILE" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose,
 		  "Debug log, with hex dumps of every request and response", NULL },
 		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &o->ready_fd,
@@ -199,6 +205,10 @@ int main(int argc, char **argv)
 	g_log_writer_default_set_use_stderr(TRUE); /* stdout stays free; the log is stderr */
 	if (o.verbose)
 		g_log_set_debug_enabled(TRUE);
+	if (o.trace && (r = emu_trace_open(o.trace, EMU_TRACE_ROLE_RPMBD)) < 0) {
+		g_printerr("rpmbd: --trace %s: %s\n", o.trace, g_strerror(-r));
+		return 2;
+	}
 	const char *db = o.db ? o.db : "./rpmb.db";
 	const char *sock = o.socket ? o.socket : "./rpmb.sock";
 

@@ -10,6 +10,7 @@
 
 #include "efi_util.h"
 #include "sequence.h"
+#include "trace.h"
 
 #define RPMBD_SEND_TIMEOUT_S 5
 /* Clients served at once.  Beyond, a connection is refused with an error rather than let a
@@ -107,6 +108,7 @@ static void client_drop(struct client *c)
 {
 	g_debug("client %u: disconnected", c->id);
 	c->srv->clients = g_list_remove(c->srv->clients, c);
+	emu_trace_disconnect(c->fd);
 	if (c->source)
 		g_source_remove(c->source);
 	close(c->fd);
@@ -173,6 +175,7 @@ static gboolean on_listen(int fd, GIOCondition cond, gpointer user_data)
 	c->source = g_unix_fd_add(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client, c);
 	srv->clients = g_list_prepend(srv->clients, c);
 	g_debug("client %u: connected", c->id);
+	emu_trace_connect(c->id, EMU_TRACE_ROLE_UNKNOWN, cfd);
 	return G_SOURCE_CONTINUE;
 }
 

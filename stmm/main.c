@@ -21,6 +21,7 @@
 #include "store_check.h"
 #include "tee.h"
 #include "tee_stmm.h"
+#include "trace.h"
 
 /* Owners for main's cleanup: each frees NULL; the socket file goes with its listener. */
 typedef struct rpc StmmdRpc;
@@ -63,6 +64,10 @@ int main(int argc, char **argv)
 	/* Logging. */
 	if (o.verbose)
 		g_log_set_debug_enabled(TRUE);
+	if (o.trace_file && (r = emu_trace_open(o.trace_file, EMU_TRACE_ROLE_STMMD)) < 0) {
+		g_printerr("stmmd: --trace %s: %s\n", o.trace_file, g_strerror(-r));
+		return 2;
+	}
 	/* Storage: the StMM configuration, and the PTA reaching RPMB through the supplicant. */
 	if (stmmd_options_config(&o, &scfg, &import_image) < 0)
 		return 2;

@@ -29,6 +29,7 @@ void stmmd_options_clear(struct stmmd_options *o)
 	g_clear_pointer(&o->check_store, g_free);
 	g_clear_pointer(&o->rpmb_layout, g_free);
 	g_clear_pointer(&o->import_fv, g_free);
+	g_clear_pointer(&o->trace_file, g_free);
 	g_clear_pointer(&o->quirks, g_strfreev);
 }
 
@@ -56,6 +57,7 @@ int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 		{ "hwerr-storage-size", 0, 0, G_OPTION_ARG_INT64, &o->hwerr_store, "PcdHwErrStorageSize (default 0: no hardware error records)", "BYTES" },
 		{ "max-hwerr-variable-size", 0, 0, G_OPTION_ARG_INT64, &o->max_hwerr_var, "PcdMaxHardwareErrorVariableSize (default 32768)", "BYTES" },
 		{ "no-write-key", 0, 0, G_OPTION_ARG_NONE, &o->no_write_key, "Never program the RPMB key (CFG_RPMB_WRITE_KEY=n)", NULL },
+		{ "trace", 0, 0, G_OPTION_ARG_FILENAME, &o->trace_file, "Append every message on the tee socket and every MM buffer to the trace FILE (include/emu_trace.h; `stmm-emu trace` reads it)", "FILE" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "Debug logging (hex dumps of every request)", NULL },
 		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &o->ready_fd, "Write READY=1 and a newline to descriptor FD once serving, then close it (how `stmm-emu up` waits)", "FD" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },

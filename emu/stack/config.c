@@ -58,6 +58,7 @@ int emu_config_load(const struct emu_state *st, struct emu_config *ret, GString 
 		}
 		g_strlcpy(cfg.rpmb_layout, v, sizeof(cfg.rpmb_layout));
 	}
+	cfg.trace = g_key_file_get_boolean(kf, "stack", "trace", NULL);
 	*ret = cfg;
 	return 0;
 }
@@ -81,6 +82,10 @@ int emu_config_save(const char *base_path, const char *out_path, const struct em
 		g_key_file_set_string(kf, "stmmd", "rpmb-layout", cfg->rpmb_layout);
 	else
 		(void)g_key_file_remove_key(kf, "stmmd", "rpmb-layout", NULL);
+	if (cfg->trace)
+		g_key_file_set_boolean(kf, "stack", "trace", TRUE);
+	else
+		(void)g_key_file_remove_key(kf, "stack", "trace", NULL);
 	if (!g_key_file_save_to_file(kf, out_path, &gerr)) {
 		if (err)
 			g_string_append_printf(err, "%s: %s", out_path, gerr->message);

@@ -8,6 +8,7 @@
  *            RPMB -- changing them by hand makes stmmd format the store)
  *            rpmb-layout = optee-fs | raw   (where the store lives; recorded by the first
  *            `up` of a state: a state made before the RPMB FS layout existed is raw)
+ *   [stack]  trace = true   (`up --trace`: stmmd and rpmbd record STATE/trace.bin)
  *   [rpmbd]  size-mult                                          (EXT_CSD RPMB_SIZE_MULT;
  *            only used when rpmb.db is created)
  *
@@ -30,6 +31,7 @@ struct emu_config {
 	uint32_t ftw_spare_size;
 	uint32_t rpmb_size_mult;   /* 0: rpmbd's default */
 	char rpmb_layout[16];      /* "optee-fs", "raw" or "" (not recorded yet) */
+	bool trace;                /* [stack] trace: daemons get --trace STATE/trace.bin */
 };
 #define EMU_RPMB_LAYOUT_DEFAULT "optee-fs"
 /* "optee-fs" and "raw" are layouts. */

@@ -15,6 +15,7 @@
 #include "client.h"
 #include "config.h"
 #include "efi_util.h"
+#include "emu_trace.h"
 #include "ipc.h"
 #include "ready.h"
 #include "tee_client.h"
@@ -246,6 +247,10 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 		g_ptr_array_add(a, g_strdup(st->rpmb_db));
 		g_ptr_array_add(a, g_strdup("--socket"));
 		g_ptr_array_add(a, g_strdup(st->mmc_sock));
+		if (cfg.trace) {
+			g_ptr_array_add(a, g_strdup("--trace"));
+			g_ptr_array_add(a, emu_state_path(st, EMU_TRACE_FILE_NAME));
+		}
 		for (char *const *x = opt->rpmbd_args; x && *x; x++)
 			g_ptr_array_add(a, g_strdup(*x));
 		break;
@@ -264,6 +269,10 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 		}
 		if (opt->verbose)
 			g_ptr_array_add(a, g_strdup("-v"));
+		if (cfg.trace) {
+			g_ptr_array_add(a, g_strdup("--trace"));
+			g_ptr_array_add(a, emu_state_path(st, EMU_TRACE_FILE_NAME));
+		}
 		for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++)
 			if (sizes[i].v) {
 				g_ptr_array_add(a, g_strdup(sizes[i].opt));

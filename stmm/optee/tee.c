@@ -26,6 +26,7 @@
 #include "ipc.h"
 #include "warn_limit.h"
 #include "pta_stmm.h"
+#include "trace.h"
 
 #define TEE_MAX_CONNS          64u
 #define TEE_MAX_SESSIONS       32u        /* per connection */
@@ -62,6 +63,7 @@ struct job {
 	struct tee_core *core;
 	uint32_t conn_id;
 	uint32_t req_id;
+	uint32_t session; /* JOB_INVOKE, for the trace */
 	struct tee_shm *shm;
 	uint64_t offset;
 	uint64_t size;
@@ -180,6 +182,7 @@ static void remove_source(struct tee_core *core, guint id)
 static void conn_destroy(struct tee_core *core, struct tee_conn *conn)
 {
 	rpc_detach_supplicant(core->rpc, conn->fd);
+	emu_trace_disconnect(conn->fd);
 	core->nsessions -= g_hash_table_size(conn->sessions);
 	remove_source(core, conn->src);
 	g_hash_table_destroy(conn->sessions);
@@ -334,8 +337,11 @@ static void run_invoke(struct tee_core *core, struct job *job)
 		return;
 	}
 	emu_log_hexdump("MM request", buf, size);
+	emu_trace_mm(EMU_TRACE_MM_REQ, job->conn_id, job->session, job->req_id, size, 0, 0, buf);
 	int32_t mm_ret = core->pta.communicate(core->pta.ctx, buf, size);
 	emu_log_hexdump("MM response", buf, size);
+	emu_trace_mm(EMU_TRACE_MM_RSP, job->conn_id, job->session, job->req_id, size, TEE_SUCCESS,
+		     (uint32_t)mm_ret, buf);
 	if (shm_copy_out(job->shm, job->offset, buf, size) < 0) {
 		job->rsp.ret = TEE_ERROR_BAD_PARAMETERS;
 		job->rsp.origin = TEE_ORIGIN_COMMS;
@@ -555,6 +561,7 @@ static int handle_invoke(struct tee_core *core, struct tee_conn *conn, const str
 	} else {
 		struct job init = {
 			.kind = JOB_INVOKE,
+			.session = req.session,
 			.shm = shm_ref(g_hash_table_lookup(conn->shms,
 							   GUINT_TO_POINTER((uint32_t)req.params[0].a))),
 			.offset = req.params[0].b,
@@ -749,6 +756,7 @@ static gboolean listen_event(gint fd, GIOCondition cond, gpointer data)
 	conn->src = g_source_attach(src, core->main_ctx);
 	g_source_unref(src);
 	g_debug("connection %u accepted", conn->id);
+	emu_trace_connect(conn->id, EMU_TRACE_ROLE_CLIENT, cfd);
 	return G_SOURCE_CONTINUE;
 }
 
