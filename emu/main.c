@@ -23,6 +23,7 @@ static const struct {
 	{ "import", emu_cmd_import, "load an EDK2 variable file (OVMF_VARS.fd) into a stopped state" },
 	{ "export", emu_cmd_export, "write the store as an EDK2 variable file" },
 	{ "check", emu_cmd_check, "validate the NV store at rest in rpmb.db (offsets of damage)" },
+	{ "trace", emu_cmd_trace, "decode the trace (up --trace) | replay its MM calls" },
 	{ "rpmb", emu_cmd_rpmb, "inspect | image: OP-TEE's RPMB file system in a partition image" },
 };
 
