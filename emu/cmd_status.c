@@ -4,11 +4,14 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "cli.h"
 #include "client.h"
 #include "efi_util.h"
 #include "rpmb_host.h"
+#include "config.h"
+#include "emu_trace.h"
 #include "stack.h"
 #include "state.h"
 
@@ -180,11 +183,27 @@ static void print_health_text(const struct emu_ctrl_status *c)
 		       (int)sizeof(c->store_boot_report), c->store_boot_report);
 }
 
+/* `up --trace` was given: the trace file (g_free) and its size, else NULL. */
+static char *trace_file(const struct emu_state *st, gint64 *ret_size)
+{
+	struct emu_config cfg;
+	if (emu_config_load(st, &cfg, NULL) < 0 || !cfg.trace)
+		return NULL;
+	char *path = emu_state_path(st, EMU_TRACE_FILE_NAME);
+	GStatBuf sb;
+	*ret_size = g_stat(path, &sb) == 0 ? (gint64)sb.st_size : 0;
+	return path;
+}
+
 static void print_status_text(const struct emu_state *st, const struct status_info *si)
 {
 	char sbuf[64];
 
 	printf("state:        %s\n", st->dir);
+	gint64 tsize;
+	g_autofree char *tpath = trace_file(st, &tsize);
+	if (tpath)
+		printf("trace:        on (%s, %" G_GINT64_FORMAT " bytes)\n", tpath, tsize);
 	for (int d = 0; d < EMU_DAEMON_COUNT; d++) {
 		char label[32];
 		g_snprintf(label, sizeof(label), "%s:", emu_daemon_name((enum emu_daemon)d));
@@ -246,6 +265,15 @@ static void print_status_json(const struct emu_state *st, const struct status_in
 	json_builder_begin_object(b);
 	emu_json_add_string(b, "state", st->dir);
 	emu_json_add_bool(b, "running", all_running(si));
+	gint64 tsize;
+	g_autofree char *tpath = trace_file(st, &tsize);
+	if (tpath) {
+		json_builder_set_member_name(b, "trace");
+		json_builder_begin_object(b);
+		emu_json_add_string(b, "path", tpath);
+		emu_json_add_int(b, "bytes", tsize);
+		json_builder_end_object(b);
+	}
 	json_builder_set_member_name(b, "daemons");
 	json_builder_begin_object(b);
 	for (int d = 0; d < EMU_DAEMON_COUNT; d++) {
