@@ -130,7 +130,7 @@ static int show(const char *path, const char *db, const struct show_args *a)
 		g_autofree char *ck = comm_key(&rec);
 		if (rec.kind == EMU_TRACE_CONNECT)
 			g_hash_table_replace(comms, g_strdup(ck), g_strndup((const char *)data, rec.length));
-		const char *comm = g_hash_table_lookup(comms, ck);
+		g_autofree char *comm = g_strdup(g_hash_table_lookup(comms, ck));
 		g_autoptr(GPtrArray) items = trace_dec_record(d, &rec, data);
 		if (rec.kind == EMU_TRACE_DISCONNECT)
 			g_hash_table_remove(comms, ck);
