@@ -638,9 +638,10 @@ static void decode_rpc_rsp(struct trace_dec *d, GPtrArray *items, const struct e
 	memcpy(&rr, p, sizeof(rr));
 	g_autofree gint64 *k = pend_key(rec, h->req_id);
 	struct pending_rpc pr = { .cmd = 0xffffffffu, .rpmb_cmd = 0xffff };
-	struct pending_rpc *found = g_hash_table_lookup(d->pending, k);
+	struct pending_rpc *p_pr = g_hash_table_lookup(d->pending, k);
+	bool found = p_pr != NULL;
 	if (found) {
-		pr = *found;
+		pr = *p_pr;
 		g_hash_table_remove(d->pending, k);
 	}
 	struct trace_item *it = item_new(items, "rpc");
@@ -875,7 +876,8 @@ static void decode_msg(struct trace_dec *d, GPtrArray *items, const struct emu_t
 		}
 		memcpy(&e, p, sizeof(e));
 		g_autofree char *text = g_strndup((const char *)p + sizeof(e), len - sizeof(e));
-		say(it, "%d (%s) \"%s\"", e.error, g_strerror(-e.error), text);
+		say(it, "%d (%s) \"%s\"", e.error,
+		    e.error < 0 && e.error > -4096 ? g_strerror(-e.error) : "?", text);
 		f_int(it, "error", e.error);
 		f_str(it, "text", text);
 		break;
