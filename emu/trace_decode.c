@@ -417,6 +417,10 @@ static void decode_mm(GPtrArray *items, const struct emu_trace_rec *rec, const u
 		f_str(it, "attributes", ab);
 		f_int(it, "attributes_value", attrs);
 		f_int(it, "data_size", (gint64)dsz);
+		/* The data: what SetVariable writes, what GetVariable answered. */
+		if ((fn == SMM_VARIABLE_FUNCTION_SET_VARIABLE) != rsp && nsz <= plen - 36 &&
+		    dsz <= plen - 36 - nsz)
+			f_hex(it, "data", p + 36 + nsz, (size_t)dsz);
 		break;
 	}
 	case SMM_VARIABLE_FUNCTION_GET_NEXT_VARIABLE_NAME:

@@ -82,7 +82,7 @@ mm = [it for r in recs for it in r['items'] if it['layer'] == 'mm' and it.get('n
 assert [it['kind'] for it in mm] == ['MM_REQ', 'MM_RSP'], mm
 assert mm[1]['return_status'] == 'EFI_SUCCESS' and mm[1]['mm_ret'] == 0
 assert mm[0]['function'] == 'SET_VARIABLE' and mm[0]['guid_name'] == 'EFI_GLOBAL_VARIABLE'
-assert mm[0]['attributes'] == 'NV|BS|RT' and mm[0]['data_size'] == 5
+assert mm[0]['attributes'] == 'NV|BS|RT' and mm[0]['data_size'] == 5 and mm[0]['data'] == b'hello'.hex()
 assert mm[0]['header_guid_name'] == 'gEfiSmmVariableProtocolGuid'
 EOF
 "$EMU" trace --state "$STATE" --layer mm >"$WORK/mm.txt" || fail "trace --layer mm"

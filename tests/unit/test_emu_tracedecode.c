@@ -97,6 +97,7 @@ static void mm_set_variable_golden(void **state)
 	assert_string_equal(it->var, "HelloWorld");
 	assert_string_equal(json_object_get_string_member(it->fields, "header_guid_name"),
 			    "gEfiSmmVariableProtocolGuid");
+	assert_string_equal(json_object_get_string_member(it->fields, "data"), "68656c6c6f");
 
 	g_autoptr(GByteArray) rsp = mm_set_hello(true, EFI_NOT_FOUND);
 	g_autoptr(GByteArray) r2 = rec_new(EMU_TRACE_MM_RSP, EMU_TRACE_ROLE_STMMD, rsp->data, rsp->len, &rec);
