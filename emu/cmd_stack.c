@@ -26,7 +26,7 @@ struct up_args {
 	char **quirks;
 	char **rpmbd_args;  /* hidden test hook: extra rpmbd arguments (fault plans) */
 	char *rpmb_layout;
-	gboolean trace;
+	gboolean trace, no_trace;
 };
 
 static void up_args_clear(struct up_args *a)
@@ -60,6 +60,8 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		  "stmmd and rpmbd record every message to STATE/trace.bin (read it with `stmm-emu "
 		  "trace`); kept in STATE/stmm-emu.conf for later starts, applies to daemons started now",
 		  NULL },
+		{ "no-trace", 0, 0, G_OPTION_ARG_NONE, &a->no_trace,
+		  "stop recording for daemons started from now on (clears the setting)", NULL },
 		{ "rpmbd-arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &a->rpmbd_args,
 		  "test hook: pass ARG to a newly started rpmbd (repeatable), e.g. "
 		  "--rpmbd-arg=--fail-after-writes=5",
@@ -118,15 +120,15 @@ static void warn_if_rpmb_dead(const struct emu_state *st, int timeout_ms)
 		    "is read again: run `stmm-emu reset`", since, c.fail_address, c.fail_attempts);
 }
 
-/* `up --trace`: recorded in STATE/stmm-emu.conf, which daemon_argv reads. */
-static int enable_trace(const struct emu_state *st)
+/* `up --trace` / `--no-trace`: recorded in STATE/stmm-emu.conf, which daemon_argv reads. */
+static int set_trace(const struct emu_state *st, bool on)
 {
 	g_autoptr(GString) err = g_string_new("");
 	g_autofree char *path = emu_state_path(st, EMU_CONFIG_FILE);
 	struct emu_config cfg;
 	int r = emu_config_load(st, &cfg, err);
-	if (r == 0 && !cfg.trace) {
-		cfg.trace = true;
+	if (r == 0 && cfg.trace != on) {
+		cfg.trace = on;
 		r = emu_config_save(path, path, &cfg, err);
 	}
 	if (r < 0)
@@ -163,7 +165,7 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		return EMU_EXIT_USAGE;
 	}
 	opt.quirks = quirks;
-	if (a->trace && (r = enable_trace(st)) < 0) {
+	if ((a->trace || a->no_trace) && (r = set_trace(st, a->trace)) < 0) {
 		close(lock_fd);
 		return EMU_EXIT_STACK;
 	}

@@ -150,4 +150,14 @@ rc=0
 [[ $rc == 2 ]] && grep -q 'not a trace file: bad magic' "$WORK/foreign.err" || fail "foreign file: exit $rc, $(cat "$WORK/foreign.err")"
 ok "a truncated trace and a foreign file give a clear error, exit 2"
 
+# --- up --no-trace: daemons started from then on record nothing ----------------------------
+"$EMU" down -q --state "$STATE" || fail "down"
+"$EMU" up -q --no-trace --state "$STATE" || fail "up --no-trace"
+! grep -q '^trace=true' "$STATE/stmm-emu.conf" || fail "up --no-trace left trace=true"
+before=$(stat -c %s "$STATE/trace.bin")
+"$EMU" var set HelloWorld --string again --state "$STATE" || fail "var set after --no-trace"
+[[ $(stat -c %s "$STATE/trace.bin") == "$before" ]] || fail "the trace grew after up --no-trace"
+! "$EMU" status --state "$STATE" | grep -q '^trace:' || fail "status shows a trace after --no-trace"
+ok "up --no-trace stops recording"
+
 all_passed
