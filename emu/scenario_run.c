@@ -2,6 +2,7 @@
 /* Running one scenario on a private stack (scenario_run.h). */
 #include <errno.h>
 #include <inttypes.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #define SCEN_WAIT_POLL_MS    20
 #define SCEN_KILL_WAIT_MS    10000
 #define SCEN_GET_MAX         (64u * 1024u)
+#define SCEN_EXEC_BOUND_MS   10000
 
 struct scen_client {
 	emu_client *c;
@@ -264,6 +266,92 @@ static bool step_kill(struct run *r, const struct scen_step *s)
 		return false;
 	}
 	return true;
+}
+
+/* ---- exec: one of our daemons by hand --------------------------------------------------- */
+
+struct exec_wait {
+	GMainLoop *loop;
+	char *out;
+	GError *error;
+	bool done;
+};
+
+static void exec_communicated(GObject *src, GAsyncResult *res, gpointer data)
+{
+	struct exec_wait *w = data;
+
+	(void)g_subprocess_communicate_utf8_finish(G_SUBPROCESS(src), res, &w->out, NULL, &w->error);
+	w->done = true;
+	g_main_loop_quit(w->loop);
+}
+
+static gboolean exec_timeout(gpointer data)
+{
+	g_main_loop_quit(((struct exec_wait *)data)->loop);
+	return G_SOURCE_REMOVE;
+}
+
+static bool step_exec(struct run *r, const struct scen_step *s)
+{
+	static const char *const progs[] = { "rpmbd", "stmmd", "supplicantd" };
+	g_autofree char *dir = g_path_get_dirname(r->opt->self);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	bool known = false;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(progs); i++)
+		known |= strcmp(s->argv[0], progs[i]) == 0;
+	if (!known) {
+		g_string_printf(r->why, "exec: '%s' is not rpmbd, stmmd or supplicantd", s->argv[0]);
+		return false;
+	}
+	g_ptr_array_add(argv, g_build_filename(dir, s->argv[0], NULL));
+	for (char **a = s->argv + 1; *a; a++) {
+		g_auto(GStrv) parts = g_strsplit(*a, "{state}", -1);
+		g_ptr_array_add(argv, g_strjoinv(r->st.dir, parts));
+	}
+	g_ptr_array_add(argv, NULL);
+
+	g_autoptr(GError) e = NULL;
+	g_autoptr(GSubprocess) p = g_subprocess_newv((const char *const *)argv->pdata,
+						     G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+						     G_SUBPROCESS_FLAGS_STDERR_MERGE, &e);
+	if (!p) {
+		g_string_printf(r->why, "exec %s: %s", s->argv[0], e->message);
+		return false;
+	}
+	g_autoptr(GMainContext) ctx = g_main_context_new();
+	g_main_context_push_thread_default(ctx);
+	struct exec_wait w = { .loop = g_main_loop_new(ctx, FALSE) };
+	g_subprocess_communicate_utf8_async(p, NULL, NULL, exec_communicated, &w);
+	GSource *t = g_timeout_source_new(SCEN_EXEC_BOUND_MS);
+	g_source_set_callback(t, exec_timeout, &w, NULL);
+	g_source_attach(t, ctx);
+	g_main_loop_run(w.loop);
+	g_source_destroy(t);
+	g_source_unref(t);
+	if (!w.done) {
+		g_subprocess_force_exit(p);
+		(void)g_subprocess_wait(p, NULL, NULL);
+		while (!w.done)
+			g_main_context_iteration(ctx, TRUE);
+	}
+	g_main_context_pop_thread_default(ctx);
+	g_main_loop_unref(w.loop);
+	g_autofree char *out = w.out;
+	bool ok;
+	if (w.error) {
+		g_string_printf(r->why, "exec %s: %s", s->argv[0], w.error->message);
+		g_error_free(w.error);
+		ok = false;
+	} else if (!g_subprocess_get_if_exited(p)) {
+		g_string_printf(r->why, "exec %s: still running after %d ms (killed)", s->argv[0],
+				SCEN_EXEC_BOUND_MS);
+		ok = false;
+	} else {
+		ok = check_cli(r, s, g_subprocess_get_exit_status(p), out, out);
+	}
+	return ok;
 }
 
 /* ---- status ---------------------------------------------------------------------------- */
@@ -520,6 +608,7 @@ static bool run_step(struct run *r, const struct scen_step *s)
 	case SCEN_CLI: return step_self(r, s, NULL, NULL);
 	case SCEN_TRACE: return step_self(r, s, "trace", NULL);
 	case SCEN_KILL: return step_kill(r, s);
+	case SCEN_EXEC: return step_exec(r, s);
 	case SCEN_CLIENT: return step_client(r, s);
 	case SCEN_CLOSE: return step_close(r, s);
 	case SCEN_SET:

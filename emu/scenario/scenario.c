@@ -29,6 +29,8 @@ static const struct verb_info verbs[] = {
 	{ "fault", SCEN_FAULT, 1, -1, EXIT_LIKE },
 	{ "cli", SCEN_CLI, 1, -1,
 	  EXIT_LIKE | X(SCEN_EXPECT_JSON) | X(SCEN_EXPECT_CONTAINS) | X(SCEN_EXPECT_LACKS) },
+	{ "exec", SCEN_EXEC, 1, -1,
+	  EXIT_LIKE | X(SCEN_EXPECT_CONTAINS) | X(SCEN_EXPECT_LACKS) },
 	{ "client", SCEN_CLIENT, 1, 2, X(SCEN_EXPECT_NONE) | X(SCEN_EXPECT_EXIT) },
 	{ "close", SCEN_CLOSE, 1, 1, X(SCEN_EXPECT_NONE) },
 	{ "set", SCEN_SET, 5, 5, EFI_LIKE },
@@ -181,12 +183,13 @@ static int parse_step(struct scenario *s, const char *line, unsigned lineno, GSt
 	int ex_at = n;
 	for (int i = 1; i < n; i++)
 		if (strcmp(w[i], "expect") == 0 && vi->verb != SCEN_CLI && vi->verb != SCEN_FAULT &&
-		    vi->verb != SCEN_UP) {
+		    vi->verb != SCEN_UP && vi->verb != SCEN_EXEC) {
 			ex_at = i;
 			break;
 		}
 	/* cli/fault/up pass words through: only a last `expect` clause counts. */
-	if (ex_at == n && (vi->verb == SCEN_CLI || vi->verb == SCEN_FAULT || vi->verb == SCEN_UP))
+	if (ex_at == n && (vi->verb == SCEN_CLI || vi->verb == SCEN_FAULT || vi->verb == SCEN_UP ||
+			   vi->verb == SCEN_EXEC))
 		for (int i = n - 1; i >= 1; i--)
 			if (strcmp(w[i], "expect") == 0) {
 				ex_at = i;

@@ -24,6 +24,10 @@
  *                                   the process is gone
  *   fault ARG…                      `stmm-emu fault ARG…` (arm a fault at a protocol event)
  *   cli ARG…                        any `stmm-emu ARG…` on the scenario's state
+ *   exec PROG ARG…                  one of our daemons (rpmbd, stmmd, supplicantd) run by
+ *                                   hand, "{state}" in an ARG replaced by the state
+ *                                   directory; it must exit within 10 s (a second
+ *                                   supplicant, a daemon's refusal)
  *   client NAME [linux|uboot]       open a session as that driver would (persona)
  *   close NAME                      close the session (unbind the driver)
  *   set NAME VAR GUID ATTRS VALUE   SetVariable          (expect STATUS)
@@ -43,8 +47,8 @@
  *   PATH OP VALUE                   a dotted path into a JSON document (status, or cli
  *                                   --json output), OP one of = != < <= > >=, VALUE a
  *                                   number, true/false/null or text
- *   exit N                          (cli, up, reset, fault, down, start) exit status
- *   contains TEXT | lacks TEXT      (trace, cli) the output has / has not TEXT
+ *   exit N                          (cli, exec, up, reset, fault, down, start) exit status
+ *   contains TEXT | lacks TEXT      (trace, cli, exec) the output has / has not TEXT
  * A step without `expect` must simply succeed (exit 0; for client calls: any status).
  */
 #ifndef STMM_EMU_SCENARIO_H
@@ -56,7 +60,7 @@
 enum scen_verb {
 	SCEN_UP, SCEN_DOWN, SCEN_RESET, SCEN_START, SCEN_KILL, SCEN_FAULT, SCEN_CLI,
 	SCEN_CLIENT, SCEN_CLOSE, SCEN_SET, SCEN_GET, SCEN_DELETE, SCEN_QUERY, SCEN_EVENT,
-	SCEN_STATUS, SCEN_WAIT, SCEN_TRACE,
+	SCEN_STATUS, SCEN_WAIT, SCEN_TRACE, SCEN_EXEC,
 };
 
 enum scen_expect_kind {
