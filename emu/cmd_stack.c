@@ -13,6 +13,7 @@
 #include "client.h"
 #include "efi_util.h"
 #include "stack.h"
+#include "store_at_rest.h"
 #include "state.h"
 
 
@@ -25,6 +26,7 @@ struct up_args {
 	char **quirks;
 	char **rpmbd_args;  /* hidden test hook: extra rpmbd arguments (fault plans) */
 	char *rpmb_layout;
+	gboolean reformat_store;
 };
 
 static void up_args_clear(struct up_args *a)
@@ -54,6 +56,9 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		  "a new state's store: optee-fs (default: the file EFI_VARS in OP-TEE's RPMB file "
 		  "system, as on a board) or raw (the store's bytes from RPMB block 0); kept for life",
 		  "optee-fs|raw" },
+		{ "reformat-store", 0, 0, G_OPTION_ARG_NONE, &a->reformat_store,
+		  "start stmmd even when the store on the device does not match the layout in "
+		  "STATE/stmm-emu.conf (StMM then formats it: every variable lost)", NULL },
 		{ "rpmbd-arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &a->rpmbd_args,
 		  "test hook: pass ARG to a newly started rpmbd (repeatable), e.g. "
 		  "--rpmbd-arg=--fail-after-writes=5",
@@ -141,6 +146,14 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		return EMU_EXIT_USAGE;
 	}
 	opt.quirks = quirks;
+	if (!a->reformat_store && !emu_stack_pid(st, EMU_DAEMON_STMMD)) {
+		r = emu_store_layout_guard(st, err);
+		if (r < 0) {
+			close(lock_fd);
+			emu_cli_err("up: %s", err->str);
+			return EMU_EXIT_STACK;
+		}
+	}
 	r = emu_stack_up(st, &opt, &res, err);
 	if (r == 0 && a->quirks) {
 		g_autofree char *path = emu_state_path(st, "quirks");
