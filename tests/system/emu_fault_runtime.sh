@@ -6,7 +6,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib/stack.bash"
 source "$(dirname "$0")/lib/wait.bash"
 
-up() { "$EMU" up --rpmb-layout raw --rpc-timeout 1000 "$@" >/dev/null 2>&1; }
+RPC_TIMEOUT=1000
+up() { "$EMU" up --rpmb-layout raw --rpc-timeout "$RPC_TIMEOUT" "$@" >/dev/null 2>&1; }
 fresh() { "$EMU" down --quiet >/dev/null 2>&1 || true; rm -rf "$STATE"; mkdir -p "$STATE"; up || fail "up"; }
 st() { "$EMU" status --json 2>/dev/null || true; }
 counter() { st | json_get 'd["ctrl"]["rpmb_write_counter"]'; }
@@ -112,6 +113,16 @@ rc=0; "$EMU" var set Exit --string x >/dev/null 2>&1 || rc=$?
 wait_until 10 "supplicantd to exit" gone "$spid"
 st | json_ok 'not d["daemons"]["supplicantd"]["alive"]' || fail "status: supplicantd still alive"
 ok "supplicant exit: stmmd loses the supplicant mid-RPC, the write fails"
+
+RPC_TIMEOUT=300 fresh
+arm supplicant stall >/dev/null
+rc=0; "$EMU" var set Stalled --string x >/dev/null 2>&1 || rc=$?
+[[ $rc == 1 ]] || fail "supplicant stall: var set exit $rc, want 1"
+st | json_ok 'd["ctrl"]["supplicant"]["registered"] and not d["ctrl"]["supplicant"]["answering"]' ||
+	fail "supplicant stall: status does not show a registered, silent supplicant"
+dead || fail "supplicant stall: every RPC timed out but the RPMB is not dead"
+kill -0 "$(pid_of supplicantd)" || fail "supplicant stall: supplicantd exited"
+ok "supplicant stall: stays connected, answers nothing, stmmd's RPCs time out until dead"
 
 # ---- stmmd ----------------------------------------------------------------------------
 fresh

@@ -176,6 +176,20 @@ static void fault_corrupt_flips_one_byte(void **state)
 	assert_int_equal(get_be16(out.req_resp), RPMB_RESP_WRITE_COUNTER ^ 0xff);
 }
 
+static void fault_delay_answers_late(void **state)
+{
+	struct t *t = *state;
+	struct rpmb_frame req, out;
+	bool lost;
+	arm(t, EMU_FAULT_AT_RPMB_SEQ, EMU_FAULT_DELAY, 60, 0);
+	gint64 t0 = g_get_monotonic_time();
+	assert_int_equal(counter_seq(t, &req, &out, &lost), 0);
+	assert_true(g_get_monotonic_time() - t0 >= 60000);
+	assert_false(lost);
+	assert_int_equal(get_be16(out.result), RPMB_RESULT_OK);
+	assert_true(rpmb_verify_frames(key, &out, 1));
+}
+
 int main(void)
 {
 	(void)fake_dev_info; /* from the shared memstore header */
@@ -186,6 +200,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(fault_drop_response_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(fault_read_trigger_ignores_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(fault_corrupt_flips_one_byte, setup, teardown),
+		cmocka_unit_test_setup_teardown(fault_delay_answers_late, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
