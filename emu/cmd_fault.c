@@ -396,7 +396,7 @@ int emu_cmd_fault(int argc, char **argv)
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr(GOptionContext) ctx =
-		g_option_context_new("DAEMON ACTION [ARG] [--at …] [--nth N] [--repeat N] [--rpc …]");
+		g_option_context_new("DAEMON ACTION [ARG] [--at ...] [--nth N] [--repeat N] [--rpc ...]");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_ignore_unknown_options(ctx, TRUE);
 	g_option_context_set_description(ctx, fault_help);
