@@ -18,7 +18,10 @@
  *                  programmed — as the card answers a failed operation;
  *   CORRUPT        executed; byte `value` of the response data (the CMD18 frames, in
  *                  order) is XORed with `value2` (0 = 0xff).
- * One table per process (rpmbd serves one device).
+ * How OP-TEE reacts (optee_os core/tee/tee_rpmb_fs.c: a failed write is resent with the
+ * identical frames up to RPMB_MAX_RETRIES = 10 times, then the RPMB is "dead" until reboot):
+ * a lost response after a commit turns every resend into COUNTER_FAILURE (scenario S2); ten
+ * RESULT failures in a row make it dead (S3).  One table per process (rpmbd serves one device).
  */
 #ifndef RPMBD_FAULT_PLAN_H
 #define RPMBD_FAULT_PLAN_H

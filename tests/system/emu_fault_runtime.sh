@@ -81,6 +81,7 @@ rc=0; "$EMU" var get Cut >/dev/null 2>&1 || rc=$?
 ok "power-cut: rpmbd exits before committing, nothing of the write is on the device"
 
 # ---- S3: 9 failed tries are transient, 10 make the RPMB dead --------------------------
+# optee_os core/tee/tee_rpmb_fs.c: RPMB_MAX_RETRIES 10 tries of one write, then rpmb_dead.
 fresh
 arm rpmbd result WRITE_FAILURE --repeat 9 >/dev/null
 "$EMU" var set S3 --string nine >/dev/null || fail "S3: 9 failures did not recover"
