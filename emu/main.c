@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fault_cli.h"
 
 static const struct {
 	const char *name;
@@ -25,6 +26,7 @@ static const struct {
 	{ "export", emu_cmd_export, "write the store as an EDK2 variable file" },
 	{ "check", emu_cmd_check, "validate the NV store at rest in rpmb.db (offsets of damage)" },
 	{ "rpmb", emu_cmd_rpmb, "inspect | image: OP-TEE's RPMB file system in a partition image" },
+	{ "fault", emu_cmd_fault, "arm | clear run-time faults in rpmbd, supplicantd, stmmd" },
 };
 
 static void usage(FILE *f)

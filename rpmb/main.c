@@ -11,6 +11,7 @@
 #include "device.h"
 #include "efi_util.h"
 #include "fault.h"
+#include "fault_plan.h"
 #include "ipc.h"
 #include "optee_rpmb.h"
 #include "ready.h"
@@ -32,6 +33,9 @@ static const char description[] =
 	"      frames.  A write is CMD23(N|1<<31) CMD25(N), CMD23(1) CMD25(RESULT_READ),\n"
 	"      CMD23(1) CMD18(1); a read is CMD23(1) CMD25(request), CMD23(N) CMD18(N).\n"
 	"  Malformed input is answered with EMU_MSG_ERROR (errno and text) and changes nothing.\n"
+	"  EMU_MSG_CTRL_FAULT_REQ / _CLEAR_REQ: arm / clear a run-time fault (power-cut,\n"
+	"      drop-response, delay, result, corrupt at the Nth write/read/sequence from now;\n"
+	"      see `stmm-emu fault --help`).  A power cut exits with status 75.\n"
 	"\n"
 	"--size-mult, --rel-wr-sec-c, --cid and --counter-start only apply when the database is\n"
 	"created; an existing database keeps the device it describes.  --counter-start N (a test\n"
@@ -221,6 +225,7 @@ int main(int argc, char **argv)
 		g_printerr("rpmbd: cannot start the device from %s: %s\n", db, g_strerror(-r));
 		return 1;
 	}
+	rpmb_fault_set_store(store); /* run-time faults (`stmm-emu fault rpmbd`) MAC with its key */
 	/* Socket. */
 	r = emu_ipc_listen(sock, &fd);
 	if (r < 0) {

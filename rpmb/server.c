@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "efi_util.h"
+#include "fault_plan.h"
 #include "sequence.h"
 
 #define RPMBD_SEND_TIMEOUT_S 5
@@ -67,10 +68,15 @@ static int handle_seq(struct rpmb_device *dev, int fd, const struct emu_msg *msg
 	int r = rpmb_seq_parse(msg->payload, msg->hdr.length, &seq, &why);
 	if (r < 0)
 		return refuse(fd, client_id, msg->hdr.req_id, r, "malformed MMC sequence: %s", why);
-	r = rpmb_device_run(dev, seq.xfers, seq.n_xfers);
+	bool lost = false;
+	r = rpmb_fault_run(dev, &seq, &lost); /* rpmb_device_run() with a run-time fault */
 	if (r < 0) {
 		rpmb_seq_clear(&seq);
 		return refuse(fd, client_id, msg->hdr.req_id, r, "the device refused the sequence");
+	}
+	if (lost) {
+		rpmb_seq_clear(&seq);
+		return emu_ipc_send_error(fd, msg->hdr.req_id, -EIO, "response lost (fault)");
 	}
 	struct emu_mmc_seq_rsp rsp = { .data_len = (uint32_t)(seq.out_frames * RPMB_FRAME_SIZE) };
 	struct iovec v[2] = { { &rsp, sizeof(rsp) }, { seq.out, rsp.data_len } };
@@ -95,6 +101,9 @@ int rpmb_server_handle(struct rpmb_device *dev, int fd, const struct emu_msg *ms
 		return handle_info(dev, fd, msg, client_id);
 	case EMU_MSG_MMC_SEQ_REQ:
 		return handle_seq(dev, fd, msg, client_id);
+	case EMU_MSG_CTRL_FAULT_REQ:
+	case EMU_MSG_CTRL_FAULT_CLEAR_REQ:
+		return rpmb_fault_handle(fd, msg);
 	default:
 		return refuse(fd, client_id, msg->hdr.req_id, -EOPNOTSUPP,
 			      "message type 0x%04x is not supported by rpmbd", msg->hdr.type);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "control.h"
 #include "ready.h"
 #include "rpmb.h"
 #include "supp.h"
@@ -30,7 +31,9 @@ static const char description[] =
 	"tee-supplicant does on a board.  It never sees the RPMB key and never interprets\n"
 	"result codes.  Both --tee-socket and --mmc-socket are required; `stmm-emu up`\n"
 	"passes them.  If rpmbd goes away it reconnects on the next request; if stmmd goes\n"
-	"away it exits with status 1.  SIGTERM/SIGINT: clean exit.\n";
+	"away it exits with status 1.  SIGTERM/SIGINT: clean exit.\n"
+	"--control-socket PATH takes run-time faults (EMU_MSG_CTRL_FAULT_*, `stmm-emu fault\n"
+	"supplicant`): exit, stall, drop or answer an error at the Nth RPC from now.\n";
 
 static gboolean on_signal(gpointer loop)
 {
@@ -40,12 +43,13 @@ static gboolean on_signal(gpointer loop)
 
 int main(int argc, char **argv)
 {
-	g_autofree gchar *tee_socket = NULL, *mmc_socket = NULL;
+	g_autofree gchar *tee_socket = NULL, *mmc_socket = NULL, *control_socket = NULL;
 	gboolean verbose = FALSE;
 	int ready_fd = -1, r;
 	GOptionEntry entries[] = {
 		{ "tee-socket", 't', 0, G_OPTION_ARG_FILENAME, &tee_socket, "stmmd's tee socket", "PATH" },
 		{ "mmc-socket", 'm', 0, G_OPTION_ARG_FILENAME, &mmc_socket, "rpmbd's mmc socket", "PATH" },
+		{ "control-socket", 'c', 0, G_OPTION_ARG_FILENAME, &control_socket, "Serve run-time faults (`stmm-emu fault supplicant`) on this socket", "PATH" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Debug logging", NULL },
 		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &ready_fd, "Write READY=1 and a newline to descriptor FD once registered with stmmd, then close it (how `stmm-emu up` waits)", "FD" },
 		G_OPTION_ENTRY_NULL
@@ -79,6 +83,11 @@ int main(int argc, char **argv)
 	if ((r = supp_connect(tee_socket, mmc, &supp)) < 0) {
 		g_printerr("supplicantd: cannot register with stmmd at %s: %s\n", tee_socket,
 			   r == -EBUSY ? "another supplicant is registered" : g_strerror(-r));
+		return EXIT_FAILURE;
+	}
+	g_autoptr(SuppControl) control = NULL;
+	if (control_socket && (r = supp_control_new(control_socket, &control)) < 0) {
+		g_printerr("supplicantd: cannot listen on %s: %s\n", control_socket, g_strerror(-r));
 		return EXIT_FAILURE;
 	}
 	/* Signals. */

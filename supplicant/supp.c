@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "ipc.h"
 #include "optee_rpmb.h"
 #include "pta_stmm.h"
@@ -19,6 +20,7 @@ struct supp {
 	GMainLoop *loop;
 	guint src;
 	gboolean lost;
+	gboolean stalled; /* a SUPP_STALL fault: read and answer nothing more */
 };
 
 int supp_connect(const char *tee_socket, struct rpmb_mmc *mmc, struct supp **ret_supp)
@@ -75,9 +77,15 @@ static int process_one_request(struct supp *s, const struct emu_msg *msg)
 	struct emu_supp_rpc_rsp rsp = { .ret = TEE_ERROR_BAD_PARAMETERS };
 	g_autofree uint8_t *out = NULL;
 
+	enum supp_fault fault = SUPP_FAULT_NONE;
 	if (msg->hdr.length >= sizeof(rpc)) {
 		memcpy(&rpc, msg->payload, sizeof(rpc));
-		if (rpc.in_len == msg->hdr.length - sizeof(rpc) &&
+		fault = supp_control_rpc_event(rpc.cmd, &rsp.ret); /* run-time fault (control.h) */
+		if (fault == SUPP_FAULT_STALL || fault == SUPP_FAULT_DROP) {
+			s->stalled = fault == SUPP_FAULT_STALL;
+			return 0; /* taken, never answered */
+		}
+		if (fault == SUPP_FAULT_NONE && rpc.in_len == msg->hdr.length - sizeof(rpc) &&
 		    rpc.out_len <= EMU_MSG_MAX_PAYLOAD - sizeof(rsp)) {
 			out = g_malloc0(MAX(rpc.out_len, 1));
 			switch (rpc.cmd) {
@@ -91,7 +99,7 @@ static int process_one_request(struct supp *s, const struct emu_msg *msg)
 			}
 		}
 	}
-	if (rsp.ret == TEE_SUCCESS)
+	if (rsp.ret == TEE_SUCCESS && fault == SUPP_FAULT_NONE)
 		rsp.out_len = rpc.out_len;
 	g_debug("RPC %u: cmd %u -> 0x%08x", msg->hdr.req_id, rpc.cmd, rsp.ret);
 	struct iovec iov[2] = { { &rsp, sizeof(rsp) }, { out, rsp.out_len } };
@@ -121,6 +129,10 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
 		r = emu_ipc_send_error(fd, msg->hdr.req_id, -EOPNOTSUPP,
 				       "message type 0x%04x is not supported by supplicantd",
 				       msg->hdr.type);
+	}
+	if (r == 0 && s->stalled) {
+		s->src = 0; /* stay connected, read nothing more */
+		return G_SOURCE_REMOVE;
 	}
 	if (r < 0) {
 		s->lost = TRUE;

@@ -283,6 +283,8 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 		g_ptr_array_add(a, g_strdup(st->tee_sock));
 		g_ptr_array_add(a, g_strdup("--mmc-socket"));
 		g_ptr_array_add(a, g_strdup(st->mmc_sock));
+		g_ptr_array_add(a, g_strdup("--control-socket")); /* run-time faults */
+		g_ptr_array_add(a, emu_state_path(st, EMU_STATE_SUPP_SOCK));
 		break;
 	default:
 		break;

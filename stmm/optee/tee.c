@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "efi_util.h"
+#include "fault.h"
 #include "ipc.h"
 #include "warn_limit.h"
 #include "pta_stmm.h"
@@ -552,6 +553,8 @@ static int handle_invoke(struct tee_core *core, struct tee_conn *conn, const str
 	} else if (conn->inflight >= TEE_MAX_INFLIGHT) {
 		rsp.ret = TEE_ERROR_BUSY;
 		rsp.origin = TEE_ORIGIN_COMMS;
+	} else if (stmm_fault_mm_call(&rsp.ret, &rsp.origin)) {
+		/* a run-time fault answered the MM call (stmm/optee/fault.h) */
 	} else {
 		struct job init = {
 			.kind = JOB_INVOKE,
@@ -671,6 +674,9 @@ static int dispatch(struct tee_core *core, struct tee_conn *conn, struct emu_msg
 		return handle_export(core, conn, msg);
 	case EMU_MSG_CTRL_RESET_REQ:
 		return handle_reset(core, conn, msg);
+	case EMU_MSG_CTRL_FAULT_REQ:
+	case EMU_MSG_CTRL_FAULT_CLEAR_REQ:
+		return stmm_fault_handle(conn->fd, msg);
 	default:
 		return send_error(conn, msg->hdr.req_id, -EOPNOTSUPP, "message type not supported");
 	}
