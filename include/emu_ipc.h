@@ -448,7 +448,9 @@ _Static_assert(offsetof(struct emu_ctrl_fault_rsp, armed) == 4, "armed");
  * selected.  flags EMU_MMC_CMD_AFTER_RPMB_REQ (test hook, deterministic interleaving): the
  * command is queued and runs right after each of the next `repeat` (0 = 1) RPMB requests
  * (a CMD25 on the RPMB partition, or a whole EMU_MSG_MMC_SEQ_REQ) of another client, where
- * a real bus would let it in; the reply comes after the last run.
+ * a real bus would let it in; the reply comes after the last run.  With
+ * EMU_MMC_CMD_AFTER_RPMB_WRITE as well, only requests carrying an authenticated data write
+ * (a DATA_WRITE frame) count.
  *
  * Reply EMU_MSG_MMC_CMD_RSP: struct emu_mmc_single_rsp then data_len bytes (CMD17/CMD18).
  * A malformed command is answered with EMU_MSG_ERROR and has no effect.
@@ -467,7 +469,8 @@ _Static_assert(offsetof(struct emu_ctrl_fault_rsp, armed) == 4, "armed");
 #define EMU_MMC_PART_KEEP          0xFFFFu
 #define EMU_MMC_SWITCH_ARG(index, value) \
 	((MMC_SWITCH_MODE_WRITE_BYTE << 24) | ((uint32_t)(index) << 16) | ((uint32_t)(value) << 8))
-#define EMU_MMC_CMD_AFTER_RPMB_REQ 0x0001u
+#define EMU_MMC_CMD_AFTER_RPMB_REQ   0x0001u
+#define EMU_MMC_CMD_AFTER_RPMB_WRITE 0x0002u
 struct emu_mmc_single {
 	uint32_t opcode;
 	uint32_t arg;

@@ -5,6 +5,9 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "bytes.h"
+#include "sequence.h"
+
 struct mmc_card {
 	struct rpmb_device *dev;   /* borrowed */
 	struct rpmb_userarea *ua;  /* borrowed */
@@ -48,7 +51,7 @@ int mmc_card_check(const struct emu_mmc_single *c, size_t data_len, char **ret_e
 
 	if (c->reserved != 0)
 		return fail(ret_error, -EINVAL, "reserved field is not zero");
-	if (c->flags & ~EMU_MMC_CMD_AFTER_RPMB_REQ)
+	if (c->flags & ~(EMU_MMC_CMD_AFTER_RPMB_REQ | EMU_MMC_CMD_AFTER_RPMB_WRITE))
 		return fail(ret_error, -EINVAL, "unknown flags 0x%04x", c->flags);
 	if (c->part != EMU_MMC_PART_USER && c->part != EMU_MMC_PART_RPMB &&
 	    c->part != EMU_MMC_PART_KEEP)
@@ -178,6 +181,7 @@ static void rpmb_io(struct mmc_card *card, const struct emu_mmc_single *c, uint3
 		return;
 	}
 	res->rpmb_request = x.write;
+	res->rpmb_write = x.write && get_be16(x.in[0].req_resp) == RPMB_REQ_DATA_WRITE;
 	if (!x.write)
 		res->data_len = (uint32_t)x.blocks * RPMB_FRAME_SIZE;
 }
@@ -214,4 +218,19 @@ int mmc_card_cmd(struct mmc_card *card, const struct emu_mmc_single *c, const ui
 	}
 	*ret = res;
 	return r;
+}
+
+bool mmc_seq_has_data_write(const uint8_t *payload, size_t len)
+{
+	struct rpmb_seq seq;
+	g_autofree char *why = NULL;
+	bool found = false;
+
+	if (rpmb_seq_parse(payload, len, &seq, &why) < 0)
+		return false;
+	for (size_t i = 0; i < seq.n_xfers; i++)
+		if (seq.xfers[i].write && get_be16(seq.xfers[i].in[0].req_resp) == RPMB_REQ_DATA_WRITE)
+			found = true;
+	rpmb_seq_clear(&seq);
+	return found;
 }

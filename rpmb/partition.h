@@ -58,6 +58,7 @@ struct mmc_card_result {
 	uint32_t status;   /* EMU_MMC_R1_* */
 	uint32_t data_len; /* bytes written to `out` */
 	bool rpmb_request; /* an RPMB request (CMD25 on the RPMB partition) was taken */
+	bool rpmb_write;   /* ... and it carried an authenticated data write */
 	bool lost;         /* a prepared RPMB response (or result) was lost */
 };
 
@@ -77,5 +78,8 @@ __attribute__((warn_unused_result)) int mmc_card_cmd(struct mmc_card *card,
  * kernel selects RPMB first.  True if that was a switch.
  */
 bool mmc_card_select_rpmb(struct mmc_card *card);
+
+/* Whether an EMU_MSG_MMC_SEQ_REQ payload carries a DATA_WRITE request (false if malformed). */
+bool mmc_seq_has_data_write(const uint8_t *payload, size_t len);
 
 #endif

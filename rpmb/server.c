@@ -17,6 +17,8 @@
 /* Clients served at once.  Beyond, a connection is refused with an error rather than let a
  * peer run us out of descriptors (accept() would then fail, and spin, for everybody). */
 #define RPMBD_MAX_CLIENTS 64u
+/* Commands held back for interleaving (EMU_MMC_CMD_AFTER_RPMB_REQ), all clients. */
+#define RPMBD_MAX_QUEUED 16u
 
 struct client {
 	struct rpmb_server *srv;
@@ -126,20 +128,20 @@ static void queued_free(struct queued_cmd *q)
 /* Run one command and answer it on fd. */
 static int run_single(struct rpmb_server *srv, int fd, unsigned client_id, uint32_t req_id,
 		      const struct emu_mmc_single *cmd, const uint8_t *data, uint32_t runs,
-		      bool *ret_rpmb_request)
+		      bool *ret_rpmb_request, bool *ret_rpmb_write)
 {
 	struct mmc_card_result res;
 	g_autofree uint8_t *out = g_malloc0((size_t)MAX(cmd->blocks, 1u) * RPMB_FRAME_SIZE);
 
 	int r = mmc_card_cmd(srv->card, cmd, data, out, &res);
-	if (ret_rpmb_request)
-		*ret_rpmb_request = r == 0 && res.rpmb_request;
+	*ret_rpmb_request = r == 0 && res.rpmb_request;
+	*ret_rpmb_write = r == 0 && res.rpmb_write;
 	if (r < 0)
 		return refuse(fd, client_id, req_id, r, "CMD%u: user area storage failure: %s",
 			      cmd->opcode, g_strerror(-r));
 	if (res.lost)
-		g_message("client %u: CMD%u reached the card between an RPMB request and its "
-			  "response read: the prepared response is lost", client_id, cmd->opcode);
+		g_message("client %u: CMD%u reached the card after an RPMB request: its prepared "
+			  "response or result is lost", client_id, cmd->opcode);
 	g_debug("client %u: CMD%u arg 0x%08x -> status 0x%08x, partition %u", client_id,
 		cmd->opcode, cmd->arg, res.status, mmc_card_part(srv->card));
 	struct emu_mmc_single_rsp rsp = { .status = res.status, .data_len = res.data_len,
@@ -150,12 +152,12 @@ static int run_single(struct rpmb_server *srv, int fd, unsigned client_id, uint3
 }
 
 /* After an RPMB request of client `by`: the queued commands of the others run now. */
-static void run_queued(struct rpmb_server *srv, const struct client *by)
+static void run_queued(struct rpmb_server *srv, const struct client *by, bool write)
 {
 	for (GList *l = srv->queued; l;) {
 		struct queued_cmd *q = l->data;
 		GList *next = l->next;
-		if (q->owner == by) {
+		if (q->owner == by || ((q->cmd.flags & EMU_MMC_CMD_AFTER_RPMB_WRITE) && !write)) {
 			l = next;
 			continue;
 		}
@@ -165,9 +167,10 @@ static void run_queued(struct rpmb_server *srv, const struct client *by)
 			  q->owner->id, q->cmd.opcode, by->id, q->runs, q->runs + q->remaining);
 		if (last) {
 			srv->queued = g_list_delete_link(srv->queued, l);
+			bool req, wr;
 			int r = run_single(srv, q->owner->fd, q->owner->id, q->req_id, &q->cmd,
 					   q->data ? g_bytes_get_data(q->data, NULL) : NULL, q->runs,
-					   NULL);
+					   &req, &wr);
 			if (r < 0)
 				g_warning("client %u: queued command answer: %s", q->owner->id,
 					  g_strerror(-r));
@@ -189,7 +192,7 @@ static int handle_single(struct client *c, const struct emu_msg *msg)
 	struct rpmb_server *srv = c->srv;
 	struct emu_mmc_single cmd;
 	g_autofree char *why = NULL;
-	bool rpmb_request = false;
+	bool rpmb_request = false, rpmb_write = false;
 
 	if (!srv->card)
 		return refuse(c->fd, c->id, msg->hdr.req_id, -EOPNOTSUPP,
@@ -204,6 +207,9 @@ static int handle_single(struct client *c, const struct emu_msg *msg)
 	if (r < 0)
 		return refuse(c->fd, c->id, msg->hdr.req_id, r, "malformed MMC command: %s", why);
 	if (cmd.flags & EMU_MMC_CMD_AFTER_RPMB_REQ) {
+		if (g_list_length(srv->queued) >= RPMBD_MAX_QUEUED)
+			return refuse(c->fd, c->id, msg->hdr.req_id, -EBUSY,
+				      "%u commands queued already", RPMBD_MAX_QUEUED);
 		struct queued_cmd *q = g_new0(struct queued_cmd, 1);
 		q->owner = c;
 		q->req_id = msg->hdr.req_id;
@@ -215,9 +221,10 @@ static int handle_single(struct client *c, const struct emu_msg *msg)
 			  "other clients", c->id, cmd.opcode, q->remaining);
 		return 0;
 	}
-	r = run_single(srv, c->fd, c->id, msg->hdr.req_id, &cmd, data, 1, &rpmb_request);
+	r = run_single(srv, c->fd, c->id, msg->hdr.req_id, &cmd, data, 1, &rpmb_request,
+		       &rpmb_write);
 	if (rpmb_request)
-		run_queued(srv, c);
+		run_queued(srv, c, rpmb_write);
 	return r;
 }
 
@@ -269,8 +276,8 @@ static gboolean on_client(int fd, GIOCondition cond, gpointer user_data)
 		if (mmc_card_select_rpmb(c->srv->card))
 			g_debug("client %u: RPMB selected for a sequence", c->id);
 		r = rpmb_server_handle(c->srv->dev, fd, msg, c->id);
-		if (r == 0)
-			run_queued(c->srv, c);
+		if (r == 0 && c->srv->queued)
+			run_queued(c->srv, c, mmc_seq_has_data_write(msg->payload, msg->hdr.length));
 	} else if (r == 0) {
 		r = rpmb_server_handle(c->srv->dev, fd, msg, c->id);
 	} else if (r != -ECONNRESET) {

@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 {
 	g_autofree char *socket_path = NULL, *out_path = NULL;
 	gint reads = 0, writes = 0, lba = 0, pattern = 0xa5, after = 0;
-	gboolean forget = FALSE;
+	gboolean forget = FALSE, writes_only = FALSE;
 	const GOptionEntry entries[] = {
 		{ "mmc-socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path, "rpmbd's mmc socket (required)", "PATH" },
 		{ "reads", 0, 0, G_OPTION_ARG_INT, &reads, "Blocks to read (default 0)", "N" },
@@ -97,6 +97,8 @@ int main(int argc, char **argv)
 		  "Select RPMB with a raw CMD6, then read/write without switching back", NULL },
 		{ "after-rpmb-requests", 0, 0, G_OPTION_ARG_INT, &after,
 		  "Queue the first read to run after each of the next N RPMB requests of other clients", "N" },
+		{ "rpmb-writes-only", 0, 0, G_OPTION_ARG_NONE, &writes_only,
+		  "With --after-rpmb-requests: count only RPMB requests carrying a data write", NULL },
 		{ "out", 0, 0, G_OPTION_ARG_FILENAME, &out_path, "Write the bytes read to FILE", "FILE" },
 		G_OPTION_ENTRY_NULL
 	};
@@ -150,7 +152,8 @@ int main(int argc, char **argv)
 		struct emu_mmc_single c = { .opcode = MMC_READ_SINGLE_BLOCK, .arg = (uint32_t)(lba + i),
 					    .blocks = 1, .part = part };
 		if (i == 0 && after) {
-			c.flags = EMU_MMC_CMD_AFTER_RPMB_REQ;
+			c.flags = EMU_MMC_CMD_AFTER_RPMB_REQ |
+				  (writes_only ? EMU_MMC_CMD_AFTER_RPMB_WRITE : 0);
 			c.repeat = (uint32_t)after;
 		}
 		g_autoptr(emu_msg) m = NULL;

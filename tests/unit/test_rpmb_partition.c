@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "bytes.h"
+#include "mmc_seq.h"
 #include "optee_rpmb.h"
 #include "partition.h"
 #include "rpmb_host.h"
@@ -171,6 +172,7 @@ static void rpmb_single_commands_work_uninterrupted(void **state)
 	assert_int_equal(mmc_card_part(t->card), EMU_MMC_PART_RPMB);
 	struct mmc_card_result r = rpmb_request(t, RPMB_REQ_WRITE_COUNTER, false);
 	assert_true(r.rpmb_request);
+	assert_false(r.rpmb_write); /* a counter read, not a data write */
 	assert_false(r.lost);
 	assert_int_equal(rpmb_response(t, &type), RPMB_RESULT_OK);
 	assert_int_equal(type, RPMB_RESP_WRITE_COUNTER);
@@ -218,6 +220,47 @@ static void write_result_lost_to_interleaved_write(void **state)
 	bool key_set;
 	rpmb_device_get_state(t->dev, &key_set, NULL);
 	assert_true(key_set); /* the write itself happened */
+}
+
+/* A DATA_WRITE request is flagged (the hook EMU_MMC_CMD_AFTER_RPMB_WRITE counts those). */
+static void data_write_request_flagged(void **state)
+{
+	struct t *t = *state;
+	struct rpmb_frame f;
+
+	program_key(t);
+	rpmb_frame_init(&f, RPMB_REQ_DATA_WRITE, 0, 1, 0, NULL);
+	assert_int_equal(rpmb_sign_frames(key, &f, 1), 0);
+	struct mmc_card_result r = cmd(t, MMC_WRITE_MULTIPLE_BLOCK, MMC_CMD23_RELIABLE_WRITE, 1,
+				       EMU_MMC_PART_RPMB, &f, NULL);
+	assert_true(r.rpmb_request);
+	assert_true(r.rpmb_write);
+	assert_int_equal(rpmb_request(t, RPMB_REQ_RESULT_READ, false).status, 0);
+	assert_int_equal(rpmb_response(t, NULL), RPMB_RESULT_OK);
+	uint32_t counter;
+	rpmb_device_get_state(t->dev, NULL, &counter);
+	assert_int_equal(counter, 1);
+}
+
+static void sequence_with_data_write_detected(void **state)
+{
+	(void)state;
+	struct rpmb_frame f;
+	struct mmc_seq s;
+
+	rpmb_frame_init(&f, RPMB_REQ_DATA_WRITE, 0, 1, 0, NULL);
+	mmc_seq_init(&s, 0);
+	mmc_seq_write(&s, &f, 1, true);
+	mmc_seq_read(&s, 1);
+	g_autoptr(GByteArray) w = mmc_seq_finish(&s);
+	assert_true(mmc_seq_has_data_write(w->data, w->len));
+	rpmb_frame_init(&f, RPMB_REQ_WRITE_COUNTER, 0, 0, 0, NULL);
+	mmc_seq_init(&s, 0);
+	mmc_seq_write(&s, &f, 1, false);
+	mmc_seq_read(&s, 1);
+	g_autoptr(GByteArray) c = mmc_seq_finish(&s);
+	assert_false(mmc_seq_has_data_write(c->data, c->len));
+	assert_false(mmc_seq_has_data_write(c->data, 3)); /* malformed */
 }
 
 static void forgotten_switch_back_reads_rpmb(void **state)
@@ -351,6 +394,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(switch_between_request_and_response_loses_it, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(write_result_lost_to_interleaved_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(data_write_request_flagged, setup, teardown),
+		cmocka_unit_test(sequence_with_data_write_detected),
 		cmocka_unit_test_setup_teardown(forgotten_switch_back_reads_rpmb, setup, teardown),
 		cmocka_unit_test_setup_teardown(cmd23_count_must_match, setup, teardown),
 		cmocka_unit_test(check_refuses_malformed),
