@@ -283,6 +283,8 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 		g_ptr_array_add(a, g_strdup(st->tee_sock));
 		g_ptr_array_add(a, g_strdup("--mmc-socket"));
 		g_ptr_array_add(a, g_strdup(st->mmc_sock));
+		for (char *const *x = opt->supplicantd_args; x && *x; x++)
+			g_ptr_array_add(a, g_strdup(*x));
 		break;
 	default:
 		break;

@@ -22,26 +22,10 @@ source "$(dirname "$0")/lib/stack.bash"
 source "$(dirname "$0")/lib/wait.bash"
 OSIO="$BUILD/tools/os_io"
 [[ -x $OSIO ]] || fail "$OSIO missing (make BUILD=$BUILD $OSIO)"
-SUPP="$BUILD/supplicantd"
 
-# status exits 3 while the stack's own supplicantd is replaced: read its JSON regardless.
 status_json() { "$EMU" status --json 2>/dev/null || true; }
-registered() { status_json | json_ok 'd["ctrl"]["supplicant_registered"]'; }
 rpmb_dead() { status_json | json_ok "$1"'d["ctrl"]["rpmb"]["dead"]'; }
 queued_lines() { grep -c "queued to run after" "$STATE/rpmbd.log" || true; }
-# Replace the stack's supplicantd by one started here with extra options.
-replace_supplicant() {
-	local old
-	old=$(pid_of supplicantd)
-	if [[ -n ${supp_pid:-} ]]; then old=$supp_pid; fi
-	kill "$old"
-	wait_until 10 "supplicantd $old to exit" bash -c "! kill -0 $old 2>/dev/null"
-	"$SUPP" --tee-socket "$STATE/tee.sock" --mmc-socket "$STATE/mmc.sock" "$@" \
-		2>>"$STATE/supplicantd-test.log" &
-	supp_pid=$!
-	extra_pids+=("$supp_pid")
-	wait_until 10 "the new supplicantd to register" registered
-}
 # os_io queued in the background: wait until rpmbd holds its read (n-th queue line).
 start_queued_read() { # count  outfile
 	local before
@@ -65,7 +49,12 @@ grep -q "read lba 3: status 0x00000000 part 0" <<<"$out" || fail "os_io output: 
 ok "OS block I/O: 2 blocks written and read back byte for byte (partition 0)"
 
 # ---- 2. no MULTI_CMD + interleaved OS read -> GENERAL_FAILURE x10 -> dead ----------------
-replace_supplicant --no-multi-cmd
+"$EMU" down --quiet || fail "down"
+"$EMU" up --quiet --supplicantd-arg=--no-multi-cmd || fail "up with supplicantd --no-multi-cmd"
+grep -q "supplicantd .*--no-multi-cmd" "$STATE/supplicantd.log" || fail "supplicantd not started with --no-multi-cmd"
+out=$("$OSIO" --mmc-socket "$STATE/mmc.sock" --reads 1 --lba 4) || fail "os_io after restart: $out"
+grep -q "data 5d5d5d5d" <<<"$out" || fail "user area not persisted across an rpmbd restart: $out"
+ok "the user area persists in rpmb.db across an rpmbd restart"
 "$EMU" var set Plain --string "no interleaving" || fail "--no-multi-cmd without OS I/O must work"
 ok "supplicantd --no-multi-cmd works while nothing else uses the card"
 
@@ -78,7 +67,7 @@ wait "$osio_pid" || fail "os_io (queued) failed: $(cat "$WORK/osio-s5.out")"
 grep -q "read lba 3: status 0x00000000 part 0 runs 10 data 5c5c" "$WORK/osio-s5.out" ||
 	fail "os_io did not run exactly after 10 RPMB writes: $(cat "$WORK/osio-s5.out")"
 ok "the OS read ran between CMD25 and CMD18 of each of 10 RPMB writes"
-st=$("$EMU" status --json) || true
+st=$(status_json)
 json_ok 'd["ctrl"]["rpmb"]["dead"] is True' <<<"$st" || fail "RPMB not dead: $st"
 json_ok 'd["ctrl"]["rpmb"]["last_failure"]["result"] == "GENERAL_FAILURE"' <<<"$st" ||
 	fail "last failure is not GENERAL_FAILURE: $st"
@@ -91,8 +80,9 @@ ok "OP-TEE saw GENERAL_FAILURE, retried to 10 attempts and marked the RPMB dead"
 
 # ---- 3. the default (MULTI_CMD) supplicant is immune ------------------------------------
 "$EMU" reset || fail "reset after dead RPMB"
-replace_supplicant
 rpmb_dead "not " || fail "RPMB still dead after reset"
+"$EMU" down --quiet || fail "down"
+"$EMU" up --quiet || fail "up with the default supplicantd"
 start_queued_read 3 "$WORK/osio-multi.out"
 for v in M1 M2 M3; do
 	"$EMU" var set "$v" --string "with OS I/O in between" || fail "var set $v with MULTI_CMD"
