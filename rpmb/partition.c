@@ -108,11 +108,11 @@ static bool do_switch(struct mmc_card *card, unsigned access)
 	return lost;
 }
 
-bool mmc_card_select_rpmb(struct mmc_card *card)
+bool mmc_card_select(struct mmc_card *card, unsigned part)
 {
-	if (mmc_card_part(card) == EMU_MMC_PART_RPMB)
+	if (mmc_card_part(card) == part)
 		return false;
-	(void)do_switch(card, EMU_MMC_PART_RPMB);
+	(void)do_switch(card, part);
 	return true;
 }
 

@@ -11,7 +11,12 @@
  *     (drivers/mmc/core/block.c mmc_blk_part_switch(): a CMD6 only when another one is
  *     selected) and, for an RPMB ioctl, sends CMD23 itself before CMD25/CMD18
  *     (__mmc_blk_ioctl_cmd(): mmc_set_blockcount(card, blocks, write_flag & (1 << 31)));
- *     it does not switch back after the RPMB ioctl: the next block request does;
+ *     current kernels switch back to the user area after every RPMB ioctl
+ *     (mmc_blk_issue_drv_op(): "Always switch back to main area after RPMB access");
+ *     single commands (EMU_MSG_MMC_CMD_REQ) model the kernels of tee-supplicant's
+ *     one-MMC_IOC_CMD-per-command days, which left RPMB selected until the next block
+ *     request switched (with a switch back after each ioctl, the switch itself would come
+ *     between a CMD25 and its CMD18);
  *   - a command reaching the card between an RPMB request (CMD25) and its response read
  *     (CMD18) loses the prepared response: the read answers GENERAL_FAILURE (optee_client
  *     commit 5da4da9, rpmb_device_interrupt()).
@@ -74,10 +79,13 @@ __attribute__((warn_unused_result)) int mmc_card_cmd(struct mmc_card *card,
 						     struct mmc_card_result *ret);
 
 /*
- * An EMU_MSG_MMC_SEQ_REQ (MMC_IOC_MULTI_CMD on /dev/mmcblkNrpmb) is about to run: the
- * kernel selects RPMB first.  True if that was a switch.
+ * The kernel's partition switch around an RPMB ioctl: select `part` (EMU_MMC_PART_USER or
+ * _RPMB) unless it is selected already.  An EMU_MSG_MMC_SEQ_REQ (MMC_IOC_MULTI_CMD on
+ * /dev/mmcblkNrpmb) runs between mmc_card_select(RPMB) and mmc_card_select(USER), as
+ * Linux mmc_blk_issue_drv_op() does ("Always switch back to main area after RPMB
+ * access").  True if that was a switch.
  */
-bool mmc_card_select_rpmb(struct mmc_card *card);
+bool mmc_card_select(struct mmc_card *card, unsigned part);
 
 /* Whether an EMU_MSG_MMC_SEQ_REQ payload carries a DATA_WRITE request (false if malformed). */
 bool mmc_seq_has_data_write(const uint8_t *payload, size_t len);

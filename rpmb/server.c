@@ -272,10 +272,10 @@ static gboolean on_client(int fd, GIOCondition cond, gpointer user_data)
 	} else if (r == 0 && msg->hdr.type == EMU_MSG_MMC_CMD_REQ && msg->fd < 0) {
 		r = handle_single(c, msg);
 	} else if (r == 0 && msg->hdr.type == EMU_MSG_MMC_SEQ_REQ && c->srv->card) {
-		/* An ioctl on /dev/mmcblkNrpmb: the kernel selects RPMB first (partition.h). */
-		if (mmc_card_select_rpmb(c->srv->card))
-			g_debug("client %u: RPMB selected for a sequence", c->id);
+		/* An ioctl on /dev/mmcblkNrpmb: the kernel selects RPMB and switches back. */
+		(void)mmc_card_select(c->srv->card, EMU_MMC_PART_RPMB);
 		r = rpmb_server_handle(c->srv->dev, fd, msg, c->id);
+		(void)mmc_card_select(c->srv->card, EMU_MMC_PART_USER);
 		if (r == 0 && c->srv->queued)
 			run_queued(c->srv, c, mmc_seq_has_data_write(msg->payload, msg->hdr.length));
 	} else if (r == 0) {

@@ -331,13 +331,16 @@ static void check_refuses_malformed(void **state)
 	assert_int_equal(mmc_card_check(&c, 0, &why), -EINVAL);
 }
 
-static void sequence_selects_rpmb(void **state)
+static void kernel_select_switches_only_when_needed(void **state)
 {
 	struct t *t = *state;
 
-	assert_true(mmc_card_select_rpmb(t->card));
+	assert_false(mmc_card_select(t->card, EMU_MMC_PART_USER));
+	assert_true(mmc_card_select(t->card, EMU_MMC_PART_RPMB));
 	assert_int_equal(mmc_card_part(t->card), EMU_MMC_PART_RPMB);
-	assert_false(mmc_card_select_rpmb(t->card));
+	assert_false(mmc_card_select(t->card, EMU_MMC_PART_RPMB));
+	assert_true(mmc_card_select(t->card, EMU_MMC_PART_USER));
+	assert_int_equal(mmc_card_part(t->card), EMU_MMC_PART_USER);
 }
 
 /* The user area persists in the RPMB database, whose schema version is untouched. */
@@ -399,7 +402,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(forgotten_switch_back_reads_rpmb, setup, teardown),
 		cmocka_unit_test_setup_teardown(cmd23_count_must_match, setup, teardown),
 		cmocka_unit_test(check_refuses_malformed),
-		cmocka_unit_test_setup_teardown(sequence_selects_rpmb, setup, teardown),
+		cmocka_unit_test_setup_teardown(kernel_select_switches_only_when_needed, setup,
+						teardown),
 		cmocka_unit_test(userarea_persists_beside_rpmb_tables),
 	};
 	g_log_set_writer_func(g_log_writer_default, NULL, NULL);
