@@ -25,6 +25,7 @@ struct up_args {
 	gboolean quiet;
 	char **quirks;
 	char **rpmbd_args;  /* hidden test hook: extra rpmbd arguments (fault plans) */
+	char **supplicantd_args; /* hidden test hook: extra supplicantd arguments */
 	char *rpmb_layout;
 	gboolean reformat_store;
 };
@@ -34,6 +35,7 @@ static void up_args_clear(struct up_args *a)
 	g_free(a->state);
 	g_strfreev(a->quirks);
 	g_strfreev(a->rpmbd_args);
+	g_strfreev(a->supplicantd_args);
 	g_free(a->rpmb_layout);
 }
 
@@ -62,6 +64,11 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		{ "rpmbd-arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &a->rpmbd_args,
 		  "test hook: pass ARG to a newly started rpmbd (repeatable), e.g. "
 		  "--rpmbd-arg=--fail-after-writes=5",
+		  "ARG" },
+		{ "supplicantd-arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY,
+		  &a->supplicantd_args,
+		  "test hook: pass ARG to a newly started supplicantd (repeatable), e.g. "
+		  "--supplicantd-arg=--no-multi-cmd",
 		  "ARG" },
 		G_OPTION_ENTRY_NULL
 	};
@@ -127,6 +134,7 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		.verbose = a->verbose,
 		.wait_ms = a->wait_ms > 0 ? a->wait_ms : 20000,
 		.rpmbd_args = a->rpmbd_args,
+		.supplicantd_args = a->supplicantd_args,
 		.rpmb_layout = a->rpmb_layout,
 	};
 	struct emu_up_result res;

@@ -44,13 +44,14 @@ static gboolean on_signal(gpointer loop)
 int main(int argc, char **argv)
 {
 	g_autofree gchar *tee_socket = NULL, *mmc_socket = NULL, *control_socket = NULL;
-	gboolean verbose = FALSE;
+	gboolean verbose = FALSE, no_multi_cmd = FALSE;
 	int ready_fd = -1, r;
 	GOptionEntry entries[] = {
 		{ "tee-socket", 't', 0, G_OPTION_ARG_FILENAME, &tee_socket, "stmmd's tee socket", "PATH" },
 		{ "mmc-socket", 'm', 0, G_OPTION_ARG_FILENAME, &mmc_socket, "rpmbd's mmc socket", "PATH" },
 		{ "control-socket", 'c', 0, G_OPTION_ARG_FILENAME, &control_socket, "Serve run-time faults (`stmm-emu fault supplicant`) on this socket", "PATH" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Debug logging", NULL },
+		{ "no-multi-cmd", 0, 0, G_OPTION_ARG_NONE, &no_multi_cmd, "Send each RPMB data command as its own request (EMU_MSG_MMC_CMD_REQ), as tee-supplicant before MMC_IOC_MULTI_CMD: other host I/O can reach the card between a request and its response read", NULL },
 		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &ready_fd, "Write READY=1 and a newline to descriptor FD once registered with stmmd, then close it (how `stmm-emu up` waits)", "FD" },
 		G_OPTION_ENTRY_NULL
 	};
@@ -78,6 +79,7 @@ int main(int argc, char **argv)
 		g_printerr("supplicantd: device at %s: %s\n", mmc_socket, g_strerror(-r));
 		return EXIT_FAILURE;
 	}
+	rpmb_mmc_set_no_multi_cmd(mmc, no_multi_cmd);
 	/* Sockets: register with stmmd. */
 	g_autoptr(SuppConn) supp = NULL;
 	if ((r = supp_connect(tee_socket, mmc, &supp)) < 0) {

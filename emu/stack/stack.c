@@ -285,6 +285,8 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 		g_ptr_array_add(a, g_strdup(st->mmc_sock));
 		g_ptr_array_add(a, g_strdup("--control-socket")); /* run-time faults */
 		g_ptr_array_add(a, emu_state_path(st, EMU_STATE_SUPP_SOCK));
+		for (char *const *x = opt->supplicantd_args; x && *x; x++)
+			g_ptr_array_add(a, g_strdup(*x));
 		break;
 	default:
 		break;
