@@ -25,6 +25,7 @@ struct up_args {
 	char **quirks;
 	char **rpmbd_args;  /* hidden test hook: extra rpmbd arguments (fault plans) */
 	char *rpmb_layout;
+	char *rpmb_route, *normal_world; /* docs-route.md */
 };
 
 static void up_args_clear(struct up_args *a)
@@ -33,6 +34,8 @@ static void up_args_clear(struct up_args *a)
 	g_strfreev(a->quirks);
 	g_strfreev(a->rpmbd_args);
 	g_free(a->rpmb_layout);
+	g_free(a->rpmb_route);
+	g_free(a->normal_world);
 }
 
 static void add_up_entries(GOptionContext *ctx, struct up_args *a)
@@ -54,6 +57,14 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		  "a new state's store: optee-fs (default: the file EFI_VARS in OP-TEE's RPMB file "
 		  "system, as on a board) or raw (the store's bytes from RPMB block 0); kept for life",
 		  "optee-fs|raw" },
+		{ "rpmb-route", 0, 0, G_OPTION_ARG_STRING, &a->rpmb_route,
+		  "stmmd --rpmb-route: probe (default: OP-TEE probes the kernel route first) or "
+		  "legacy; kept in STATE/stmm-emu.conf", "probe|legacy" },
+		{ "normal-world", 0, 0, G_OPTION_ARG_STRING, &a->normal_world,
+		  "who serves OP-TEE's RPMB RPCs: supplicant (default, tee-supplicant), kernel "
+		  "(Linux routing RPMB in the kernel; stmmd without key writing, so the key must "
+		  "be programmed already) or uboot-2025.01 (answers the probe NOT_IMPLEMENTED); "
+		  "kept in STATE/stmm-emu.conf", "NAME" },
 		{ "rpmbd-arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &a->rpmbd_args,
 		  "test hook: pass ARG to a newly started rpmbd (repeatable), e.g. "
 		  "--rpmbd-arg=--fail-after-writes=5",
@@ -123,6 +134,8 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		.wait_ms = a->wait_ms > 0 ? a->wait_ms : 20000,
 		.rpmbd_args = a->rpmbd_args,
 		.rpmb_layout = a->rpmb_layout,
+		.rpmb_route = a->rpmb_route,
+		.normal_world = a->normal_world,
 	};
 	struct emu_up_result res;
 	g_autoptr(GString) err = g_string_new("");
