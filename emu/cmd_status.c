@@ -210,7 +210,10 @@ static void print_status_text(const struct emu_state *st, const struct status_in
 		else if (d == EMU_DAEMON_STMMD)
 			printf(", %s %s", st->tee_sock, si->tee_listening ? "listening" : "not listening");
 		else if (si->ctrl_r == 0)
-			printf(", %s", !(si->ctrl.flags & EMU_CTRL_STATUS_SUPPLICANT) ? "not registered with stmmd" :
+			printf(", %s", (si->ctrl.flags & EMU_CTRL_STATUS_RPMB_HANDLER) &&
+					       !(si->ctrl.flags & EMU_CTRL_STATUS_SUPPLICANT) ?
+				       "registered with stmmd as the in-kernel RPMB handler (--normal-world kernel)" :
+				       !(si->ctrl.flags & EMU_CTRL_STATUS_SUPPLICANT) ? "not registered with stmmd" :
 				       supplicant_answering(&si->ctrl) ? "registered with stmmd, answering" :
 				       "registered with stmmd, NOT ANSWERING (an RPC is pending or timed out)");
 		printf("\n");
