@@ -50,7 +50,7 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		  "start stmmd with -v (debug log in stmmd.log)", NULL },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "print nothing on success", NULL },
 		{ "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a->quirks,
-		  "stmmd quirks (repeatable, comma list: optee-stmm; 'none' clears); kept in "
+		  "stmmd quirks (repeatable, comma list: optee-stmm, rpmb-probe-not-implemented-fatal; 'none' clears); kept in "
 		  "STATE/quirks for later starts",
 		  "NAME" },
 		{ "rpmb-layout", 0, 0, G_OPTION_ARG_STRING, &a->rpmb_layout,
