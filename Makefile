@@ -70,6 +70,7 @@ test_dir = $(word 2,$(subst _, ,$(notdir $(1))))
 # Tests that also drive another program's modules (e.g. the RPMB client against rpmbd's device).
 TEST_ALSO_test_stmm_rpmb_client := rpmb
 TEST_ALSO_test_stmm_rpmb_fs := rpmb
+TEST_ALSO_test_stmm_rpmb_route := rpmb
 SYSTEM_TESTS := $(sort $(wildcard tests/system/*.sh))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)

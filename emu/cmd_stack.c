@@ -28,6 +28,7 @@ struct up_args {
 	char **supplicantd_args; /* hidden test hook: extra supplicantd arguments */
 	char *rpmb_layout;
 	gboolean reformat_store;
+	char *rpmb_route, *normal_world; /* docs-route.md */
 };
 
 static void up_args_clear(struct up_args *a)
@@ -37,6 +38,8 @@ static void up_args_clear(struct up_args *a)
 	g_strfreev(a->rpmbd_args);
 	g_strfreev(a->supplicantd_args);
 	g_free(a->rpmb_layout);
+	g_free(a->rpmb_route);
+	g_free(a->normal_world);
 }
 
 static void add_up_entries(GOptionContext *ctx, struct up_args *a)
@@ -51,7 +54,7 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		  "start stmmd with -v (debug log in stmmd.log)", NULL },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "print nothing on success", NULL },
 		{ "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a->quirks,
-		  "stmmd quirks (repeatable, comma list: optee-stmm; 'none' clears); kept in "
+		  "stmmd quirks (repeatable, comma list: optee-stmm, rpmb-probe-not-implemented-fatal; 'none' clears); kept in "
 		  "STATE/quirks for later starts",
 		  "NAME" },
 		{ "rpmb-layout", 0, 0, G_OPTION_ARG_STRING, &a->rpmb_layout,
@@ -61,6 +64,14 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		{ "reformat-store", 0, 0, G_OPTION_ARG_NONE, &a->reformat_store,
 		  "start stmmd even when the store on the device does not match the layout in "
 		  "STATE/stmm-emu.conf (StMM then formats it: every variable lost)", NULL },
+		{ "rpmb-route", 0, 0, G_OPTION_ARG_STRING, &a->rpmb_route,
+		  "stmmd --rpmb-route: probe (default: OP-TEE probes the kernel route first) or "
+		  "legacy; kept in STATE/stmm-emu.conf", "probe|legacy" },
+		{ "normal-world", 0, 0, G_OPTION_ARG_STRING, &a->normal_world,
+		  "who serves OP-TEE's RPMB RPCs: supplicant (default, tee-supplicant), kernel "
+		  "(Linux routing RPMB in the kernel; stmmd without key writing, so the key must "
+		  "be programmed already) or uboot-2025.01 (answers the probe NOT_IMPLEMENTED); "
+		  "kept in STATE/stmm-emu.conf", "NAME" },
 		{ "rpmbd-arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &a->rpmbd_args,
 		  "test hook: pass ARG to a newly started rpmbd (repeatable), e.g. "
 		  "--rpmbd-arg=--fail-after-writes=5",
@@ -136,6 +147,8 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		.rpmbd_args = a->rpmbd_args,
 		.supplicantd_args = a->supplicantd_args,
 		.rpmb_layout = a->rpmb_layout,
+		.rpmb_route = a->rpmb_route,
+		.normal_world = a->normal_world,
 	};
 	struct emu_up_result res;
 	g_autoptr(GString) err = g_string_new("");

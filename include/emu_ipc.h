@@ -504,5 +504,47 @@ _Static_assert(offsetof(struct emu_mmc_single_rsp, data_len) == 4, "data_len");
 _Static_assert(offsetof(struct emu_mmc_single_rsp, part) == 8, "part");
 _Static_assert(offsetof(struct emu_mmc_single_rsp, reserved) == 10, "reserved");
 _Static_assert(offsetof(struct emu_mmc_single_rsp, runs) == 12, "runs");
+/* ---- the kernel RPMB route (issue 11 §2, S4) ------------------------------------------ */
+/*
+ * A normal-world peer registers as the kernel's in-kernel RPMB handler (Linux
+ * drivers/tee/optee/rpc.c with optee->in_kernel_rpmb_routing): stmmd then sends it
+ * OPTEE_RPC_CMD_RPMB_PROBE_RESET (22), _PROBE_NEXT (23) and _FRAMES (24) as ordinary
+ * EMU_MSG_SUPP_RPC_REQ messages on that connection; legacy OPTEE_RPC_CMD_RPMB (1) still
+ * goes to the registered supplicant (Linux never handles it in the kernel).  Without a
+ * registered handler 22-24 go to the supplicant, as Linux forwards them when it does not
+ * route RPMB itself.  No payload; reply emu_tee_result (TEE_ERROR_BUSY: one is registered).
+ */
+#define EMU_MSG_SUPP_REGISTER_RPMB_REQ 0x0305
+#define EMU_MSG_SUPP_REGISTER_RPMB_RSP 0x0306
+/*
+ * An RPC's value[0] OUTPUT parameter (OP-TEE's struct thread_param value a, b, c).  For
+ * PROBE_RESET and PROBE_NEXT the reply's out bytes start with it and memref[1] follows:
+ *   PROBE_RESET: emu_supp_rpc.out_len = 24; value a = OPTEE_RPC_SHM_TYPE_* for later buffers.
+ *   PROBE_NEXT:  out_len = 24 + 16; a = OPTEE_RPC_RPMB_* device type, b = EXT_CSD[168]
+ *                RPMB size mult, c = EXT_CSD[222] rel. write sector count; then the raw CID.
+ *                TEE_ERROR_ITEM_NOT_FOUND (no out bytes): no more devices.
+ *   FRAMES:      in = raw request frames (no struct rpmb_req), out = response frames.
+ */
+struct emu_supp_rpc_value {
+	uint64_t a;
+	uint64_t b;
+	uint64_t c;
+};
+_Static_assert(sizeof(struct emu_supp_rpc_value) == 24, "emu_supp_rpc_value");
+_Static_assert(offsetof(struct emu_supp_rpc_value, a) == 0, "a");
+_Static_assert(offsetof(struct emu_supp_rpc_value, b) == 8, "b");
+_Static_assert(offsetof(struct emu_supp_rpc_value, c) == 16, "c");
+#define EMU_SUPP_RPMB_PROBE_NEXT_OUT_LEN 40u /* value + 16-byte eMMC CID */
+/* linux include/linux/tee_core.h / optee_rpc_cmd.h */
+#define OPTEE_RPC_SHM_TYPE_APPL   0
+#define OPTEE_RPC_SHM_TYPE_KERNEL 1
+#define OPTEE_RPC_RPMB_EMMC 0
+#define OPTEE_RPC_RPMB_UFS  1
+#define OPTEE_RPC_RPMB_NVME 2
+
+/* emu_ctrl_status.flags: RPMB goes the kernel route (PROBE/FRAMES), not legacy RPC 1. */
+#define EMU_CTRL_STATUS_ROUTE_KERNEL 0x800u
+/* emu_ctrl_status.flags: an in-kernel RPMB handler is registered. */
+#define EMU_CTRL_STATUS_RPMB_HANDLER 0x1000u
 
 #endif

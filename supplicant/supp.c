@@ -16,14 +16,17 @@
 
 struct supp {
 	int fd;
-	struct rpmb_mmc *mmc;
+	struct rpmb_mmc *mmc;      /* legacy RPC 1; NULL: not served (the kernel route's relay) */
+	struct krpmb *krpmb;       /* 22/23/24 (supp_connect_rpmb_handler); NULL: probe_answer */
+	uint32_t probe_answer;     /* what 22/23/24 get without krpmb */
 	GMainLoop *loop;
 	guint src;
 	gboolean lost;
 	gboolean stalled; /* a SUPP_STALL fault: read and answer nothing more */
 };
 
-int supp_connect(const char *tee_socket, struct rpmb_mmc *mmc, struct supp **ret_supp)
+static int connect_as(const char *tee_socket, uint16_t req, uint16_t want, struct rpmb_mmc *mmc,
+		      struct krpmb *krpmb, struct supp **ret_supp)
 {
 	int fd;
 	int r = emu_ipc_connect(tee_socket, &fd);
@@ -32,8 +35,8 @@ int supp_connect(const char *tee_socket, struct rpmb_mmc *mmc, struct supp **ret
 
 	g_autoptr(emu_msg) reply = NULL;
 	uint32_t next_id = 1;
-	r = emu_ipc_call(fd, &next_id, SUPP_REGISTER_TIMEOUT_MS, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0,
-			 -1, EMU_MSG_SUPP_REGISTER_RSP, &reply, NULL);
+	r = emu_ipc_call(fd, &next_id, SUPP_REGISTER_TIMEOUT_MS, req, NULL, 0, -1, want, &reply,
+			 NULL);
 	struct emu_tee_result res;
 	if (r == 0 && reply->hdr.length != sizeof(res))
 		r = -EPROTO;
@@ -51,8 +54,28 @@ int supp_connect(const char *tee_socket, struct rpmb_mmc *mmc, struct supp **ret
 	struct supp *s = g_new0(struct supp, 1);
 	s->fd = fd;
 	s->mmc = mmc;
+	s->krpmb = krpmb;
+	s->probe_answer = TEE_ERROR_NOT_SUPPORTED; /* tee_supplicant.c process_one_request() default */
 	*ret_supp = s;
 	return 0;
+}
+
+int supp_connect(const char *tee_socket, struct rpmb_mmc *mmc, struct supp **ret_supp)
+{
+	return connect_as(tee_socket, EMU_MSG_SUPP_REGISTER_REQ, EMU_MSG_SUPP_REGISTER_RSP, mmc,
+			  NULL, ret_supp);
+}
+
+int supp_connect_rpmb_handler(const char *tee_socket, struct krpmb *krpmb,
+			      struct supp **ret_supp)
+{
+	return connect_as(tee_socket, EMU_MSG_SUPP_REGISTER_RPMB_REQ,
+			  EMU_MSG_SUPP_REGISTER_RPMB_RSP, NULL, krpmb, ret_supp);
+}
+
+void supp_set_probe_answer(struct supp *s, uint32_t teec)
+{
+	s->probe_answer = teec;
 }
 
 void supp_free(struct supp *s)
@@ -90,8 +113,16 @@ static int process_one_request(struct supp *s, const struct emu_msg *msg)
 			out = g_malloc0(MAX(rpc.out_len, 1));
 			switch (rpc.cmd) {
 			case OPTEE_RPC_CMD_RPMB:
-				rsp.ret = rpmb_process_request(s->mmc, msg->payload + sizeof(rpc),
+				rsp.ret = !s->mmc ? TEE_ERROR_NOT_SUPPORTED :
+					  rpmb_process_request(s->mmc, msg->payload + sizeof(rpc),
 							       rpc.in_len, out, rpc.out_len);
+				break;
+			case OPTEE_RPC_CMD_RPMB_PROBE_RESET:
+			case OPTEE_RPC_CMD_RPMB_PROBE_NEXT:
+			case OPTEE_RPC_CMD_RPMB_FRAMES:
+				rsp.ret = !s->krpmb ? s->probe_answer :
+					  krpmb_process(s->krpmb, rpc.cmd, msg->payload + sizeof(rpc),
+							rpc.in_len, out, rpc.out_len);
 				break;
 			default:
 				rsp.ret = TEE_ERROR_NOT_SUPPORTED;

@@ -41,6 +41,10 @@ struct emu_up_options {
 	const char *import_fv;  /* stmmd --import-fv FILE (provisioning; see `stmm-emu import`) */
 	const char *rpmb_layout; /* "optee-fs" | "raw" for a state's first up; NULL: the state's
 				  * own, else optee-fs (raw for a device made before) */
+	/* stmmd --rpmb-route / supplicantd --route, recorded in stmm-emu.conf for later starts
+	 * (docs-route.md); NULL: what the state recorded, else the daemons' defaults. */
+	const char *rpmb_route;
+	const char *normal_world;
 };
 
 struct emu_up_result {
