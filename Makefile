@@ -44,12 +44,13 @@ PROG_DIRS := rpmb supplicant stmm emu
 ROOMS_rpmb := rpmb
 ROOMS_supplicant := supplicant
 ROOMS_stmm := stmm stmm/optee stmm/mm
-ROOMS_emu := emu emu/conform emu/stack emu/client
+ROOMS_emu := emu emu/conform emu/scenario emu/stack emu/client
 ROOM_INC_stmm/mm := -Istmm/mm
 ROOM_INC_stmm/optee := -Istmm/optee $(ROOM_INC_stmm/mm)
 ROOM_INC_emu/client := -Iemu/client
 ROOM_INC_emu/stack := -Iemu/stack $(ROOM_INC_emu/client)
 ROOM_INC_emu/conform := -Iemu/conform $(ROOM_INC_emu/stack)
+ROOM_INC_emu/scenario := -Iemu/scenario
 $(foreach d,$(PROG_DIRS),$(eval ROOM_INC_$(d) := $(addprefix -I,$(ROOMS_$(d)))))
 prog_srcs = $(foreach r,$(ROOMS_$(1)),$(wildcard $(r)/*.c))
 room_inc = $(ROOM_INC_$(patsubst %/,%,$(dir $(1))))
@@ -69,6 +70,7 @@ test_dir = $(word 2,$(subst _, ,$(notdir $(1))))
 # Tests that also drive another program's modules (e.g. the RPMB client against rpmbd's device).
 TEST_ALSO_test_stmm_rpmb_client := rpmb
 TEST_ALSO_test_stmm_rpmb_fs := rpmb
+TEST_ALSO_test_stmm_rpmb_route := rpmb
 SYSTEM_TESTS := $(sort $(wildcard tests/system/*.sh))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)

@@ -72,6 +72,7 @@ int emu_cmd_run(int argc, char **argv);
 int emu_cmd_var(int argc, char **argv);
 int emu_cmd_raw(int argc, char **argv);
 int emu_cmd_conform(int argc, char **argv);
+int emu_cmd_scenario(int argc, char **argv);
 int emu_cmd_event(int argc, char **argv);
 int emu_cmd_reset(int argc, char **argv);
 int emu_cmd_import(int argc, char **argv);

@@ -18,12 +18,12 @@
 #include <json-glib/json-glib.h>
 
 #include "cli.h"
-#include "optee_rpmb_image.h"
 #include "rpmbdb.h"
 #include "config.h"
 #include "edk2_store.h"
 #include "rpmb_frame.h"
 #include "stack.h"
+#include "store_at_rest.h"
 
 
 struct check_layout {
@@ -33,35 +33,6 @@ struct check_layout {
 static uint32_t layout_total(const struct check_layout *l)
 {
 	return l->var_store_size + l->ftw_working_size + l->ftw_spare_size;
-}
-
-/*
- * The NV region as StMM sees it: in the raw layout the blocks from RPMB block 0; in the
- * optee-fs layout the decrypted file EFI_VARS of OP-TEE's RPMB file system (the stack runs
- * stmmd with the all-zero test HUK), which must hold the whole region.
- */
-static int read_store(const char *db_path, bool optee_fs, uint32_t len, uint8_t **ret, GString *err)
-{
-	if (!optee_fs)
-		return emu_rpmbdb_read_blocks(db_path, len, ret, err);
-	static const uint8_t huk[OPTEE_HUK_SIZE] = { 0 };
-	g_autofree uint8_t *img = NULL;
-	g_autoptr(GBytes) file = NULL;
-	size_t img_len;
-	int r = emu_rpmbdb_read_image(db_path, &img, &img_len, err);
-	if (r == 0)
-		r = optee_rpmb_image_read_file(img, img_len, huk, RPMB_FS_STMM_FILENAME, &file, err);
-	if (r < 0) {
-		g_string_prepend(err, "EFI_VARS in OP-TEE's RPMB file system: ");
-		return r;
-	}
-	if (g_bytes_get_size(file) < len) {
-		g_string_append_printf(err, "EFI_VARS in OP-TEE's RPMB file system holds %zu bytes, "
-				       "the layout needs %u", g_bytes_get_size(file), len);
-		return -EBADMSG;
-	}
-	*ret = g_memdup2(g_bytes_get_data(file, NULL), len);
-	return 0;
 }
 
 struct problem {
@@ -248,7 +219,7 @@ int emu_cmd_check(int argc, char **argv)
 		emu_cli_err("%s: store layout too large", st.dir);
 		goto out;
 	}
-	if (read_store(st.rpmb_db, !strcmp(cfg.rpmb_layout, "optee-fs"), layout_total(&l), &region,
+	if (emu_store_read_at_rest(st.rpmb_db, !strcmp(cfg.rpmb_layout, "optee-fs"), layout_total(&l), &region,
 		       err) < 0 ||
 	    run_check(&l, region, &out, err) < 0) {
 		emu_cli_err("%s", err->str);

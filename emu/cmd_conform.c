@@ -10,6 +10,8 @@
 #include "conform.h"
 #include "efi_util.h"
 #include "mm.h"
+#include "report.h"
+#include "scratch.h"
 #include "stack.h"
 #include "state.h"
 
@@ -22,19 +24,8 @@ static const struct cf_group *const groups[] = {
 	&cf_group_secure_boot,
 };
 
-struct result {
-	const struct cf_group *group;
-	const struct cf_case *kase;
-	int outcome;        /* CF_PASS / CF_FAIL / CF_SKIP */
-	char *message;
-	double seconds;
-};
-
-static void result_clear(gpointer p)
-{
-	struct result *r = p;
-	g_free(r->message);
-}
+_Static_assert(CF_PASS == EMU_REPORT_PASS && CF_FAIL == EMU_REPORT_FAIL &&
+		       CF_SKIP == EMU_REPORT_SKIP, "conform outcomes are report outcomes");
 
 struct conform_args {
 	char *state, *junit, *keys;
@@ -42,11 +33,6 @@ struct conform_args {
 	gboolean tap, list, in_place, keep_scratch, require_auth;
 	int timeout_ms;
 };
-
-static bool failed(const struct result *r)
-{
-	return r->outcome == CF_FAIL;
-}
 
 static bool group_selected(const struct conform_args *a, const struct cf_group *g)
 {
@@ -81,109 +67,6 @@ static int check_group_names(const struct conform_args *a)
 }
 
 /* ---- output ------------------------------------------------------------------------------ */
-
-/*
- * Text for an XML 1.0 attribute or element: valid UTF-8, control characters other than
- * tab and newline as spaces (XML 1.0 has no reference for them; g_markup_escape_text
- * would write &#x1;), then GLib's markup escaping.
- */
-static void xml_escape(GString *out, const char *s)
-{
-	g_autofree char *text = g_utf8_make_valid(s, -1);
-
-	for (char *p = text; *p; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
-			*p = ' ';
-	g_autofree char *escaped = g_markup_escape_text(text, -1);
-	g_string_append(out, escaped);
-}
-
-static int write_junit(const char *path, GArray *results, double total)
-{
-	g_autoptr(GString) x = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	unsigned fails = 0;
-
-	unsigned skips = 0;
-	for (guint i = 0; i < results->len; i++) {
-		fails += failed(&g_array_index(results, struct result, i));
-		skips += g_array_index(results, struct result, i).outcome == CF_SKIP;
-	}
-	g_string_append_printf(x, "<testsuites name=\"stmm-emu conform\" tests=\"%u\" failures=\"%u\" "
-			       "errors=\"0\" skipped=\"%u\" time=\"%.3f\">\n", results->len, fails,
-			       skips, total);
-	for (size_t gi = 0; gi < G_N_ELEMENTS(groups); gi++) {
-		unsigned n = 0, f = 0, sk = 0;
-		double t = 0;
-		for (guint i = 0; i < results->len; i++) {
-			struct result *r = &g_array_index(results, struct result, i);
-			if (r->group == groups[gi]) {
-				n++;
-				f += failed(r);
-				sk += r->outcome == CF_SKIP;
-				t += r->seconds;
-			}
-		}
-		if (!n)
-			continue;
-		g_string_append_printf(x, "  <testsuite name=\"%s\" tests=\"%u\" failures=\"%u\" errors=\"0\" "
-				       "skipped=\"%u\" time=\"%.3f\">\n", groups[gi]->name, n, f, sk, t);
-		for (guint i = 0; i < results->len; i++) {
-			struct result *r = &g_array_index(results, struct result, i);
-			if (r->group != groups[gi])
-				continue;
-			g_string_append_printf(x, "    <testcase classname=\"conform.%s\" name=\"",
-					       groups[gi]->name);
-			xml_escape(x, r->kase->id);
-			g_string_append_printf(x, "\" time=\"%.3f\">\n      <properties><property "
-					       "name=\"source\" value=\"", r->seconds);
-			xml_escape(x, r->kase->source);
-			g_string_append_printf(x, "\"/><property name=\"mode\" value=\"%s\"/></properties>\n",
-					       r->kase->mode == CF_RAW ? "raw" : "client");
-			if (r->outcome == CF_SKIP) {
-				g_string_append(x, "      <skipped message=\"");
-				xml_escape(x, r->message);
-				g_string_append(x, "\"/>\n");
-			} else if (r->outcome != CF_PASS) {
-				g_string_append(x, "      <failure message=\"");
-				xml_escape(x, r->message);
-				g_string_append(x, "\" type=\"assertion\">");
-				xml_escape(x, r->kase->source);
-				g_string_append(x, "\n");
-				xml_escape(x, r->message);
-				g_string_append(x, "</failure>\n");
-			}
-			g_string_append(x, "    </testcase>\n");
-		}
-		g_string_append(x, "  </testsuite>\n");
-	}
-	g_string_append(x, "</testsuites>\n");
-	g_autoptr(GError) err = NULL;
-	if (!g_file_set_contents(path, x->str, (gssize)x->len, &err)) {
-		emu_cli_err("conform: --junit: %s", err->message);
-		return -EIO;
-	}
-	return 0;
-}
-
-static void print_tap(GArray *results)
-{
-	printf("TAP version 13\n1..%u\n", results->len);
-	for (guint i = 0; i < results->len; i++) {
-		struct result *r = &g_array_index(results, struct result, i);
-		if (r->outcome == CF_SKIP) {
-			g_autofree char *m = g_strescape(r->message, NULL);
-			printf("ok %u - %s # SKIP %s\n", i + 1, r->kase->id, m);
-			continue;
-		}
-		printf("%s %u - %s # %s\n", r->outcome == CF_PASS ? "ok" : "not ok", i + 1, r->kase->id,
-		       r->kase->source);
-		if (r->outcome != CF_PASS) {
-			g_autofree char *m = g_strescape(r->message, NULL);
-			printf("  ---\n  message: \"%s\"\n  ...\n", m);
-		}
-	}
-	fflush(stdout);
-}
 
 static void list_cases(const struct conform_args *a)
 {
@@ -220,15 +103,23 @@ static int open_session(struct cf *cf, GString *err)
 	return 0;
 }
 
+static const char *case_mode(const struct cf_case *k)
+{
+	return k->mode == CF_RAW ? "raw" : "client";
+}
+
+static void report_case(GArray *results, const struct cf_group *g, const struct cf_case *k,
+			int outcome, const char *message, double seconds)
+{
+	emu_report_add(results, g->name, k->id, k->source, case_mode(k), outcome, message, seconds);
+}
+
 /* Every case of a group that cannot run, reported as skipped (or failed) with the reason. */
 static void skip_group(const struct cf_group *g, GArray *results, FILE *progress, int outcome,
 		       const char *why)
 {
-	for (size_t i = 0; i < g->n_cases; i++) {
-		struct result r = { .group = g, .kase = &g->cases[i], .outcome = outcome,
-				    .message = g_strdup(why) };
-		g_array_append_val(results, r);
-	}
+	for (size_t i = 0; i < g->n_cases; i++)
+		report_case(results, g, &g->cases[i], outcome, why, 0);
 	fprintf(progress, "%-15s %3zu %s: %s\n", g->name, g->n_cases,
 		outcome == CF_SKIP ? "skipped" : "failed", why);
 	fflush(progress);
@@ -246,7 +137,7 @@ static void run_group(struct cf *cf, const struct cf_group *g, GArray *results, 
 	}
 	for (size_t i = 0; i < g->n_cases; i++) {
 		const struct cf_case *k = &g->cases[i];
-		struct result r = { .group = g, .kase = k };
+		struct { int outcome; double seconds; char *message; } r;
 		gint64 c0 = g_get_monotonic_time();
 
 		g_string_truncate(cf->why, 0);
@@ -275,15 +166,15 @@ static void run_group(struct cf *cf, const struct cf_group *g, GArray *results, 
 			pass++;
 		else
 			fail++;
-		g_array_append_val(results, r);
+		report_case(results, g, k, r.outcome, r.message, r.seconds);
+		g_free(r.message);
 	}
 	fprintf(progress, "%-15s %3u passed, %3u failed  (%.1f s)%s\n", g->name, pass, fail,
 		(double)(g_get_monotonic_time() - t0) / 1e6, destructive ? "  [destructive]" : "");
 	for (guint i = results->len - (pass + fail); i < results->len; i++) {
-		struct result *r = &g_array_index(results, struct result, i);
+		const struct emu_report_case *r = &g_array_index(results, struct emu_report_case, i);
 		if (r->outcome != CF_PASS)
-			fprintf(progress, "  FAIL %s: %s\n       (%s)\n", r->kase->id, r->message,
-				r->kase->source);
+			fprintf(progress, "  FAIL %s: %s\n       (%s)\n", r->id, r->message, r->source);
 	}
 	fflush(progress);
 }
@@ -291,18 +182,14 @@ static void run_group(struct cf *cf, const struct cf_group *g, GArray *results, 
 /* A stack of our own in a temporary directory, for the destructive groups. */
 static int scratch_up(struct emu_state *st, GString *err)
 {
-	g_autoptr(GError) e = NULL;
-	g_autofree char *dir = g_dir_make_tmp("stmm-emu-conform.XXXXXX", &e);
-	if (!dir) {
-		g_string_printf(err, "scratch directory: %s", e->message);
-		return -EIO;
-	}
-	emu_state_init(st, dir);
+	int r = emu_scratch_new("stmm-emu-conform", st, err);
+	if (r < 0)
+		return r;
 	g_autofree char *bin_dir = emu_self_dir();
 	struct emu_up_options opt = { .bin_dir = bin_dir, .wait_ms = 20000 };
 	struct emu_up_result res;
 	int lock_fd;
-	int r = emu_stack_lock(st, &lock_fd);
+	r = emu_stack_lock(st, &lock_fd);
 	if (r < 0) {
 		g_string_printf(err, "%s: %s", st->dir, g_strerror(-r));
 		return r;
@@ -314,26 +201,7 @@ static int scratch_up(struct emu_state *st, GString *err)
 
 static void scratch_down(struct emu_state *st, bool keep)
 {
-	if (!st->dir)
-		return;
-	for (int d = EMU_DAEMON_COUNT - 1; d >= 0; d--)
-		emu_stack_stop(st, (enum emu_daemon)d, 5000);
-	if (keep) {
-		fprintf(stderr, "stmm-emu: conform: scratch state kept in %s\n", st->dir);
-	} else {
-		GDir *d = g_dir_open(st->dir, 0, NULL);
-		const char *name;
-		while (d && (name = g_dir_read_name(d))) {
-			g_autofree char *p = emu_state_path(st, name);
-			(void)unlink(p);
-		}
-		if (d)
-			g_dir_close(d);
-		if (rmdir(st->dir) < 0)
-			fprintf(stderr, "stmm-emu: conform: could not remove %s: %s\n", st->dir,
-				g_strerror(errno));
-	}
-	emu_state_clear(st);
+	emu_scratch_remove(st, keep, "conform: scratch");
 }
 
 /*
@@ -465,6 +333,7 @@ int emu_cmd_conform(int argc, char **argv)
 {
 	struct conform_args a = { 0 };
 	g_autoptr(GArray) results = NULL;
+	g_autoptr(GString) jerr = g_string_new("");
 	GOptionEntry entries[] = {
 		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &a.state,
 		  "state directory of the running stack (default: $STMM_EMU_STATE, else ./.stmm-emu)", "DIR" },
@@ -519,22 +388,21 @@ int emu_cmd_conform(int argc, char **argv)
 		return EMU_EXIT_OK;
 	}
 
-	results = g_array_new(FALSE, TRUE, sizeof(struct result));
-	g_array_set_clear_func(results, result_clear);
+	results = emu_report_new();
 	double seconds = 0;
 	int rc = run_all(&a, results, &seconds);
-	unsigned fails = 0, skips = 0;
-	for (guint i = 0; i < results->len; i++) {
-		fails += failed(&g_array_index(results, struct result, i));
-		skips += g_array_index(results, struct result, i).outcome == CF_SKIP;
-	}
+	unsigned fails = emu_report_count(results, CF_FAIL), skips = emu_report_count(results, CF_SKIP);
 	FILE *progress = a.tap ? stderr : stdout;
 	fprintf(progress, "conform: %u cases, %u passed, %u failed, %u skipped (%.1f s)\n",
 		results->len, results->len - fails - skips, fails, skips, seconds);
-	if (a.junit && write_junit(a.junit, results, seconds) < 0 && rc == EMU_EXIT_OK)
-		rc = EMU_EXIT_USAGE;
+	if (a.junit &&
+	    emu_report_write_junit(results, a.junit, "stmm-emu conform", "conform", seconds, jerr) < 0) {
+		emu_cli_err("conform: --junit: %s", jerr->str);
+		if (rc == EMU_EXIT_OK)
+			rc = EMU_EXIT_USAGE;
+	}
 	if (a.tap)
-		print_tap(results);
+		emu_report_print_tap(results);
 	if (rc == EMU_EXIT_OK && fails)
 		rc = EMU_EXIT_EFI;
 	g_free(a.state);

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "efi_util.h"
 #include "stack.h"
+#include "store_at_rest.h"
 #include "state.h"
 
 
@@ -25,8 +26,11 @@ struct up_args {
 	gboolean quiet;
 	char **quirks;
 	char **rpmbd_args;  /* hidden test hook: extra rpmbd arguments (fault plans) */
+	char **supplicantd_args; /* hidden test hook: extra supplicantd arguments */
 	char *rpmb_layout;
 	gboolean trace, no_trace;
+	gboolean reformat_store;
+	char *rpmb_route, *normal_world; /* docs-route.md */
 };
 
 static void up_args_clear(struct up_args *a)
@@ -34,7 +38,10 @@ static void up_args_clear(struct up_args *a)
 	g_free(a->state);
 	g_strfreev(a->quirks);
 	g_strfreev(a->rpmbd_args);
+	g_strfreev(a->supplicantd_args);
 	g_free(a->rpmb_layout);
+	g_free(a->rpmb_route);
+	g_free(a->normal_world);
 }
 
 static void add_up_entries(GOptionContext *ctx, struct up_args *a)
@@ -49,7 +56,7 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		  "start stmmd with -v (debug log in stmmd.log)", NULL },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "print nothing on success", NULL },
 		{ "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a->quirks,
-		  "stmmd quirks (repeatable, comma list: optee-stmm; 'none' clears); kept in "
+		  "stmmd quirks (repeatable, comma list: optee-stmm, rpmb-probe-not-implemented-fatal; 'none' clears); kept in "
 		  "STATE/quirks for later starts",
 		  "NAME" },
 		{ "rpmb-layout", 0, 0, G_OPTION_ARG_STRING, &a->rpmb_layout,
@@ -62,9 +69,25 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		  NULL },
 		{ "no-trace", 0, 0, G_OPTION_ARG_NONE, &a->no_trace,
 		  "stop recording for daemons started from now on (clears the setting)", NULL },
+		{ "reformat-store", 0, 0, G_OPTION_ARG_NONE, &a->reformat_store,
+		  "start stmmd even when the store on the device does not match the layout in "
+		  "STATE/stmm-emu.conf (StMM then formats it: every variable lost)", NULL },
+		{ "rpmb-route", 0, 0, G_OPTION_ARG_STRING, &a->rpmb_route,
+		  "stmmd --rpmb-route: probe (default: OP-TEE probes the kernel route first) or "
+		  "legacy; kept in STATE/stmm-emu.conf", "probe|legacy" },
+		{ "normal-world", 0, 0, G_OPTION_ARG_STRING, &a->normal_world,
+		  "who serves OP-TEE's RPMB RPCs: supplicant (default, tee-supplicant), kernel "
+		  "(Linux routing RPMB in the kernel; stmmd without key writing, so the key must "
+		  "be programmed already) or uboot-2025.01 (answers the probe NOT_IMPLEMENTED); "
+		  "kept in STATE/stmm-emu.conf", "NAME" },
 		{ "rpmbd-arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &a->rpmbd_args,
 		  "test hook: pass ARG to a newly started rpmbd (repeatable), e.g. "
 		  "--rpmbd-arg=--fail-after-writes=5",
+		  "ARG" },
+		{ "supplicantd-arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY,
+		  &a->supplicantd_args,
+		  "test hook: pass ARG to a newly started supplicantd (repeatable), e.g. "
+		  "--supplicantd-arg=--no-multi-cmd",
 		  "ARG" },
 		G_OPTION_ENTRY_NULL
 	};
@@ -146,7 +169,10 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		.verbose = a->verbose,
 		.wait_ms = a->wait_ms > 0 ? a->wait_ms : 20000,
 		.rpmbd_args = a->rpmbd_args,
+		.supplicantd_args = a->supplicantd_args,
 		.rpmb_layout = a->rpmb_layout,
+		.rpmb_route = a->rpmb_route,
+		.normal_world = a->normal_world,
 	};
 	struct emu_up_result res;
 	g_autoptr(GString) err = g_string_new("");
@@ -168,6 +194,14 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 	if ((a->trace || a->no_trace) && (r = set_trace(st, a->trace)) < 0) {
 		close(lock_fd);
 		return EMU_EXIT_STACK;
+	}
+	if (!a->reformat_store && !emu_stack_pid(st, EMU_DAEMON_STMMD)) {
+		r = emu_store_layout_guard(st, err);
+		if (r < 0) {
+			close(lock_fd);
+			emu_cli_err("up: %s", err->str);
+			return EMU_EXIT_STACK;
+		}
 	}
 	r = emu_stack_up(st, &opt, &res, err);
 	if (r == 0 && a->quirks) {

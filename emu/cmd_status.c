@@ -81,6 +81,13 @@ static bool supplicant_answering(const struct emu_ctrl_status *c)
 	return !(c->rpc_fail_errno == -ETIMEDOUT && c->rpc_fail_time > c->rpc_ok_time);
 }
 
+/* The RPMB route StMM's RPMB client took at init (rpmb_route.h): kernel = PROBE_RESET was
+ * answered and PROBE_NEXT found a device whose key verifies; legacy = OPTEE_RPC_CMD_RPMB. */
+static const char *route_name(const struct emu_ctrl_status *c)
+{
+	return (c->flags & EMU_CTRL_STATUS_ROUTE_KERNEL) ? "kernel" : "legacy";
+}
+
 static void add_time_or_null(JsonBuilder *b, const char *key, bool have, int64_t us)
 {
 	json_builder_set_member_name(b, key);
@@ -98,6 +105,8 @@ static void add_health_json(JsonBuilder *b, const struct emu_ctrl_status *c)
 	json_builder_set_member_name(b, "rpmb");
 	json_builder_begin_object(b);
 	emu_json_add_string(b, "layout", (c->flags & EMU_CTRL_STATUS_LAYOUT_OPTEE_FS) ? "optee-fs" : "raw");
+	emu_json_add_string(b, "route", route_name(c)); /* docs-route.md */
+	emu_json_add_bool(b, "kernel_rpmb_handler", c->flags & EMU_CTRL_STATUS_RPMB_HANDLER);
 	emu_json_add_bool(b, "dead", c->flags & EMU_CTRL_STATUS_RPMB_DEAD);
 	add_time_or_null(b, "dead_since", c->flags & EMU_CTRL_STATUS_RPMB_DEAD, (int64_t)c->rpmb_dead_since);
 	emu_json_add_int(b, "writes", (gint64)c->rpmb_writes);
@@ -154,6 +163,10 @@ static void print_health_text(const struct emu_ctrl_status *c)
 {
 	char buf[64], rbuf[64];
 
+	printf("rpmb route:   %s%s\n", route_name(c),
+	       (c->flags & EMU_CTRL_STATUS_ROUTE_KERNEL) ?
+		       " (PROBE_NEXT found the device; requests go as OPTEE_RPC_CMD_RPMB_FRAMES)" :
+		       " (OPTEE_RPC_CMD_RPMB to the supplicant)");
 	printf("rpmb layout:  %s\n", (c->flags & EMU_CTRL_STATUS_LAYOUT_OPTEE_FS) ?
 		       "optee-fs (EFI_VARS, a file in OP-TEE's RPMB file system, encrypted)" :
 		       "raw (the store's bytes from RPMB block 0)");
@@ -216,7 +229,10 @@ static void print_status_text(const struct emu_state *st, const struct status_in
 		else if (d == EMU_DAEMON_STMMD)
 			printf(", %s %s", st->tee_sock, si->tee_listening ? "listening" : "not listening");
 		else if (si->ctrl_r == 0)
-			printf(", %s", !(si->ctrl.flags & EMU_CTRL_STATUS_SUPPLICANT) ? "not registered with stmmd" :
+			printf(", %s", (si->ctrl.flags & EMU_CTRL_STATUS_RPMB_HANDLER) &&
+					       !(si->ctrl.flags & EMU_CTRL_STATUS_SUPPLICANT) ?
+				       "registered with stmmd as the in-kernel RPMB handler (--normal-world kernel)" :
+				       !(si->ctrl.flags & EMU_CTRL_STATUS_SUPPLICANT) ? "not registered with stmmd" :
 				       supplicant_answering(&si->ctrl) ? "registered with stmmd, answering" :
 				       "registered with stmmd, NOT ANSWERING (an RPC is pending or timed out)");
 		printf("\n");

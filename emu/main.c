@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fault_cli.h"
 
 static const struct {
 	const char *name;
@@ -20,11 +21,13 @@ static const struct {
 	{ "event", emu_cmd_event, "ready-to-boot | exit-boot-services: boot phases to StMM" },
 	{ "reset", emu_cmd_reset, "platform reset: volatile variables gone, boot time again" },
 	{ "conform", emu_cmd_conform, "run the conformance suite (JUnit, TAP)" },
+	{ "scenario", emu_cmd_scenario, "reproduce field bugs from scenario files (JUnit, TAP)" },
 	{ "import", emu_cmd_import, "load an EDK2 variable file (OVMF_VARS.fd) into a stopped state" },
 	{ "export", emu_cmd_export, "write the store as an EDK2 variable file" },
 	{ "check", emu_cmd_check, "validate the NV store at rest in rpmb.db (offsets of damage)" },
 	{ "trace", emu_cmd_trace, "decode the trace (up --trace) | replay its MM calls" },
 	{ "rpmb", emu_cmd_rpmb, "inspect | image: OP-TEE's RPMB file system in a partition image" },
+	{ "fault", emu_cmd_fault, "arm | clear run-time faults in rpmbd, supplicantd, stmmd" },
 };
 
 static void usage(FILE *f)
@@ -34,7 +37,7 @@ static void usage(FILE *f)
 		"A user-space OP-TEE + StandaloneMM board keeping UEFI variables in an emulated\n"
 		"eMMC RPMB, reached through an emulated tee-supplicant.\n\nCommands:\n");
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-		fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fprintf(f,
 		"\n`stmm-emu COMMAND --help` for its options.  Every command works on one state\n"
 		"directory: --state DIR, else $STMM_EMU_STATE, else ./.stmm-emu.\n\n"

@@ -427,4 +427,124 @@ _Static_assert(sizeof(struct emu_ctrl_fault_rsp) == 8, "emu_ctrl_fault_rsp");
 _Static_assert(offsetof(struct emu_ctrl_fault_rsp, id) == 0, "id");
 _Static_assert(offsetof(struct emu_ctrl_fault_rsp, armed) == 4, "armed");
 
+/*
+ * ---- mmc socket: single commands (a host without MMC_IOC_MULTI_CMD) ----------------------
+ *
+ * EMU_MSG_MMC_CMD_REQ: ONE command to the card, as an MMC_IOC_CMD ioctl or the block driver
+ * puts it on the bus; other clients' commands may reach the card in between (one host
+ * controller shared by the OS's block I/O and the RPMB, scenario S5).
+ *
+ *   struct emu_mmc_single [ + blocks x 512 data bytes for CMD24/CMD25 ]
+ *
+ * opcode: MMC_SWITCH (6: arg as JEDEC CMD6, only WRITE_BYTE of EXT_CSD[179]
+ * PARTITION_CONFIG is taken), MMC_SET_BLOCK_COUNT (23: arg as in a sequence, blocks 0),
+ * MMC_READ_SINGLE_BLOCK (17) / MMC_WRITE_BLOCK (24) with blocks 1, MMC_READ_MULTIPLE_BLOCK
+ * (18) / MMC_WRITE_MULTIPLE_BLOCK (25) with blocks >= 1.  On the user area `arg` is the
+ * 512-byte block address; on the RPMB partition a CMD25/CMD18 needs the count of a CMD23
+ * (a preceding CMD23 message, or the implicit one of `blocks` | (arg & bit 31 reliable)
+ * that Linux's __mmc_blk_ioctl_cmd() sends for an RPMB ioctl).
+ * part: the partition the host's kernel selects first (mmc_blk_part_switch(): a CMD6 only
+ * when another one is selected), EMU_MMC_PART_KEEP for a raw command on whatever is
+ * selected.  flags EMU_MMC_CMD_AFTER_RPMB_REQ (test hook, deterministic interleaving): the
+ * command is queued and runs right after each of the next `repeat` (0 = 1) RPMB requests
+ * (a CMD25 on the RPMB partition, or a whole EMU_MSG_MMC_SEQ_REQ) of another client, where
+ * a real bus would let it in; the reply comes after the last run.  With
+ * EMU_MMC_CMD_AFTER_RPMB_WRITE as well, only requests carrying an authenticated data write
+ * (a DATA_WRITE frame) count.
+ *
+ * Reply EMU_MSG_MMC_CMD_RSP: struct emu_mmc_single_rsp then data_len bytes (CMD17/CMD18).
+ * A malformed command is answered with EMU_MSG_ERROR and has no effect.
+ */
+#define EMU_MSG_MMC_CMD_REQ 0x0105
+#define EMU_MSG_MMC_CMD_RSP 0x0106
+#define MMC_SWITCH             6
+#define MMC_READ_SINGLE_BLOCK  17
+#define MMC_WRITE_BLOCK        24
+/* CMD6 argument (JEDEC; Linux include/linux/mmc/mmc.h): access << 24 | index << 16 | value << 8 | cmd set */
+#define MMC_SWITCH_MODE_WRITE_BYTE 0x03u
+#define EXT_CSD_PART_CONFIG        179u
+#define EXT_CSD_PART_CONFIG_ACC_MASK 0x7u
+#define EMU_MMC_PART_USER          0u
+#define EMU_MMC_PART_RPMB          3u /* EXT_CSD_PART_CONFIG_ACC_RPMB */
+#define EMU_MMC_PART_KEEP          0xFFFFu
+#define EMU_MMC_SWITCH_ARG(index, value) \
+	((MMC_SWITCH_MODE_WRITE_BYTE << 24) | ((uint32_t)(index) << 16) | ((uint32_t)(value) << 8))
+#define EMU_MMC_CMD_AFTER_RPMB_REQ   0x0001u
+#define EMU_MMC_CMD_AFTER_RPMB_WRITE 0x0002u
+struct emu_mmc_single {
+	uint32_t opcode;
+	uint32_t arg;
+	uint32_t blocks;   /* 512-byte blocks carried (CMD24/25) or requested (CMD17/18) */
+	uint16_t part;     /* EMU_MMC_PART_USER / _RPMB selected first, or EMU_MMC_PART_KEEP */
+	uint16_t flags;    /* EMU_MMC_CMD_* */
+	uint32_t repeat;   /* with EMU_MMC_CMD_AFTER_RPMB_REQ: runs, 0 = 1 */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct emu_mmc_single) == 24, "emu_mmc_single");
+_Static_assert(offsetof(struct emu_mmc_single, opcode) == 0, "opcode");
+_Static_assert(offsetof(struct emu_mmc_single, arg) == 4, "arg");
+_Static_assert(offsetof(struct emu_mmc_single, blocks) == 8, "blocks");
+_Static_assert(offsetof(struct emu_mmc_single, part) == 12, "part");
+_Static_assert(offsetof(struct emu_mmc_single, flags) == 14, "flags");
+_Static_assert(offsetof(struct emu_mmc_single, repeat) == 16, "repeat");
+_Static_assert(offsetof(struct emu_mmc_single, reserved) == 20, "reserved");
+struct emu_mmc_single_rsp {
+	uint32_t status;   /* R1 card status error bits (EMU_MMC_R1_*), 0 = none */
+	uint32_t data_len; /* bytes that follow */
+	uint16_t part;     /* EXT_CSD[179] access bits after the command */
+	uint16_t reserved;
+	uint32_t runs;     /* times the command ran (EMU_MMC_CMD_AFTER_RPMB_REQ), else 1 */
+};
+#define EMU_MMC_R1_OUT_OF_RANGE     (1u << 31)
+#define EMU_MMC_R1_ILLEGAL_COMMAND  (1u << 22)
+#define EMU_MMC_R1_SWITCH_ERROR     (1u << 7)
+_Static_assert(sizeof(struct emu_mmc_single_rsp) == 16, "emu_mmc_single_rsp");
+_Static_assert(offsetof(struct emu_mmc_single_rsp, status) == 0, "status");
+_Static_assert(offsetof(struct emu_mmc_single_rsp, data_len) == 4, "data_len");
+_Static_assert(offsetof(struct emu_mmc_single_rsp, part) == 8, "part");
+_Static_assert(offsetof(struct emu_mmc_single_rsp, reserved) == 10, "reserved");
+_Static_assert(offsetof(struct emu_mmc_single_rsp, runs) == 12, "runs");
+/* ---- the kernel RPMB route (issue 11 §2, S4) ------------------------------------------ */
+/*
+ * A normal-world peer registers as the kernel's in-kernel RPMB handler (Linux
+ * drivers/tee/optee/rpc.c with optee->in_kernel_rpmb_routing): stmmd then sends it
+ * OPTEE_RPC_CMD_RPMB_PROBE_RESET (22), _PROBE_NEXT (23) and _FRAMES (24) as ordinary
+ * EMU_MSG_SUPP_RPC_REQ messages on that connection; legacy OPTEE_RPC_CMD_RPMB (1) still
+ * goes to the registered supplicant (Linux never handles it in the kernel).  Without a
+ * registered handler 22-24 go to the supplicant, as Linux forwards them when it does not
+ * route RPMB itself.  No payload; reply emu_tee_result (TEE_ERROR_BUSY: one is registered).
+ */
+#define EMU_MSG_SUPP_REGISTER_RPMB_REQ 0x0305
+#define EMU_MSG_SUPP_REGISTER_RPMB_RSP 0x0306
+/*
+ * An RPC's value[0] OUTPUT parameter (OP-TEE's struct thread_param value a, b, c).  For
+ * PROBE_RESET and PROBE_NEXT the reply's out bytes start with it and memref[1] follows:
+ *   PROBE_RESET: emu_supp_rpc.out_len = 24; value a = OPTEE_RPC_SHM_TYPE_* for later buffers.
+ *   PROBE_NEXT:  out_len = 24 + 16; a = OPTEE_RPC_RPMB_* device type, b = EXT_CSD[168]
+ *                RPMB size mult, c = EXT_CSD[222] rel. write sector count; then the raw CID.
+ *                TEE_ERROR_ITEM_NOT_FOUND (no out bytes): no more devices.
+ *   FRAMES:      in = raw request frames (no struct rpmb_req), out = response frames.
+ */
+struct emu_supp_rpc_value {
+	uint64_t a;
+	uint64_t b;
+	uint64_t c;
+};
+_Static_assert(sizeof(struct emu_supp_rpc_value) == 24, "emu_supp_rpc_value");
+_Static_assert(offsetof(struct emu_supp_rpc_value, a) == 0, "a");
+_Static_assert(offsetof(struct emu_supp_rpc_value, b) == 8, "b");
+_Static_assert(offsetof(struct emu_supp_rpc_value, c) == 16, "c");
+#define EMU_SUPP_RPMB_PROBE_NEXT_OUT_LEN 40u /* value + 16-byte eMMC CID */
+/* linux include/linux/tee_core.h / optee_rpc_cmd.h */
+#define OPTEE_RPC_SHM_TYPE_APPL   0
+#define OPTEE_RPC_SHM_TYPE_KERNEL 1
+#define OPTEE_RPC_RPMB_EMMC 0
+#define OPTEE_RPC_RPMB_UFS  1
+#define OPTEE_RPC_RPMB_NVME 2
+
+/* emu_ctrl_status.flags: RPMB goes the kernel route (PROBE/FRAMES), not legacy RPC 1. */
+#define EMU_CTRL_STATUS_ROUTE_KERNEL 0x800u
+/* emu_ctrl_status.flags: an in-kernel RPMB handler is registered. */
+#define EMU_CTRL_STATUS_RPMB_HANDLER 0x1000u
+
 #endif

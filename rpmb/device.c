@@ -395,3 +395,12 @@ int rpmb_device_run(struct rpmb_device *dev, struct rpmb_xfer *xfers, size_t n)
 	}
 	return 0;
 }
+
+bool rpmb_device_interrupt(struct rpmb_device *dev)
+{
+	bool lost = dev->pending != PENDING_NONE || dev->have_result;
+
+	dev->pending = PENDING_NONE;
+	dev->have_result = false;
+	return lost;
+}

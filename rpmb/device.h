@@ -86,4 +86,14 @@ void rpmb_device_get_state(const struct rpmb_device *dev, bool *ret_key_set,
 __attribute__((warn_unused_result)) int rpmb_device_run(struct rpmb_device *dev,
 							struct rpmb_xfer *xfers, size_t n);
 
+/*
+ * Another command reached the card between an RPMB request (CMD25) and its response read
+ * (CMD18): a partition switch or user-area access from another host client.  The prepared
+ * response and the last operation result are lost, so the CMD18 that follows answers
+ * GENERAL_FAILURE -- what hosts saw when tee-supplicant sent each command as its own
+ * MMC_IOC_CMD (optee_client commit 5da4da9: "mix of RPMB and normal MMC commands can
+ * result in GENERAL FAILURE").  True if a prepared response or a result was lost.
+ */
+bool rpmb_device_interrupt(struct rpmb_device *dev);
+
 #endif

@@ -11,12 +11,15 @@
 #include "device.h"
 #include "efi_util.h"
 #include "fault.h"
+#include "fault_plan.h"
 #include "ipc.h"
 #include "optee_rpmb.h"
+#include "partition.h"
 #include "ready.h"
 #include "server.h"
 #include "storage.h"
 #include "trace.h"
+#include "userarea.h"
 
 static const char description[] =
 	"rpmbd plays the eMMC device: its RPMB partition (one-time authentication key, write\n"
@@ -32,7 +35,15 @@ static const char description[] =
 	"      or CMD18 (count frames read back), run atomically; the reply holds every CMD18's\n"
 	"      frames.  A write is CMD23(N|1<<31) CMD25(N), CMD23(1) CMD25(RESULT_READ),\n"
 	"      CMD23(1) CMD18(1); a read is CMD23(1) CMD25(request), CMD23(N) CMD18(N).\n"
+	"  EMU_MSG_MMC_CMD_REQ   -> EMU_MSG_MMC_CMD_RSP: ONE command (CMD6 SWITCH of EXT_CSD[179],\n"
+	"      CMD23, CMD17/18/24/25) as a host without MMC_IOC_MULTI_CMD sends it; the card has\n"
+	"      a user data area (--user-blocks, table user_area of the same database) and the\n"
+	"      RPMB partition, selected by EXT_CSD[179] bits 2:0.  A command between an RPMB\n"
+	"      request and its CMD18 loses the prepared response (GENERAL_FAILURE).\n"
 	"  Malformed input is answered with EMU_MSG_ERROR (errno and text) and changes nothing.\n"
+	"  EMU_MSG_CTRL_FAULT_REQ / _CLEAR_REQ: arm / clear a run-time fault (power-cut,\n"
+	"      drop-response, delay, result, corrupt at the Nth write/read/sequence from now;\n"
+	"      see `stmm-emu fault --help`).  A power cut exits with status 75.\n"
 	"\n"
 	"--size-mult, --rel-wr-sec-c, --cid and --counter-start only apply when the database is\n"
 	"created; an existing database keeps the device it describes.  --counter-start N (a test\n"
@@ -49,6 +60,7 @@ struct options {
 	int rel_wr_sec_c;
 	char *cid;
 	int max_write_blocks;
+	gint64 user_blocks;
 	char *counter_start;
 	gint64 fail_after_writes;
 	gint64 lose_response_at_write;
@@ -87,6 +99,9 @@ static int parse_options(int *argc, char ***argv, struct options *o, struct rpmb
 		{ "max-write-blocks", 0, 0, G_OPTION_ARG_INT, &o->max_write_blocks,
 		  "Most 256-byte blocks one authenticated write may carry, 1-256 (default "
 		  "REL_WR_SEC_C x 2; larger writes get GENERAL_FAILURE)", "N" },
+		{ "user-blocks", 0, 0, G_OPTION_ARG_INT64, &o->user_blocks,
+		  "Size of the card's user data area in 512-byte blocks, 1-16777216 (default 2048; "
+		  "its blocks live in the same database)", "N" },
 		{ "counter-start", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &o->counter_start,
 		  "Write counter of a new database (test option, e.g. 0xFFFFFFFE)", "N" },
 		{ "fail-after-writes", 0, 0, G_OPTION_ARG_INT64, &o->fail_after_writes,
@@ -132,6 +147,10 @@ static int parse_options(int *argc, char ***argv, struct options *o, struct rpmb
 	     (o->max_write_blocks < 1 || o->max_write_blocks > (int)RPMBD_WRITE_BLOCKS_LIMIT))) {
 		g_printerr("rpmbd: --size-mult must be 1-128, --rel-wr-sec-c 1-255, "
 			   "--max-write-blocks 1-%u\n", RPMBD_WRITE_BLOCKS_LIMIT);
+		return -EINVAL;
+	}
+	if (o->user_blocks != -1 && (o->user_blocks < 1 || o->user_blocks > RPMB_USERAREA_MAX_BLOCKS)) {
+		g_printerr("rpmbd: --user-blocks must be 1-%u\n", RPMB_USERAREA_MAX_BLOCKS);
 		return -EINVAL;
 	}
 	memcpy(c->cid, default_cid, sizeof(c->cid));
@@ -187,6 +206,7 @@ static gboolean on_signal(gpointer loop)
 int main(int argc, char **argv)
 {
 	g_auto(Options) o = { .size_mult = -1, .rel_wr_sec_c = -1, .max_write_blocks = -1,
+			      .user_blocks = -1,
 			      .fail_after_writes = -1, .lose_response_at_write = -1,
 			      .ready_fd = -1 };
 	struct rpmb_store_create create = { 0 };
@@ -194,6 +214,8 @@ int main(int argc, char **argv)
 	g_autoptr(rpmb_store) store = NULL;
 	g_autoptr(rpmb_device) dev = NULL;
 	g_autoptr(rpmb_server) srv = NULL;
+	g_autoptr(rpmb_userarea) ua = NULL;
+	g_autoptr(mmc_card) card = NULL;
 	int fd = -1, r;
 	bool key_set;
 	uint32_t counter;
@@ -231,6 +253,15 @@ int main(int argc, char **argv)
 		g_printerr("rpmbd: cannot start the device from %s: %s\n", db, g_strerror(-r));
 		return 1;
 	}
+	rpmb_fault_set_store(store); /* run-time faults (`stmm-emu fault rpmbd`) MAC with its key */
+	/* The card around it: user data area and partition selection. */
+	r = rpmb_userarea_open(db, o.user_blocks == -1 ? RPMB_USERAREA_DEFAULT_BLOCKS
+						       : (uint32_t)o.user_blocks, &ua, &error);
+	if (r < 0) {
+		g_printerr("rpmbd: user data area: %s\n", error ? error : g_strerror(-r));
+		return 1;
+	}
+	card = mmc_card_new(dev, ua);
 	/* Socket. */
 	r = emu_ipc_listen(sock, &fd);
 	if (r < 0) {
@@ -243,6 +274,7 @@ int main(int argc, char **argv)
 		g_printerr("rpmbd: cannot serve %s: %s\n", sock, g_strerror(-r));
 		return 1;
 	}
+	rpmb_server_set_card(srv, card);
 
 	/* Signals. */
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);

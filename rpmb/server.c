@@ -6,9 +6,12 @@
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "efi_util.h"
+#include "fault_plan.h"
+#include "partition.h"
 #include "sequence.h"
 #include "trace.h"
 
@@ -16,6 +19,8 @@
 /* Clients served at once.  Beyond, a connection is refused with an error rather than let a
  * peer run us out of descriptors (accept() would then fail, and spin, for everybody). */
 #define RPMBD_MAX_CLIENTS 64u
+/* Commands held back for interleaving (EMU_MMC_CMD_AFTER_RPMB_REQ), all clients. */
+#define RPMBD_MAX_QUEUED 16u
 
 struct client {
 	struct rpmb_server *srv;
@@ -30,6 +35,8 @@ struct rpmb_server {
 	guint listen_source;
 	GList *clients; /* struct client * */
 	unsigned next_id;
+	struct mmc_card *card; /* single commands (EMU_MSG_MMC_CMD_REQ); NULL: not served */
+	GList *queued;         /* struct queued_cmd *, oldest first */
 };
 
 /* One log line and one EMU_MSG_ERROR for a request we refuse. */
@@ -68,10 +75,15 @@ static int handle_seq(struct rpmb_device *dev, int fd, const struct emu_msg *msg
 	int r = rpmb_seq_parse(msg->payload, msg->hdr.length, &seq, &why);
 	if (r < 0)
 		return refuse(fd, client_id, msg->hdr.req_id, r, "malformed MMC sequence: %s", why);
-	r = rpmb_device_run(dev, seq.xfers, seq.n_xfers);
+	bool lost = false;
+	r = rpmb_fault_run(dev, &seq, &lost); /* rpmb_device_run() with a run-time fault */
 	if (r < 0) {
 		rpmb_seq_clear(&seq);
 		return refuse(fd, client_id, msg->hdr.req_id, r, "the device refused the sequence");
+	}
+	if (lost) {
+		rpmb_seq_clear(&seq);
+		return emu_ipc_send_error(fd, msg->hdr.req_id, -EIO, "response lost (fault)");
 	}
 	struct emu_mmc_seq_rsp rsp = { .data_len = (uint32_t)(seq.out_frames * RPMB_FRAME_SIZE) };
 	struct iovec v[2] = { { &rsp, sizeof(rsp) }, { seq.out, rsp.data_len } };
@@ -96,10 +108,139 @@ int rpmb_server_handle(struct rpmb_device *dev, int fd, const struct emu_msg *ms
 		return handle_info(dev, fd, msg, client_id);
 	case EMU_MSG_MMC_SEQ_REQ:
 		return handle_seq(dev, fd, msg, client_id);
+	case EMU_MSG_CTRL_FAULT_REQ:
+	case EMU_MSG_CTRL_FAULT_CLEAR_REQ:
+		return rpmb_fault_handle(fd, msg);
 	default:
 		return refuse(fd, client_id, msg->hdr.req_id, -EOPNOTSUPP,
 			      "message type 0x%04x is not supported by rpmbd", msg->hdr.type);
 	}
+}
+
+/* ---- single commands (EMU_MSG_MMC_CMD_REQ, partition.h) --------------------------- */
+
+/* A command held back by EMU_MMC_CMD_AFTER_RPMB_REQ until other clients' RPMB requests. */
+struct queued_cmd {
+	struct client *owner;
+	uint32_t req_id;
+	struct emu_mmc_single cmd;
+	GBytes *data;       /* CMD24/CMD25 blocks */
+	uint32_t remaining; /* runs still to come */
+	uint32_t runs;
+};
+
+static void queued_free(struct queued_cmd *q)
+{
+	g_bytes_unref(q->data);
+	g_free(q);
+}
+
+/* Run one command and answer it on fd. */
+static int run_single(struct rpmb_server *srv, int fd, unsigned client_id, uint32_t req_id,
+		      const struct emu_mmc_single *cmd, const uint8_t *data, uint32_t runs,
+		      bool *ret_rpmb_request, bool *ret_rpmb_write)
+{
+	struct mmc_card_result res;
+	g_autofree uint8_t *out = g_malloc0((size_t)MAX(cmd->blocks, 1u) * RPMB_FRAME_SIZE);
+
+	int r = mmc_card_cmd(srv->card, cmd, data, out, &res);
+	*ret_rpmb_request = r == 0 && res.rpmb_request;
+	*ret_rpmb_write = r == 0 && res.rpmb_write;
+	if (r < 0)
+		return refuse(fd, client_id, req_id, r, "CMD%u: user area storage failure: %s",
+			      cmd->opcode, g_strerror(-r));
+	if (res.lost)
+		g_message("client %u: CMD%u reached the card after an RPMB request: its prepared "
+			  "response or result is lost", client_id, cmd->opcode);
+	g_debug("client %u: CMD%u arg 0x%08x -> status 0x%08x, partition %u", client_id,
+		cmd->opcode, cmd->arg, res.status, mmc_card_part(srv->card));
+	struct emu_mmc_single_rsp rsp = { .status = res.status, .data_len = res.data_len,
+					  .part = (uint16_t)mmc_card_part(srv->card),
+					  .runs = runs };
+	struct iovec v[2] = { { &rsp, sizeof(rsp) }, { out, res.data_len } };
+	return emu_ipc_sendv(fd, EMU_MSG_MMC_CMD_RSP, req_id, v, res.data_len ? 2 : 1, -1);
+}
+
+/* After an RPMB request of client `by`: the queued commands of the others run now. */
+static void run_queued(struct rpmb_server *srv, const struct client *by, bool write)
+{
+	for (GList *l = srv->queued; l;) {
+		struct queued_cmd *q = l->data;
+		GList *next = l->next;
+		if (q->owner == by || ((q->cmd.flags & EMU_MMC_CMD_AFTER_RPMB_WRITE) && !write)) {
+			l = next;
+			continue;
+		}
+		q->runs++;
+		bool last = --q->remaining == 0;
+		g_message("client %u: queued CMD%u runs after an RPMB request of client %u (%u of %u)",
+			  q->owner->id, q->cmd.opcode, by->id, q->runs, q->runs + q->remaining);
+		if (last) {
+			srv->queued = g_list_delete_link(srv->queued, l);
+			bool req, wr;
+			int r = run_single(srv, q->owner->fd, q->owner->id, q->req_id, &q->cmd,
+					   q->data ? g_bytes_get_data(q->data, NULL) : NULL, q->runs,
+					   &req, &wr);
+			if (r < 0)
+				g_warning("client %u: queued command answer: %s", q->owner->id,
+					  g_strerror(-r));
+			queued_free(q);
+		} else {
+			struct mmc_card_result res;
+			g_autofree uint8_t *out = g_malloc0((size_t)q->cmd.blocks * RPMB_FRAME_SIZE + 1);
+			if (mmc_card_cmd(srv->card, &q->cmd,
+					 q->data ? g_bytes_get_data(q->data, NULL) : NULL, out, &res) < 0)
+				g_warning("client %u: queued CMD%u: user area storage failure",
+					  q->owner->id, q->cmd.opcode);
+		}
+		l = next;
+	}
+}
+
+static int handle_single(struct client *c, const struct emu_msg *msg)
+{
+	struct rpmb_server *srv = c->srv;
+	struct emu_mmc_single cmd;
+	g_autofree char *why = NULL;
+	bool rpmb_request = false, rpmb_write = false;
+
+	if (!srv->card)
+		return refuse(c->fd, c->id, msg->hdr.req_id, -EOPNOTSUPP,
+			      "single MMC commands are not served");
+	if (msg->hdr.length < sizeof(cmd))
+		return refuse(c->fd, c->id, msg->hdr.req_id, -EINVAL,
+			      "MMC_CMD_REQ shorter than its %zu-byte command", sizeof(cmd));
+	memcpy(&cmd, msg->payload, sizeof(cmd));
+	const uint8_t *data = msg->payload + sizeof(cmd);
+	size_t data_len = msg->hdr.length - sizeof(cmd);
+	int r = mmc_card_check(&cmd, data_len, &why);
+	if (r < 0)
+		return refuse(c->fd, c->id, msg->hdr.req_id, r, "malformed MMC command: %s", why);
+	if (cmd.flags & EMU_MMC_CMD_AFTER_RPMB_REQ) {
+		if (g_list_length(srv->queued) >= RPMBD_MAX_QUEUED)
+			return refuse(c->fd, c->id, msg->hdr.req_id, -EBUSY,
+				      "%u commands queued already", RPMBD_MAX_QUEUED);
+		struct queued_cmd *q = g_new0(struct queued_cmd, 1);
+		q->owner = c;
+		q->req_id = msg->hdr.req_id;
+		q->cmd = cmd;
+		q->data = data_len ? g_bytes_new(data, data_len) : NULL;
+		q->remaining = MAX(cmd.repeat, 1u);
+		srv->queued = g_list_append(srv->queued, q);
+		g_message("client %u: CMD%u queued to run after the next %u RPMB request(s) of "
+			  "other clients", c->id, cmd.opcode, q->remaining);
+		return 0;
+	}
+	r = run_single(srv, c->fd, c->id, msg->hdr.req_id, &cmd, data, 1, &rpmb_request,
+		       &rpmb_write);
+	if (rpmb_request)
+		run_queued(srv, c, rpmb_write);
+	return r;
+}
+
+void rpmb_server_set_card(struct rpmb_server *srv, struct mmc_card *card)
+{
+	srv->card = card;
 }
 
 /* ---- connections ------------------------------------------------------------------ */
@@ -107,6 +248,13 @@ int rpmb_server_handle(struct rpmb_device *dev, int fd, const struct emu_msg *ms
 static void client_drop(struct client *c)
 {
 	g_debug("client %u: disconnected", c->id);
+	for (GList *l = c->srv->queued, *next; l; l = next) {
+		next = l->next;
+		if (((struct queued_cmd *)l->data)->owner == c) {
+			queued_free(l->data);
+			c->srv->queued = g_list_delete_link(c->srv->queued, l);
+		}
+	}
 	c->srv->clients = g_list_remove(c->srv->clients, c);
 	emu_trace_disconnect(c->fd);
 	if (c->source)
@@ -132,6 +280,15 @@ static gboolean on_client(int fd, GIOCondition cond, gpointer user_data)
 		/* Consumed; the socket stays usable.  No trustworthy req_id: answer with 0. */
 		r = refuse(fd, c->id, 0, -EBADMSG,
 			   "malformed message (bad magic/version, length mismatch or truncated)");
+	} else if (r == 0 && msg->hdr.type == EMU_MSG_MMC_CMD_REQ && msg->fd < 0) {
+		r = handle_single(c, msg);
+	} else if (r == 0 && msg->hdr.type == EMU_MSG_MMC_SEQ_REQ && c->srv->card) {
+		/* An ioctl on /dev/mmcblkNrpmb: the kernel selects RPMB and switches back. */
+		(void)mmc_card_select(c->srv->card, EMU_MMC_PART_RPMB);
+		r = rpmb_server_handle(c->srv->dev, fd, msg, c->id);
+		(void)mmc_card_select(c->srv->card, EMU_MMC_PART_USER);
+		if (r == 0 && c->srv->queued)
+			run_queued(c->srv, c, mmc_seq_has_data_write(msg->payload, msg->hdr.length));
 	} else if (r == 0) {
 		r = rpmb_server_handle(c->srv->dev, fd, msg, c->id);
 	} else if (r != -ECONNRESET) {

@@ -25,6 +25,13 @@ void rpmb_server_free(struct rpmb_server *srv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(rpmb_server, rpmb_server_free)
 
 /*
+ * Serve EMU_MSG_MMC_CMD_REQ on `card` (borrowed; over the same device), which also sees
+ * every sequence (the kernel's RPMB selection).  Without it single commands are refused.
+ */
+struct mmc_card;
+void rpmb_server_set_card(struct rpmb_server *srv, struct mmc_card *card);
+
+/*
  * Answer one received message on fd (exactly one reply).  client_id only names the peer
  * in log lines.  0, or the -errno of sending the reply.
  */

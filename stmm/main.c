@@ -101,9 +101,10 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	g_message("stmmd ready on %s (rpc timeout %d ms, NS buffer %" G_GINT64_FORMAT
-		  " bytes, key writing %s, quirks: %s)",
+		  " bytes, key writing %s, quirks: %s, rpmb route %s%s)",
 		  o.socket_path, o.rpc_timeout_ms, o.ns_buf_size, o.no_write_key ? "off" : "on",
-		  scfg.auth.quirk_optee_stmm ? "optee-stmm" : "none");
+		  scfg.auth.quirk_optee_stmm ? "optee-stmm" : "none", rpmb_route_name(scfg.rpmb.route),
+		  scfg.rpmb.probe_not_impl_fatal ? " (" RPMB_QUIRK_PROBE_NOT_IMPL_FATAL ")" : "");
 	if ((r = emu_ready_notify(o.ready_fd)) < 0)
 		g_warning("--ready-fd %d: %s", o.ready_fd, g_strerror(-r));
 	/* Loop; teardown in reverse by the cleanups: core, socket file, PTA, RPC, options. */

@@ -8,6 +8,7 @@
 #include "fvio.h"
 #include "pta_stmm.h"
 #include "ready.h"
+#include "rpmb_route.h"
 #include "varsvc_auth.h"
 
 void stmmd_options_init(struct stmmd_options *o)
@@ -28,6 +29,7 @@ void stmmd_options_clear(struct stmmd_options *o)
 	g_clear_pointer(&o->check_fv, g_free);
 	g_clear_pointer(&o->check_store, g_free);
 	g_clear_pointer(&o->rpmb_layout, g_free);
+	g_clear_pointer(&o->rpmb_route, g_free);
 	g_clear_pointer(&o->import_fv, g_free);
 	g_clear_pointer(&o->trace_file, g_free);
 	g_clear_pointer(&o->quirks, g_strfreev);
@@ -47,6 +49,7 @@ int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 		{ "ftw-spare-size", 0, 0, G_OPTION_ARG_INT64, &o->ftw_spare_size, "FTW spare area size (default 16384)", "BYTES" },
 		{ "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->quirks, "Behave as a known build instead of spec-strict (repeatable, comma list; see below)", "NAME" },
 		{ "rpmb-layout", 0, 0, G_OPTION_ARG_STRING, &o->rpmb_layout, "Where the NV store lives: optee-fs (default: the file EFI_VARS in OP-TEE's RPMB file system, as on a board) or raw (the store's bytes at --store-offset)", "optee-fs|raw" },
+		{ "rpmb-route", 0, 0, G_OPTION_ARG_STRING, &o->rpmb_route, "How OP-TEE reaches RPMB: probe (default, CFG_RPMB_ANNOUNCE_PROBE_CAP=y: PROBE_RESET first, the kernel route when the normal world serves it, else legacy; key writing forces legacy, as CFG_RPMB_WRITE_KEY does) or legacy (only OPTEE_RPC_CMD_RPMB)", "probe|legacy" },
 		{ "check-fv", 0, 0, G_OPTION_ARG_FILENAME, &o->check_fv, "Validate an EDK2 variable file, print the layout it needs and exit", "FILE" },
 		{ "check-store", 0, 0, G_OPTION_ARG_FILENAME, &o->check_store, "Validate a raw NV store region (RPMB bytes from --store-offset) for the layout options; print each problem and exit 0 clean / 1 problems / 2 error", "FILE" },
 		{ "import-fv", 0, 0, G_OPTION_ARG_FILENAME, &o->import_fv, "Provision RPMB from an EDK2 variable file at boot (only if it holds no store)", "FILE" },
@@ -69,7 +72,11 @@ int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 		"  optee-stmm  edk2 as OP-TEE's StMM build configures it: PcdUserPhysicalPresence\n"
 		"              TRUE and no variable-policy engine, so an unsigned, well-formed,\n"
 		"              empty-payload write deletes an authenticated variable, and\n"
-		"              CustomMode / SecureBootEnable are writable.\n");
+		"              CustomMode / SecureBootEnable are writable.\n"
+		"  rpmb-probe-not-implemented-fatal\n"
+		"              OP-TEE before 96e8f740b (2025-01): a PROBE_RESET answered\n"
+		"              TEE_ERROR_NOT_IMPLEMENTED (U-Boot <= v2025.01) fails RPMB init\n"
+		"              instead of falling back to the legacy route.\n");
 	if (!g_option_context_parse(ctx, argc, argv, &err)) {
 		fprintf(stderr, "stmmd: %s\n", err->message);
 		return -EINVAL;
@@ -135,12 +142,24 @@ int stmmd_options_config(const struct stmmd_options *o, struct tee_stmm_config *
 		g_printerr("stmmd: --rpmb-layout %s: not optee-fs or raw\n", o->rpmb_layout);
 		return -EINVAL;
 	}
+	if (rpmb_route_parse(o->rpmb_route, &cfg.rpmb.route) < 0) {
+		g_printerr("stmmd: --rpmb-route %s: not probe or legacy\n", o->rpmb_route);
+		return -EINVAL;
+	}
 	for (gchar **q = o->quirks; q && *q; q++) {
-		g_autofree char *bad = NULL;
-		if (varsvc_auth_parse_quirks(*q, &cfg.auth, &bad) < 0) {
-			g_printerr("stmmd: --quirk: unknown quirk '%s' (known: %s)\n", bad ? bad : *q,
-				   varsvc_auth_quirk_names());
-			return -EINVAL;
+		g_auto(GStrv) words = g_strsplit(*q, ",", -1);
+		for (gchar **w = words; *w; w++) {
+			g_autofree char *bad = NULL;
+			if (!strcmp(*w, RPMB_QUIRK_PROBE_NOT_IMPL_FATAL)) {
+				cfg.rpmb.probe_not_impl_fatal = true;
+				continue;
+			}
+			if (varsvc_auth_parse_quirks(*w, &cfg.auth, &bad) < 0) {
+				g_printerr("stmmd: --quirk: unknown quirk '%s' (known: %s,%s)\n",
+					   bad ? bad : *w, varsvc_auth_quirk_names(),
+					   RPMB_QUIRK_PROBE_NOT_IMPL_FATAL);
+				return -EINVAL;
+			}
 		}
 	}
 	cfg.layout = (struct store_layout){ (uint64_t)o->store_offset, (uint32_t)o->var_store_size,

@@ -13,6 +13,7 @@
 struct stmmd_options {
 	gchar *state_dir, *socket_path, *huk_file, *check_fv, *import_fv, *check_store, *rpmb_layout;
 	gchar *trace_file; /* --trace */
+	gchar *rpmb_route; /* probe|legacy (rpmb_route.h) */
 	gchar **quirks;
 	gint rpc_timeout_ms, ready_fd;
 	gint64 ns_buf_size, store_offset, var_store_size, ftw_working_size, ftw_spare_size;

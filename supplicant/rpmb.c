@@ -20,6 +20,7 @@ struct rpmb_mmc {
 	int timeout_ms;
 	uint32_t next_id;
 	int dev_id;     /* the first dev_id seen; -1 before ("only one MMC device") */
+	bool no_multi_cmd; /* one EMU_MSG_MMC_CMD_REQ per data command */
 };
 
 int rpmb_mmc_new(const char *socket_path, int timeout_ms, struct rpmb_mmc **ret_mmc)
@@ -34,6 +35,11 @@ int rpmb_mmc_new(const char *socket_path, int timeout_ms, struct rpmb_mmc **ret_
 	mmc->dev_id = -1;
 	*ret_mmc = mmc;
 	return 0;
+}
+
+void rpmb_mmc_set_no_multi_cmd(struct rpmb_mmc *mmc, bool on)
+{
+	mmc->no_multi_cmd = on;
 }
 
 static void mmc_disconnect(struct rpmb_mmc *mmc)
@@ -123,6 +129,62 @@ static uint32_t get_dev_info(struct rpmb_mmc *mmc, void *rsp, size_t rsp_size)
 	return TEE_SUCCESS;
 }
 
+static int mmc_call(struct rpmb_mmc *mmc, uint16_t type, const void *payload, size_t len,
+		    uint16_t want_type, struct emu_msg **ret_reply);
+
+/*
+ * A built sequence sent the pre-MMC_IOC_MULTI_CMD way: each CMD23 + data command pair as
+ * one EMU_MSG_MMC_CMD_REQ (the kernel's implicit CMD23: reliable bit in arg), RPMB
+ * selected by the kernel first.  The CMD18 data lands in rsp (rsp_len bytes in all).
+ */
+static int send_as_single_commands(struct rpmb_mmc *mmc, const GByteArray *seq, uint8_t *rsp,
+				   size_t rsp_len)
+{
+	size_t off = sizeof(struct emu_mmc_seq), got = 0;
+	uint32_t sbc = 0;
+
+	while (off + sizeof(struct emu_mmc_cmd) <= seq->len) {
+		struct emu_mmc_cmd c;
+		memcpy(&c, seq->data + off, sizeof(c));
+		off += sizeof(c);
+		if (c.opcode == MMC_SET_BLOCK_COUNT) {
+			sbc = c.arg;
+			continue;
+		}
+		struct emu_mmc_single one = {
+			.opcode = c.opcode, .arg = sbc & MMC_CMD23_RELIABLE_WRITE,
+			.blocks = c.blocks, .part = EMU_MMC_PART_RPMB,
+		};
+		size_t dlen = c.opcode == MMC_WRITE_MULTIPLE_BLOCK ? (size_t)c.blocks * RPMB_FRAME_SIZE : 0;
+		if (off + dlen > seq->len)
+			return -EINVAL;
+		g_autoptr(GByteArray) msg = g_byte_array_sized_new((guint)(sizeof(one) + dlen));
+		g_byte_array_append(msg, (const guint8 *)&one, sizeof(one));
+		g_byte_array_append(msg, seq->data + off, (guint)dlen);
+		off += dlen;
+		g_autoptr(emu_msg) reply = NULL;
+		int r = mmc_call(mmc, EMU_MSG_MMC_CMD_REQ, msg->data, msg->len, EMU_MSG_MMC_CMD_RSP,
+				 &reply);
+		if (r < 0)
+			return r;
+		struct emu_mmc_single_rsp sr;
+		if (reply->hdr.length < sizeof(sr))
+			return -EBADMSG;
+		memcpy(&sr, reply->payload, sizeof(sr));
+		if (sr.data_len != reply->hdr.length - sizeof(sr))
+			return -EBADMSG;
+		if (sr.status != 0)
+			return -EIO; /* the ioctl fails with the card status error */
+		if (c.opcode == MMC_READ_MULTIPLE_BLOCK) {
+			if (sr.data_len != (size_t)c.blocks * RPMB_FRAME_SIZE || got + sr.data_len > rsp_len)
+				return -EBADMSG;
+			memcpy(rsp + got, reply->payload + sizeof(sr), sr.data_len);
+			got += sr.data_len;
+		}
+	}
+	return got == rsp_len ? 0 : -EBADMSG;
+}
+
 static uint32_t data_req(struct rpmb_mmc *mmc, const uint8_t *frames, size_t req_nfrm,
 			 uint8_t *rsp, size_t rsp_nfrm)
 {
@@ -163,6 +225,14 @@ static uint32_t data_req(struct rpmb_mmc *mmc, const uint8_t *frames, size_t req
 	}
 	payload = mmc_seq_finish(&s);
 
+	if (mmc->no_multi_cmd) {
+		int r = send_as_single_commands(mmc, payload, rsp, rsp_nfrm * RPMB_FRAME_SIZE);
+		if (r < 0) {
+			g_info("RPMB commands (request type 0x%04x) failed: %s", type, g_strerror(-r));
+			return TEE_ERROR_GENERIC;
+		}
+		return TEE_SUCCESS;
+	}
 	int r = mmc_call(mmc, EMU_MSG_MMC_SEQ_REQ, payload->data, payload->len, EMU_MSG_MMC_SEQ_RSP,
 			 &reply);
 	if (r < 0) {

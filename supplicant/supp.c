@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "ipc.h"
 #include "optee_rpmb.h"
 #include "pta_stmm.h"
@@ -15,13 +16,17 @@
 
 struct supp {
 	int fd;
-	struct rpmb_mmc *mmc;
+	struct rpmb_mmc *mmc;      /* legacy RPC 1; NULL: not served (the kernel route's relay) */
+	struct krpmb *krpmb;       /* 22/23/24 (supp_connect_rpmb_handler); NULL: probe_answer */
+	uint32_t probe_answer;     /* what 22/23/24 get without krpmb */
 	GMainLoop *loop;
 	guint src;
 	gboolean lost;
+	gboolean stalled; /* a SUPP_STALL fault: read and answer nothing more */
 };
 
-int supp_connect(const char *tee_socket, struct rpmb_mmc *mmc, struct supp **ret_supp)
+static int connect_as(const char *tee_socket, uint16_t req, uint16_t want, struct rpmb_mmc *mmc,
+		      struct krpmb *krpmb, struct supp **ret_supp)
 {
 	int fd;
 	int r = emu_ipc_connect(tee_socket, &fd);
@@ -30,8 +35,8 @@ int supp_connect(const char *tee_socket, struct rpmb_mmc *mmc, struct supp **ret
 
 	g_autoptr(emu_msg) reply = NULL;
 	uint32_t next_id = 1;
-	r = emu_ipc_call(fd, &next_id, SUPP_REGISTER_TIMEOUT_MS, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0,
-			 -1, EMU_MSG_SUPP_REGISTER_RSP, &reply, NULL);
+	r = emu_ipc_call(fd, &next_id, SUPP_REGISTER_TIMEOUT_MS, req, NULL, 0, -1, want, &reply,
+			 NULL);
 	struct emu_tee_result res;
 	if (r == 0 && reply->hdr.length != sizeof(res))
 		r = -EPROTO;
@@ -49,8 +54,28 @@ int supp_connect(const char *tee_socket, struct rpmb_mmc *mmc, struct supp **ret
 	struct supp *s = g_new0(struct supp, 1);
 	s->fd = fd;
 	s->mmc = mmc;
+	s->krpmb = krpmb;
+	s->probe_answer = TEE_ERROR_NOT_SUPPORTED; /* tee_supplicant.c process_one_request() default */
 	*ret_supp = s;
 	return 0;
+}
+
+int supp_connect(const char *tee_socket, struct rpmb_mmc *mmc, struct supp **ret_supp)
+{
+	return connect_as(tee_socket, EMU_MSG_SUPP_REGISTER_REQ, EMU_MSG_SUPP_REGISTER_RSP, mmc,
+			  NULL, ret_supp);
+}
+
+int supp_connect_rpmb_handler(const char *tee_socket, struct krpmb *krpmb,
+			      struct supp **ret_supp)
+{
+	return connect_as(tee_socket, EMU_MSG_SUPP_REGISTER_RPMB_REQ,
+			  EMU_MSG_SUPP_REGISTER_RPMB_RSP, NULL, krpmb, ret_supp);
+}
+
+void supp_set_probe_answer(struct supp *s, uint32_t teec)
+{
+	s->probe_answer = teec;
 }
 
 void supp_free(struct supp *s)
@@ -75,15 +100,29 @@ static int process_one_request(struct supp *s, const struct emu_msg *msg)
 	struct emu_supp_rpc_rsp rsp = { .ret = TEE_ERROR_BAD_PARAMETERS };
 	g_autofree uint8_t *out = NULL;
 
+	enum supp_fault fault = SUPP_FAULT_NONE;
 	if (msg->hdr.length >= sizeof(rpc)) {
 		memcpy(&rpc, msg->payload, sizeof(rpc));
-		if (rpc.in_len == msg->hdr.length - sizeof(rpc) &&
+		fault = supp_control_rpc_event(rpc.cmd, &rsp.ret); /* run-time fault (control.h) */
+		if (fault == SUPP_FAULT_STALL || fault == SUPP_FAULT_DROP) {
+			s->stalled = fault == SUPP_FAULT_STALL;
+			return 0; /* taken, never answered */
+		}
+		if (fault == SUPP_FAULT_NONE && rpc.in_len == msg->hdr.length - sizeof(rpc) &&
 		    rpc.out_len <= EMU_MSG_MAX_PAYLOAD - sizeof(rsp)) {
 			out = g_malloc0(MAX(rpc.out_len, 1));
 			switch (rpc.cmd) {
 			case OPTEE_RPC_CMD_RPMB:
-				rsp.ret = rpmb_process_request(s->mmc, msg->payload + sizeof(rpc),
+				rsp.ret = !s->mmc ? TEE_ERROR_NOT_SUPPORTED :
+					  rpmb_process_request(s->mmc, msg->payload + sizeof(rpc),
 							       rpc.in_len, out, rpc.out_len);
+				break;
+			case OPTEE_RPC_CMD_RPMB_PROBE_RESET:
+			case OPTEE_RPC_CMD_RPMB_PROBE_NEXT:
+			case OPTEE_RPC_CMD_RPMB_FRAMES:
+				rsp.ret = !s->krpmb ? s->probe_answer :
+					  krpmb_process(s->krpmb, rpc.cmd, msg->payload + sizeof(rpc),
+							rpc.in_len, out, rpc.out_len);
 				break;
 			default:
 				rsp.ret = TEE_ERROR_NOT_SUPPORTED;
@@ -91,7 +130,7 @@ static int process_one_request(struct supp *s, const struct emu_msg *msg)
 			}
 		}
 	}
-	if (rsp.ret == TEE_SUCCESS)
+	if (rsp.ret == TEE_SUCCESS && fault == SUPP_FAULT_NONE)
 		rsp.out_len = rpc.out_len;
 	g_debug("RPC %u: cmd %u -> 0x%08x", msg->hdr.req_id, rpc.cmd, rsp.ret);
 	struct iovec iov[2] = { { &rsp, sizeof(rsp) }, { out, rsp.out_len } };
@@ -121,6 +160,10 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
 		r = emu_ipc_send_error(fd, msg->hdr.req_id, -EOPNOTSUPP,
 				       "message type 0x%04x is not supported by supplicantd",
 				       msg->hdr.type);
+	}
+	if (r == 0 && s->stalled) {
+		s->src = 0; /* stay connected, read nothing more */
+		return G_SOURCE_REMOVE;
 	}
 	if (r < 0) {
 		s->lost = TRUE;

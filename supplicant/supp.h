@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "krpmb.h"
 #include "rpmb.h"
 
 struct supp;
@@ -15,6 +16,16 @@ struct supp;
 /* Connect to stmmd and register as its supplicant.  0 or -errno (-EBUSY: another one is). */
 __attribute__((warn_unused_result)) int supp_connect(const char *tee_socket,
 						     struct rpmb_mmc *mmc, struct supp **ret_supp);
+/*
+ * Connect and register as the in-kernel RPMB handler instead (EMU_MSG_SUPP_REGISTER_RPMB_REQ):
+ * 22/23/24 are served by `krpmb`, legacy RPC 1 answers NOT_SUPPORTED.  Same errors.
+ */
+__attribute__((warn_unused_result)) int supp_connect_rpmb_handler(const char *tee_socket,
+								  struct krpmb *krpmb,
+								  struct supp **ret_supp);
+/* What PROBE_RESET/NEXT/FRAMES get when no krpmb serves them (default
+ * TEE_ERROR_NOT_SUPPORTED, as tee-supplicant; U-Boot <= v2025.01: NOT_IMPLEMENTED). */
+void supp_set_probe_answer(struct supp *supp, uint32_t teec);
 void supp_free(struct supp *supp);
 /*
  * Serve RPCs on the default main context until stmmd closes the connection (then `loop`

@@ -10,6 +10,29 @@ bool emu_rpmb_layout_valid(const char *name)
 	return name && (!strcmp(name, "optee-fs") || !strcmp(name, "raw"));
 }
 
+bool emu_rpmb_route_valid(const char *name)
+{
+	return name && (!strcmp(name, "probe") || !strcmp(name, "legacy"));
+}
+
+bool emu_normal_world_valid(const char *name)
+{
+	return name && (!strcmp(name, "supplicant") || !strcmp(name, "kernel") ||
+			!strcmp(name, "uboot-2025.01"));
+}
+
+/* The string keys: group, key, field, size, check. */
+static const struct {
+	const char *group, *key;
+	size_t offset, size;
+	bool (*valid)(const char *);
+} str_keys[] = {
+	{ "stmmd", "rpmb-route", offsetof(struct emu_config, rpmb_route),
+	  sizeof(((struct emu_config *)0)->rpmb_route), emu_rpmb_route_valid },
+	{ "supplicantd", "route", offsetof(struct emu_config, normal_world),
+	  sizeof(((struct emu_config *)0)->normal_world), emu_normal_world_valid },
+};
+
 static const struct {
 	const char *group, *key;
 	size_t offset;
@@ -59,6 +82,18 @@ int emu_config_load(const struct emu_state *st, struct emu_config *ret, GString 
 		g_strlcpy(cfg.rpmb_layout, v, sizeof(cfg.rpmb_layout));
 	}
 	cfg.trace = g_key_file_get_boolean(kf, "stack", "trace", NULL);
+	for (size_t i = 0; i < G_N_ELEMENTS(str_keys); i++) {
+		if (!g_key_file_has_key(kf, str_keys[i].group, str_keys[i].key, NULL))
+			continue;
+		g_autofree char *v = g_key_file_get_string(kf, str_keys[i].group, str_keys[i].key, NULL);
+		if (!str_keys[i].valid(v)) {
+			if (err)
+				g_string_append_printf(err, "%s: [%s] %s: unknown value", path,
+						       str_keys[i].group, str_keys[i].key);
+			return -EINVAL;
+		}
+		g_strlcpy((char *)&cfg + str_keys[i].offset, v, str_keys[i].size);
+	}
 	*ret = cfg;
 	return 0;
 }
@@ -86,6 +121,13 @@ int emu_config_save(const char *base_path, const char *out_path, const struct em
 		g_key_file_set_boolean(kf, "stack", "trace", TRUE);
 	else
 		(void)g_key_file_remove_key(kf, "stack", "trace", NULL);
+	for (size_t i = 0; i < G_N_ELEMENTS(str_keys); i++) {
+		const char *v = (const char *)cfg + str_keys[i].offset;
+		if (v[0])
+			g_key_file_set_string(kf, str_keys[i].group, str_keys[i].key, v);
+		else
+			(void)g_key_file_remove_key(kf, str_keys[i].group, str_keys[i].key, NULL);
+	}
 	if (!g_key_file_save_to_file(kf, out_path, &gerr)) {
 		if (err)
 			g_string_append_printf(err, "%s: %s", out_path, gerr->message);

@@ -32,8 +32,14 @@ struct emu_config {
 	uint32_t rpmb_size_mult;   /* 0: rpmbd's default */
 	char rpmb_layout[16];      /* "optee-fs", "raw" or "" (not recorded yet) */
 	bool trace;                /* [stack] trace: daemons get --trace STATE/trace.bin */
+	char rpmb_route[16];       /* [stmmd] rpmb-route: "probe", "legacy" or "" (stmmd's default) */
+	char normal_world[24];     /* [supplicantd] route: "supplicant", "kernel", "uboot-2025.01"
+				    * or "" (supplicant); docs-route.md */
 };
 #define EMU_RPMB_LAYOUT_DEFAULT "optee-fs"
+/* "probe"/"legacy" and "supplicant"/"kernel"/"uboot-2025.01" (NULL: no). */
+bool emu_rpmb_route_valid(const char *name);
+bool emu_normal_world_valid(const char *name);
 /* "optee-fs" and "raw" are layouts. */
 bool emu_rpmb_layout_valid(const char *name);
 

@@ -286,12 +286,28 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 			g_ptr_array_add(a, g_strdup("--quirk"));
 			g_ptr_array_add(a, g_strdup(opt->quirks));
 		}
+		if (cfg.rpmb_route[0]) {
+			g_ptr_array_add(a, g_strdup("--rpmb-route"));
+			g_ptr_array_add(a, g_strdup(cfg.rpmb_route));
+		}
+		/* A board whose OP-TEE probes the kernel route is built with CFG_RPMB_WRITE_KEY=n
+		 * (key writing forces the legacy route): its key was provisioned before. */
+		if (!strcmp(cfg.normal_world, "kernel"))
+			g_ptr_array_add(a, g_strdup("--no-write-key"));
 		break;
 	case EMU_DAEMON_SUPPLICANTD:
 		g_ptr_array_add(a, g_strdup("--tee-socket"));
 		g_ptr_array_add(a, g_strdup(st->tee_sock));
 		g_ptr_array_add(a, g_strdup("--mmc-socket"));
 		g_ptr_array_add(a, g_strdup(st->mmc_sock));
+		g_ptr_array_add(a, g_strdup("--control-socket")); /* run-time faults */
+		g_ptr_array_add(a, emu_state_path(st, EMU_STATE_SUPP_SOCK));
+		for (char *const *x = opt->supplicantd_args; x && *x; x++)
+			g_ptr_array_add(a, g_strdup(*x));
+		if (cfg.normal_world[0]) {
+			g_ptr_array_add(a, g_strdup("--route"));
+			g_ptr_array_add(a, g_strdup(cfg.normal_world));
+		}
 		break;
 	default:
 		break;
@@ -488,6 +504,29 @@ static int record_rpmb_layout(const struct emu_state *st, struct emu_config *cfg
 	return emu_config_save(path, path, cfg, err);
 }
 
+/* --rpmb-route / --normal-world: kept in stmm-emu.conf until given again (docs-route.md). */
+static int record_route(const struct emu_state *st, struct emu_config *cfg,
+			const struct emu_up_options *opt, GString *err)
+{
+	if (!opt->rpmb_route && !opt->normal_world)
+		return 0;
+	if (opt->rpmb_route && !emu_rpmb_route_valid(opt->rpmb_route)) {
+		g_string_append_printf(err, "--rpmb-route %s: not probe or legacy", opt->rpmb_route);
+		return -EINVAL;
+	}
+	if (opt->normal_world && !emu_normal_world_valid(opt->normal_world)) {
+		g_string_append_printf(err, "--normal-world %s: not supplicant, kernel or uboot-2025.01",
+				       opt->normal_world);
+		return -EINVAL;
+	}
+	if (opt->rpmb_route)
+		g_strlcpy(cfg->rpmb_route, opt->rpmb_route, sizeof(cfg->rpmb_route));
+	if (opt->normal_world)
+		g_strlcpy(cfg->normal_world, opt->normal_world, sizeof(cfg->normal_world));
+	g_autofree char *path = emu_state_path(st, EMU_CONFIG_FILE);
+	return emu_config_save(path, path, cfg, err);
+}
+
 int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
 		 struct emu_up_result *ret, GString *err)
 {
@@ -499,6 +538,8 @@ int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
 	r = emu_config_load(st, &cfg, err);
 	if (r == 0)
 		r = record_rpmb_layout(st, &cfg, opt->rpmb_layout, err);
+	if (r == 0)
+		r = record_route(st, &cfg, opt, err);
 	if (r < 0)
 		return r;
 	for (int i = 0; i < EMU_DAEMON_COUNT; i++)

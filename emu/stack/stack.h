@@ -36,9 +36,15 @@ struct emu_up_options {
 	const char *quirks;     /* stmmd --quirk LIST; NULL or "" = none */
 	/* Extra rpmbd arguments (test hook: `up --rpmbd-arg`, e.g. a fault plan); NULL-ended. */
 	char *const *rpmbd_args;
+	/* Extra supplicantd arguments (test hook: `up --supplicantd-arg`); NULL-ended. */
+	char *const *supplicantd_args;
 	const char *import_fv;  /* stmmd --import-fv FILE (provisioning; see `stmm-emu import`) */
 	const char *rpmb_layout; /* "optee-fs" | "raw" for a state's first up; NULL: the state's
 				  * own, else optee-fs (raw for a device made before) */
+	/* stmmd --rpmb-route / supplicantd --route, recorded in stmm-emu.conf for later starts
+	 * (docs-route.md); NULL: what the state recorded, else the daemons' defaults. */
+	const char *rpmb_route;
+	const char *normal_world;
 };
 
 struct emu_up_result {

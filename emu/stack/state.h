@@ -4,6 +4,7 @@
  *
  *   tee.sock          stmmd's tee socket (stmm-emu and supplicantd connect)
  *   mmc.sock          rpmbd's mmc socket (supplicantd connects)
+ *   supplicant.sock   supplicantd's control socket (run-time faults; `stmm-emu fault`)
  *   rpmb.db           rpmbd's SQLite device
  *   <prog>.log        stdout+stderr of each daemon (appended)
  *   <prog>.pid        its pid while stmm-emu believes it runs
@@ -21,6 +22,7 @@
 
 #define EMU_STATE_ENV         "STMM_EMU_STATE"
 #define EMU_STATE_DEFAULT_DIR ".stmm-emu"
+#define EMU_STATE_SUPP_SOCK   "supplicant.sock" /* supplicantd --control-socket */
 
 struct emu_state {
 	char *dir;       /* absolute */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "optee_rpmb.h"
 #include "pta_stmm.h"
 
 enum pending_state { PENDING_WAITING, PENDING_DONE };
@@ -16,6 +17,7 @@ enum pending_state { PENDING_WAITING, PENDING_DONE };
 struct pending {
 	uint32_t id;
 	enum pending_state state;
+	int fd;         /* the connection it was sent on */
 	int result;     /* 0 or -errno once DONE */
 	void *out;      /* the worker's buffer */
 	size_t out_len;
@@ -27,6 +29,7 @@ struct rpc {
 	GMutex lock;
 	GCond cond;       /* supplicant attached, or pending changed state */
 	int supp_fd;      /* -1 when none (main thread writes, under lock) */
+	int rpmb_fd;      /* the in-kernel RPMB handler (22/23/24), -1 when none; same rules */
 	bool shutdown;
 	bool supp_nowait;      /* no supplicant: fail at once instead of waiting for one */
 	uint32_t next_id;
@@ -54,6 +57,7 @@ int rpc_new(GMainContext *main_ctx, int timeout_ms, struct rpc **ret_rpc)
 	g_mutex_init(&rpc->lock);
 	g_cond_init(&rpc->cond);
 	rpc->supp_fd = -1;
+	rpc->rpmb_fd = -1;
 	rpc->next_id = 1;
 	*ret_rpc = rpc;
 	return 0;
@@ -75,8 +79,9 @@ int rpc_teec_to_errno(uint32_t teec)
 	case TEE_SUCCESS:
 		return 0;
 	case TEE_ERROR_NOT_SUPPORTED:
-	case TEE_ERROR_NOT_IMPLEMENTED:
 		return -EOPNOTSUPP;
+	case TEE_ERROR_NOT_IMPLEMENTED:
+		return -ENOSYS; /* kept apart: OP-TEE before 96e8f740b fell back only on the other */
 	case TEE_ERROR_BAD_PARAMETERS:
 		return -EINVAL;
 	case TEE_ERROR_ITEM_NOT_FOUND:
@@ -106,7 +111,7 @@ int rpc_attach_supplicant(struct rpc *rpc, int fd)
 {
 	g_mutex_lock(&rpc->lock);
 	int r = 0;
-	if (rpc->supp_fd >= 0)
+	if (rpc->supp_fd >= 0 || rpc->rpmb_fd == fd)
 		r = -EBUSY;
 	else {
 		rpc->supp_fd = fd;
@@ -119,11 +124,61 @@ int rpc_attach_supplicant(struct rpc *rpc, int fd)
 void rpc_detach_supplicant(struct rpc *rpc, int fd)
 {
 	g_mutex_lock(&rpc->lock);
-	if (rpc->supp_fd == fd) {
-		rpc->supp_fd = -1;
-		complete_unlocked(rpc, -ECONNRESET);
+	if (fd >= 0 && (rpc->supp_fd == fd || rpc->rpmb_fd == fd)) {
+		if (rpc->supp_fd == fd)
+			rpc->supp_fd = -1;
+		if (rpc->rpmb_fd == fd)
+			rpc->rpmb_fd = -1;
+		if (rpc->pending && rpc->pending->fd == fd)
+			complete_unlocked(rpc, -ECONNRESET);
 	}
 	g_mutex_unlock(&rpc->lock);
+}
+
+int rpc_attach_rpmb_handler(struct rpc *rpc, int fd)
+{
+	g_mutex_lock(&rpc->lock);
+	int r = 0;
+	if (rpc->rpmb_fd >= 0 || rpc->supp_fd == fd)
+		r = -EBUSY;
+	else {
+		rpc->rpmb_fd = fd;
+		g_cond_broadcast(&rpc->cond);
+	}
+	g_mutex_unlock(&rpc->lock);
+	return r;
+}
+
+bool rpc_is_rpmb_handler(struct rpc *rpc, int fd)
+{
+	g_mutex_lock(&rpc->lock);
+	bool is = fd >= 0 && rpc->rpmb_fd == fd;
+	g_mutex_unlock(&rpc->lock);
+	return is;
+}
+
+bool rpc_rpmb_handler_attached(struct rpc *rpc)
+{
+	g_mutex_lock(&rpc->lock);
+	bool att = rpc->rpmb_fd >= 0;
+	g_mutex_unlock(&rpc->lock);
+	return att;
+}
+
+/*
+ * Who serves `cmd` now (caller holds the lock): the RPMB kinds of the kernel route go to
+ * the in-kernel handler when one is registered, everything else (and those, without one)
+ * to the supplicant -- linux drivers/tee/optee/rpc.c optee_rpc_process_cmd():
+ * handle_rpc_func_rpmb_probe_reset() etc. when in_kernel_rpmb_routing, else
+ * handle_rpc_supp_cmd().  -1: nobody.
+ */
+static int route_fd_unlocked(const struct rpc *rpc, uint32_t cmd)
+{
+	bool kernel_kind = cmd == OPTEE_RPC_CMD_RPMB_PROBE_RESET ||
+			   cmd == OPTEE_RPC_CMD_RPMB_PROBE_NEXT || cmd == OPTEE_RPC_CMD_RPMB_FRAMES;
+	if (kernel_kind && rpc->rpmb_fd >= 0)
+		return rpc->rpmb_fd;
+	return rpc->supp_fd;
 }
 
 bool rpc_is_supplicant(struct rpc *rpc, int fd)
@@ -153,6 +208,11 @@ void rpc_shutdown(struct rpc *rpc)
 
 int rpc_handle_reply(struct rpc *rpc, const struct emu_msg *msg)
 {
+	return rpc_handle_reply_from(rpc, -1, msg);
+}
+
+int rpc_handle_reply_from(struct rpc *rpc, int fd, const struct emu_msg *msg)
+{
 	struct emu_supp_rpc_rsp rsp;
 
 	if (msg->hdr.length < sizeof(rsp))
@@ -164,7 +224,8 @@ int rpc_handle_reply(struct rpc *rpc, const struct emu_msg *msg)
 	g_mutex_lock(&rpc->lock);
 	struct pending *p = rpc->pending;
 	int r = 0;
-	if (!p || p->state != PENDING_WAITING || p->id != msg->hdr.req_id) {
+	if (!p || p->state != PENDING_WAITING || p->id != msg->hdr.req_id ||
+	    (fd >= 0 && p->fd != fd)) {
 		r = -ESRCH; /* late reply to a call that timed out, or a made-up id */
 	} else if (rsp.ret != TEE_SUCCESS) {
 		complete_unlocked(rpc, rpc_teec_to_errno(rsp.ret));
@@ -188,12 +249,12 @@ static gboolean send_job_run(gpointer data)
 	g_mutex_lock(&rpc->lock);
 	struct pending *p = rpc->pending;
 	if (p && p->id == job->id && p->state == PENDING_WAITING) {
-		if (rpc->supp_fd < 0) {
+		if (p->fd < 0 || (p->fd != rpc->supp_fd && p->fd != rpc->rpmb_fd)) {
 			complete_unlocked(rpc, -ECONNRESET);
 		} else {
 			gsize len;
 			const void *bytes = g_bytes_get_data(job->payload, &len);
-			int r = emu_ipc_send(rpc->supp_fd, EMU_MSG_SUPP_RPC_REQ, job->id, bytes, len);
+			int r = emu_ipc_send(p->fd, EMU_MSG_SUPP_RPC_REQ, job->id, bytes, len);
 			if (r < 0)
 				complete_unlocked(rpc, r);
 		}
@@ -236,7 +297,7 @@ int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in, size_t in_len, void 
 		return -EMSGSIZE;
 
 	g_mutex_lock(&rpc->lock);
-	while (!rpc->shutdown && rpc->supp_fd < 0) {
+	while (!rpc->shutdown && route_fd_unlocked(rpc, cmd) < 0) {
 		if (rpc->supp_nowait) {
 			/* Linux optee_supp_thrd_req(): a kernel client's request with no
 			 * supplicant fails at once with TEEC_ERROR_COMMUNICATION. */
@@ -256,6 +317,7 @@ int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in, size_t in_len, void 
 		return -ESHUTDOWN;
 	}
 	p.id = emu_ipc_next_id(&rpc->next_id); /* never reused: a late reply stays late */
+	p.fd = route_fd_unlocked(rpc, cmd);
 	rpc->pending = &p;
 	rpc->pending_since = g_get_monotonic_time();
 	g_mutex_unlock(&rpc->lock);

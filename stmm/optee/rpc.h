@@ -36,10 +36,21 @@ __attribute__((warn_unused_result)) int rpc_attach_supplicant(struct rpc *rpc, i
 /* The connection `fd` is going away: fail the outstanding call if any. */
 void rpc_detach_supplicant(struct rpc *rpc, int fd);
 bool rpc_is_supplicant(struct rpc *rpc, int fd);
+/*
+ * Make `fd` the in-kernel RPMB handler (EMU_MSG_SUPP_REGISTER_RPMB_REQ): PROBE_RESET,
+ * PROBE_NEXT and FRAMES go to it instead of the supplicant.  -EBUSY if one is attached or
+ * `fd` is the supplicant.  rpc_detach_supplicant() detaches either role.
+ */
+__attribute__((warn_unused_result)) int rpc_attach_rpmb_handler(struct rpc *rpc, int fd);
+bool rpc_is_rpmb_handler(struct rpc *rpc, int fd);
+bool rpc_rpmb_handler_attached(struct rpc *rpc);
 bool rpc_supplicant_attached(struct rpc *rpc);
 /* An EMU_MSG_SUPP_RPC_RSP from the supplicant; a late or foreign reply is dropped.  0 or -errno. */
 __attribute__((warn_unused_result)) int rpc_handle_reply(struct rpc *rpc,
 							 const struct emu_msg *msg);
+/* The same, accepted only from the connection `fd` the call was sent on (-1: any). */
+__attribute__((warn_unused_result)) int rpc_handle_reply_from(struct rpc *rpc, int fd,
+							      const struct emu_msg *msg);
 /* Fail the outstanding call and every later one (shutdown). */
 void rpc_shutdown(struct rpc *rpc);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "emu_ipc.h"
 #include "optee_rpmb.h"
 #include "rpmb_frame.h"
 #include "rpmb_host.h"
@@ -30,6 +31,7 @@ struct rpmb_client {
 	bool counter_synced;
 	bool setup_done;   /* rpmb_fs_setup's read / rewrite / read of block 0 done this boot */
 	bool dead;         /* OP-TEE's rpmb_dead: every operation fails until a reset */
+	bool kernel_route; /* !legacy_operation: requests go as FRAMES, without struct rpmb_req */
 	uint32_t write_counter;
 	uint32_t size_blocks;
 	uint8_t key[RPMB_KEY_SIZE];
@@ -70,10 +72,20 @@ int rpmb_client_derive_key(const uint8_t huk[16], const uint8_t cid[16], uint8_t
 	return hmac_sha256(huk, RPMB_CLIENT_HUK_SIZE, iov, 2, ret_key);
 }
 
-/* One RPC: header + nfrm frames in, rsp_len bytes out. */
+/*
+ * One RPC: header + nfrm frames in, rsp_len bytes out -- or, on the kernel route, the
+ * frames alone as OPTEE_RPC_CMD_RPMB_FRAMES (optee_os tee_rpmb_invoke(): the request
+ * header exists only with legacy_operation).  The only place the routes differ.
+ */
 static int rpmb_call(struct rpmb_client *c, uint16_t cmd, uint16_t block_count,
 		     const struct rpmb_frame *frames, size_t nfrm, void *rsp, size_t rsp_len)
 {
+	if (c->kernel_route) {
+		if (cmd != RPMB_CMD_DATA_REQ || !nfrm)
+			return -EINVAL; /* GET_DEV_INFO exists only on the legacy route */
+		return c->transport.route->frames(c->transport.ctx, frames, nfrm * RPMB_FRAME_SIZE,
+						  rsp, rsp_len);
+	}
 	size_t req_len = RPMB_REQ_HEADER_SIZE + nfrm * RPMB_FRAME_SIZE;
 	g_autofree uint8_t *req = g_malloc0(req_len);
 	struct rpmb_req hdr = { .cmd = cmd, .dev_id = c->cfg.dev_id, .block_count = block_count };
@@ -154,6 +166,22 @@ static int check_response(const struct rpmb_client *c, const struct rpmb_frame *
 	return 0;
 }
 
+/* optee_os rpmb_set_dev_info() + tee_rpmb_key_gen(): size and key from one device's info. */
+static int set_dev_info(struct rpmb_client *c, const uint8_t cid[16], uint8_t rpmb_size_mult)
+{
+	if (rpmb_size_mult == 0 || rpmb_size_mult > RPMB_SIZE_MULT_MAX)
+		return -EIO;
+	uint8_t key[RPMB_KEY_SIZE];
+	int r = rpmb_client_derive_key(c->cfg.huk, cid, key);
+	if (r < 0)
+		return r;
+	memcpy(c->key, key, sizeof(key));
+	OPENSSL_cleanse(key, sizeof(key));
+	c->size_blocks = MIN((uint32_t)rpmb_size_mult * RPMB_BLOCKS_PER_MULT, RPMB_MAX_BLOCKS);
+	c->have_dev_info = true;
+	return 0;
+}
+
 static int get_dev_info(struct rpmb_client *c)
 {
 	struct rpmb_dev_info info;
@@ -162,17 +190,7 @@ static int get_dev_info(struct rpmb_client *c)
 		return r;
 	if (info.ret_code != RPMB_CMD_GET_DEV_INFO_RET_OK)
 		return -EIO;
-	if (info.rpmb_size_mult == 0 || info.rpmb_size_mult > RPMB_SIZE_MULT_MAX)
-		return -EIO;
-	uint8_t key[RPMB_KEY_SIZE];
-	r = rpmb_client_derive_key(c->cfg.huk, info.cid, key);
-	if (r < 0)
-		return r;
-	memcpy(c->key, key, sizeof(key));
-	OPENSSL_cleanse(key, sizeof(key));
-	c->size_blocks = MIN((uint32_t)info.rpmb_size_mult * RPMB_BLOCKS_PER_MULT, RPMB_MAX_BLOCKS);
-	c->have_dev_info = true;
-	return 0;
+	return set_dev_info(c, info.cid, info.rpmb_size_mult);
 }
 
 static int read_counter(struct rpmb_client *c)
@@ -213,12 +231,60 @@ static int program_key(struct rpmb_client *c)
 	return r == -ENOKEY ? -EIO : r;
 }
 
+static int read_counter(struct rpmb_client *c);
+
+/*
+ * The probe half of optee_os tee_rpmb_init(): 1 = fall back to legacy, 0 = a device
+ * verified (kernel route from now on), -errno = init fails.
+ */
+static int probe(struct rpmb_client *c)
+{
+	const struct rpmb_route_ops *ops = c->transport.route;
+	int r = ops ? ops->probe_reset(c->transport.ctx) : -EOPNOTSUPP;
+
+	switch (rpmb_route_decide(r, c->cfg.probe_not_impl_fatal)) {
+	case RPMB_ROUTE_FALL_BACK:
+		return 1;
+	case RPMB_ROUTE_FATAL:
+		return r;
+	case RPMB_ROUTE_USE_PROBE:
+		break;
+	}
+	c->kernel_route = true;
+	for (unsigned i = 0; i < RPMB_ROUTE_MAX_DEVICES; i++) {
+		struct rpmb_route_dev dev;
+		r = ops->probe_next(c->transport.ctx, &dev);
+		if (r < 0)
+			break; /* ITEM_NOT_FOUND: no device verified; init fails with it */
+		/* Linux only reports the types it maps; the CID/key scheme here is eMMC's. */
+		if (dev.type != OPTEE_RPC_RPMB_EMMC)
+			continue;
+		/* "Invalid device info, looking for another device" */
+		if (set_dev_info(c, dev.cid, dev.rpmb_size_mult) < 0)
+			continue;
+		/* the counter read with MAC tells whether the key is this device's */
+		if (read_counter(c) == 0)
+			return 0; /* "Found working RPMB device" */
+		c->have_dev_info = false;
+		r = -ENOENT;
+	}
+	c->kernel_route = false;
+	OPENSSL_cleanse(c->key, sizeof(c->key));
+	return r < 0 ? r : -ENOENT;
+}
+
 int rpmb_client_init(struct rpmb_client *c)
 {
 	int r;
 
 	if (c->dead)
 		return -ECOMM; /* tee_rpmb_init: TEE_ERROR_COMMUNICATION once rpmb_dead */
+	/* IS_ENABLED(CFG_RPMB_WRITE_KEY) -> legacy_rpmb_init() before any probe */
+	if (!c->have_dev_info && c->cfg.route == RPMB_ROUTE_PROBE && !c->cfg.write_key) {
+		r = probe(c);
+		if (r <= 0)
+			return r;
+	}
 	if (!c->have_dev_info) {
 		r = get_dev_info(c);
 		if (r < 0)
@@ -397,6 +463,7 @@ void rpmb_client_reset(struct rpmb_client *c)
 	c->counter_synced = false;
 	c->setup_done = false;
 	c->dead = false;
+	c->kernel_route = false;
 	c->dead_since = 0;
 	OPENSSL_cleanse(c->key, sizeof(c->key));
 }
@@ -408,6 +475,7 @@ void rpmb_client_get_status(const struct rpmb_client *c, struct rpmb_client_stat
 		.key_programmed = c->key_programmed,
 		.counter_synced = c->counter_synced,
 		.dead = c->dead,
+		.kernel_route = c->kernel_route,
 		.write_counter = c->write_counter,
 		.size_blocks = c->size_blocks,
 		.dead_since = c->dead_since,

@@ -25,6 +25,7 @@
 
 #include <glib.h>
 
+#include "rpmb_route.h"
 #include "store.h"
 
 #define RPMB_CLIENT_HUK_SIZE 16u
@@ -48,16 +49,21 @@
 /*
  * One OPTEE_RPC_CMD_RPMB round trip: req (struct rpmb_req + frames) to the supplicant,
  * exactly rsp_len bytes back.  0 or -errno (non-success TEEC results already mapped).
+ * `route` (same ctx) carries the kernel route; NULL: as a supplicant that answers
+ * PROBE_RESET with NOT_SUPPORTED.
  */
 struct rpmb_client_transport {
 	void *ctx;
 	int (*call)(void *ctx, const void *req, size_t req_len, void *rsp, size_t rsp_len);
+	const struct rpmb_route_ops *route;
 };
 
 struct rpmb_client_config {
 	uint8_t huk[RPMB_CLIENT_HUK_SIZE];
 	bool write_key;  /* CFG_RPMB_WRITE_KEY: program the key when the device has none */
 	uint16_t dev_id; /* CFG_RPMB_FS_DEV_ID */
+	enum rpmb_route route;      /* probe (CFG_RPMB_ANNOUNCE_PROBE_CAP=y, the default) or legacy */
+	bool probe_not_impl_fatal;  /* quirk: OP-TEE before 96e8f740b (rpmb_route_decide) */
 };
 
 /* The last authenticated write attempt that failed. */
@@ -75,6 +81,7 @@ struct rpmb_client_status {
 	bool key_programmed; /* a counter read succeeded with our key */
 	bool counter_synced;
 	bool dead;           /* rpmb_dead: see RPMB_CLIENT_MAX_RETRIES */
+	bool kernel_route;   /* data goes as OPTEE_RPC_CMD_RPMB_FRAMES (probe succeeded) */
 	uint32_t write_counter;
 	uint32_t size_blocks; /* 256-byte blocks of the partition */
 	gint64 dead_since;    /* g_get_real_time() when it went dead, 0 when not dead */
@@ -90,8 +97,13 @@ rpmb_client_new(const struct rpmb_client_config *cfg,
 void rpmb_client_free(struct rpmb_client *client);
 
 /*
- * GET_DEV_INFO, key derivation, counter read (and key programming when allowed).  Called
- * implicitly by read/write; calling it again after success is a no-op.
+ * optee_os tee_rpmb_init(): with route probe and key writing off, PROBE_RESET, then
+ * PROBE_NEXT per device -- derive the key from its CID, read the counter with MAC -- until
+ * one verifies (every later request as FRAMES); no device verifies: the PROBE_NEXT error
+ * (-ENOENT).  PROBE_RESET answered NOT_SUPPORTED / NOT_IMPLEMENTED (rpmb_route_decide),
+ * route legacy, or key writing on (CFG_RPMB_WRITE_KEY forces legacy_rpmb_init): GET_DEV_INFO,
+ * key derivation, counter read (and key programming when allowed).  Called implicitly by
+ * read/write; calling it again after success is a no-op.
  */
 __attribute__((warn_unused_result)) int rpmb_client_init(struct rpmb_client *client);
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "efi_util.h"
+#include "fault.h"
 #include "ipc.h"
 #include "warn_limit.h"
 #include "pta_stmm.h"
@@ -558,6 +559,8 @@ static int handle_invoke(struct tee_core *core, struct tee_conn *conn, const str
 	} else if (conn->inflight >= TEE_MAX_INFLIGHT) {
 		rsp.ret = TEE_ERROR_BUSY;
 		rsp.origin = TEE_ORIGIN_COMMS;
+	} else if (stmm_fault_mm_call(&rsp.ret, &rsp.origin)) {
+		/* a run-time fault answered the MM call (stmm/optee/fault.h) */
 	} else {
 		struct job init = {
 			.kind = JOB_INVOKE,
@@ -589,12 +592,28 @@ static int handle_supp_register(struct tee_core *core, struct tee_conn *conn,
 	return r;
 }
 
+/* The kernel route's RPMB handler (EMU_MSG_SUPP_REGISTER_RPMB_REQ; docs-route.md). */
+static int handle_rpmb_register(struct tee_core *core, struct tee_conn *conn,
+				const struct emu_msg *msg)
+{
+	if (msg->hdr.length != 0)
+		return send_error(conn, msg->hdr.req_id, -EINVAL, "SUPP_REGISTER_RPMB: bad payload size");
+	if (rpc_attach_rpmb_handler(core->rpc, conn->fd) < 0)
+		return send_result(conn, EMU_MSG_SUPP_REGISTER_RPMB_RSP, msg->hdr.req_id,
+				   TEE_ERROR_BUSY, TEE_ORIGIN_COMMS, 0);
+	g_message("in-kernel RPMB handler registered (connection %u)", conn->id);
+	int r = send_result(conn, EMU_MSG_SUPP_REGISTER_RPMB_RSP, msg->hdr.req_id, TEE_SUCCESS,
+			    TEE_ORIGIN_TEE, 0);
+	queue_boot(core);
+	return r;
+}
+
 static int handle_supp_reply(struct tee_core *core, struct tee_conn *conn,
 			     const struct emu_msg *msg)
 {
-	if (!rpc_is_supplicant(core->rpc, conn->fd))
+	if (!rpc_is_supplicant(core->rpc, conn->fd) && !rpc_is_rpmb_handler(core->rpc, conn->fd))
 		return send_error(conn, msg->hdr.req_id, -EPERM, "SUPP_RPC_RSP from a non-supplicant");
-	int r = rpc_handle_reply(core->rpc, msg);
+	int r = rpc_handle_reply_from(core->rpc, conn->fd, msg);
 	if (r == -ESRCH)
 		g_debug("supplicant reply %u matches no outstanding call; dropped", msg->hdr.req_id);
 	else if (r < 0)
@@ -610,6 +629,8 @@ static int handle_status(struct tee_core *core, struct tee_conn *conn, const str
 	core->pta.get_status(core->pta.ctx, &st);
 	if (rpc_supplicant_attached(core->rpc))
 		st.flags |= EMU_CTRL_STATUS_SUPPLICANT;
+	if (rpc_rpmb_handler_attached(core->rpc))
+		st.flags |= EMU_CTRL_STATUS_RPMB_HANDLER;
 	struct rpc_health h;
 	rpc_get_health(core->rpc, &h);
 	st.rpc_pending_ms = h.pending_ms;
@@ -670,6 +691,8 @@ static int dispatch(struct tee_core *core, struct tee_conn *conn, struct emu_msg
 		return handle_invoke(core, conn, msg);
 	case EMU_MSG_SUPP_REGISTER_REQ:
 		return handle_supp_register(core, conn, msg);
+	case EMU_MSG_SUPP_REGISTER_RPMB_REQ:
+		return handle_rpmb_register(core, conn, msg);
 	case EMU_MSG_SUPP_RPC_RSP:
 		return handle_supp_reply(core, conn, msg);
 	case EMU_MSG_CTRL_STATUS_REQ:
@@ -678,6 +701,9 @@ static int dispatch(struct tee_core *core, struct tee_conn *conn, struct emu_msg
 		return handle_export(core, conn, msg);
 	case EMU_MSG_CTRL_RESET_REQ:
 		return handle_reset(core, conn, msg);
+	case EMU_MSG_CTRL_FAULT_REQ:
+	case EMU_MSG_CTRL_FAULT_CLEAR_REQ:
+		return stmm_fault_handle(conn->fd, msg);
 	default:
 		return send_error(conn, msg->hdr.req_id, -EOPNOTSUPP, "message type not supported");
 	}

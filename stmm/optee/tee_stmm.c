@@ -11,6 +11,7 @@
 #include "pta_stmm.h"
 #include "rpmb_fs.h"
 #include "rpmb_host.h"
+#include "rpmb_route.h"
 
 struct tee_stmm {
 	struct tee_stmm_config cfg;
@@ -25,12 +26,6 @@ struct tee_stmm {
 	struct emu_ctrl_status snap;
 	bool dead_logged;       /* the warning for the current dead state was given */
 };
-
-/* The RPMB client's transport: one OPTEE_RPC_CMD_RPMB to the supplicant. */
-static int rpmb_over_rpc(void *ctx, const void *req, size_t req_len, void *rsp, size_t rsp_len)
-{
-	return rpc_call(ctx, OPTEE_RPC_CMD_RPMB, req, req_len, rsp, rsp_len);
-}
 
 /* Worker: refresh what a status request reports. */
 static void update_snapshot(struct tee_stmm *s)
@@ -47,6 +42,8 @@ static void update_snapshot(struct tee_stmm *s)
 	st.flags |= EMU_CTRL_STATUS_STMM_SEEN;
 	if (s->fs)
 		st.flags |= EMU_CTRL_STATUS_LAYOUT_OPTEE_FS;
+	if (rs.kernel_route)
+		st.flags |= EMU_CTRL_STATUS_ROUTE_KERNEL;
 	if (rs.dead) {
 		st.flags |= EMU_CTRL_STATUS_RPMB_DEAD;
 		st.rpmb_dead_since = (uint64_t)rs.dead_since;
@@ -91,9 +88,10 @@ static void update_snapshot(struct tee_stmm *s)
 
 int tee_stmm_new(const struct tee_stmm_config *cfg, struct rpc *rpc, struct tee_stmm **ret_stmm)
 {
-	struct rpmb_client_transport tr = { .ctx = rpc, .call = rpmb_over_rpc };
+	struct rpmb_client_transport tr;
 	struct tee_stmm *s = g_new0(struct tee_stmm, 1);
 
+	rpmb_route_rpc_transport(rpc, &tr); /* legacy RPC 1 and the kernel route's 22/23/24 */
 	s->cfg = *cfg;
 	s->rpc = rpc;
 	g_mutex_init(&s->lock);
