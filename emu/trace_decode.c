@@ -248,6 +248,10 @@ static const char *msg_type_name(uint16_t t)
 	case EMU_MSG_MMC_INFO_RSP: return "MMC_INFO_RSP";
 	case EMU_MSG_MMC_SEQ_REQ: return "MMC_SEQ_REQ";
 	case EMU_MSG_MMC_SEQ_RSP: return "MMC_SEQ_RSP";
+	case EMU_MSG_MMC_CMD_REQ: return "MMC_CMD_REQ";
+	case EMU_MSG_MMC_CMD_RSP: return "MMC_CMD_RSP";
+	case EMU_MSG_SUPP_REGISTER_RPMB_REQ: return "SUPP_REGISTER_RPMB";
+	case EMU_MSG_SUPP_REGISTER_RPMB_RSP: return "SUPP_REGISTER_RPMB_RSP";
 	case EMU_MSG_TEE_OPEN_SESSION_REQ: return "OPEN_SESSION";
 	case EMU_MSG_TEE_OPEN_SESSION_RSP: return "OPEN_SESSION_RSP";
 	case EMU_MSG_TEE_CLOSE_SESSION_REQ: return "CLOSE_SESSION";
@@ -760,6 +764,56 @@ static void decode_mmc_rsp(struct trace_dec *d, GPtrArray *items, const uint8_t 
 	decode_frames(d, items, p + sizeof(rsp), avail / RPMB_FRAME_SIZE, "mmc read");
 }
 
+/* One single command (EMU_MSG_MMC_CMD_REQ) and its answer. */
+static const char *part_name(uint16_t part)
+{
+	return part == EMU_MMC_PART_USER ? "user" : part == EMU_MMC_PART_RPMB ? "rpmb" :
+	       part == EMU_MMC_PART_KEEP ? "keep" : "?";
+}
+
+static void decode_mmc_single(struct trace_dec *d, GPtrArray *items, const uint8_t *p, size_t len)
+{
+	struct emu_mmc_single c;
+	if (len < sizeof(c)) {
+		undecodable(items, "mmc", "MMC_CMD_REQ of %zu bytes, no emu_mmc_single", len);
+		return;
+	}
+	memcpy(&c, p, sizeof(c));
+	struct trace_item *it = item_new(items, "mmc");
+	say(it, "CMD%u arg 0x%x blocks %u part %s", c.opcode, c.arg, c.blocks, part_name(c.part));
+	if (c.flags)
+		say(it, "flags 0x%x repeat %u", c.flags, c.repeat);
+	f_str(it, "msg", "MMC_CMD_REQ");
+	f_int(it, "opcode", c.opcode);
+	f_int(it, "arg", c.arg);
+	f_int(it, "blocks", c.blocks);
+	f_str(it, "part", part_name(c.part));
+	f_int(it, "flags", c.flags);
+	size_t avail = (len - sizeof(c)) / RPMB_FRAME_SIZE;
+	if (c.part == EMU_MMC_PART_RPMB && (c.opcode == MMC_WRITE_MULTIPLE_BLOCK || c.opcode == MMC_WRITE_BLOCK))
+		decode_frames(d, items, p + sizeof(c), MIN((size_t)c.blocks, avail), "mmc write");
+}
+
+static void decode_mmc_single_rsp(struct trace_dec *d, GPtrArray *items, const uint8_t *p, size_t len)
+{
+	struct emu_mmc_single_rsp r;
+	if (len < sizeof(r)) {
+		undecodable(items, "mmc", "MMC_CMD_RSP of %zu bytes, no emu_mmc_single_rsp", len);
+		return;
+	}
+	memcpy(&r, p, sizeof(r));
+	struct trace_item *it = item_new(items, "mmc");
+	say(it, "CMD_RSP status 0x%08x data %u part %u runs %u", r.status, r.data_len, r.part, r.runs);
+	f_str(it, "msg", "MMC_CMD_RSP");
+	f_int(it, "status", r.status);
+	f_int(it, "data_len", r.data_len);
+	f_int(it, "part", r.part);
+	f_int(it, "runs", r.runs);
+	size_t avail = MIN((size_t)r.data_len, len - sizeof(r));
+	if (r.part == EMU_MMC_PART_RPMB)
+		decode_frames(d, items, p + sizeof(r), avail / RPMB_FRAME_SIZE, "mmc read");
+}
+
 /* ---- tee layer (and control) ----------------------------------------------------------- */
 
 static void param_types_text(uint32_t pt, char *buf, size_t size)
@@ -814,7 +868,7 @@ static void decode_fault(struct trace_item *it, const uint8_t *p, size_t len)
 	for (size_t i = 0; i < G_N_ELEMENTS(act); i++)
 		if (act[i].v == f.action)
 			an = act[i].n;
-	say(it, "trigger %s action %s count %u repeat %u rpc_cmd %u value %u value2 %u", tn, an,
+	say(it, "trigger %s action %s count %u repeat %u rpc_cmd %u value 0x%x value2 0x%x", tn, an,
 	    f.count, f.repeat, f.rpc_cmd, f.value, f.value2);
 	f_str(it, "trigger", tn);
 	f_str(it, "action", an);
@@ -857,6 +911,12 @@ static void decode_msg(struct trace_dec *d, GPtrArray *items, const struct emu_t
 		return;
 	case EMU_MSG_MMC_SEQ_RSP:
 		decode_mmc_rsp(d, items, p, len);
+		return;
+	case EMU_MSG_MMC_CMD_REQ:
+		decode_mmc_single(d, items, p, len);
+		return;
+	case EMU_MSG_MMC_CMD_RSP:
+		decode_mmc_single_rsp(d, items, p, len);
 		return;
 	default:
 		break;
@@ -934,6 +994,7 @@ static void decode_msg(struct trace_dec *d, GPtrArray *items, const struct emu_t
 	case EMU_MSG_TEE_REGISTER_SHM_RSP:
 	case EMU_MSG_TEE_UNREGISTER_SHM_RSP:
 	case EMU_MSG_SUPP_REGISTER_RSP:
+	case EMU_MSG_SUPP_REGISTER_RPMB_RSP:
 		tee_result(it, p, len);
 		break;
 	case EMU_MSG_TEE_INVOKE_REQ:

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "trace.h"
+#include "fault_count.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -221,7 +222,8 @@ void emu_trace_fd_msg(int fd, uint16_t kind, const struct emu_msg_hdr *hdr,
 		/* The peer's role as its requests show it (tee socket). */
 		if (hdr->type == EMU_MSG_SUPP_REGISTER_REQ)
 			p->role = EMU_TRACE_ROLE_SUPPLICANT;
-		else if ((hdr->type & 0xff00) == 0x0400 && p->role == EMU_TRACE_ROLE_CLIENT)
+		else if ((hdr->type & 0xff00) == 0x0400 &&
+			 (p->role == EMU_TRACE_ROLE_CLIENT || p->role == EMU_TRACE_ROLE_UNKNOWN))
 			p->role = EMU_TRACE_ROLE_CONTROL;
 	}
 	if (p)
@@ -241,6 +243,12 @@ void emu_trace_mm(uint16_t kind, uint32_t conn, uint32_t session, uint32_t req_i
 				   .mm_ret = mm_ret };
 	struct iovec v[2] = { { &mm, sizeof(mm) }, { (void *)buf, buf ? memref_size : 0 } };
 	write_rec(kind, conn, EMU_TRACE_ROLE_CLIENT, 0, v, 2);
+}
+
+/* lib/fault_count.c's hook (weak there): a fired fault becomes a note in the trace. */
+void fault_fired_note(const char *text)
+{
+	emu_trace_note("%s", text);
 }
 
 void emu_trace_note(const char *fmt, ...)

@@ -11,7 +11,7 @@
  * received on a registered descriptor (emu_trace_fd_msg), so a daemon's one send path and
  * one receive path are covered whoever calls them.  On the tee socket the peer's role
  * follows what it does: SUPPLICANT once it sends SUPP_REGISTER, CONTROL for 0x04xx
- * requests.  Recording failures are ignored (a trace never takes a daemon down).
+ * requests (on any socket).  Recording failures are ignored (a trace never takes a daemon down).
  */
 #ifndef STMM_EMU_TRACE_H
 #define STMM_EMU_TRACE_H

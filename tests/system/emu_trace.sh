@@ -11,6 +11,7 @@
 #   - replay onto a fresh stack matches; onto a stack where the answers differ it says so
 #     and exits 1
 #   - a truncated or foreign file gives a clear error and exit 2, never a crash
+#   - a fired fault is a note; up --no-trace stops recording
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"
@@ -149,6 +150,17 @@ rc=0
 "$EMU" trace "$WORK/foreign.bin" >/dev/null 2>"$WORK/foreign.err" || rc=$?
 [[ $rc == 2 ]] && grep -q 'not a trace file: bad magic' "$WORK/foreign.err" || fail "foreign file: exit $rc, $(cat "$WORK/foreign.err")"
 ok "a truncated trace and a foreign file give a clear error, exit 2"
+
+# --- a fired fault is a note in the trace --------------------------------------------------
+"$EMU" fault stmmd tee-error BUSY --state "$STATE" >/dev/null || fail "fault stmmd tee-error"
+! "$EMU" var set Faulty --string x --state "$STATE" 2>/dev/null || fail "var set passed a tee-error fault"
+"$EMU" trace --state "$STATE" --layer note,tee >"$WORK/note.txt" || fail "trace --layer note,tee"
+grep -Eq ' note +fault #1 fired: tee-error at MM call 1 since armed' "$WORK/note.txt" ||
+	fail "the fired fault is not a note: $(grep -i fault "$WORK/note.txt")"
+grep -Eq 'control -> stmmd +tee +CTRL_FAULT trigger mm-call action stmm-tee-error count 1' "$WORK/note.txt" ||
+	fail "CTRL_FAULT not decoded: $(grep CTRL_FAULT "$WORK/note.txt")"
+grep -q 'INVOKE_RSP ERROR_BUSY origin TEE' "$WORK/note.txt" || fail "the faulted invoke's answer is not in the trace"
+ok "an armed fault is decoded, its firing is a note, the invoke answers TEE_ERROR_BUSY"
 
 # --- up --no-trace: daemons started from then on record nothing ----------------------------
 "$EMU" down -q --state "$STATE" || fail "down"
