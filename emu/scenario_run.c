@@ -597,11 +597,14 @@ static bool step_event(struct run *r, const struct scen_step *s)
 
 /* ---- the run --------------------------------------------------------------------------- */
 
+/* Every scenario is traced (issue 11 §4): `up` records STATE/trace.bin. */
+static const char *const up_trace[] = { "--trace", NULL };
+
 static bool run_step(struct run *r, const struct scen_step *s)
 {
 	switch (s->verb) {
-	case SCEN_UP: return step_self(r, s, "up", NULL);
-	case SCEN_START: return step_self(r, s, "up", NULL);
+	case SCEN_UP: return step_self(r, s, "up", up_trace);
+	case SCEN_START: return step_self(r, s, "up", up_trace);
 	case SCEN_DOWN: return step_self(r, s, "down", NULL);
 	case SCEN_RESET: return step_self(r, s, "reset", NULL);
 	case SCEN_FAULT: return step_self(r, s, "fault", NULL);
@@ -678,7 +681,7 @@ bool scenario_run(const struct scenario *sc, const struct scen_run_options *opt,
 		char *none[] = { NULL };
 		struct scen_step implicit = { .line = 0, .verb = SCEN_UP, .argv = none,
 					      .text = (char *)"up (implicit)" };
-		if (!step_self(&r, &implicit, "up", NULL)) {
+		if (!step_self(&r, &implicit, "up", up_trace)) {
 			emu_report_add(report, suite, "up (implicit)", source, NULL, EMU_REPORT_FAIL,
 				       r.why->str, 0);
 			fprintf(opt->progress, "FAIL %s: up: %s\n", sc->path, r.why->str);

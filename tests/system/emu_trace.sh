@@ -11,7 +11,7 @@
 #   - replay onto a fresh stack matches; onto a stack where the answers differ it says so
 #     and exits 1
 #   - a truncated or foreign file gives a clear error and exit 2, never a crash
-#   - a fired fault is a note; up --no-trace stops recording
+#   - a fired fault is a note; a scenario is traced; up --no-trace stops recording
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"
@@ -161,6 +161,19 @@ grep -Eq 'control -> stmmd +tee +CTRL_FAULT trigger mm-call action stmm-tee-erro
 	fail "CTRL_FAULT not decoded: $(grep CTRL_FAULT "$WORK/note.txt")"
 grep -q 'INVOKE_RSP ERROR_BUSY origin TEE' "$WORK/note.txt" || fail "the faulted invoke's answer is not in the trace"
 ok "an armed fault is decoded, its firing is a note, the invoke answers TEE_ERROR_BUSY"
+
+# --- every scenario is traced: `trace ... expect contains` works ----------------------------
+cat >"$WORK/t.scen" <<'SCEN'
+name: the trace inside a scenario
+client os linux
+set os HelloWorld global nv,bs,rt "hi"    expect EFI_SUCCESS
+trace                                     expect contains "MM_REQ SET_VARIABLE HelloWorld EFI_GLOBAL_VARIABLE attrs NV|BS|RT DataSize 2"
+trace                                     expect contains "DATA_WRITE_RESP"
+trace                                     expect lacks "undecodable"
+SCEN
+"$EMU" scenario "$WORK/t.scen" >"$WORK/scen.out" 2>&1 || fail "scenario with trace steps: $(cat "$WORK/scen.out")"
+grep -q '^PASS .*(4 expectations' "$WORK/scen.out" || fail "scenario: $(cat "$WORK/scen.out")"
+ok "a scenario is traced: its trace steps see the decoded SetVariable"
 
 # --- up --no-trace: daemons started from then on record nothing ----------------------------
 "$EMU" down -q --state "$STATE" || fail "down"
