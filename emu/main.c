@@ -17,7 +17,7 @@ static const struct {
 	{ "run", emu_cmd_run, "up, run a command with STMM_EMU_STATE set, down" },
 	{ "var", emu_cmd_var, "list | get | set | delete | info: the UEFI variable services" },
 	{ "raw", emu_cmd_raw, "send arbitrary bytes as the MM communicate buffer" },
-	{ "event", emu_cmd_event, "ready-to-boot | exit-boot-services: boot phases to StMM" },
+	{ "event", emu_cmd_event, "ready-to-boot | exit-boot-services: boot phases to StMM (--persona uboot)" },
 	{ "reset", emu_cmd_reset, "platform reset: volatile variables gone, boot time again" },
 	{ "conform", emu_cmd_conform, "run the conformance suite (JUnit, TAP)" },
 	{ "import", emu_cmd_import, "load an EDK2 variable file (OVMF_VARS.fd) into a stopped state" },
