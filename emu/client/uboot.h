@@ -51,6 +51,8 @@
 struct emu_client;
 
 /* U-Boot include/efi_variable.h and include/efi.h. */
+#define UBOOT_WUR __attribute__((warn_unused_result))
+
 #define UBOOT_EFI_VARIABLE_READ_ONLY 0x80000000u
 #define UBOOT_EFI_VARIABLE_MASK      0x000000ffu
 #define UBOOT_EFI_VAR_BUF_SIZE       131072u    /* CONFIG_EFI_VAR_BUF_SIZE default */
@@ -76,19 +78,19 @@ __attribute__((warn_unused_result)) int uboot_mm_communicate(struct emu_teec *t,
 							      struct emu_tee_invoke_rsp *ret_rsp);
 
 /* The persona's variable services; see the file comment.  Called by client.c. */
-efi_status_t uboot_get_variable(struct emu_client *c, struct uboot_state *u, const uint8_t *name,
+UBOOT_WUR efi_status_t uboot_get_variable(struct emu_client *c, struct uboot_state *u, const uint8_t *name,
 				size_t name_size, const efi_guid_t *guid, uint32_t *ret_attributes,
 				uint64_t *io_data_size, uint8_t *data);
-efi_status_t uboot_get_next_variable_name(struct emu_client *c, struct uboot_state *u,
+UBOOT_WUR efi_status_t uboot_get_next_variable_name(struct emu_client *c, struct uboot_state *u,
 					  uint64_t *io_name_size, uint8_t *name, efi_guid_t *io_guid);
-efi_status_t uboot_set_variable(struct emu_client *c, struct uboot_state *u, const uint8_t *name,
+UBOOT_WUR efi_status_t uboot_set_variable(struct emu_client *c, struct uboot_state *u, const uint8_t *name,
 				size_t name_size, const efi_guid_t *guid, uint32_t attributes,
 				uint64_t data_size, const uint8_t *data);
-efi_status_t uboot_query_variable_info(struct emu_client *c, struct uboot_state *u,
+UBOOT_WUR efi_status_t uboot_query_variable_info(struct emu_client *c, struct uboot_state *u,
 				       uint32_t attributes, uint64_t *ret_max_storage,
 				       uint64_t *ret_remaining, uint64_t *ret_max_variable_size);
 /* ExitBootServices: the EXIT_BOOT_SERVICE call's status; the snapshot is taken either way. */
-efi_status_t uboot_exit_boot_services(struct emu_client *c, struct uboot_state *u);
+UBOOT_WUR efi_status_t uboot_exit_boot_services(struct emu_client *c, struct uboot_state *u);
 
 /*
  * The snapshot machinery on its own (pure; unit-tested with fake services).
@@ -112,15 +114,15 @@ struct uboot_collect_ops {
 			    const efi_guid_t *guid, uint32_t *io_attributes,
 			    uint64_t *io_data_size, uint8_t *data);
 };
-efi_status_t uboot_var_collect(const struct uboot_collect_ops *ops, uint32_t mask, size_t buf_size,
+UBOOT_WUR efi_status_t uboot_var_collect(const struct uboot_collect_ops *ops, uint32_t mask, size_t buf_size,
 			       uint8_t **ret_buf, size_t *ret_len);
 
 /* efi_get_variable_mem() on a store built by uboot_var_collect (buf of buf_size bytes). */
-efi_status_t uboot_var_get_mem(const uint8_t *buf, size_t buf_size, const uint8_t *name,
+UBOOT_WUR efi_status_t uboot_var_get_mem(const uint8_t *buf, size_t buf_size, const uint8_t *name,
 			       size_t name_size, const efi_guid_t *guid, uint32_t *ret_attributes,
 			       uint64_t *io_data_size, uint8_t *data, uint32_t mask);
 /* efi_get_next_variable_name_mem() on such a store. */
-efi_status_t uboot_var_get_next_mem(const uint8_t *buf, size_t buf_size, uint64_t *io_name_size,
+UBOOT_WUR efi_status_t uboot_var_get_next_mem(const uint8_t *buf, size_t buf_size, uint64_t *io_name_size,
 				    uint8_t *name, efi_guid_t *io_guid, uint32_t mask);
 
 #endif
