@@ -48,6 +48,8 @@ static bool parse_opts(const char *usage, const GOptionEntry *entries, struct co
 	c->persona = EMU_CLIENT_PERSONA_LINUX;
 	if (c->persona_s && emu_client_persona_from_name(c->persona_s, &c->persona) < 0) {
 		emu_cli_err("--persona %s: not linux or uboot", c->persona_s);
+		g_clear_pointer(&c->persona_s, g_free);
+		g_clear_pointer(&c->state, g_free);
 		return false;
 	}
 	return true;
