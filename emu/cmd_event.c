@@ -15,10 +15,15 @@
 int emu_cmd_event(int argc, char **argv)
 {
 	g_autofree char *state = NULL;
+	g_autofree char *persona_s = NULL;
 	int timeout = 0;
 	GOptionEntry entries[] = {
 		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, EMU_STATE_HELP, "DIR" },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, "per request (default 30000)", "MS" },
+		{ "persona", 'p', 0, G_OPTION_ARG_STRING, &persona_s,
+		  "linux (default: the bare MM call) or uboot (exit-boot-services as U-Boot's "
+		  "efi_variables_boot_exit_notify: the call, then the runtime-variable snapshot)",
+		  "linux|uboot" },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr(GOptionContext) ctx =
@@ -30,7 +35,12 @@ int emu_cmd_event(int argc, char **argv)
 		     "ExitBootServices.  READY_TO_BOOT ends EndOfDxe (VAR_CHECK properties enforced,\n"
 		     "PROPERTY_SET and LOCK_VARIABLE refused afterwards) and may reclaim the store;\n"
 		     "EXIT_BOOT_SERVICE switches to runtime (BS-only variables invisible, only NV|BS|RT\n"
-		     "variables writable).  `stmm-emu reset` returns to boot time.\n\n" EMU_EXIT_CODES_HELP);
+		     "variables writable).  `stmm-emu reset` returns to boot time.\n\n"
+		     "--persona uboot: U-Boot never sends READY_TO_BOOT; at exit-boot-services it\n"
+		     "then walks GetNextVariableName/GetVariable (+ PROPERTY_GET) to snapshot the\n"
+		     "runtime variables.  The snapshot lives only in this process (the library's\n"
+		     "emu_client_exit_boot_services() keeps it for later calls; docs-persona.md).\n\n"
+		     EMU_EXIT_CODES_HELP);
 	if (!emu_cli_parse(ctx, &argc, &argv))
 		return EMU_EXIT_USAGE;
 	uint64_t fn;
@@ -46,11 +56,38 @@ int emu_cmd_event(int argc, char **argv)
 		emu_cli_err("event: %s: not ready-to-boot or exit-boot-services", argv[1]);
 		return EMU_EXIT_USAGE;
 	}
+	enum emu_client_persona persona = EMU_CLIENT_PERSONA_LINUX;
+	if (persona_s && emu_client_persona_from_name(persona_s, &persona) < 0) {
+		emu_cli_err("event: --persona %s: not linux or uboot", persona_s);
+		return EMU_EXIT_USAGE;
+	}
+	if (persona == EMU_CLIENT_PERSONA_UBOOT && fn == SMM_VARIABLE_FUNCTION_READY_TO_BOOT) {
+		emu_cli_err("event: U-Boot never sends READY_TO_BOOT (efi_variable_tee.c)");
+		return EMU_EXIT_USAGE;
+	}
 	g_autoptr(emu_client) c = NULL;
-	int rc = emu_cli_open_client(state, timeout, "event", &c);
+	int rc = EMU_EXIT_OK;
+	if (persona == EMU_CLIENT_PERSONA_LINUX) {
+		rc = emu_cli_open_client(state, timeout, "event", &c);
+	} else {
+		struct emu_state st;
+		emu_state_init(&st, state);
+		int r = emu_client_open_persona(st.tee_sock, emu_cli_timeout_ms(timeout), persona, &c);
+		if (r < 0) {
+			emu_cli_err("event: %s: %s", st.tee_sock, g_strerror(-r));
+			rc = EMU_EXIT_STACK;
+		}
+		emu_state_clear(&st);
+	}
 	if (rc)
 		return rc;
-	efi_status_t s = emu_client_call(c, fn, NULL, 0);
+	efi_status_t s = fn == SMM_VARIABLE_FUNCTION_EXIT_BOOT_SERVICE ?
+				 emu_client_exit_boot_services(c) : emu_client_call(c, fn, NULL, 0);
+	if (persona == EMU_CLIENT_PERSONA_UBOOT && *emu_client_last_error(c) && s == EFI_SUCCESS)
+		emu_cli_err("event: %s", emu_client_last_error(c));
+	if (persona == EMU_CLIENT_PERSONA_UBOOT)
+		printf("stmm-emu: U-Boot runtime snapshot: %zu variables\n",
+		       emu_client_runtime_variables(c));
 	if (s != EFI_SUCCESS) {
 		g_autofree char *what = g_strdup_printf("event %s", argv[1]);
 		return emu_cli_efi_err(c, what, s);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* stmm-emu var list|get|set|delete|info: the UEFI variable services as a command line. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 struct common_args {
 	char *state;
 	int timeout_ms;
+	char *persona_s;
+	enum emu_client_persona persona;
 };
 
 /* Parse `entries`, then --state and --timeout into `c`; prints errors. */
@@ -29,6 +32,10 @@ static bool parse_opts(const char *usage, const GOptionEntry *entries, struct co
 		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &c->state, EMU_STATE_HELP, "DIR" },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &c->timeout_ms,
 		  "per request (default $STMM_EMU_TIMEOUT_MS or 30000)", "MS" },
+		{ "persona", 'p', 0, G_OPTION_ARG_STRING, &c->persona_s,
+		  "client to behave as: linux (tee_stmm_efi, default) or uboot (efi_variable_tee.c: "
+		  "a TEE session per call, PROPERTY_GET around get/set; docs-persona.md)",
+		  "linux|uboot" },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(usage);
@@ -36,7 +43,32 @@ static bool parse_opts(const char *usage, const GOptionEntry *entries, struct co
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_add_main_entries(ctx, common, NULL);
 	g_option_context_set_description(ctx, EMU_EXIT_CODES_HELP);
-	return emu_cli_parse(ctx, argc, argv);
+	if (!emu_cli_parse(ctx, argc, argv))
+		return false;
+	c->persona = EMU_CLIENT_PERSONA_LINUX;
+	if (c->persona_s && emu_client_persona_from_name(c->persona_s, &c->persona) < 0) {
+		emu_cli_err("--persona %s: not linux or uboot", c->persona_s);
+		g_clear_pointer(&c->persona_s, g_free);
+		g_clear_pointer(&c->state, g_free);
+		return false;
+	}
+	return true;
+}
+
+/* emu_cli_open_client() with the --persona chosen. */
+static int open_client(const struct common_args *c, const char *what, struct emu_client **ret)
+{
+	struct emu_state st;
+	emu_state_init(&st, c->state);
+	int r = emu_client_open_persona(st.tee_sock, emu_cli_timeout_ms(c->timeout_ms), c->persona,
+					ret);
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		emu_cli_err("%s: the stack is not up (nothing listens on %s); run `stmm-emu up`",
+			    what, st.tee_sock);
+	else if (r < 0)
+		emu_cli_err("%s: %s: %s", what, st.tee_sock, g_strerror(-r));
+	emu_state_clear(&st);
+	return r < 0 ? EMU_EXIT_STACK : EMU_EXIT_OK;
 }
 
 /*
@@ -78,7 +110,7 @@ static int set_variable(const struct common_args *c, const char *what, const uin
 			const void *data)
 {
 	g_autoptr(emu_client) cl = NULL;
-	int rc = emu_cli_open_client(c->state, c->timeout_ms, what, &cl);
+	int rc = open_client(c, what, &cl);
 	if (rc)
 		return rc;
 	efi_status_t s = emu_client_set_variable(cl, name, name_size, guid, attrs, size, data);
@@ -101,12 +133,13 @@ static int var_list(int argc, char **argv)
 			&argv))
 		return EMU_EXIT_USAGE;
 	g_autofree char *state_owned = c.state;
+	g_autofree char *persona_owned = c.persona_s;
 	if (argc != 1) {
 		emu_cli_err("var list: unexpected argument %s", argv[1]);
 		return EMU_EXIT_USAGE;
 	}
 	g_autoptr(emu_client) cl = NULL;
-	int rc = emu_cli_open_client(c.state, c.timeout_ms, "var list", &cl);
+	int rc = open_client(&c, "var list", &cl);
 	if (rc)
 		return rc;
 
@@ -177,6 +210,7 @@ static int var_get(int argc, char **argv)
 	if (!parse_opts("NAME - read a variable (GetVariable)", entries, &c, &argc, &argv))
 		return EMU_EXIT_USAGE;
 	g_autofree char *state_owned = c.state;
+	g_autofree char *persona_owned = c.persona_s;
 	g_autofree uint8_t *name = NULL;
 	size_t name_size;
 	efi_guid_t guid;
@@ -189,7 +223,7 @@ static int var_get(int argc, char **argv)
 		return rc;
 	g_autofree char *what = g_strdup_printf("var get %s", argv[1]);
 	g_autoptr(emu_client) cl = NULL;
-	rc = emu_cli_open_client(c.state, c.timeout_ms, what, &cl);
+	rc = open_client(&c, what, &cl);
 	if (rc)
 		return rc;
 
@@ -261,6 +295,7 @@ static int var_set(int argc, char **argv)
 	if (!parse_opts("NAME - write a variable (SetVariable)", entries, &c, &argc, &argv))
 		return EMU_EXIT_USAGE;
 	g_autofree char *state_owned = c.state;
+	g_autofree char *persona_owned = c.persona_s;
 	g_autofree uint8_t *name = NULL;
 	size_t name_size;
 	efi_guid_t guid;
@@ -334,6 +369,7 @@ static int var_delete(int argc, char **argv)
 			entries, &c, &argc, &argv))
 		return EMU_EXIT_USAGE;
 	g_autofree char *state_owned = c.state;
+	g_autofree char *persona_owned = c.persona_s;
 	g_autofree uint8_t *name = NULL;
 	size_t name_size;
 	efi_guid_t guid;
@@ -361,6 +397,7 @@ static int var_info(int argc, char **argv)
 			&argc, &argv))
 		return EMU_EXIT_USAGE;
 	g_autofree char *state_owned = c.state;
+	g_autofree char *persona_owned = c.persona_s;
 	uint32_t attrs = DEFAULT_ATTRS;
 	if (argc != 1) {
 		emu_cli_err("var info: unexpected argument %s", argv[1]);
@@ -371,7 +408,7 @@ static int var_info(int argc, char **argv)
 		return EMU_EXIT_USAGE;
 	}
 	g_autoptr(emu_client) cl = NULL;
-	int rc = emu_cli_open_client(c.state, c.timeout_ms, "var info", &cl);
+	int rc = open_client(&c, "var info", &cl);
 	if (rc)
 		return rc;
 	uint64_t max_payload, max, remaining, max_var;

@@ -18,7 +18,7 @@ static const struct {
 	{ "run", emu_cmd_run, "up, run a command with STMM_EMU_STATE set, down" },
 	{ "var", emu_cmd_var, "list | get | set | delete | info: the UEFI variable services" },
 	{ "raw", emu_cmd_raw, "send arbitrary bytes as the MM communicate buffer" },
-	{ "event", emu_cmd_event, "ready-to-boot | exit-boot-services: boot phases to StMM" },
+	{ "event", emu_cmd_event, "ready-to-boot | exit-boot-services: boot phases to StMM (--persona uboot)" },
 	{ "reset", emu_cmd_reset, "platform reset: volatile variables gone, boot time again" },
 	{ "conform", emu_cmd_conform, "run the conformance suite (JUnit, TAP)" },
 	{ "scenario", emu_cmd_scenario, "reproduce field bugs from scenario files (JUnit, TAP)" },

@@ -45,6 +45,7 @@ struct run {
 	const struct scen_run_options *opt;
 	struct emu_state st;
 	GHashTable *clients;     /* name -> struct scen_client */
+	GHashTable *procs;       /* name -> GSubprocess (spawn) */
 	GString *why;            /* the failure of the current step */
 	char *base_dir;          /* the scenario file's directory (file: values) */
 };
@@ -292,34 +293,42 @@ static gboolean exec_timeout(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static bool step_exec(struct run *r, const struct scen_step *s)
+/* Start PROG ARGS… (s->argv from `from`): one of our daemons or tools/os_io, beside us. */
+static GSubprocess *proc_start(struct run *r, char **words)
 {
-	static const char *const progs[] = { "rpmbd", "stmmd", "supplicantd" };
+	static const char *const progs[] = { "rpmbd", "stmmd", "supplicantd", "os_io" };
 	g_autofree char *dir = g_path_get_dirname(r->opt->self);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 	bool known = false;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(progs); i++)
-		known |= strcmp(s->argv[0], progs[i]) == 0;
+		known |= strcmp(words[0], progs[i]) == 0;
 	if (!known) {
-		g_string_printf(r->why, "exec: '%s' is not rpmbd, stmmd or supplicantd", s->argv[0]);
-		return false;
+		g_string_printf(r->why, "'%s' is not rpmbd, stmmd, supplicantd or os_io", words[0]);
+		return NULL;
 	}
-	g_ptr_array_add(argv, g_build_filename(dir, s->argv[0], NULL));
-	for (char **a = s->argv + 1; *a; a++) {
+	if (strcmp(words[0], "os_io") == 0)
+		g_ptr_array_add(argv, g_build_filename(dir, "tools", "os_io", NULL));
+	else
+		g_ptr_array_add(argv, g_build_filename(dir, words[0], NULL));
+	for (char **a = words + 1; *a; a++) {
 		g_auto(GStrv) parts = g_strsplit(*a, "{state}", -1);
 		g_ptr_array_add(argv, g_strjoinv(r->st.dir, parts));
 	}
 	g_ptr_array_add(argv, NULL);
 
 	g_autoptr(GError) e = NULL;
-	g_autoptr(GSubprocess) p = g_subprocess_newv((const char *const *)argv->pdata,
-						     G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-						     G_SUBPROCESS_FLAGS_STDERR_MERGE, &e);
-	if (!p) {
-		g_string_printf(r->why, "exec %s: %s", s->argv[0], e->message);
-		return false;
-	}
+	GSubprocess *p = g_subprocess_newv((const char *const *)argv->pdata,
+					   G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+					   G_SUBPROCESS_FLAGS_STDERR_MERGE, &e);
+	if (!p)
+		g_string_printf(r->why, "%s: %s", words[0], e->message);
+	return p;
+}
+
+/* Wait (bounded) for `p` to exit and check the step's expectation on its exit and output. */
+static bool proc_finish(struct run *r, const struct scen_step *s, const char *what, GSubprocess *p)
+{
 	g_autoptr(GMainContext) ctx = g_main_context_new();
 	g_main_context_push_thread_default(ctx);
 	struct exec_wait w = { .loop = g_main_loop_new(ctx, FALSE) };
@@ -339,19 +348,85 @@ static bool step_exec(struct run *r, const struct scen_step *s)
 	g_main_context_pop_thread_default(ctx);
 	g_main_loop_unref(w.loop);
 	g_autofree char *out = w.out;
-	bool ok;
 	if (w.error) {
-		g_string_printf(r->why, "exec %s: %s", s->argv[0], w.error->message);
+		g_string_printf(r->why, "%s: %s", what, w.error->message);
 		g_error_free(w.error);
-		ok = false;
-	} else if (!g_subprocess_get_if_exited(p)) {
-		g_string_printf(r->why, "exec %s: still running after %d ms (killed)", s->argv[0],
-				SCEN_EXEC_BOUND_MS);
-		ok = false;
-	} else {
-		ok = check_cli(r, s, g_subprocess_get_exit_status(p), out, out);
+		return false;
 	}
+	if (!g_subprocess_get_if_exited(p)) {
+		g_string_printf(r->why, "%s: still running after %d ms (killed)", what,
+				SCEN_EXEC_BOUND_MS);
+		return false;
+	}
+	return check_cli(r, s, g_subprocess_get_exit_status(p), out, out);
+}
+
+static bool step_exec(struct run *r, const struct scen_step *s)
+{
+	g_autoptr(GSubprocess) p = proc_start(r, s->argv);
+
+	return p && proc_finish(r, s, s->argv[0], p);
+}
+
+static bool step_spawn(struct run *r, const struct scen_step *s)
+{
+	if (g_hash_table_contains(r->procs, s->argv[0])) {
+		g_string_printf(r->why, "spawn: '%s' is already running", s->argv[0]);
+		return false;
+	}
+	GSubprocess *p = proc_start(r, s->argv + 1);
+	if (!p)
+		return false;
+	g_hash_table_insert(r->procs, g_strdup(s->argv[0]), p);
+	return true;
+}
+
+static bool step_reap(struct run *r, const struct scen_step *s)
+{
+	GSubprocess *p = g_hash_table_lookup(r->procs, s->argv[0]);
+
+	if (!p) {
+		g_string_printf(r->why, "reap: nothing spawned as '%s'", s->argv[0]);
+		return false;
+	}
+	g_object_ref(p);
+	g_hash_table_remove(r->procs, s->argv[0]);
+	bool ok = proc_finish(r, s, s->argv[0], p);
+	g_object_unref(p);
 	return ok;
+}
+
+/* wait-log DAEMON TEXT [MS]: poll the daemon's log until it has TEXT, bounded. */
+static bool step_wait_log(struct run *r, const struct scen_step *s)
+{
+	enum emu_daemon d;
+	int bound = s->argv[2] ? atoi(s->argv[2]) : SCEN_WAIT_DEFAULT_MS;
+
+	if (emu_daemon_from_name(s->argv[0], &d) < 0) {
+		g_string_printf(r->why, "wait-log: '%s' is not rpmbd, stmmd or supplicantd", s->argv[0]);
+		return false;
+	}
+	g_autofree char *name = g_strdup_printf("%s.log", s->argv[0]);
+	g_autofree char *path = emu_state_path(&r->st, name);
+	gint64 deadline = g_get_monotonic_time() + (gint64)bound * 1000;
+	for (;;) {
+		g_autofree char *text = NULL;
+		if (g_file_get_contents(path, &text, NULL, NULL) && strstr(text, s->argv[1]))
+			return true;
+		if (g_get_monotonic_time() >= deadline)
+			break;
+		g_usleep(SCEN_WAIT_POLL_MS * 1000);
+	}
+	g_string_printf(r->why, "%s has no \"%s\" after %d ms", path, s->argv[1], bound);
+	return false;
+}
+
+/* Whatever was spawned and not reaped is stopped with the scenario. */
+static void proc_kill(gpointer p)
+{
+	g_subprocess_force_exit(p);
+	(void)g_subprocess_wait(p, NULL, NULL);
+	g_object_unref(p);
 }
 
 /* ---- status ---------------------------------------------------------------------------- */
@@ -415,13 +490,14 @@ static bool step_client(struct run *r, const struct scen_step *s)
 		g_string_printf(r->why, "client '%s' is already open", s->argv[0]);
 		return false;
 	}
-	if (strcmp(persona, "linux") != 0) {
-		g_string_printf(r->why, "client persona '%s' unknown (linux)", persona);
+	enum emu_client_persona p;
+	if (emu_client_persona_from_name(persona, &p) < 0) {
+		g_string_printf(r->why, "client persona '%s' unknown (linux, uboot)", persona);
 		return false;
 	}
 	c = g_new0(struct scen_client, 1);
 	c->persona = g_strdup(persona);
-	int e = emu_client_open(r->st.tee_sock, r->opt->timeout_ms, &c->c);
+	int e = emu_client_open_persona(r->st.tee_sock, r->opt->timeout_ms, p, &c->c);
 	if (e < 0) {
 		g_string_printf(r->why, "client %s: %s: %s", s->argv[0], r->st.tee_sock, g_strerror(-e));
 		scen_client_free(c);
@@ -584,6 +660,8 @@ static bool step_event(struct run *r, const struct scen_step *s)
 
 	if (!c)
 		return false;
+	if (strcmp(s->argv[1], "exit-boot-services") == 0) /* as the persona's firmware does */
+		return check_efi(r, s, c, emu_client_exit_boot_services(c->c));
 	if (strcmp(s->argv[1], "ready-to-boot") == 0) {
 		fn = SMM_VARIABLE_FUNCTION_READY_TO_BOOT;
 	} else if (strcmp(s->argv[1], "exit-boot-services") == 0) {
@@ -612,6 +690,9 @@ static bool run_step(struct run *r, const struct scen_step *s)
 	case SCEN_TRACE: return step_self(r, s, "trace", NULL);
 	case SCEN_KILL: return step_kill(r, s);
 	case SCEN_EXEC: return step_exec(r, s);
+	case SCEN_SPAWN: return step_spawn(r, s);
+	case SCEN_REAP: return step_reap(r, s);
+	case SCEN_WAIT_LOG: return step_wait_log(r, s);
 	case SCEN_CLIENT: return step_client(r, s);
 	case SCEN_CLOSE: return step_close(r, s);
 	case SCEN_SET:
@@ -670,6 +751,7 @@ bool scenario_run(const struct scenario *sc, const struct scen_run_options *opt,
 	r.why = g_string_new("");
 	r.base_dir = g_path_get_dirname(sc->path);
 	r.clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, scen_client_free);
+	r.procs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, proc_kill);
 	if (emu_scratch_new("stmm-emu-scenario", &r.st, err) < 0) {
 		emu_report_add(report, suite, "state", source, NULL, EMU_REPORT_FAIL, err->str, 0);
 		fprintf(opt->progress, "FAIL %s: %s\n", sc->path, err->str);
@@ -725,6 +807,7 @@ bool scenario_run(const struct scenario *sc, const struct scen_run_options *opt,
 			(double)(g_get_monotonic_time() - t0) / 1e6, *sc->name ? ": " : "", sc->name);
 out:
 	g_hash_table_destroy(r.clients);
+	g_hash_table_destroy(r.procs);
 	if (opt->ret_state && opt->keep && r.st.dir)
 		*opt->ret_state = g_strdup(r.st.dir);
 	emu_scratch_remove(&r.st, opt->keep, "scenario");

@@ -13,11 +13,14 @@
 #include "mmvar.h"
 #include "pta_stmm.h"
 #include "tee_client.h"
+#include "uboot.h"
 
 struct emu_client {
 	struct emu_teec *teec;
 	uint32_t session;
 	uint64_t max_payload;   /* after the quirk; 0 until GET_PAYLOAD_SIZE answered */
+	enum emu_client_persona persona;
+	struct uboot_state *uboot;  /* UBOOT persona only */
 	char last_error[256];
 };
 
@@ -26,8 +29,7 @@ const char *emu_client_last_error(const struct emu_client *c)
 	return c->last_error;
 }
 
-static void set_error(struct emu_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_error(struct emu_client *c, const char *fmt, ...)
+void emu_client_set_error(struct emu_client *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -61,15 +63,55 @@ static const char *tee_ret_name(uint32_t ret)
 	}
 }
 
+int emu_client_persona_from_name(const char *name, enum emu_client_persona *ret)
+{
+	if (!name)
+		return -EINVAL;
+	if (strcmp(name, "linux") == 0)
+		*ret = EMU_CLIENT_PERSONA_LINUX;
+	else if (strcmp(name, "uboot") == 0 || strcmp(name, "u-boot") == 0)
+		*ret = EMU_CLIENT_PERSONA_UBOOT;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *emu_client_persona_name(enum emu_client_persona p)
+{
+	return p == EMU_CLIENT_PERSONA_UBOOT ? "uboot" : "linux";
+}
+
+enum emu_client_persona emu_client_persona(const struct emu_client *c)
+{
+	return c->persona;
+}
+
 int emu_client_open(const char *tee_socket, int timeout_ms, struct emu_client **ret_client)
+{
+	return emu_client_open_persona(tee_socket, timeout_ms, EMU_CLIENT_PERSONA_LINUX, ret_client);
+}
+
+int emu_client_open_persona(const char *tee_socket, int timeout_ms,
+			    enum emu_client_persona persona, struct emu_client **ret_client)
 {
 	static const uint8_t uuid[TEE_UUID_SIZE] = PTA_STMM_UUID_BYTES;
 	g_autoptr(emu_teec) t = NULL;
 	struct emu_tee_result res;
 
+	if (persona != EMU_CLIENT_PERSONA_LINUX && persona != EMU_CLIENT_PERSONA_UBOOT)
+		return -EINVAL;
 	int r = emu_teec_connect(tee_socket, timeout_ms, &t);
 	if (r < 0)
 		return r;
+	if (persona == EMU_CLIENT_PERSONA_UBOOT) {
+		/* U-Boot opens a session per MM call (uboot_mm_communicate). */
+		struct emu_client *c = g_new0(struct emu_client, 1);
+		c->teec = g_steal_pointer(&t);
+		c->persona = persona;
+		c->uboot = uboot_state_new();
+		*ret_client = c;
+		return 0;
+	}
 	r = emu_teec_open_session(t, uuid, &res);
 	if (r < 0)
 		return r;
@@ -87,6 +129,7 @@ void emu_client_free(struct emu_client *c)
 	if (!c)
 		return;
 	emu_teec_free(c->teec);
+	uboot_state_free(c->uboot);
 	g_free(c);
 }
 
@@ -117,11 +160,13 @@ int emu_client_raw(struct emu_client *c, const uint8_t *buf, size_t len, uint64_
 	size_t need = len > memref_size ? len : (size_t)memref_size;
 	struct emu_tee_invoke_rsp rsp;
 
+	if (c->uboot)
+		return -EOPNOTSUPP;  /* raw mode needs the Linux persona's long-lived session */
 	if (memref_size > SIZE_MAX / 2)
 		return -E2BIG;
 	int r = emu_teec_shm_reserve(c->teec, need);
 	if (r < 0) {
-		set_error(c, "shared memory: %s", g_strerror(-r));
+		emu_client_set_error(c, "shared memory: %s", g_strerror(-r));
 		return r;
 	}
 	memset(c->teec->shm, 0, need);
@@ -129,7 +174,7 @@ int emu_client_raw(struct emu_client *c, const uint8_t *buf, size_t len, uint64_
 		memcpy(c->teec->shm, buf, len);
 	r = invoke_communicate(c, memref_size, &rsp);
 	if (r < 0) {
-		set_error(c, "tee socket: %s", g_strerror(-r));
+		emu_client_set_error(c, "tee socket: %s", g_strerror(-r));
 		return r;
 	}
 	memset(ret_result, 0, sizeof(*ret_result));
@@ -156,37 +201,48 @@ static efi_status_t mm_communicate(struct emu_client *c, uint8_t *buf, size_t si
 	/* MessageLength + 24 must be the size we pass (as both drivers check). */
 	if (size < MM_VARIABLE_PAYLOAD_OFFSET ||
 	    get_le64(buf + 16) + MM_COMMUNICATE_HEADER_SIZE != size) {
-		set_error(c, "MessageLength does not match the buffer size");
+		emu_client_set_error(c, "MessageLength does not match the buffer size");
 		return EFI_INVALID_PARAMETER;
 	}
 
-	int r = emu_teec_shm_reserve(c->teec, size);
-	if (r < 0) {
-		set_error(c, "shared memory: %s", g_strerror(-r));
-		return EFI_DEVICE_ERROR;
-	}
-	memcpy(c->teec->shm, buf, size);
+	int r;
 	emu_log_hexdump("mm request", buf, size);
-	r = invoke_communicate(c, size, &rsp);
+	if (c->uboot) {
+		r = uboot_mm_communicate(c->teec, buf, size, &rsp);
+		if (r == -EACCES || r == -ENOBUFS) {
+			emu_client_set_error(c, r == -EACCES ? "unable to open OP-TEE session"
+							     : "unable to register shared memory");
+			return EFI_UNSUPPORTED;
+		}
+	} else {
+		r = emu_teec_shm_reserve(c->teec, size);
+		if (r < 0) {
+			emu_client_set_error(c, "shared memory: %s", g_strerror(-r));
+			return EFI_DEVICE_ERROR;
+		}
+		memcpy(c->teec->shm, buf, size);
+		r = invoke_communicate(c, size, &rsp);
+	}
 	if (r < 0) {
-		set_error(c, "tee socket: %s", g_strerror(-r));
+		emu_client_set_error(c, "tee socket: %s", g_strerror(-r));
 		return EFI_DEVICE_ERROR;
 	}
 	if (rsp.ret != TEE_SUCCESS) {
 		if (rsp.ret == TEE_ERROR_EXCESS_DATA)
-			set_error(c, "%s: variable payload too large (memref %zu, TEE max %" PRIu64 ")",
+			emu_client_set_error(c, "%s: variable payload too large (memref %zu, TEE max %" PRIu64 ")",
 				  tee_ret_name(rsp.ret), size, rsp.params[0].c);
 		else
-			set_error(c, "%s (0x%08x, origin %u)", tee_ret_name(rsp.ret), rsp.ret,
+			emu_client_set_error(c, "%s (0x%08x, origin %u)", tee_ret_name(rsp.ret), rsp.ret,
 				  rsp.origin);
 		return EFI_DEVICE_ERROR;
 	}
-	memcpy(buf, c->teec->shm, size);
+	if (!c->uboot)
+		memcpy(buf, c->teec->shm, size);
 	emu_log_hexdump("mm answer", buf, size);
 
 	efi_status_t s = mmvar_mm_code_to_efi(rsp.params[1].a);
 	if (s != EFI_SUCCESS) {
-		set_error(c, "MM return code %" PRId64, (int64_t)rsp.params[1].a);
+		emu_client_set_error(c, "MM return code %" PRId64, (int64_t)rsp.params[1].a);
 		return s;
 	}
 	*ret_answered = true;
@@ -206,7 +262,7 @@ static efi_status_t communicate(struct emu_client *c, const struct mmvar_req *re
 	c->last_error[0] = '\0';
 	int r = mmvar_build(req, c->max_payload, &buf, &layout);
 	if (r < 0) {
-		set_error(c, "request refused before sending: %s",
+		emu_client_set_error(c, "request refused before sending: %s",
 			  r == -E2BIG ? "larger than the variable payload size" : "malformed");
 		return mmvar_errno_to_efi(r);
 	}
@@ -216,7 +272,7 @@ static efi_status_t communicate(struct emu_client *c, const struct mmvar_req *re
 	/* The variable service answered: parse even an error (sizes on BUFFER_TOO_SMALL). */
 	r = mmvar_parse(req, &layout, buf, layout.buf_size, ret_reply);
 	if (r < 0) {
-		set_error(c, "malformed answer from the secure world");
+		emu_client_set_error(c, "malformed answer from the secure world");
 		return EFI_DEVICE_ERROR;
 	}
 	*ret_buf = g_steal_pointer(&buf);
@@ -239,7 +295,7 @@ efi_status_t emu_client_get_payload_size(struct emu_client *c, uint64_t *ret_max
 		return s;
 	uint64_t max;
 	if (mmvar_max_payload(rep.payload_size, &max) < 0) {
-		set_error(c, "GET_PAYLOAD_SIZE answered %" PRIu64 ", below %u", rep.payload_size,
+		emu_client_set_error(c, "GET_PAYLOAD_SIZE answered %" PRIu64 ", below %u", rep.payload_size,
 			  MMVAR_MIN_PAYLOAD_SIZE);
 		return EFI_DEVICE_ERROR;
 	}
@@ -259,6 +315,18 @@ efi_status_t emu_client_get_variable(struct emu_client *c, const uint8_t *name, 
 				     const efi_guid_t *guid, uint32_t *ret_attributes,
 				     uint64_t *io_data_size, uint8_t *data)
 {
+	if (c->uboot)
+		return uboot_get_variable(c, c->uboot, name, name_size, guid, ret_attributes,
+					  io_data_size, data);
+	return emu_client_mm_get_variable(c, name, name_size, guid, 0, ret_attributes, io_data_size,
+					  data);
+}
+
+efi_status_t emu_client_mm_get_variable(struct emu_client *c, const uint8_t *name,
+					size_t name_size, const efi_guid_t *guid, uint32_t attributes,
+					uint32_t *ret_attributes, uint64_t *io_data_size,
+					uint8_t *data)
+{
 	if (!name || !guid || !io_data_size)
 		return EFI_INVALID_PARAMETER;
 	efi_status_t s = ensure_budget(c);
@@ -271,6 +339,7 @@ efi_status_t emu_client_get_variable(struct emu_client *c, const uint8_t *name, 
 		.name = name,
 		.name_size = name_size,
 		.data_size = *io_data_size,
+		.attributes = attributes,
 	};
 	struct mmvar_reply rep;
 	g_autofree uint8_t *buf = NULL;
@@ -293,6 +362,14 @@ efi_status_t emu_client_get_variable(struct emu_client *c, const uint8_t *name, 
 
 efi_status_t emu_client_get_next_variable_name(struct emu_client *c, uint64_t *io_name_size,
 					       uint8_t *name, efi_guid_t *io_guid)
+{
+	if (c->uboot)
+		return uboot_get_next_variable_name(c, c->uboot, io_name_size, name, io_guid);
+	return emu_client_mm_get_next_variable_name(c, io_name_size, name, io_guid);
+}
+
+efi_status_t emu_client_mm_get_next_variable_name(struct emu_client *c, uint64_t *io_name_size,
+						  uint8_t *name, efi_guid_t *io_guid)
 {
 	if (!io_name_size || !name || !io_guid)
 		return EFI_INVALID_PARAMETER;
@@ -325,6 +402,17 @@ efi_status_t emu_client_set_variable(struct emu_client *c, const uint8_t *name, 
 				     const efi_guid_t *guid, uint32_t attributes,
 				     uint64_t data_size, const uint8_t *data)
 {
+	if (c->uboot)
+		return uboot_set_variable(c, c->uboot, name, name_size, guid, attributes, data_size,
+					  data);
+	return emu_client_mm_set_variable(c, name, name_size, guid, attributes, data_size, data);
+}
+
+efi_status_t emu_client_mm_set_variable(struct emu_client *c, const uint8_t *name,
+					size_t name_size, const efi_guid_t *guid,
+					uint32_t attributes, uint64_t data_size,
+					const uint8_t *data)
+{
 	if (!name || !guid)
 		return EFI_INVALID_PARAMETER;
 	efi_status_t s = ensure_budget(c);
@@ -348,6 +436,17 @@ efi_status_t emu_client_set_variable(struct emu_client *c, const uint8_t *name, 
 efi_status_t emu_client_query_variable_info(struct emu_client *c, uint32_t attributes,
 					    uint64_t *ret_max_storage, uint64_t *ret_remaining,
 					    uint64_t *ret_max_variable_size)
+{
+	if (c->uboot)
+		return uboot_query_variable_info(c, c->uboot, attributes, ret_max_storage,
+						 ret_remaining, ret_max_variable_size);
+	return emu_client_mm_query_variable_info(c, attributes, ret_max_storage, ret_remaining,
+						 ret_max_variable_size);
+}
+
+efi_status_t emu_client_mm_query_variable_info(struct emu_client *c, uint32_t attributes,
+					       uint64_t *ret_max_storage, uint64_t *ret_remaining,
+					       uint64_t *ret_max_variable_size)
 {
 	efi_status_t s = ensure_budget(c);
 	if (s != EFI_SUCCESS)
@@ -374,6 +473,33 @@ efi_status_t emu_client_query_variable_info(struct emu_client *c, uint32_t attri
 efi_status_t emu_client_call(struct emu_client *c, uint64_t function, uint8_t *payload,
 			     size_t payload_size)
 {
+	if (uboot_at_runtime(c->uboot)) {
+		emu_client_set_error(c, "U-Boot at runtime has no MM path");
+		return EFI_UNSUPPORTED;
+	}
+	return emu_client_mm_call(c, function, payload, payload_size);
+}
+
+efi_status_t emu_client_exit_boot_services(struct emu_client *c)
+{
+	if (c->uboot)
+		return uboot_exit_boot_services(c, c->uboot);
+	return emu_client_mm_call(c, SMM_VARIABLE_FUNCTION_EXIT_BOOT_SERVICE, NULL, 0);
+}
+
+bool emu_client_at_runtime(const struct emu_client *c)
+{
+	return uboot_at_runtime(c->uboot);
+}
+
+size_t emu_client_runtime_variables(const struct emu_client *c)
+{
+	return uboot_runtime_count(c->uboot);
+}
+
+efi_status_t emu_client_mm_call(struct emu_client *c, uint64_t function, uint8_t *payload,
+				size_t payload_size)
+{
 	static const efi_guid_t mm_var_guid = SMM_VARIABLE_GUID;
 	bool answered;
 
@@ -384,7 +510,7 @@ efi_status_t emu_client_call(struct emu_client *c, uint64_t function, uint8_t *p
 		return s;
 	c->last_error[0] = '\0';
 	if (payload_size > c->max_payload) {
-		set_error(c, "request refused before sending: larger than the variable payload size");
+		emu_client_set_error(c, "request refused before sending: larger than the variable payload size");
 		return EFI_INVALID_PARAMETER;
 	}
 	size_t size = MM_VARIABLE_PAYLOAD_OFFSET + payload_size;

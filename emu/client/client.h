@@ -18,6 +18,7 @@
 #define STMM_EMU_EMU_CLIENT_H
 
 #include <glib.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,52 @@ typedef struct emu_client emu_client;
  */
 __attribute__((warn_unused_result)) int emu_client_open(const char *tee_socket, int timeout_ms,
 							 struct emu_client **ret_client);
+
+/*
+ * Whose behaviour the client reproduces on the wire (docs-persona.md):
+ *  LINUX  drivers/firmware/efi/stmm/tee_stmm_efi.c: one session for the client's life,
+ *         shared memory registered once; what emu_client_open() gives.
+ *  UBOOT  lib/efi_loader/efi_variable_tee.c (emu/client/uboot.h): a session and a shm
+ *         registration per MM call, PROPERTY_GET around Get/Set, and after
+ *         emu_client_exit_boot_services() Get/GetNext served from a snapshot of the
+ *         runtime variables taken then, Set/Query EFI_UNSUPPORTED.
+ */
+enum emu_client_persona {
+	EMU_CLIENT_PERSONA_LINUX,
+	EMU_CLIENT_PERSONA_UBOOT,
+};
+
+/* "linux" | "uboot" (also "u-boot") -> persona; -EINVAL for anything else. */
+__attribute__((warn_unused_result)) int emu_client_persona_from_name(const char *name,
+								      enum emu_client_persona *ret);
+const char *emu_client_persona_name(enum emu_client_persona p);
+
+/*
+ * Connect as `persona`.  LINUX: as emu_client_open().  UBOOT: connects only (U-Boot opens
+ * a session per call); GET_PAYLOAD_SIZE is the first MM call, made before the first
+ * service call as U-Boot's efi_init_variables() does at boot.  0 or -errno.
+ */
+__attribute__((warn_unused_result)) int emu_client_open_persona(const char *tee_socket,
+								 int timeout_ms,
+								 enum emu_client_persona persona,
+								 struct emu_client **ret_client);
+enum emu_client_persona emu_client_persona(const struct emu_client *c);
+
+/*
+ * ExitBootServices as the persona's firmware signals it to StMM.
+ *  UBOOT: SMM_VARIABLE_FUNCTION_EXIT_BOOT_SERVICE (never READY_TO_BOOT), then the snapshot
+ *         of the runtime variables (GetNext/Get/PROPERTY_GET over MM); from then on the
+ *         client is at runtime.  Returns the EXIT_BOOT_SERVICE status (U-Boot only logs
+ *         it); the snapshot is taken even when it failed.  A second call: EFI_UNSUPPORTED.
+ *  LINUX: Linux itself sends nothing (it starts after ExitBootServices); this is the bare
+ *         MM call EXIT_BOOT_SERVICE, as edk2's DXE variable driver would make it for the
+ *         firmware before Linux.  No snapshot, nothing changes in the client.
+ */
+EMU_CLIENT_WUR efi_status_t emu_client_exit_boot_services(struct emu_client *c);
+/* UBOOT persona after ExitBootServices. */
+bool emu_client_at_runtime(const struct emu_client *c);
+/* UBOOT persona: variables in the runtime snapshot (0 otherwise). */
+size_t emu_client_runtime_variables(const struct emu_client *c);
 void emu_client_free(struct emu_client *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(emu_client, emu_client_free)
 
@@ -79,10 +126,37 @@ EMU_CLIENT_WUR efi_status_t emu_client_query_variable_info(struct emu_client *c,
  * header + `payload_size` bytes of `payload` (may be NULL when 0), MessageLength = 16 +
  * payload_size, the same budget, transport and MM-code mapping as the calls above.  When
  * the variable service answered, its payload is copied back into `payload` and its
- * ReturnStatus returned.
+ * ReturnStatus returned.  UBOOT persona at runtime: EFI_UNSUPPORTED, nothing sent.
  */
 EMU_CLIENT_WUR efi_status_t emu_client_call(struct emu_client *c, uint64_t function, uint8_t *payload,
 				     size_t payload_size);
+
+/*
+ * The MM path alone, without the persona's logic (what the Linux driver sends for each
+ * service; the U-Boot persona builds on these).  emu_client_mm_get_variable sends
+ * `attributes` in the request's Attributes field (Linux: 0; U-Boot: the caller's *attributes).
+ */
+EMU_CLIENT_WUR efi_status_t emu_client_mm_get_variable(struct emu_client *c, const uint8_t *name,
+							size_t name_size, const efi_guid_t *guid,
+							uint32_t attributes, uint32_t *ret_attributes,
+							uint64_t *io_data_size, uint8_t *data);
+EMU_CLIENT_WUR efi_status_t emu_client_mm_get_next_variable_name(struct emu_client *c,
+								  uint64_t *io_name_size,
+								  uint8_t *name, efi_guid_t *io_guid);
+EMU_CLIENT_WUR efi_status_t emu_client_mm_set_variable(struct emu_client *c, const uint8_t *name,
+							size_t name_size, const efi_guid_t *guid,
+							uint32_t attributes, uint64_t data_size,
+							const uint8_t *data);
+EMU_CLIENT_WUR efi_status_t emu_client_mm_query_variable_info(struct emu_client *c,
+							       uint32_t attributes,
+							       uint64_t *ret_max_storage,
+							       uint64_t *ret_remaining,
+							       uint64_t *ret_max_variable_size);
+EMU_CLIENT_WUR efi_status_t emu_client_mm_call(struct emu_client *c, uint64_t function,
+						uint8_t *payload, size_t payload_size);
+/* Set the text emu_client_last_error() returns (for the persona modules). */
+void emu_client_set_error(struct emu_client *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Raw mode: any bytes as the MM buffer, any memref size. */
 struct emu_client_raw_result {

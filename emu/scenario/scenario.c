@@ -31,6 +31,9 @@ static const struct verb_info verbs[] = {
 	  EXIT_LIKE | X(SCEN_EXPECT_JSON) | X(SCEN_EXPECT_CONTAINS) | X(SCEN_EXPECT_LACKS) },
 	{ "exec", SCEN_EXEC, 1, -1,
 	  EXIT_LIKE | X(SCEN_EXPECT_CONTAINS) | X(SCEN_EXPECT_LACKS) },
+	{ "spawn", SCEN_SPAWN, 2, -1, X(SCEN_EXPECT_NONE) },
+	{ "reap", SCEN_REAP, 1, 1, EXIT_LIKE | X(SCEN_EXPECT_CONTAINS) | X(SCEN_EXPECT_LACKS) },
+	{ "wait-log", SCEN_WAIT_LOG, 2, 3, X(SCEN_EXPECT_NONE) },
 	{ "client", SCEN_CLIENT, 1, 2, X(SCEN_EXPECT_NONE) | X(SCEN_EXPECT_EXIT) },
 	{ "close", SCEN_CLOSE, 1, 1, X(SCEN_EXPECT_NONE) },
 	{ "set", SCEN_SET, 5, 5, EFI_LIKE },
@@ -183,7 +186,7 @@ static int parse_step(struct scenario *s, const char *line, unsigned lineno, GSt
 	int ex_at = n;
 	for (int i = 1; i < n; i++)
 		if (strcmp(w[i], "expect") == 0 && vi->verb != SCEN_CLI && vi->verb != SCEN_FAULT &&
-		    vi->verb != SCEN_UP && vi->verb != SCEN_EXEC) {
+		    vi->verb != SCEN_UP && vi->verb != SCEN_EXEC && vi->verb != SCEN_SPAWN) {
 			ex_at = i;
 			break;
 		}

@@ -27,7 +27,13 @@
  *   exec PROG ARG…                  one of our daemons (rpmbd, stmmd, supplicantd) run by
  *                                   hand, "{state}" in an ARG replaced by the state
  *                                   directory; it must exit within 10 s (a second
- *                                   supplicant, a daemon's refusal)
+ *                                   supplicant, a daemon's refusal); also tools/os_io,
+ *                                   the OS block-I/O client `make check` builds
+ *   spawn NAME PROG ARG…            the same, in the background (it may wait for protocol
+ *                                   events the next steps cause)
+ *   reap NAME                       wait (10 s at most) for it to exit (expect exit N,
+ *                                   contains TEXT)
+ *   wait-log DAEMON TEXT [MS]       poll STATE/DAEMON.log until it has TEXT (10000 ms)
  *   client NAME [linux|uboot]       open a session as that driver would (persona)
  *   close NAME                      close the session (unbind the driver)
  *   set NAME VAR GUID ATTRS VALUE   SetVariable          (expect STATUS)
@@ -47,8 +53,8 @@
  *   PATH OP VALUE                   a dotted path into a JSON document (status, or cli
  *                                   --json output), OP one of = != < <= > >=, VALUE a
  *                                   number, true/false/null or text
- *   exit N                          (cli, exec, up, reset, fault, down, start) exit status
- *   contains TEXT | lacks TEXT      (trace, cli, exec) the output has / has not TEXT
+ *   exit N                          (cli, exec, reap, up, reset, fault, down, start) exit status
+ *   contains TEXT | lacks TEXT      (trace, cli, exec, reap) the output has / has not TEXT
  * A step without `expect` must simply succeed (exit 0; for client calls: any status).
  */
 #ifndef STMM_EMU_SCENARIO_H
@@ -60,7 +66,7 @@
 enum scen_verb {
 	SCEN_UP, SCEN_DOWN, SCEN_RESET, SCEN_START, SCEN_KILL, SCEN_FAULT, SCEN_CLI,
 	SCEN_CLIENT, SCEN_CLOSE, SCEN_SET, SCEN_GET, SCEN_DELETE, SCEN_QUERY, SCEN_EVENT,
-	SCEN_STATUS, SCEN_WAIT, SCEN_TRACE, SCEN_EXEC,
+	SCEN_STATUS, SCEN_WAIT, SCEN_TRACE, SCEN_EXEC, SCEN_SPAWN, SCEN_REAP, SCEN_WAIT_LOG,
 };
 
 enum scen_expect_kind {

@@ -291,8 +291,9 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 			g_ptr_array_add(a, g_strdup(cfg.rpmb_route));
 		}
 		/* A board whose OP-TEE probes the kernel route is built with CFG_RPMB_WRITE_KEY=n
-		 * (key writing forces the legacy route): its key was provisioned before. */
-		if (!strcmp(cfg.normal_world, "kernel"))
+		 * (key writing forces the legacy route): its key was provisioned before.  So were
+		 * the U-Boot boards of the NOT_IMPLEMENTED field bug (their OP-TEE probed). */
+		if (!strcmp(cfg.normal_world, "kernel") || !strcmp(cfg.normal_world, "uboot-2025.01"))
 			g_ptr_array_add(a, g_strdup("--no-write-key"));
 		break;
 	case EMU_DAEMON_SUPPLICANTD:
