@@ -30,6 +30,7 @@ struct up_args {
 	char *rpmb_layout;
 	gboolean trace, no_trace;
 	gboolean reformat_store;
+	gboolean no_round_trip;
 	char *rpmb_route, *normal_world; /* docs-route.md */
 };
 
@@ -69,6 +70,9 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		  NULL },
 		{ "no-trace", 0, 0, G_OPTION_ARG_NONE, &a->no_trace,
 		  "stop recording for daemons started from now on (clears the setting)", NULL },
+		{ "no-round-trip", 0, 0, G_OPTION_ARG_NONE, &a->no_round_trip,
+		  "return once every daemon reported ready, without the GET_PAYLOAD_SIZE round trip "
+		  "(a stack whose StMM cannot come up on purpose, as in scenario S4)", NULL },
 		{ "reformat-store", 0, 0, G_OPTION_ARG_NONE, &a->reformat_store,
 		  "start stmmd even when the store on the device does not match the layout in "
 		  "STATE/stmm-emu.conf (StMM then formats it: every variable lost)", NULL },
@@ -171,6 +175,7 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		.rpmbd_args = a->rpmbd_args,
 		.supplicantd_args = a->supplicantd_args,
 		.rpmb_layout = a->rpmb_layout,
+		.no_round_trip = a->no_round_trip,
 		.rpmb_route = a->rpmb_route,
 		.normal_world = a->normal_world,
 	};
@@ -217,7 +222,8 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 	}
 	if (ret_started)
 		*ret_started = !res.already_up;
-	warn_if_rpmb_dead(st, opt.wait_ms);
+	if (!a->no_round_trip) /* else StMM may still be booting: its status says nothing yet */
+		warn_if_rpmb_dead(st, opt.wait_ms);
 	if (a->quiet)
 		return EMU_EXIT_OK;
 	if (res.already_up && a->quirks)
@@ -232,7 +238,10 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 	for (int d = 0; d < EMU_DAEMON_COUNT; d++)
 		printf("%s %s %d%s", d ? "," : "", emu_daemon_name((enum emu_daemon)d),
 		       (int)res.pid[d], res.started[d] ? " (started)" : "");
-	printf("; variable payload %" PRIu64 " bytes\n", res.max_payload);
+	if (a->no_round_trip)
+		printf("; no round trip tried (--no-round-trip)\n");
+	else
+		printf("; variable payload %" PRIu64 " bytes\n", res.max_payload);
 	return EMU_EXIT_OK;
 }
 

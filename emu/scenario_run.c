@@ -2,7 +2,6 @@
 /* Running one scenario on a private stack (scenario_run.h). */
 #include <errno.h>
 #include <inttypes.h>
-#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <poll.h>
 #include <signal.h>
@@ -45,7 +44,7 @@ struct run {
 	const struct scen_run_options *opt;
 	struct emu_state st;
 	GHashTable *clients;     /* name -> struct scen_client */
-	GHashTable *procs;       /* name -> GSubprocess (spawn) */
+	GHashTable *procs;       /* name -> struct proc (spawn) */
 	GString *why;            /* the failure of the current step */
 	char *base_dir;          /* the scenario file's directory (file: values) */
 };
@@ -271,30 +270,31 @@ static bool step_kill(struct run *r, const struct scen_step *s)
 
 /* ---- exec: one of our daemons by hand --------------------------------------------------- */
 
-struct exec_wait {
-	GMainLoop *loop;
-	char *out;
-	GError *error;
-	bool done;
+/* A program run by a step: its pid (not reaped by anyone else) and its merged output. */
+struct proc {
+	GPid pid;
+	int out_fd;
+	GString *out;
 };
 
-static void exec_communicated(GObject *src, GAsyncResult *res, gpointer data)
+static void proc_free(struct proc *p)
 {
-	struct exec_wait *w = data;
-
-	(void)g_subprocess_communicate_utf8_finish(G_SUBPROCESS(src), res, &w->out, NULL, &w->error);
-	w->done = true;
-	g_main_loop_quit(w->loop);
+	if (!p)
+		return;
+	if (p->out_fd >= 0)
+		close(p->out_fd);
+	g_string_free(p->out, TRUE);
+	g_free(p);
 }
 
-static gboolean exec_timeout(gpointer data)
+static void proc_stdout_to_pipe(gpointer data)
 {
-	g_main_loop_quit(((struct exec_wait *)data)->loop);
-	return G_SOURCE_REMOVE;
+	(void)data;
+	dup2(STDOUT_FILENO, STDERR_FILENO); /* one stream, in the order it was written */
 }
 
-/* Start PROG ARGS… (s->argv from `from`): one of our daemons or tools/os_io, beside us. */
-static GSubprocess *proc_start(struct run *r, char **words)
+/* Start PROG ARGS…: one of our daemons or tools/os_io, beside us. */
+static struct proc *proc_start(struct run *r, char **words)
 {
 	static const char *const progs[] = { "rpmbd", "stmmd", "supplicantd", "os_io" };
 	g_autofree char *dir = g_path_get_dirname(r->opt->self);
@@ -318,54 +318,80 @@ static GSubprocess *proc_start(struct run *r, char **words)
 	g_ptr_array_add(argv, NULL);
 
 	g_autoptr(GError) e = NULL;
-	GSubprocess *p = g_subprocess_newv((const char *const *)argv->pdata,
-					   G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-					   G_SUBPROCESS_FLAGS_STDERR_MERGE, &e);
-	if (!p)
+	struct proc *p = g_new0(struct proc, 1);
+	p->out = g_string_new("");
+	if (!g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+				      proc_stdout_to_pipe, NULL, &p->pid, NULL, &p->out_fd, NULL, &e)) {
 		g_string_printf(r->why, "%s: %s", words[0], e->message);
+		p->out_fd = -1;
+		proc_free(p);
+		return NULL;
+	}
 	return p;
 }
 
-/* Wait (bounded) for `p` to exit and check the step's expectation on its exit and output. */
-static bool proc_finish(struct run *r, const struct scen_step *s, const char *what, GSubprocess *p)
+/*
+ * Wait at most SCEN_EXEC_BOUND_MS for `p` to exit (its pidfd turns readable), reading its
+ * output meanwhile; killed past the bound.  The exit status, or -1 when it had to be killed.
+ */
+static int proc_wait(struct proc *p, int bound_ms)
 {
-	g_autoptr(GMainContext) ctx = g_main_context_new();
-	g_main_context_push_thread_default(ctx);
-	struct exec_wait w = { .loop = g_main_loop_new(ctx, FALSE) };
-	g_subprocess_communicate_utf8_async(p, NULL, NULL, exec_communicated, &w);
-	GSource *t = g_timeout_source_new(SCEN_EXEC_BOUND_MS);
-	g_source_set_callback(t, exec_timeout, &w, NULL);
-	g_source_attach(t, ctx);
-	g_main_loop_run(w.loop);
-	g_source_destroy(t);
-	g_source_unref(t);
-	if (!w.done) {
-		g_subprocess_force_exit(p);
-		(void)g_subprocess_wait(p, NULL, NULL);
-		while (!w.done)
-			g_main_context_iteration(ctx, TRUE);
+	int pfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	gint64 deadline = g_get_monotonic_time() + (gint64)bound_ms * 1000;
+	bool exited = false, eof = false;
+	int status = 0;
+
+	while (!(exited && eof)) {
+		struct pollfd fds[2] = { { .fd = pfd, .events = POLLIN }, { .fd = eof ? -1 : p->out_fd, .events = POLLIN } };
+		gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+		if (left <= 0 || pfd < 0)
+			break;
+		if (poll(fds, 2, (int)left) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents & POLLIN)
+			exited = true;
+		if (fds[1].revents & (POLLIN | POLLHUP)) {
+			char buf[4096];
+			ssize_t n = read(p->out_fd, buf, sizeof(buf));
+			if (n > 0)
+				g_string_append_len(p->out, buf, n);
+			else if (n == 0 || errno != EINTR)
+				eof = true;
+		}
+		if (exited && !eof) /* drain what is left without waiting for grandchildren */
+			eof = !(poll(&fds[1], 1, 0) > 0 && (fds[1].revents & POLLIN));
 	}
-	g_main_context_pop_thread_default(ctx);
-	g_main_loop_unref(w.loop);
-	g_autofree char *out = w.out;
-	if (w.error) {
-		g_string_printf(r->why, "%s: %s", what, w.error->message);
-		g_error_free(w.error);
+	if (pfd >= 0)
+		close(pfd);
+	if (!exited) {
+		kill(p->pid, SIGKILL);
+		(void)waitpid(p->pid, NULL, 0);
+		return -1;
+	}
+	if (waitpid(p->pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static bool proc_finish(struct run *r, const struct scen_step *s, const char *what, struct proc *p)
+{
+	int st = proc_wait(p, SCEN_EXEC_BOUND_MS);
+
+	if (st < 0) {
+		g_string_printf(r->why, "%s: still running after %d ms (killed); output: %s", what,
+				SCEN_EXEC_BOUND_MS, p->out->str);
 		return false;
 	}
-	if (!g_subprocess_get_if_exited(p)) {
-		g_string_printf(r->why, "%s: still running after %d ms (killed)", what,
-				SCEN_EXEC_BOUND_MS);
-		return false;
-	}
-	return check_cli(r, s, g_subprocess_get_exit_status(p), out, out);
+	return check_cli(r, s, st, p->out->str, p->out->str);
 }
 
 static bool step_exec(struct run *r, const struct scen_step *s)
 {
-	g_autoptr(GSubprocess) p = proc_start(r, s->argv);
+	struct proc *p = proc_start(r, s->argv);
+	bool ok = p && proc_finish(r, s, s->argv[0], p);
 
-	return p && proc_finish(r, s, s->argv[0], p);
+	proc_free(p);
+	return ok;
 }
 
 static bool step_spawn(struct run *r, const struct scen_step *s)
@@ -374,7 +400,7 @@ static bool step_spawn(struct run *r, const struct scen_step *s)
 		g_string_printf(r->why, "spawn: '%s' is already running", s->argv[0]);
 		return false;
 	}
-	GSubprocess *p = proc_start(r, s->argv + 1);
+	struct proc *p = proc_start(r, s->argv + 1);
 	if (!p)
 		return false;
 	g_hash_table_insert(r->procs, g_strdup(s->argv[0]), p);
@@ -383,16 +409,16 @@ static bool step_spawn(struct run *r, const struct scen_step *s)
 
 static bool step_reap(struct run *r, const struct scen_step *s)
 {
-	GSubprocess *p = g_hash_table_lookup(r->procs, s->argv[0]);
+	struct proc *p = NULL;
+	char *key = NULL;
 
-	if (!p) {
+	if (!g_hash_table_steal_extended(r->procs, s->argv[0], (gpointer *)&key, (gpointer *)&p)) {
 		g_string_printf(r->why, "reap: nothing spawned as '%s'", s->argv[0]);
 		return false;
 	}
-	g_object_ref(p);
-	g_hash_table_remove(r->procs, s->argv[0]);
 	bool ok = proc_finish(r, s, s->argv[0], p);
-	g_object_unref(p);
+	proc_free(p);
+	g_free(key);
 	return ok;
 }
 
@@ -422,11 +448,13 @@ static bool step_wait_log(struct run *r, const struct scen_step *s)
 }
 
 /* Whatever was spawned and not reaped is stopped with the scenario. */
-static void proc_kill(gpointer p)
+static void proc_kill(gpointer data)
 {
-	g_subprocess_force_exit(p);
-	(void)g_subprocess_wait(p, NULL, NULL);
-	g_object_unref(p);
+	struct proc *p = data;
+
+	kill(p->pid, SIGKILL);
+	(void)waitpid(p->pid, NULL, 0);
+	proc_free(p);
 }
 
 /* ---- status ---------------------------------------------------------------------------- */

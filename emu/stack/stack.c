@@ -577,7 +577,7 @@ int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
 	res.already_up = !res.started[0] && !res.started[1] && !res.started[2];
 
 	g_autoptr(GString) last = g_string_new("");
-	r = round_trip(st, res.pid, deadline, &res.max_payload, last);
+	r = opt->no_round_trip ? 0 : round_trip(st, res.pid, deadline, &res.max_payload, last);
 	if (r < 0) {
 		enum emu_daemon blame = EMU_DAEMON_STMMD;
 		bool dead = false;

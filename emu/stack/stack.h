@@ -45,6 +45,9 @@ struct emu_up_options {
 	 * (docs-route.md); NULL: what the state recorded, else the daemons' defaults. */
 	const char *rpmb_route;
 	const char *normal_world;
+	/* Return once every daemon reported ready, without the GET_PAYLOAD_SIZE round trip
+	 * (a stack whose StMM cannot come up, on purpose: max_payload is then 0). */
+	bool no_round_trip;
 };
 
 struct emu_up_result {

@@ -18,8 +18,32 @@ SCEN_DIR=$(cd "$(dirname "$0")/../../fixtures/scenarios" && pwd)
 mapfile -t files < <(ls "$SCEN_DIR"/*.scen)
 (( ${#files[@]} >= 3 )) || fail "expected the shipped scenarios in $SCEN_DIR"
 
-# ---- every shipped scenario passes ---------------------------------------------------------
-rc=$(status_of "$EMU" scenario --junit "$WORK/junit.xml" "${files[@]}")
+# Every kept state's decoded trace, per recorder and connection, without times, pids and
+# nonces (what differs between two runs of the same scenario), and without the name of a
+# connecting peer (read from /proc/PID/comm: a short-lived peer may be gone by then).
+normalized() { # state
+	"$EMU" trace --state "$1" --json | python3 -c '
+import json, sys, collections
+streams = collections.defaultdict(list)
+for l in sys.stdin:
+    r = json.loads(l)
+    key = (r["recorder"], r["conn"], "mm" if r["kind"].startswith("MM_") else "msg")
+    for it in r["items"]:
+        it.pop("nonce", None)
+        if it.get("msg") == "CONNECT":  # the peer name is read from /proc: gone if it already exited
+            it.pop("comm", None)
+            it["summary"] = "CONNECT"
+        streams[key].append(json.dumps(it, sort_keys=True))
+for k in sorted(streams):
+    print(k)
+    print("\n".join(streams[k]))
+'
+}
+kept_states() { sed -n 's/^stmm-emu: scenario: state kept in //p' "$1"; }
+
+# ---- every shipped scenario passes, twice, with the same trace ----------------------------
+rc=$(status_of "$EMU" scenario --keep --junit "$WORK/junit.xml" "${files[@]}")
+cp "$WORK/err" "$WORK/run1.err"
 [[ $rc == 0 ]] || fail "shipped scenarios: exit $rc: $(cat "$WORK/out" "$WORK/err")"
 for f in "${files[@]}"; do
 	grep -q "^PASS $f" "$WORK/out" || fail "no PASS line for $f: $(cat "$WORK/out")"
@@ -35,6 +59,23 @@ assert not root.findall(".//failure")
 PY
 ok "${#files[@]} shipped scenarios pass; JUnit has one suite each, no failure"
 
+rc=$(status_of "$EMU" scenario --keep "${files[@]}")
+[[ $rc == 0 ]] || fail "shipped scenarios, second run: exit $rc: $(cat "$WORK/out" "$WORK/err")"
+mapfile -t run1 < <(kept_states "$WORK/run1.err")
+mapfile -t run2 < <(kept_states "$WORK/err")
+(( ${#run1[@]} == ${#files[@]} && ${#run2[@]} == ${#files[@]} )) || fail "kept states: ${#run1[@]}, ${#run2[@]}"
+items=0
+for i in "${!files[@]}"; do
+	[[ -s ${run1[$i]}/trace.bin ]] || fail "${files[$i]}: no trace recorded"
+	normalized "${run1[$i]}" >"$WORK/t1"
+	normalized "${run2[$i]}" >"$WORK/t2"
+	diff -u "$WORK/t1" "$WORK/t2" >"$WORK/tdiff" ||
+		fail "${files[$i]}: the two runs' traces differ: $(head -30 "$WORK/tdiff")"
+	items=$((items + $(wc -l <"$WORK/t1")))
+	rm -rf "${run1[$i]}" "${run2[$i]}"
+done
+ok "every shipped scenario passes twice in a row with the same decoded trace ($items items)"
+
 # ---- a wrong expectation fails, with where and what --------------------------------------
 bad="$WORK/s1-wrong.scen"
 sed 's/^\(set linux BootNext global nv,bs,rt hex:0100 *\)expect EFI_DEVICE_ERROR/\1expect EFI_SUCCESS/' \
@@ -45,9 +86,12 @@ rc=$(status_of "$EMU" scenario --tap "$bad")
 [[ $rc == 1 ]] || fail "wrong expectation: exit $rc, want 1"
 grep -q "^FAIL $bad:$line: set linux BootNext" "$WORK/err" || fail "no FAIL line for line $line: $(cat "$WORK/err")"
 grep -q "EFI_DEVICE_ERROR, expected EFI_SUCCESS" "$WORK/err" || fail "the failure does not say what was seen: $(cat "$WORK/err")"
+grep -q "^    trace (last 30 of [0-9]* records" "$WORK/err" &&
+	grep -q "^    | .*MM_RSP SET_VARIABLE BootNext .*-> EFI_DEVICE_ERROR" "$WORK/err" ||
+	fail "no decoded trace excerpt around the failure: $(cat "$WORK/err")"
 grep -q "^not ok .* - L$line: set linux BootNext" "$WORK/out" || fail "TAP lacks the failed case: $(cat "$WORK/out")"
 grep -q "not reached: an earlier step failed" "$WORK/out" || fail "TAP lacks the unreached cases: $(cat "$WORK/out")"
-ok "a wrong expectation fails at its line with what was seen (exit 1, TAP)"
+ok "a wrong expectation fails at its line with what was seen and the trace around it (exit 1, TAP)"
 
 # ---- files that do not parse --------------------------------------------------------------
 printf 'client a linux\nset a Foo global nv,bs,rt x expect EFI_BOGUS\n' >"$WORK/p1.scen"
