@@ -39,7 +39,7 @@ int emu_cmd_event(int argc, char **argv)
 		     "--persona uboot: U-Boot never sends READY_TO_BOOT; at exit-boot-services it\n"
 		     "then walks GetNextVariableName/GetVariable (+ PROPERTY_GET) to snapshot the\n"
 		     "runtime variables.  The snapshot lives only in this process (the library's\n"
-		     "emu_client_exit_boot_services() keeps it for later calls; docs-persona.md).\n\n"
+		     "emu_client_exit_boot_services() keeps it for later calls; README: Client personas).\n\n"
 		     EMU_EXIT_CODES_HELP);
 	if (!emu_cli_parse(ctx, &argc, &argv))
 		return EMU_EXIT_USAGE;

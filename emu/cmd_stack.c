@@ -31,7 +31,7 @@ struct up_args {
 	gboolean trace, no_trace;
 	gboolean reformat_store;
 	gboolean no_round_trip;
-	char *rpmb_route, *normal_world; /* docs-route.md */
+	char *rpmb_route, *normal_world; /* README "The kernel RPMB route" */
 };
 
 static void up_args_clear(struct up_args *a)

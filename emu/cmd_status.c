@@ -105,7 +105,7 @@ static void add_health_json(JsonBuilder *b, const struct emu_ctrl_status *c)
 	json_builder_set_member_name(b, "rpmb");
 	json_builder_begin_object(b);
 	emu_json_add_string(b, "layout", (c->flags & EMU_CTRL_STATUS_LAYOUT_OPTEE_FS) ? "optee-fs" : "raw");
-	emu_json_add_string(b, "route", route_name(c)); /* docs-route.md */
+	emu_json_add_string(b, "route", route_name(c)); /* README "The kernel RPMB route" */
 	emu_json_add_bool(b, "kernel_rpmb_handler", c->flags & EMU_CTRL_STATUS_RPMB_HANDLER);
 	emu_json_add_bool(b, "dead", c->flags & EMU_CTRL_STATUS_RPMB_DEAD);
 	add_time_or_null(b, "dead_since", c->flags & EMU_CTRL_STATUS_RPMB_DEAD, (int64_t)c->rpmb_dead_since);

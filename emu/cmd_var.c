@@ -34,7 +34,7 @@ static bool parse_opts(const char *usage, const GOptionEntry *entries, struct co
 		  "per request (default $STMM_EMU_TIMEOUT_MS or 30000)", "MS" },
 		{ "persona", 'p', 0, G_OPTION_ARG_STRING, &c->persona_s,
 		  "client to behave as: linux (tee_stmm_efi, default) or uboot (efi_variable_tee.c: "
-		  "a TEE session per call, PROPERTY_GET around get/set; docs-persona.md)",
+		  "a TEE session per call, PROPERTY_GET around get/set; README: Client personas)",
 		  "linux|uboot" },
 		G_OPTION_ENTRY_NULL
 	};

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The kernel's RPMB route as the normal world serves it (docs-route.md; research
+ * The kernel's RPMB route as the normal world serves it (README "The kernel RPMB route"; research
  * rpmb-and-supplicant.md §2.6): what linux drivers/tee/optee/rpc.c does with
  * OPTEE_RPC_CMD_RPMB_PROBE_RESET (22), _PROBE_NEXT (23) and _FRAMES (24) when it routes RPMB
  * in the kernel, over one or more rpmbd devices (one mmc socket each, in the order given:

@@ -41,7 +41,7 @@ static const char description[] =
 	"--control-socket PATH takes run-time faults (EMU_MSG_CTRL_FAULT_*, `stmm-emu fault\n"
 	"supplicant`): exit, stall, drop or answer an error at the Nth RPC from now.\n"
 	"\n"
-	"--route (docs-route.md) picks the normal world it plays:\n"
+	"--route (README: The kernel RPMB route) picks the normal world it plays:\n"
 	"  supplicant      (default) tee-supplicant: legacy RPC 1; PROBE_RESET/NEXT/FRAMES\n"
 	"                  (22/23/24) answer TEEC_ERROR_NOT_SUPPORTED, as its default case.\n"
 	"  kernel          Linux routing RPMB in the kernel: registers as the in-kernel RPMB\n"

@@ -39,7 +39,7 @@ __attribute__((warn_unused_result)) int emu_client_open(const char *tee_socket, 
 							 struct emu_client **ret_client);
 
 /*
- * Whose behaviour the client reproduces on the wire (docs-persona.md):
+ * Whose behaviour the client reproduces on the wire (README "Client personas"):
  *  LINUX  drivers/firmware/efi/stmm/tee_stmm_efi.c: one session for the client's life,
  *         shared memory registered once; what emu_client_open() gives.
  *  UBOOT  lib/efi_loader/efi_variable_tee.c (emu/client/uboot.h): a session and a shm

@@ -34,7 +34,7 @@ struct emu_config {
 	bool trace;                /* [stack] trace: daemons get --trace STATE/trace.bin */
 	char rpmb_route[16];       /* [stmmd] rpmb-route: "probe", "legacy" or "" (stmmd's default) */
 	char normal_world[24];     /* [supplicantd] route: "supplicant", "kernel", "uboot-2025.01"
-				    * or "" (supplicant); docs-route.md */
+				    * or "" (supplicant); README "The kernel RPMB route" */
 };
 #define EMU_RPMB_LAYOUT_DEFAULT "optee-fs"
 /* "probe"/"legacy" and "supplicant"/"kernel"/"uboot-2025.01" (NULL: no). */

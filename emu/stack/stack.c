@@ -505,7 +505,7 @@ static int record_rpmb_layout(const struct emu_state *st, struct emu_config *cfg
 	return emu_config_save(path, path, cfg, err);
 }
 
-/* --rpmb-route / --normal-world: kept in stmm-emu.conf until given again (docs-route.md). */
+/* --rpmb-route / --normal-world: kept in stmm-emu.conf until given again (README "The kernel RPMB route"). */
 static int record_route(const struct emu_state *st, struct emu_config *cfg,
 			const struct emu_up_options *opt, GString *err)
 {

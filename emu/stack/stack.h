@@ -42,7 +42,7 @@ struct emu_up_options {
 	const char *rpmb_layout; /* "optee-fs" | "raw" for a state's first up; NULL: the state's
 				  * own, else optee-fs (raw for a device made before) */
 	/* stmmd --rpmb-route / supplicantd --route, recorded in stmm-emu.conf for later starts
-	 * (docs-route.md); NULL: what the state recorded, else the daemons' defaults. */
+	 * (README "The kernel RPMB route"); NULL: what the state recorded, else the daemons' defaults. */
 	const char *rpmb_route;
 	const char *normal_world;
 	/* Return once every daemon reported ready, without the GET_PAYLOAD_SIZE round trip

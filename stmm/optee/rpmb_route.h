@@ -5,7 +5,7 @@
  * legacy supplicant route (OPTEE_RPC_CMD_RPMB 1: struct rpmb_req + frames).  Facts from
  * optee_os core/tee/tee_rpmb_fs.c tee_rpmb_init() / legacy_rpmb_init(), linux
  * drivers/tee/optee/rpc.c handle_rpc_func_rpmb_probe_reset/_probe_next/_frames, research
- * rpmb-and-supplicant.md §2.1, §2.6, §2.8; docs-route.md.
+ * rpmb-and-supplicant.md §2.1, §2.6, §2.8; README "The kernel RPMB route".
  *
  * This file holds the route's types, the probe decision, and the RPC transport that stmmd
  * uses (both routes over struct rpc).  rpmb_client.c runs the probe itself, so that the

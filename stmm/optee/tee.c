@@ -592,7 +592,7 @@ static int handle_supp_register(struct tee_core *core, struct tee_conn *conn,
 	return r;
 }
 
-/* The kernel route's RPMB handler (EMU_MSG_SUPP_REGISTER_RPMB_REQ; docs-route.md). */
+/* The kernel route's RPMB handler (EMU_MSG_SUPP_REGISTER_RPMB_REQ; README "The kernel RPMB route"). */
 static int handle_rpmb_register(struct tee_core *core, struct tee_conn *conn,
 				const struct emu_msg *msg)
 {

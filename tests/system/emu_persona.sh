@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# Client personas (docs-persona.md) on a real stack:
+# Client personas (README "Client personas") on a real stack:
 #   - `var set/get/list --persona uboot` work; U-Boot opens a TEE session per call, so
 #     `status` counts no open session afterwards; a bad persona name is a usage error
 #   - `event ready-to-boot --persona uboot` is refused (U-Boot never sends it);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The kernel RPMB route beside the legacy supplicant route (issue 11 §2, scenario S4;
-# docs-route.md), end to end with rpmbd, stmmd and supplicantd in its three roles:
+# README "The kernel RPMB route"), end to end with rpmbd, stmmd and supplicantd in its three roles:
 #   a) supplicantd --route kernel alone (no supplicant): stmmd probes (PROBE_RESET,
 #      PROBE_NEXT), then every request goes as FRAMES; no legacy RPC 1 is seen; variables
 #      persist over a restart; status says route kernel.
