@@ -159,7 +159,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 
-.PHONY: fuzz fuzz-ci fuzz-bins fuzz-merge fuzz-replay
+.PHONY: fuzz fuzz-ci fuzz-bins fuzz-merge fuzz-replay fuzz-seeds
 $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $$(FUZZ_MODS) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
@@ -167,6 +167,14 @@ $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $$(FUZZ_MOD
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_MODS) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -fsanitize=fuzzer -o $@ $^ $(LDFLAGS_ALL) -fsanitize=fuzzer $(LIBS)
+
+$(BUILD)/fuzz/gen_seeds: tests/fuzz/gen_seeds.c $$(FUZZ_MODS) $(BUILD)/emu/client/mmvar.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
+
+# Rewrite the hand-built seeds of tests/fuzz/corpus (efitools signs the auth payloads).
+fuzz-seeds: $(BUILD)/fuzz/gen_seeds
+	@BUILD=$(BUILD) bash tests/fuzz/gen-seeds.sh
 
 fuzz-bins: $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 
