@@ -23,7 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	uint8_t flags = data[0];
 	/* The parser's frames point into the payload: a writable exact-size copy. */
-	g_autofree uint8_t *payload = g_memdup2(data + 1, size - 1 ? size - 1 : 1);
+	g_autofree uint8_t *payload = g_malloc(size - 1); /* NULL when empty */
+	if (size > 1)
+		memcpy(payload, data + 1, size - 1);
 	if (rpmb_seq_parse(payload, size - 1, &seq, &why) < 0)
 		return 0;
 	if (flags & 1)

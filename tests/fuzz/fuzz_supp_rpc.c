@@ -79,7 +79,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	size_t rsp_size = get_le16(data);
-	g_autofree uint8_t *req = g_memdup2(data + 2, size - 2 ? size - 2 : 1);
+	g_autofree uint8_t *req = g_malloc(size - 2); /* exact size; NULL when empty */
+	if (size > 2)
+		memcpy(req, data + 2, size - 2);
 	uint32_t res = rpmb_process_request(mmc, req, size - 2, rsp, rsp_size);
 	if (res != TEE_SUCCESS && res != TEE_ERROR_BAD_PARAMETERS && res != TEE_ERROR_GENERIC &&
 	    res != TEE_ERROR_OUT_OF_MEMORY) {
