@@ -158,15 +158,16 @@ FUZZ_BUILD := build-fuzz
 FUZZ_SECONDS ?= 10
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
+FUZZ_HDRS := $(wildcard tests/fuzz/*.h) tests/unit/test_rpmb_memstore.h tests/unit/test_stmm_membackend.h
 
 .PHONY: fuzz fuzz-ci fuzz-bins fuzz-merge fuzz-replay fuzz-seeds
-$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $$(FUZZ_MODS) $(LIBA)
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $$(FUZZ_MODS) $(LIBA) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
+	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -o $@ $(filter-out %.h,$^) $(LDFLAGS_ALL) $(LIBS)
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_MODS) $(LIBA)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_MODS) $(LIBA) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -fsanitize=fuzzer -o $@ $^ $(LDFLAGS_ALL) -fsanitize=fuzzer $(LIBS)
+	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -fsanitize=fuzzer -o $@ $(filter-out %.h,$^) $(LDFLAGS_ALL) -fsanitize=fuzzer $(LIBS)
 
 $(BUILD)/fuzz/gen_seeds: tests/fuzz/gen_seeds.c $$(FUZZ_MODS) $(BUILD)/emu/client/mmvar.o $(LIBA)
 	@mkdir -p $(dir $@)
