@@ -26,7 +26,13 @@
 #define RSP_MAX 65535u
 
 static struct rpmb_mmc *mmc;
-static char *sock_path;
+static char *sock_dir, *sock_path;
+
+static void remove_socket(void)
+{
+	unlink(sock_path);
+	rmdir(sock_dir);
+}
 
 static void *serve(void *arg)
 {
@@ -51,15 +57,15 @@ static void start_server(void)
 {
 	static int lfd;
 	pthread_t t;
-	g_autofree char *dir = g_dir_make_tmp("fuzz_supp_rpc.XXXXXX", NULL);
 
-	if (!dir)
+	sock_dir = g_dir_make_tmp("fuzz_supp_rpc.XXXXXX", NULL);
+	if (!sock_dir)
 		abort();
-	sock_path = g_build_filename(dir, "rpmbd.sock", NULL);
+	sock_path = g_build_filename(sock_dir, "rpmbd.sock", NULL);
 	if (emu_ipc_listen(sock_path, &lfd) < 0 || pthread_create(&t, NULL, serve, &lfd) != 0)
 		abort();
 	pthread_detach(t);
-	/* The socket and its directory go at exit (the thread is still in accept). */
+	atexit(remove_socket); /* the thread is still in accept() then: left to the exit */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
