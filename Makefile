@@ -160,7 +160,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 FUZZ_REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 FUZZ_HDRS := $(wildcard tests/fuzz/*.h) tests/unit/test_rpmb_memstore.h tests/unit/test_stmm_membackend.h
 
-.PHONY: fuzz fuzz-ci fuzz-bins fuzz-merge fuzz-replay fuzz-seeds
+.PHONY: fuzz fuzz-ci fuzz-bins fuzz-merge fuzz-replay fuzz-seeds fuzz-coverage fuzz-cov-bins
 $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $$(FUZZ_MODS) $(LIBA) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -o $@ $(filter-out %.h,$^) $(LDFLAGS_ALL) $(LIBS)
@@ -188,7 +188,8 @@ endef
 
 fuzz:
 	@$(FUZZ_MAKE) fuzz-bins
-	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_NAMES)
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_OUT=$(FUZZ_OUT) \
+		bash tests/fuzz/run.sh $(FUZZ_NAMES)
 
 fuzz-ci:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
@@ -196,6 +197,15 @@ fuzz-ci:
 fuzz-merge:
 	@$(FUZZ_MAKE) fuzz-bins
 	@FUZZ_BUILD=$(FUZZ_BUILD) bash tests/fuzz/run.sh --merge $(FUZZ_NAMES)
+
+# Line coverage of the daemons' code by the corpora (gcc --coverage, build-fuzzcov/); with
+# FUZZ_OUT=DIR also by the corpora that `make fuzz FUZZ_OUT=DIR` grew there.
+fuzz-cov-bins: $(FUZZ_REPLAYS)
+
+fuzz-coverage:
+	@$(MAKE) --no-print-directory BUILD=build-fuzzcov CFLAGS="-O0 --coverage" \
+		LDFLAGS="--coverage" fuzz-cov-bins
+	@BUILD=build-fuzzcov bash tests/fuzz/coverage.sh $(FUZZ_NAMES)
 
 fuzz-replay: $(FUZZ_REPLAYS)
 	@set -e; for h in $(FUZZ_NAMES); do \

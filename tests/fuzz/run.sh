@@ -7,6 +7,8 @@
 #   run.sh [--merge] HARNESS...   (--merge: afterwards add what the run found to the
 #                                  committed corpus, libFuzzer -merge=1: only inputs with
 #                                  new coverage, named by their SHA-1)
+# FUZZ_OUT=DIR keeps the grown corpora in DIR/<h> (for `make fuzz-coverage`) instead of a
+# temporary directory.
 # Called by `make fuzz`, `make fuzz-ci` and `make fuzz-merge`; see docs-fuzz.md.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,8 +22,13 @@ if [ "${1:-}" = --merge ]; then
 fi
 [ $# -gt 0 ] || { echo "usage: $0 [--merge] HARNESS..." >&2; exit 2; }
 
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+if [ -n "${FUZZ_OUT:-}" ]; then
+	scratch=$FUZZ_OUT
+	mkdir -p "$scratch"
+else
+	scratch=$(mktemp -d)
+	trap 'rm -rf "$scratch"' EXIT
+fi
 failed=0
 rows=()
 for h in "$@"; do
