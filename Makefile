@@ -145,3 +145,72 @@ clean:
 	rm -rf build build-san build-analyze
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- fuzzing (tests/fuzz, docs-fuzz.md) -----------------------------------------------
+# tests/fuzz/fuzz_<h>.c: one LLVMFuzzerTestOneInput per parser, linked with every program's
+# modules.  `make fuzz` builds them with clang + libFuzzer + ASan/UBSan in build-fuzz/ and
+# runs each FUZZ_SECONDS from a scratch copy of tests/fuzz/corpus/<h>/; `make fuzz-merge`
+# adds new inputs to the committed corpus; `make unit-check` replays every committed corpus
+# and regression input through each harness built with the plain compiler (replay_main.c).
+FUZZ_HARNESS_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(FUZZ_HARNESS_SRCS:tests/fuzz/fuzz_%.c=%)
+FUZZ_INC := -Itests/fuzz -Itests/unit -Irpmb -Isupplicant -Istmm/mm -Istmm/optee -Iemu/client
+FUZZ_MODS = $(foreach d,rpmb supplicant stmm,$(call mod_objs,$(d)))
+FUZZ_BUILD := build-fuzz
+FUZZ_SECONDS ?= 10
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
+FUZZ_HDRS := $(wildcard tests/fuzz/*.h) tests/unit/test_rpmb_memstore.h tests/unit/test_stmm_membackend.h
+
+.PHONY: fuzz fuzz-ci fuzz-bins fuzz-merge fuzz-replay fuzz-seeds fuzz-coverage fuzz-cov-bins
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $$(FUZZ_MODS) $(LIBA) $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -o $@ $(filter-out %.h,$^) $(LDFLAGS_ALL) $(LIBS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_MODS) $(LIBA) $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -fsanitize=fuzzer -o $@ $(filter-out %.h,$^) $(LDFLAGS_ALL) -fsanitize=fuzzer $(LIBS)
+
+$(BUILD)/fuzz/gen_seeds: tests/fuzz/gen_seeds.c $$(FUZZ_MODS) $(BUILD)/emu/client/mmvar.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
+
+# Rewrite the hand-built seeds of tests/fuzz/corpus (efitools signs the auth payloads).
+fuzz-seeds: $(BUILD)/fuzz/gen_seeds
+	@BUILD=$(BUILD) bash tests/fuzz/gen-seeds.sh
+
+fuzz-bins: $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+
+# The libFuzzer build: every object instrumented for coverage, with ASan and UBSan.
+# (clang counts a g_autofree variable that is only freed as unused: not an error here.)
+define FUZZ_MAKE
+$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+	CFLAGS="-O1 -g -Wno-unused-variable -fsanitize=fuzzer-no-link $(FUZZ_SAN)" LDFLAGS="$(FUZZ_SAN)"
+endef
+
+fuzz:
+	@$(FUZZ_MAKE) fuzz-bins
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_OUT=$(FUZZ_OUT) \
+		bash tests/fuzz/run.sh $(FUZZ_NAMES)
+
+fuzz-ci:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
+
+fuzz-merge:
+	@$(FUZZ_MAKE) fuzz-bins
+	@FUZZ_BUILD=$(FUZZ_BUILD) bash tests/fuzz/run.sh --merge $(FUZZ_NAMES)
+
+# Line coverage of the daemons' code by the corpora (gcc --coverage, build-fuzzcov/); with
+# FUZZ_OUT=DIR also by the corpora that `make fuzz FUZZ_OUT=DIR` grew there.
+fuzz-cov-bins: $(FUZZ_REPLAYS)
+
+fuzz-coverage:
+	@$(MAKE) --no-print-directory BUILD=build-fuzzcov CFLAGS="-O0 --coverage" \
+		LDFLAGS="--coverage" fuzz-cov-bins
+	@BUILD=build-fuzzcov bash tests/fuzz/coverage.sh $(FUZZ_NAMES)
+
+fuzz-replay: $(FUZZ_REPLAYS)
+	@set -e; for h in $(FUZZ_NAMES); do \
+		$(BUILD)/fuzz/replay_$$h tests/fuzz/corpus/$$h tests/fuzz/regressions/$$h; done
+
+unit-check: fuzz-replay
