@@ -154,8 +154,8 @@ clean:
 # and regression input through each harness built with the plain compiler (replay_main.c).
 FUZZ_HARNESS_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES := $(FUZZ_HARNESS_SRCS:tests/fuzz/fuzz_%.c=%)
-FUZZ_INC := -Itests/fuzz -Itests/unit -Irpmb -Isupplicant -Istmm/mm -Istmm/optee -Iemu/client
-FUZZ_MODS = $(foreach d,rpmb supplicant stmm,$(call mod_objs,$(d)))
+FUZZ_INC := -Itests/fuzz -Itests/unit -Irpmb -Isupplicant -Istmm/mm -Istmm/optee -Iemu -Iemu/scenario -Iemu/client
+FUZZ_MODS = $(foreach d,$(PROG_DIRS),$(call mod_objs,$(d)))
 FUZZ_BUILD := build-fuzz
 FUZZ_SECONDS ?= 10
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -171,7 +171,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_MODS) $(LIBA) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -fsanitize=fuzzer -o $@ $(filter-out %.h,$^) $(LDFLAGS_ALL) -fsanitize=fuzzer $(LIBS)
 
-$(BUILD)/fuzz/gen_seeds: tests/fuzz/gen_seeds.c $$(FUZZ_MODS) $(BUILD)/emu/client/mmvar.o $(LIBA)
+$(BUILD)/fuzz/gen_seeds: tests/fuzz/gen_seeds.c $$(FUZZ_MODS) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
 
