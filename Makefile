@@ -142,11 +142,11 @@ analyze:
 	scan-build --status-bugs $(MAKE) BUILD=build-analyze all
 
 clean:
-	rm -rf build build-san build-analyze
+	rm -rf build build-san build-analyze build-fuzz build-fuzzcov
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-# ---- fuzzing (tests/fuzz, docs-fuzz.md) -----------------------------------------------
+# ---- fuzzing (tests/fuzz, README "Fuzzing") -----------------------------------------------
 # tests/fuzz/fuzz_<h>.c: one LLVMFuzzerTestOneInput per parser, linked with every program's
 # modules.  `make fuzz` builds them with clang + libFuzzer + ASan/UBSan in build-fuzz/ and
 # runs each FUZZ_SECONDS from a scratch copy of tests/fuzz/corpus/<h>/; `make fuzz-merge`
@@ -194,7 +194,7 @@ fuzz:
 		bash tests/fuzz/run.sh $(FUZZ_NAMES)
 
 fuzz-ci:
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
 fuzz-merge:
 	@$(FUZZ_MAKE) fuzz-bins

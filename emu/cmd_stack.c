@@ -26,7 +26,9 @@ struct up_args {
 	gboolean quiet;
 	char **quirks;
 	char **rpmbd_args;  /* hidden test hook: extra rpmbd arguments (fault plans) */
-	char **supplicantd_args; /* hidden test hook: extra supplicantd arguments */
+	char **supplicantd_args; /* extra supplicantd arguments */
+	char **stmmd_args;       /* extra stmmd arguments */
+	char *without;           /* "supplicantd": not started */
 	char *rpmb_layout;
 	gboolean trace, no_trace;
 	gboolean reformat_store;
@@ -40,6 +42,8 @@ static void up_args_clear(struct up_args *a)
 	g_strfreev(a->quirks);
 	g_strfreev(a->rpmbd_args);
 	g_strfreev(a->supplicantd_args);
+	g_strfreev(a->stmmd_args);
+	g_free(a->without);
 	g_free(a->rpmb_layout);
 	g_free(a->rpmb_route);
 	g_free(a->normal_world);
@@ -84,15 +88,21 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		  "(Linux routing RPMB in the kernel; stmmd without key writing, so the key must "
 		  "be programmed already) or uboot-2025.01 (answers the probe NOT_IMPLEMENTED); "
 		  "kept in STATE/stmm-emu.conf", "NAME" },
-		{ "rpmbd-arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &a->rpmbd_args,
-		  "test hook: pass ARG to a newly started rpmbd (repeatable), e.g. "
+		{ "rpmbd-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a->rpmbd_args,
+		  "pass ARG to a newly started rpmbd (repeatable; see rpmbd --help), e.g. "
 		  "--rpmbd-arg=--fail-after-writes=5",
 		  "ARG" },
-		{ "supplicantd-arg", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY,
-		  &a->supplicantd_args,
-		  "test hook: pass ARG to a newly started supplicantd (repeatable), e.g. "
-		  "--supplicantd-arg=--no-multi-cmd",
+		{ "stmmd-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a->stmmd_args,
+		  "pass ARG to a newly started stmmd (repeatable; see stmmd --help), e.g. "
+		  "--stmmd-arg=--no-write-key (an OP-TEE built with CFG_RPMB_WRITE_KEY=n)",
 		  "ARG" },
+		{ "supplicantd-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a->supplicantd_args,
+		  "pass ARG to a newly started supplicantd (repeatable; see supplicantd --help), e.g. "
+		  "--supplicantd-arg=--no-multi-cmd (a tee-supplicant before MMC_IOC_MULTI_CMD)",
+		  "ARG" },
+		{ "without", 0, 0, G_OPTION_ARG_STRING, &a->without,
+		  "do not start supplicantd (a board whose tee-supplicant is not running yet); "
+		  "stmmd then waits up to --rpc-timeout per RPC for one to register", "supplicantd" },
 		G_OPTION_ENTRY_NULL
 	};
 	g_option_context_add_main_entries(ctx, entries, NULL);
@@ -174,6 +184,8 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		.wait_ms = a->wait_ms > 0 ? a->wait_ms : 20000,
 		.rpmbd_args = a->rpmbd_args,
 		.supplicantd_args = a->supplicantd_args,
+		.stmmd_args = a->stmmd_args,
+		.without_supplicant = a->without != NULL,
 		.rpmb_layout = a->rpmb_layout,
 		.no_round_trip = a->no_round_trip,
 		.rpmb_route = a->rpmb_route,
@@ -196,6 +208,11 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		return EMU_EXIT_USAGE;
 	}
 	opt.quirks = quirks;
+	if (a->without && strcmp(a->without, "supplicantd") != 0) {
+		close(lock_fd);
+		emu_cli_err("up: --without %s: only supplicantd can be left out", a->without);
+		return EMU_EXIT_USAGE;
+	}
 	if ((a->trace || a->no_trace) && (r = set_trace(st, a->trace)) < 0) {
 		close(lock_fd);
 		return EMU_EXIT_STACK;
@@ -222,7 +239,7 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 	}
 	if (ret_started)
 		*ret_started = !res.already_up;
-	if (!a->no_round_trip) /* else StMM may still be booting: its status says nothing yet */
+	if (!a->no_round_trip && !a->without) /* else StMM may still be booting: no status yet */
 		warn_if_rpmb_dead(st, opt.wait_ms);
 	if (a->quiet)
 		return EMU_EXIT_OK;
@@ -238,8 +255,8 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 	for (int d = 0; d < EMU_DAEMON_COUNT; d++)
 		printf("%s %s %d%s", d ? "," : "", emu_daemon_name((enum emu_daemon)d),
 		       (int)res.pid[d], res.started[d] ? " (started)" : "");
-	if (a->no_round_trip)
-		printf("; no round trip tried (--no-round-trip)\n");
+	if (a->no_round_trip || a->without)
+		printf("; no round trip tried (%s)\n", a->without ? "no supplicant" : "--no-round-trip");
 	else
 		printf("; variable payload %" PRIu64 " bytes\n", res.max_payload);
 	return EMU_EXIT_OK;

@@ -295,6 +295,8 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 		 * the U-Boot boards of the NOT_IMPLEMENTED field bug (their OP-TEE probed). */
 		if (!strcmp(cfg.normal_world, "kernel") || !strcmp(cfg.normal_world, "uboot-2025.01"))
 			g_ptr_array_add(a, g_strdup("--no-write-key"));
+		for (char *const *x = opt->stmmd_args; x && *x; x++)
+			g_ptr_array_add(a, g_strdup(*x));
 		break;
 	case EMU_DAEMON_SUPPLICANTD:
 		g_ptr_array_add(a, g_strdup("--tee-socket"));
@@ -556,7 +558,7 @@ int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
 	for (int i = 0; i < EMU_DAEMON_COUNT; i++) {
 		enum emu_daemon d = (enum emu_daemon)i;
 		int ready_fd = -1;
-		if (res.pid[d])
+		if (res.pid[d] || (d == EMU_DAEMON_SUPPLICANTD && opt->without_supplicant))
 			continue;
 		remove_pid_file(st, d);
 		r = spawn_daemon(st, d, opt, &res.pid[d], &ready_fd, err);
@@ -575,9 +577,10 @@ int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
 			return r;
 	}
 	res.already_up = !res.started[0] && !res.started[1] && !res.started[2];
-
 	g_autoptr(GString) last = g_string_new("");
-	r = opt->no_round_trip ? 0 : round_trip(st, res.pid, deadline, &res.max_payload, last);
+	/* Without a supplicant StMM cannot read its store before one registers: no round trip. */
+	r = opt->no_round_trip || opt->without_supplicant
+		    ? 0 : round_trip(st, res.pid, deadline, &res.max_payload, last);
 	if (r < 0) {
 		enum emu_daemon blame = EMU_DAEMON_STMMD;
 		bool dead = false;

@@ -38,6 +38,10 @@ struct emu_up_options {
 	char *const *rpmbd_args;
 	/* Extra supplicantd arguments (test hook: `up --supplicantd-arg`); NULL-ended. */
 	char *const *supplicantd_args;
+	/* Extra stmmd arguments (`up --stmmd-arg`); NULL-ended. */
+	char *const *stmmd_args;
+	/* Start rpmbd and stmmd only (`up --without supplicantd`); implies no round trip. */
+	bool without_supplicant;
 	const char *import_fv;  /* stmmd --import-fv FILE (provisioning; see `stmm-emu import`) */
 	const char *rpmb_layout; /* "optee-fs" | "raw" for a state's first up; NULL: the state's
 				  * own, else optee-fs (raw for a device made before) */

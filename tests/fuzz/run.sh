@@ -9,7 +9,7 @@
 #                                  new coverage, named by their SHA-1)
 # FUZZ_OUT=DIR keeps the grown corpora in DIR/<h> (for `make fuzz-coverage`) instead of a
 # temporary directory.
-# Called by `make fuzz`, `make fuzz-ci` and `make fuzz-merge`; see docs-fuzz.md.
+# Called by `make fuzz`, `make fuzz-ci` and `make fuzz-merge`; see README "Fuzzing".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
