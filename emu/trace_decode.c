@@ -587,7 +587,7 @@ static void decode_frames(struct trace_dec *d, GPtrArray *items, const uint8_t *
 static gint64 *pend_key(const struct emu_trace_rec *rec, uint32_t req_id)
 {
 	gint64 *k = g_new(gint64, 1);
-	*k = ((gint64)rec->pid << 32) | req_id;
+	*k = (gint64)(((guint64)rec->pid << 32) | req_id); /* pid and id as the file has them */
 	return k;
 }
 
