@@ -6,7 +6,8 @@
 # SetVariable (a private time-based variable, RSA-2048 / SHA-256 PKCS#7, payloads presigned
 # here with efitools and increasing timestamps) and, in the same run, the raw round trip of
 # one message between two processes (SOCK_SEQPACKET socketpair); print them side by side.
-# A few seconds in all (BENCH_SECONDS per figure; BENCH_AUTH_N presigned payloads).
+# A few seconds in all (BENCH_SECONDS per figure; BENCH_AUTH_N presigned payloads).  Then
+# GetVariable and SetVariable again with the trace on, to show what recording costs.
 set -euo pipefail
 
 BUILD=${BUILD:-build}
@@ -47,3 +48,11 @@ fi
 "$EMU" up --state "$STATE" --quiet
 echo "bench: stack up in $STATE ($(nproc) CPUs), ${SECONDS_PER_FIGURE} s per figure"
 "$BENCH" --state "$STATE" --seconds "$SECONDS_PER_FIGURE" "${AUTH_ARGS[@]}"
+
+# The same variable calls with the trace recording (`up --trace`): what recording costs.
+# With it off (above) a daemon pays one atomic load per message.
+"$EMU" down --state "$STATE" --quiet
+"$EMU" up --state "$STATE" --quiet --trace
+echo "bench: again with the trace on (stmm-emu up --trace)"
+"$BENCH" --state "$STATE" --seconds "$SECONDS_PER_FIGURE"
+echo "bench: trace file $(stat -c %s "$STATE/trace.bin") bytes"
