@@ -311,6 +311,43 @@ static efi_status_t ensure_budget(struct emu_client *c)
 	return c->max_payload ? EFI_SUCCESS : emu_client_get_payload_size(c, NULL);
 }
 
+/*
+ * get_property_int() of both drivers: VAR_CHECK_VARIABLE_PROPERTY_GET, payload 48 + name;
+ * EFI_NOT_FOUND (no property set) is success with a zeroed property.
+ */
+efi_status_t emu_client_mm_get_property(struct emu_client *c, const uint8_t *name,
+					size_t name_size, const efi_guid_t *guid,
+					uint16_t *ret_property)
+{
+	uint64_t max;
+
+	*ret_property = 0;
+	efi_status_t s = emu_client_get_payload_size(c, &max);
+	if (s != EFI_SUCCESS)
+		return s;
+	size_t payload_size = SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET + name_size;
+	if (payload_size > max)
+		return EFI_INVALID_PARAMETER;
+	g_autofree uint8_t *p = g_malloc0(payload_size);
+	memcpy(p, guid->b, sizeof(guid->b));
+	put_le64(p + offsetof(struct smm_variable_var_check_property, name_size), name_size);
+	memcpy(p + SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET, name, name_size);
+	s = emu_client_mm_call(c, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET, p,
+			       payload_size);
+	if (s == EFI_NOT_FOUND)
+		return EFI_SUCCESS;
+	if (s != EFI_SUCCESS)
+		return s;
+	*ret_property = get_le16(p + offsetof(struct smm_variable_var_check_property,
+					      variable_property) +
+				 offsetof(struct var_check_variable_property, property));
+	return EFI_SUCCESS;
+}
+
+/*
+ * Linux tee_get_variable(): GET (Attributes 0); on success also the variable's property
+ * (get_property_int), whose failure is the call's.
+ */
 efi_status_t emu_client_get_variable(struct emu_client *c, const uint8_t *name, size_t name_size,
 				     const efi_guid_t *guid, uint32_t *ret_attributes,
 				     uint64_t *io_data_size, uint8_t *data)
@@ -318,8 +355,12 @@ efi_status_t emu_client_get_variable(struct emu_client *c, const uint8_t *name, 
 	if (c->uboot)
 		return uboot_get_variable(c, c->uboot, name, name_size, guid, ret_attributes,
 					  io_data_size, data);
-	return emu_client_mm_get_variable(c, name, name_size, guid, 0, ret_attributes, io_data_size,
-					  data);
+	efi_status_t s = emu_client_mm_get_variable(c, name, name_size, guid, 0, ret_attributes,
+						    io_data_size, data);
+	if (s != EFI_SUCCESS)
+		return s;
+	uint16_t property;
+	return emu_client_mm_get_property(c, name, name_size, guid, &property);
 }
 
 efi_status_t emu_client_mm_get_variable(struct emu_client *c, const uint8_t *name,
@@ -405,6 +446,26 @@ efi_status_t emu_client_set_variable(struct emu_client *c, const uint8_t *name, 
 	if (c->uboot)
 		return uboot_set_variable(c, c->uboot, name, name_size, guid, attributes, data_size,
 					  data);
+	/* Linux tee_set_variable(): local checks, then the property, READ_ONLY refused. */
+	if (!name || name_size < 2 || (!name[0] && !name[1]) || !guid || (data_size && !data))
+		return EFI_INVALID_PARAMETER;
+	efi_status_t s = ensure_budget(c);
+	if (s != EFI_SUCCESS)
+		return s;
+	if (data_size > c->max_payload ||
+	    MMVAR_ACCESS_HEADER_SIZE + name_size + data_size > c->max_payload) {
+		emu_client_set_error(c, "request refused before sending: %" G_GUINT64_FORMAT " bytes, above the "
+				     "variable payload budget (%" G_GUINT64_FORMAT ")",
+				     (guint64)(MMVAR_ACCESS_HEADER_SIZE + name_size + data_size),
+				     (guint64)c->max_payload);
+		return EFI_INVALID_PARAMETER;
+	}
+	uint16_t property;
+	s = emu_client_mm_get_property(c, name, name_size, guid, &property);
+	if (s != EFI_SUCCESS)
+		return s;
+	if (property & VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY)
+		return EFI_WRITE_PROTECTED;
 	return emu_client_mm_set_variable(c, name, name_size, guid, attributes, data_size, data);
 }
 

@@ -154,6 +154,10 @@ EMU_CLIENT_WUR efi_status_t emu_client_mm_query_variable_info(struct emu_client 
 							       uint64_t *ret_max_variable_size);
 EMU_CLIENT_WUR efi_status_t emu_client_mm_call(struct emu_client *c, uint64_t function,
 						uint8_t *payload, size_t payload_size);
+/* VAR_CHECK_VARIABLE_PROPERTY_GET as both drivers send it (EFI_NOT_FOUND: property 0). */
+EMU_CLIENT_WUR efi_status_t emu_client_mm_get_property(struct emu_client *c, const uint8_t *name,
+							size_t name_size, const efi_guid_t *guid,
+							uint16_t *ret_property);
 /* Set the text emu_client_last_error() returns (for the persona modules). */
 void emu_client_set_error(struct emu_client *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

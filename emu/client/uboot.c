@@ -183,36 +183,6 @@ static int ucs2_strsize(const uint8_t *name, size_t size, size_t *ret)
 	return -EINVAL;
 }
 
-/*
- * get_property_int(): VAR_CHECK_VARIABLE_PROPERTY_GET, payload 48 + name; EFI_NOT_FOUND
- * (no property set) is success with a zeroed property.
- */
-static efi_status_t get_property(struct emu_client *c, const uint8_t *name, size_t name_size,
-				 const efi_guid_t *guid, uint16_t *ret_property)
-{
-	uint64_t max;
-
-	*ret_property = 0;
-	efi_status_t s = emu_client_get_payload_size(c, &max);
-	if (s != EFI_SUCCESS)
-		return s;
-	size_t payload_size = SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET + name_size;
-	if (payload_size > max)
-		return EFI_INVALID_PARAMETER;
-	g_autofree uint8_t *p = g_malloc0(payload_size);
-	memcpy(p, guid->b, sizeof(guid->b));
-	put_le64(p + 16, name_size);
-	memcpy(p + SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET, name, name_size);
-	s = emu_client_mm_call(c, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET, p,
-			       payload_size);
-	if (s == EFI_NOT_FOUND)
-		return EFI_SUCCESS;
-	if (s != EFI_SUCCESS)
-		return s;
-	*ret_property = get_le16(p + 24 + 2);
-	return EFI_SUCCESS;
-}
-
 /* efi_get_variable_int(): GET, then with Attributes PROPERTY_GET (READ_ONLY -> bit 31). */
 static efi_status_t get_variable_int(struct emu_client *c, const uint8_t *name, size_t name_size,
 				     const efi_guid_t *guid, uint32_t *io_attributes,
@@ -241,7 +211,7 @@ static efi_status_t get_variable_int(struct emu_client *c, const uint8_t *name, 
 		return s;
 	if (io_attributes) {
 		uint16_t property;
-		efi_status_t t = get_property(c, name, nsz, guid, &property);
+		efi_status_t t = emu_client_mm_get_property(c, name, nsz, guid, &property);
 		if (t != EFI_SUCCESS)
 			return t;
 		*io_attributes = attr;
@@ -471,7 +441,7 @@ efi_status_t uboot_set_variable(struct emu_client *c, struct uboot_state *u, con
 	if (data_size > max || MMVAR_ACCESS_HEADER_SIZE + nsz + data_size > max)
 		return EFI_INVALID_PARAMETER;
 	uint16_t property;
-	s = get_property(c, name, nsz, guid, &property);
+	s = emu_client_mm_get_property(c, name, nsz, guid, &property);
 	if (s != EFI_SUCCESS)
 		return s;
 	if (property & VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY)

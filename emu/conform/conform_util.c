@@ -58,12 +58,18 @@ const uint8_t *cf_name(struct cf *cf, const char *ascii, size_t *ret_size)
 	return b;
 }
 
+/*
+ * The suite checks the variable service, not a driver's own refusals: its SET and GET go
+ * down the bare MM path (what Linux tee_stmm_efi sends for the service itself, without
+ * the VAR_CHECK_VARIABLE_PROPERTY_GET it adds around them), so a READ_ONLY variable before
+ * EndOfDxe reaches StMM as the rule under test needs.
+ */
 efi_status_t cf_set(struct cf *cf, const char *name, const efi_guid_t *g, uint32_t attrs,
 		    const void *data, size_t size)
 {
 	size_t ns;
 	const uint8_t *n = cf_name(cf, name, &ns);
-	return emu_client_set_variable(cf->c, n, ns, g, attrs, size, data);
+	return emu_client_mm_set_variable(cf->c, n, ns, g, attrs, size, data);
 }
 
 efi_status_t cf_get(struct cf *cf, const char *name, const efi_guid_t *g, uint32_t *attrs,
@@ -71,7 +77,7 @@ efi_status_t cf_get(struct cf *cf, const char *name, const efi_guid_t *g, uint32
 {
 	size_t ns;
 	const uint8_t *n = cf_name(cf, name, &ns);
-	return emu_client_get_variable(cf->c, n, ns, g, attrs, io_size, data);
+	return emu_client_mm_get_variable(cf->c, n, ns, g, 0, attrs, io_size, data);
 }
 
 efi_status_t cf_del(struct cf *cf, const char *name, const efi_guid_t *g)
@@ -300,7 +306,7 @@ void cf_cleanup(struct cf *cf)
 	(void)cf_walk(cf, collect_cb, v, NULL);
 	for (guint i = 0; i < v->len; i++) {
 		struct victim *x = &g_array_index(v, struct victim, i);
-		efi_status_t s = emu_client_set_variable(cf->c, x->name, x->name_size, &x->g, 0, 0, NULL);
+		efi_status_t s = emu_client_mm_set_variable(cf->c, x->name, x->name_size, &x->g, 0, 0, NULL);
 		(void)s; /* best effort: at runtime BS-only variables cannot be deleted */
 		g_free(x->name);
 	}

@@ -79,8 +79,13 @@ for r in recs:
     assert {'index', 'time_ms', 'kind', 'recorder', 'peer', 'pid', 'items'} <= r.keys(), r
     for it in r['items']:
         assert it['layer'] in ('tee', 'mm', 'rpc', 'rpmb', 'mmc', 'note') and 'summary' in it
-mm = [it for r in recs for it in r['items'] if it['layer'] == 'mm' and it.get('name') == 'HelloWorld']
-assert [it['kind'] for it in mm] == ['MM_REQ', 'MM_RSP'], mm
+allmm = [it for r in recs for it in r['items'] if it['layer'] == 'mm' and it.get('name') == 'HelloWorld']
+# Linux tee_set_variable: the variable's property first (NOT_FOUND: none), then the SET
+assert [(it['function'], it['kind']) for it in allmm] == [
+    ('VAR_CHECK_VARIABLE_PROPERTY_GET', 'MM_REQ'), ('VAR_CHECK_VARIABLE_PROPERTY_GET', 'MM_RSP'),
+    ('SET_VARIABLE', 'MM_REQ'), ('SET_VARIABLE', 'MM_RSP')], allmm
+assert allmm[1]['return_status'] == 'EFI_NOT_FOUND'
+mm = allmm[2:]
 assert mm[1]['return_status'] == 'EFI_SUCCESS' and mm[1]['mm_ret'] == 0
 assert mm[0]['function'] == 'SET_VARIABLE' and mm[0]['guid_name'] == 'EFI_GLOBAL_VARIABLE'
 assert mm[0]['attributes'] == 'NV|BS|RT' and mm[0]['data_size'] == 5 and mm[0]['data'] == b'hello'.hex()
@@ -91,7 +96,7 @@ EOF
 awk '$6 != "mm" { exit 1 }' "$WORK/mm.txt" || fail "--layer mm shows other layers"
 "$EMU" trace --state "$STATE" --layer rpmb,mmc | awk '$6 != "rpmb" && $6 != "mmc" { exit 1 }' ||
 	fail "--layer rpmb,mmc shows other layers"
-[[ $("$EMU" trace --state "$STATE" --var HelloWorld | wc -l) == 2 ]] || fail "--var HelloWorld: not 2 lines"
+[[ $("$EMU" trace --state "$STATE" --var HelloWorld | wc -l) == 4 ]] || fail "--var HelloWorld: not 4 lines (PROPERTY_GET and SET, each asked and answered)"
 ok "--json parses with every decoded field; --layer and --var filter"
 
 # --- two fresh stacks, same actions: same decoded trace --------------------------------
