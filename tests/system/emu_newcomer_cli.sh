@@ -21,4 +21,30 @@ run "$EMU" conform --group auth --keys "$WORK/emptykeys"
 [[ $rc == 2 ]] && grep -q "PK.key: missing" "$WORK/err" || fail "6: conform --keys empty dir: exit $rc: $(cat "$WORK/err")"
 ok "6: conform --keys with a bad directory: exit 2 naming it"
 
+# 11: up --quirk bogus is refused before anything starts; an up that fails half-way stops
+# what it had started.
+nothing_runs() {
+	local p pid
+	for p in rpmbd stmmd supplicantd; do
+		pid=$(cat "$1/$p.pid" 2>/dev/null || true)
+		if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+}
+S11=$WORK/s11
+STATES+=("$S11")
+run "$EMU" up --state "$S11" --quirk optee-stmm,bogus
+[[ $rc == 2 ]] || fail "11: up --quirk bogus: exit $rc, want 2: $(cat "$WORK/err")"
+grep -q "unknown quirk 'bogus'" "$WORK/err" || fail "11: message: $(cat "$WORK/err")"
+[[ -z $(nothing_runs "$S11") ]] || fail "11: $(nothing_runs "$S11") left running by a refused up"
+[[ ! -e $S11/rpmbd.log ]] || fail "11: rpmbd was started by a refused up"
+ok "11: up --quirk bogus: exit 2 naming it, nothing started"
+run "$EMU" up --state "$S11" --supplicantd-arg=--no-such-option
+[[ $rc == 3 ]] || fail "11: up with a supplicantd that cannot start: exit $rc, want 3"
+[[ -z $(nothing_runs "$S11") ]] || fail "11: $(nothing_runs "$S11") left running by a failed up"
+grep -q "stopped what this .up. had started" "$WORK/err" || fail "11: message: $(cat "$WORK/err")"
+ok "11: an up that fails at supplicantd stops the rpmbd and stmmd it started"
+
 all_passed
