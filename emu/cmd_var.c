@@ -104,15 +104,20 @@ static int name_guid_args(int argc, char **argv, const char *cmd, const char *gu
 	return EMU_EXIT_OK;
 }
 
-/* SetVariable on the stack; `what` ("var set Foo") heads any error. */
-static int set_variable(const struct common_args *c, const char *what, const uint8_t *name,
-			size_t name_size, const efi_guid_t *guid, uint32_t attrs, uint64_t size,
-			const void *data)
+/* SetVariable on the stack (through `cl`, else a client opened here); `what` ("var set Foo")
+ * heads any error. */
+static int set_variable(const struct common_args *c, struct emu_client *opened, const char *what,
+			const uint8_t *name, size_t name_size, const efi_guid_t *guid,
+			uint32_t attrs, uint64_t size, const void *data)
 {
-	g_autoptr(emu_client) cl = NULL;
-	int rc = open_client(c, what, &cl);
-	if (rc)
-		return rc;
+	g_autoptr(emu_client) own = NULL;
+	struct emu_client *cl = opened;
+	if (!cl) {
+		int rc = open_client(c, what, &own);
+		if (rc)
+			return rc;
+		cl = own;
+	}
 	efi_status_t s = emu_client_set_variable(cl, name, name_size, guid, attrs, size, data);
 	if (s != EFI_SUCCESS)
 		return emu_cli_efi_err(cl, what, s);
@@ -271,6 +276,40 @@ static int var_get(int argc, char **argv)
 
 /* ---- set / delete ------------------------------------------------------------------- */
 
+/*
+ * FILE ('-': stdin) into *ret, at most `max` bytes: reading stops at max + 1, which is an
+ * error naming the limit (issue 15, defect 12).  0, or -errno with the reason in `err`.
+ */
+static int read_data_file(const char *file, uint64_t max, GByteArray **ret, GString *err)
+{
+	bool is_stdin = strcmp(file, "-") == 0;
+	FILE *f = is_stdin ? stdin : fopen(file, "rb");
+	if (!f) {
+		int e = errno;
+		g_string_printf(err, "%s: %s", file, g_strerror(e));
+		return -e;
+	}
+	g_autoptr(GByteArray) data = g_byte_array_new();
+	uint8_t chunk[4096];
+	size_t n;
+	while (data->len <= max && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		g_byte_array_append(data, chunk, (guint)n);
+	int r = ferror(f) ? -EIO : 0;
+	if (!is_stdin)
+		fclose(f);
+	if (r < 0) {
+		g_string_printf(err, "%s: read error", file);
+		return r;
+	}
+	if (data->len > max) {
+		g_string_printf(err, "%s: more than %" PRIu64 " bytes, the largest payload this stack "
+				"accepts (GET_PAYLOAD_SIZE)", file, max);
+		return -E2BIG;
+	}
+	*ret = g_steal_pointer(&data);
+	return 0;
+}
+
 static int var_set(int argc, char **argv)
 {
 	struct common_args c = { 0 };
@@ -312,27 +351,26 @@ static int var_set(int argc, char **argv)
 		return EMU_EXIT_USAGE;
 	}
 	g_autoptr(GByteArray) data = NULL;
+	g_autoptr(emu_client) cl = NULL;
+	g_autofree char *what = g_strdup_printf("var set %s", argv[1]);
 	if (hex) {
 		if (hex_decode(hex, &data) < 0) {
 			emu_cli_err("var set: --data: not an even number of hex digits");
 			return EMU_EXIT_USAGE;
 		}
 	} else if (file) {
-		g_autoptr(GError) error = NULL;
-		g_autofree char *contents = NULL;
-		gsize len = 0;
-		if (strcmp(file, "-") == 0) {
-			data = g_byte_array_new();
-			uint8_t chunk[4096];
-			size_t n;
-			while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
-				g_byte_array_append(data, chunk, (guint)n);
-		} else if (!g_file_get_contents(file, &contents, &len, &error)) {
-			emu_cli_err("var set: %s", error->message);
+		/* Bounded by what the stack accepts: stdin or /dev/zero never end. */
+		rc = open_client(&c, what, &cl);
+		if (rc)
+			return rc;
+		uint64_t max;
+		efi_status_t s = emu_client_get_payload_size(cl, &max);
+		if (s != EFI_SUCCESS)
+			return emu_cli_efi_err(cl, what, s);
+		g_autoptr(GString) err = g_string_new("");
+		if (read_data_file(file, max, &data, err) < 0) {
+			emu_cli_err("var set: --data-file %s", err->str);
 			return EMU_EXIT_USAGE;
-		} else {
-			data = g_byte_array_new();
-			g_byte_array_append(data, (const uint8_t *)contents, (guint)len);
 		}
 	} else if (str) {
 		if (!g_utf8_validate(str, -1, NULL)) {
@@ -352,8 +390,7 @@ static int var_set(int argc, char **argv)
 		g_byte_array_append(data, u, (guint)usize);
 	}
 
-	g_autofree char *what = g_strdup_printf("var set %s", argv[1]);
-	return set_variable(&c, what, name, name_size, &guid, attrs, data->len,
+	return set_variable(&c, cl, what, name, name_size, &guid, attrs, data->len,
 			    data->len ? data->data : NULL);
 }
 
@@ -377,7 +414,7 @@ static int var_delete(int argc, char **argv)
 	if (rc)
 		return rc;
 	g_autofree char *what = g_strdup_printf("var delete %s", argv[1]);
-	return set_variable(&c, what, name, name_size, &guid, 0, 0, NULL);
+	return set_variable(&c, NULL, what, name, name_size, &guid, 0, 0, NULL);
 }
 
 /* ---- info --------------------------------------------------------------------------- */

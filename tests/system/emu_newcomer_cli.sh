@@ -47,4 +47,16 @@ run "$EMU" up --state "$S11" --supplicantd-arg=--no-such-option
 grep -q "stopped what this .up. had started" "$WORK/err" || fail "11: message: $(cat "$WORK/err")"
 ok "11: an up that fails at supplicantd stops the rpmbd and stmmd it started"
 
+# 12: --data-file reads no further than the largest payload the stack accepts.
+max=$("$EMU" var info --json | json_get 'd["max_payload"]') || fail "12: var info --json"
+run timeout 20 "$EMU" var set Big --data-file /dev/zero
+[[ $rc == 2 ]] || fail "12: var set --data-file /dev/zero: exit $rc, want 2: $(head -c 300 "$WORK/err")"
+grep -q "/dev/zero: more than $max bytes, the largest payload this stack accepts" "$WORK/err" ||
+	fail "12: message: $(cat "$WORK/err")"
+run timeout 20 "$EMU" var set Big --data-file - </dev/zero
+[[ $rc == 2 ]] && grep -q -- "-: more than $max bytes" "$WORK/err" || fail "12: --data-file - from /dev/zero: exit $rc: $(head -c 300 "$WORK/err")"
+head -c 100 /dev/zero | "$EMU" var set Small --data-file - || fail "12: 100 bytes on stdin refused"
+[[ $("$EMU" var get Small --raw | wc -c) == 100 ]] || fail "12: Small is not 100 bytes"
+ok "12: var set --data-file /dev/zero and - stop past $max bytes (exit 2); 100 bytes from stdin work"
+
 all_passed
