@@ -94,6 +94,12 @@ __attribute__((warn_unused_result)) int emu_attrs_parse(const char *s, uint32_t 
 char *emu_attrs_format(uint32_t attrs);
 /* GUID text or alias (global, security).  0 or -EINVAL. */
 __attribute__((warn_unused_result)) int emu_guid_arg(const char *s, efi_guid_t *ret);
+/*
+ * Hex text of an option (hex_decode rules) -> bytes.  Prints "WHAT: not a hex digit at
+ * position N ('c')" (N from 1) or "WHAT: an odd number of hex digits".  0 or -EINVAL.
+ */
+__attribute__((warn_unused_result)) int emu_hex_arg(const char *what, const char *s,
+						    GByteArray **ret);
 /* Classic hex dump (offset, 16 bytes, ASCII) appended to out. */
 void emu_hexdump(GString *out, const uint8_t *data, size_t size);
 

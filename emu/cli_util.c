@@ -222,3 +222,23 @@ char *emu_format_time(int64_t us)
 	g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(us / G_USEC_PER_SEC);
 	return t ? g_date_time_format(t, "%F %T") : g_strdup("?");
 }
+
+int emu_hex_arg(const char *what, const char *s, GByteArray **ret)
+{
+	size_t bad = 0;
+
+	if (hex_decode_at(s, ret, &bad) == 0)
+		return 0;
+	if (!s[bad]) {
+		emu_cli_err("%s: an odd number of hex digits (each byte is two)", what);
+		return -EINVAL;
+	}
+	/* Position as the user counts: characters from 1 (bytes when not UTF-8). */
+	size_t pos = g_utf8_validate(s, -1, NULL) ? (size_t)g_utf8_pointer_to_offset(s, s + bad) : bad;
+	uint8_t c = (uint8_t)s[bad];
+	if (c >= 0x20 && c < 0x7f)
+		emu_cli_err("%s: not a hex digit at position %zu ('%c')", what, pos + 1, c);
+	else
+		emu_cli_err("%s: not a hex digit at position %zu (byte 0x%02x)", what, pos + 1, c);
+	return -EINVAL;
+}

@@ -47,10 +47,8 @@ int emu_cmd_raw(int argc, char **argv)
 	}
 	g_autoptr(GByteArray) buf = NULL;
 	if (hex) {
-		if (hex_decode(hex, &buf) < 0) {
-			emu_cli_err("raw: --hex: not an even number of hex digits");
+		if (emu_hex_arg("raw: --hex", hex, &buf) < 0)
 			return EMU_EXIT_USAGE;
-		}
 	} else {
 		g_autoptr(GError) error = NULL;
 		g_autofree char *contents = NULL;

@@ -354,10 +354,8 @@ static int var_set(int argc, char **argv)
 	g_autoptr(emu_client) cl = NULL;
 	g_autofree char *what = g_strdup_printf("var set %s", argv[1]);
 	if (hex) {
-		if (hex_decode(hex, &data) < 0) {
-			emu_cli_err("var set: --data: not an even number of hex digits");
+		if (emu_hex_arg("var set: --data", hex, &data) < 0)
 			return EMU_EXIT_USAGE;
-		}
 	} else if (file) {
 		/* Bounded by what the stack accepts: stdin or /dev/zero never end. */
 		rc = open_client(&c, what, &cl);

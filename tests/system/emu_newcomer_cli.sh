@@ -59,4 +59,16 @@ head -c 100 /dev/zero | "$EMU" var set Small --data-file - || fail "12: 100 byte
 [[ $("$EMU" var get Small --raw | wc -c) == 100 ]] || fail "12: Small is not 100 bytes"
 ok "12: var set --data-file /dev/zero and - stop past $max bytes (exit 2); 100 bytes from stdin work"
 
+# 14: hex errors say where: the position of the first character that is not a hex digit.
+run "$EMU" var set Foo --data gg
+[[ $rc == 2 ]] && grep -q "var set: --data: not a hex digit at position 1 ('g')" "$WORK/err" ||
+	fail "14: --data gg: exit $rc: $(cat "$WORK/err")"
+run "$EMU" var set Foo --data "0xde ad:bz"
+grep -q "not a hex digit at position 10 ('z')" "$WORK/err" || fail "14: --data 0xde ad:bz: $(cat "$WORK/err")"
+run "$EMU" var set Foo --data abc
+[[ $rc == 2 ]] && grep -q "an odd number of hex digits" "$WORK/err" || fail "14: --data abc: $(cat "$WORK/err")"
+run "$EMU" raw --hex 00x1
+[[ $rc == 2 ]] && grep -q "raw: --hex: not a hex digit at position 3 ('x')" "$WORK/err" || fail "14: raw --hex 00x1: $(cat "$WORK/err")"
+ok "14: hex errors name the position and the character (var set --data, raw --hex)"
+
 all_passed
