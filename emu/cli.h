@@ -16,7 +16,8 @@
 #define EMU_EXIT_EFI    1 /* the variable service answered an EFI error (printed by name) */
 #define EMU_EXIT_USAGE  2 /* bad command line */
 #define EMU_EXIT_STACK  3 /* the stack is not up / could not be started / not all running */
-#define EMU_EXIT_IMPORT 4 /* import/export: not a valid EDK2 variable store, or does not fit */
+#define EMU_EXIT_IMPORT 4 /* import/export: not a valid EDK2 variable store, or does not fit;
+			   * export: the output file cannot be written */
 
 /* The --state option's help, the same for every command. */
 #define EMU_STATE_HELP "state directory (default: $STMM_EMU_STATE, else ./.stmm-emu)"

@@ -71,4 +71,21 @@ run "$EMU" raw --hex 00x1
 [[ $rc == 2 ]] && grep -q "raw: --hex: not a hex digit at position 3 ('x')" "$WORK/err" || fail "14: raw --hex 00x1: $(cat "$WORK/err")"
 ok "14: hex errors name the position and the character (var set --data, raw --hex)"
 
+# 15: export to a path that cannot be written: a file error naming the user's path, exit 4,
+# for a running and for a stopped stack (which is then not started at all).
+run "$EMU" export "$WORK/nonexistent/dir/x.fd"
+[[ $rc == 4 ]] || fail "15: export to a missing directory (running stack): exit $rc, want 4: $(cat "$WORK/err")"
+grep -q "export: $WORK/nonexistent/dir/x.fd: no such directory" "$WORK/err" && ! grep -q 'x\.fd\.' "$WORK/err" ||
+	fail "15: message: $(cat "$WORK/err")"
+S15=$WORK/s15
+STATES+=("$S15")
+"$EMU" up -q --state "$S15" && "$EMU" down -q --state "$S15"
+run "$EMU" export --state "$S15" "$WORK/nonexistent/dir/x.fd"
+[[ $rc == 4 ]] && grep -q "no such directory" "$WORK/err" || fail "15: stopped stack: exit $rc: $(cat "$WORK/err")"
+[[ -z $(nothing_runs "$S15") ]] || fail "15: export left $(nothing_runs "$S15") running"
+[[ $(grep -c "stmm-emu up:" "$S15/stmmd.log") == 1 ]] || fail "15: a stack was started for an export that cannot be written"
+run "$EMU" export "$WORK"
+[[ $rc == 4 ]] && grep -q "$WORK: is a directory" "$WORK/err" || fail "15: export to a directory: exit $rc: $(cat "$WORK/err")"
+ok "15: export to an unwritable path: exit 4 naming the user's path, no stack started"
+
 all_passed
