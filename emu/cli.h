@@ -101,6 +101,11 @@ __attribute__((warn_unused_result)) int emu_guid_arg(const char *s, efi_guid_t *
  */
 __attribute__((warn_unused_result)) int emu_hex_arg(const char *what, const char *s,
 						    GByteArray **ret);
+/*
+ * Text from a peer or a store, safe on one terminal line (g_free): \n, \t and \\ escaped,
+ * other control bytes as \xNN; everything else (UTF-8 included) as it is.
+ */
+char *emu_text_escape(const char *s);
 /* Classic hex dump (offset, 16 bytes, ASCII) appended to out. */
 void emu_hexdump(GString *out, const uint8_t *data, size_t size);
 

@@ -242,3 +242,22 @@ int emu_hex_arg(const char *what, const char *s, GByteArray **ret)
 		emu_cli_err("%s: not a hex digit at position %zu (byte 0x%02x)", what, pos + 1, c);
 	return -EINVAL;
 }
+
+char *emu_text_escape(const char *s)
+{
+	GString *out = g_string_sized_new(strlen(s));
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '\n': g_string_append(out, "\\n"); break;
+		case '\t': g_string_append(out, "\\t"); break;
+		case '\\': g_string_append(out, "\\\\"); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				g_string_append_printf(out, "\\x%02x", *p);
+			else
+				g_string_append_c(out, (char)*p);
+		}
+	}
+	return g_string_free(out, FALSE);
+}

@@ -134,7 +134,8 @@ static int var_list(int argc, char **argv)
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "a JSON array of {name, guid}", NULL },
 		G_OPTION_ENTRY_NULL
 	};
-	if (!parse_opts("- list every variable (GetNextVariableName walk)", entries, &c, &argc,
+	if (!parse_opts("- list every variable (GetNextVariableName walk), one GUID-Name a line: "
+			"in names \\n, \\t, \\\\ and other control bytes (\\xNN) are escaped", entries, &c, &argc,
 			&argv))
 		return EMU_EXIT_USAGE;
 	g_autofree char *state_owned = c.state;
@@ -182,8 +183,9 @@ static int var_list(int argc, char **argv)
 			emu_json_add_string(jb, "guid", gbuf);
 			json_builder_end_object(jb);
 		} else {
-			/* efivar -l style: GUID-Name */
-			g_string_append_printf(out, "%s-%s\n", gbuf, utf8);
+			/* efivar -l style: GUID-Name, one line each (the name escaped) */
+			g_autofree char *esc = emu_text_escape(utf8);
+			g_string_append_printf(out, "%s-%s\n", gbuf, esc);
 		}
 		if (++n > 100000) {
 			emu_cli_err("var list: more than 100000 names; the walk does not end");

@@ -88,4 +88,16 @@ run "$EMU" export "$WORK"
 [[ $rc == 4 ]] && grep -q "$WORK: is a directory" "$WORK/err" || fail "15: export to a directory: exit $rc: $(cat "$WORK/err")"
 ok "15: export to an unwritable path: exit 4 naming the user's path, no stack started"
 
+# 16: var list prints one line per variable: newlines, tabs, backslashes and control bytes
+# in a name are escaped (the JSON form has them as they are).
+G=8be4df61-93ca-11d2-aa0d-00e098032b8c
+"$EMU" var set $'nl\nname' --string x && "$EMU" var set $'tab\tback\\slash' --string x &&
+	"$EMU" var set $'ctl\x01name' --string x || fail "16: var set of the odd names"
+"$EMU" var list >"$WORK/list" || fail "16: var list"
+grep -qxF "$G-nl\\nname" "$WORK/list" && grep -qxF "$G-tab\\tback\\\\slash" "$WORK/list" &&
+	grep -qxF "$G-ctl\\x01name" "$WORK/list" || fail "16: var list: $(cat -A "$WORK/list")"
+! grep -qx "name" "$WORK/list" || fail "16: a name broke a line"
+"$EMU" var list --json | json_ok '"nl\nname" in [v["name"] for v in d]' || fail "16: JSON lost the raw name"
+ok "16: var list escapes \\n, \\t, \\\\ and control bytes in names; JSON keeps them"
+
 all_passed
