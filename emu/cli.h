@@ -31,9 +31,16 @@
 /* "2026-11-25 14:26:54": local time of a unix timestamp in µs (g_free). */
 char *emu_format_time(int64_t us);
 
+/* User input echoed in a message: at most EMU_CLI_ECHO_MAX characters, then "…" (g_free). */
+#define EMU_CLI_ECHO_MAX 64
+char *emu_cli_shorten(const char *s);
+
 void emu_cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Parse with `ctx` (which gets a --help); prints errors.  true when parsing succeeded. */
+/*
+ * Parse with `ctx` (which gets a --help); prints errors.  true when parsing succeeded.
+ * Refuses, for every command, a --timeout/-t that is not positive and an empty --state/-s.
+ */
 bool emu_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 
 /* Per-command timeout: --timeout, else $STMM_EMU_TIMEOUT_MS, else 30 s. */

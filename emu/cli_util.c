@@ -21,10 +21,65 @@ void emu_cli_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+char *emu_cli_shorten(const char *s)
+{
+	if (!s)
+		return g_strdup("(null)");
+	if (!g_utf8_validate(s, -1, NULL)) {
+		/* Bytes: cut at 64 of them. */
+		return strlen(s) <= EMU_CLI_ECHO_MAX ? g_strdup(s)
+						     : g_strdup_printf("%.*s…", EMU_CLI_ECHO_MAX, s);
+	}
+	if (g_utf8_strlen(s, -1) <= EMU_CLI_ECHO_MAX)
+		return g_strdup(s);
+	const char *end = g_utf8_offset_to_pointer(s, EMU_CLI_ECHO_MAX);
+	return g_strdup_printf("%.*s…", (int)(end - s), s);
+}
+
+/*
+ * The options every command shares, checked once for all of them before the command's own
+ * parse (issue 15, defect 18): --timeout/-t must be a positive number of milliseconds and
+ * --state/-s a non-empty path.  A probe parse of a copy of argv that knows only these two
+ * and ignores the rest; an argument that does not parse here is left to the real parse.
+ */
+static bool common_options_ok(int argc, char **argv)
+{
+	gint timeout = G_MININT;
+	g_autofree char *state = NULL;
+	GOptionEntry probe[] = {
+		{ "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, NULL, NULL },
+		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, NULL, NULL },
+		G_OPTION_ENTRY_NULL
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
+	/* A copy of the array (GOption removes what it parsed); the strings stay the caller's. */
+	g_autofree char **copy = g_memdup2(argv, sizeof(char *) * ((size_t)argc + 1));
+	char **v = copy;
+	int n = argc;
+
+	g_option_context_set_help_enabled(ctx, FALSE);
+	g_option_context_set_ignore_unknown_options(ctx, TRUE);
+	g_option_context_add_main_entries(ctx, probe, NULL);
+	if (!g_option_context_parse(ctx, &n, &v, NULL))
+		return true;
+	if (timeout != G_MININT && timeout <= 0) {
+		emu_cli_err("--timeout %d: a positive number of milliseconds", timeout);
+		return false;
+	}
+	if (state && !*state) {
+		emu_cli_err("--state: an empty directory name (leave the option out for "
+			    "$STMM_EMU_STATE, else ./.stmm-emu)");
+		return false;
+	}
+	return true;
+}
+
 bool emu_cli_parse(GOptionContext *ctx, int *argc, char ***argv)
 {
 	g_autoptr(GError) error = NULL;
 
+	if (!common_options_ok(*argc, *argv))
+		return false;
 	if (!g_option_context_parse(ctx, argc, argv, &error)) {
 		emu_cli_err("%s (see --help)", error->message);
 		return false;

@@ -87,8 +87,9 @@ static int name_guid_args(int argc, char **argv, const char *cmd, const char *gu
 		return EMU_EXIT_USAGE;
 	}
 	if (!*argv[1] || ucs2_from_utf8(argv[1], &name, &size) < 0) {
+		g_autofree char *shown = emu_cli_shorten(argv[1]);
 		emu_cli_err("var %s: %s: not a valid variable name (UTF-8, BMP only, not empty)", cmd,
-			    argv[1]);
+			    shown);
 		return EMU_EXIT_USAGE;
 	}
 	if (!guid_s)
@@ -141,7 +142,8 @@ static int var_list(int argc, char **argv)
 	g_autofree char *state_owned = c.state;
 	g_autofree char *persona_owned = c.persona_s;
 	if (argc != 1) {
-		emu_cli_err("var list: unexpected argument %s", argv[1]);
+		g_autofree char *shown = emu_cli_shorten(argv[1]);
+		emu_cli_err("var list: unexpected argument %s", shown);
 		return EMU_EXIT_USAGE;
 	}
 	g_autoptr(emu_client) cl = NULL;
@@ -228,7 +230,8 @@ static int var_get(int argc, char **argv)
 	}
 	if (rc)
 		return rc;
-	g_autofree char *what = g_strdup_printf("var get %s", argv[1]);
+	g_autofree char *shown = emu_cli_shorten(argv[1]);
+	g_autofree char *what = g_strdup_printf("var get %s", shown);
 	g_autoptr(emu_client) cl = NULL;
 	rc = open_client(&c, what, &cl);
 	if (rc)
@@ -354,7 +357,8 @@ static int var_set(int argc, char **argv)
 	}
 	g_autoptr(GByteArray) data = NULL;
 	g_autoptr(emu_client) cl = NULL;
-	g_autofree char *what = g_strdup_printf("var set %s", argv[1]);
+	g_autofree char *shown = emu_cli_shorten(argv[1]);
+	g_autofree char *what = g_strdup_printf("var set %s", shown);
 	if (hex) {
 		if (emu_hex_arg("var set: --data", hex, &data) < 0)
 			return EMU_EXIT_USAGE;
@@ -413,7 +417,8 @@ static int var_delete(int argc, char **argv)
 	int rc = name_guid_args(argc, argv, "delete", guid_s, &name, &name_size, &guid);
 	if (rc)
 		return rc;
-	g_autofree char *what = g_strdup_printf("var delete %s", argv[1]);
+	g_autofree char *shown = emu_cli_shorten(argv[1]);
+	g_autofree char *what = g_strdup_printf("var delete %s", shown);
 	return set_variable(&c, NULL, what, name, name_size, &guid, 0, 0, NULL);
 }
 
@@ -437,7 +442,8 @@ static int var_info(int argc, char **argv)
 	g_autofree char *persona_owned = c.persona_s;
 	uint32_t attrs = DEFAULT_ATTRS;
 	if (argc != 1) {
-		emu_cli_err("var info: unexpected argument %s", argv[1]);
+		g_autofree char *shown = emu_cli_shorten(argv[1]);
+		emu_cli_err("var info: unexpected argument %s", shown);
 		return EMU_EXIT_USAGE;
 	}
 	if (attrs_s && emu_attrs_parse(attrs_s, &attrs) < 0) {
@@ -515,7 +521,8 @@ int emu_cmd_var(int argc, char **argv)
 			g_set_prgname(prog);
 			return var_cmds[i].fn(argc - 1, argv + 1);
 		}
-	emu_cli_err("var: unknown command %s", argv[1]);
+	g_autofree char *shown = emu_cli_shorten(argv[1]);
+	emu_cli_err("var: unknown command %s", shown);
 	var_usage(stderr);
 	return EMU_EXIT_USAGE;
 }

@@ -69,7 +69,8 @@ int main(int argc, char **argv)
 			}
 			return commands[i].fn(argc - 1, argv + 1);
 		}
-	fprintf(stderr, "stmm-emu: unknown command %s\n\n", argv[1]);
+	g_autofree char *shown = emu_cli_shorten(argv[1]);
+	fprintf(stderr, "stmm-emu: unknown command %s\n\n", shown);
 	usage(stderr);
 	return EMU_EXIT_USAGE;
 }

@@ -100,4 +100,32 @@ grep -qxF "$G-nl\\nname" "$WORK/list" && grep -qxF "$G-tab\\tback\\\\slash" "$WO
 "$EMU" var list --json | json_ok '"nl\nname" in [v["name"] for v in d]' || fail "16: JSON lost the raw name"
 ok "16: var list escapes \\n, \\t, \\\\ and control bytes in names; JSON keeps them"
 
+# 18: a timeout that is not positive and an empty state directory are refused by every
+# command; user input echoed in an error is cut to 64 characters and "…".
+for cmd in "var list" "var get Foo" "status" "conform --group get" "raw --hex 00" "event ready-to-boot"; do
+	for t in "-t -5" "--timeout=0" "--timeout -1"; do
+		# shellcheck disable=SC2086
+		run "$EMU" $cmd $t
+		[[ $rc == 2 ]] && grep -q "a positive number of milliseconds" "$WORK/err" ||
+			fail "18: $cmd $t: exit $rc: $(cat "$WORK/err")"
+	done
+done
+for cmd in "var list" "up" "down" "status" "export $WORK/x.fd" "check"; do
+	# shellcheck disable=SC2086
+	run "$EMU" $cmd -s ""
+	[[ $rc == 2 ]] && grep -q -- "--state: an empty directory name" "$WORK/err" ||
+		fail "18: $cmd -s '': exit $rc: $(cat "$WORK/err")"
+	# shellcheck disable=SC2086
+	run "$EMU" $cmd --state=
+	[[ $rc == 2 ]] || fail "18: $cmd --state=: exit $rc"
+done
+"$EMU" var list -t 5000 -s "$STATE" >/dev/null || fail "18: var list -t 5000 -s STATE refused"
+long=$(head -c 20000 /dev/zero | tr '\0' A)
+run "$EMU" var set "$long" --string x
+[[ $rc != 0 ]] || fail "18: a 20000-character name was accepted"
+[[ $(wc -c <"$WORK/err") -lt 300 ]] && grep -q "A…" "$WORK/err" || fail "18: long name echoed: $(head -c 300 "$WORK/err")"
+run "$EMU" "$long"
+[[ $rc == 2 ]] && [[ $(head -n1 "$WORK/err" | wc -c) -lt 150 ]] || fail "18: unknown command echoed in full"
+ok "18: -t/--timeout <= 0 and an empty -s/--state refused (exit 2); long input echoed cut to 64 + …"
+
 all_passed
