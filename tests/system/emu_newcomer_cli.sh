@@ -128,4 +128,19 @@ run "$EMU" "$long"
 [[ $rc == 2 ]] && [[ $(head -n1 "$WORK/err" | wc -c) -lt 150 ]] || fail "18: unknown command echoed in full"
 ok "18: -t/--timeout <= 0 and an empty -s/--state refused (exit 2); long input echoed cut to 64 + …"
 
+# 19: raw with a 64 MiB memref: the TEE answers (EXCESS_DATA) with the memref size it takes;
+# only that much is dumped, in text, JSON and --out.
+run "$EMU" raw --hex 00 -m 67108864
+[[ $rc == 0 ]] || fail "19: raw -m 64 MiB: exit $rc: $(cat "$WORK/err")"
+msize=$(sed -n 's/^memref size: //p' "$WORK/out")
+[[ -n $msize && $msize -lt 67108864 ]] || fail "19: memref size $msize"
+lines=$(grep -c '^[0-9a-f]\{8\} ' "$WORK/out")
+[[ $lines == $(((msize + 15) / 16)) ]] || fail "19: $lines dump lines for a memref size of $msize"
+"$EMU" raw --hex 00 -m 67108864 --json >"$WORK/raw.json"
+json_ok 'len(d["answer"]) == 2 * d["memref_size"] and d["shared_size"] == 67108864' <"$WORK/raw.json" ||
+	fail "19: JSON answer: $(head -c 200 "$WORK/raw.json")"
+"$EMU" raw --hex 00 -m 67108864 --out "$WORK/raw.bin" >/dev/null
+[[ $(wc -c <"$WORK/raw.bin") == "$msize" ]] || fail "19: --out wrote $(wc -c <"$WORK/raw.bin") bytes"
+ok "19: raw -m 64 MiB dumps the $msize bytes the TEE answered (text, JSON, --out)"
+
 all_passed
