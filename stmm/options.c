@@ -11,6 +11,7 @@
 #include "ready.h"
 #include "rpmb_route.h"
 #include "varsvc_auth.h"
+#include "version.h"
 
 void stmmd_options_init(struct stmmd_options *o)
 {
@@ -61,6 +62,7 @@ static int parse_quirks(gchar *const *quirks, struct tee_stmm_config *cfg)
 int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 {
 	g_autofree char *check_quirks = NULL;
+	gboolean version = FALSE;
 	GOptionEntry entries[] = {
 		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &o->state_dir, "State directory (socket STATE/tee.sock)", "DIR" },
 		{ "socket", 0, 0, G_OPTION_ARG_FILENAME, &o->socket_path, "Tee socket path (overrides --state)", "PATH" },
@@ -88,6 +90,7 @@ int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 		{ "trace", 0, 0, G_OPTION_ARG_FILENAME, &o->trace_file, "Append every message on the tee socket and every MM buffer to the trace FILE (include/emu_trace.h; `stmm-emu trace` reads it)", "FILE" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "Debug logging (hex dumps of every request)", NULL },
 		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &o->ready_fd, "Write READY=1 and a newline to descriptor FD once serving, then close it (how `stmm-emu up` waits)", "FD" },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- OP-TEE + StandaloneMM emulator");
@@ -105,6 +108,10 @@ int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 	if (!g_option_context_parse(ctx, argc, argv, &err)) {
 		fprintf(stderr, "stmmd: %s\n", err->message);
 		return -EINVAL;
+	}
+	if (version) {
+		fputs(STMM_EMU_VERSION_LINE("stmmd"), stdout);
+		exit(0); /* answered here, as GOption answers --help */
 	}
 	if (check_quirks) {
 		/* A one-shot answer, given here as GOption gives --help's. */

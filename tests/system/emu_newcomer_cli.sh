@@ -143,4 +143,26 @@ json_ok 'len(d["answer"]) == 2 * d["memref_size"] and d["shared_size"] == 671088
 [[ $(wc -c <"$WORK/raw.bin") == "$msize" ]] || fail "19: --out wrote $(wc -c <"$WORK/raw.bin") bytes"
 ok "19: raw -m 64 MiB dumps the $msize bytes the TEE answered (text, JSON, --out)"
 
+# 17: --state/-s before the command; --version on every program.
+S17=$WORK/s17
+EMU_ABS=$(realpath "$EMU")
+STATES+=("$S17")
+(unset STMM_EMU_STATE; cd "$WORK" && "$EMU_ABS" --state "$S17" up -q) || fail "17: stmm-emu --state DIR up"
+[[ -S $S17/tee.sock && ! -e $WORK/.stmm-emu ]] || fail "17: --state before up did not choose the state"
+(unset STMM_EMU_STATE; cd "$WORK" && "$EMU_ABS" -s "$S17" var set G17 --string g) || fail "17: -s DIR var set"
+[[ $(cd "$WORK" && env -u STMM_EMU_STATE "$EMU_ABS" --state="$S17" var get G17 --raw) == g ]] || fail "17: --state=DIR var get"
+run env -u STMM_EMU_STATE "$EMU" -s "$S17" var get G17 --state "$STATE"
+[[ $rc == 1 ]] || fail "17: the command's own --state does not win (exit $rc)"
+(unset STMM_EMU_STATE; cd "$WORK" && "$EMU_ABS" -s "$S17" down -q) || fail "17: -s DIR down"
+run "$EMU" --bogus up
+[[ $rc == 2 ]] && grep -q "unknown option --bogus before the command" "$WORK/err" || fail "17: --bogus: exit $rc"
+run "$EMU" -s "" up
+[[ $rc == 2 ]] || fail "17: -s '' before the command: exit $rc"
+for p in stmm-emu rpmbd stmmd supplicantd; do
+	v=$("$BUILD/$p" --version) || fail "17: $p --version failed"
+	[[ $v =~ ^$p\ [0-9]+\.[0-9]+ ]] || fail "17: $p --version said: $v"
+done
+"$EMU" --help | grep -q -- "--version" || fail "17: stmm-emu --help does not mention --version"
+ok "17: --state/-s/--state= before the command; --version on stmm-emu, rpmbd, stmmd, supplicantd"
+
 all_passed
