@@ -31,6 +31,12 @@
 /* "2026-11-25 14:26:54": local time of a unix timestamp in µs (g_free). */
 char *emu_format_time(int64_t us);
 
+/*
+ * The one way every command names the payload size (issue 15, defect 13): the client's
+ * budget "N bytes (GET_PAYLOAD_SIZE N+2 - 2)" (g_free); JSON's max_payload is the same N.
+ */
+char *emu_payload_text(uint64_t max_payload);
+
 /* User input echoed in a message: at most EMU_CLI_ECHO_MAX characters, then "…" (g_free). */
 #define EMU_CLI_ECHO_MAX 64
 char *emu_cli_shorten(const char *s);

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "client.h"
 #include "efi_util.h"
+#include "mm.h"
 
 void emu_cli_err(const char *fmt, ...)
 {
@@ -19,6 +21,14 @@ void emu_cli_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+char *emu_payload_text(uint64_t max_payload)
+{
+	/* Linux tee_stmm_efi (drivers/firmware/efi/stmm/tee_stmm_efi.c) budgets its buffers
+	 * with the GET_PAYLOAD_SIZE answer minus 2 (include/mm.h MM_CLIENT_PAYLOAD_QUIRK). */
+	return g_strdup_printf("%" PRIu64 " bytes (GET_PAYLOAD_SIZE %" PRIu64 " - %u)", max_payload,
+			       max_payload + MM_CLIENT_PAYLOAD_QUIRK, MM_CLIENT_PAYLOAD_QUIRK);
 }
 
 char *emu_cli_shorten(const char *s)

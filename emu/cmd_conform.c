@@ -277,8 +277,8 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 			cf_keys_free(keys);
 			return EMU_EXIT_STACK;
 		}
-		fprintf(progress, "stmm-emu conform: stack %s, payload %" PRIu64 " bytes\n", st.dir,
-			live.payload_size);
+		g_autofree char *pl = emu_payload_text(live.max_payload);
+		fprintf(progress, "stmm-emu conform: stack %s, max payload %s\n", st.dir, pl);
 	}
 	if (need_destructive && !a->in_place) {
 		if (scratch_up(&scratch, err) < 0) {

@@ -307,8 +307,8 @@ static int read_data_file(const char *file, uint64_t max, GByteArray **ret, GStr
 		return r;
 	}
 	if (data->len > max) {
-		g_string_printf(err, "%s: more than %" PRIu64 " bytes, the largest payload this stack "
-				"accepts (GET_PAYLOAD_SIZE)", file, max);
+		g_autofree char *pl = emu_payload_text(max);
+		g_string_printf(err, "%s: more than the max payload of this stack, %s", file, pl);
 		return -E2BIG;
 	}
 	*ret = g_steal_pointer(&data);
@@ -472,13 +472,15 @@ static int var_info(int argc, char **argv)
 		emu_json_add_int(jb, "max_payload", (gint64)max_payload);
 		json_builder_end_object(jb);
 		emu_json_print(jb, false);
-	} else
+	} else {
+		g_autofree char *pl = emu_payload_text(max_payload);
 		printf("attributes:        0x%08x (%s)\n"
 		       "max storage:       %" PRIu64 "\n"
 		       "remaining storage: %" PRIu64 "\n"
 		       "max variable size: %" PRIu64 "\n"
-		       "max payload:       %" PRIu64 " (GET_PAYLOAD_SIZE - 2)\n",
-		       attrs, attr_s, max, remaining, max_var, max_payload);
+		       "max payload:       %s\n",
+		       attrs, attr_s, max, remaining, max_var, pl);
+	}
 	return EMU_EXIT_OK;
 }
 

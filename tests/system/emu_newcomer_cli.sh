@@ -51,10 +51,10 @@ ok "11: an up that fails at supplicantd stops the rpmbd and stmmd it started"
 max=$("$EMU" var info --json | json_get 'd["max_payload"]') || fail "12: var info --json"
 run timeout 20 "$EMU" var set Big --data-file /dev/zero
 [[ $rc == 2 ]] || fail "12: var set --data-file /dev/zero: exit $rc, want 2: $(head -c 300 "$WORK/err")"
-grep -q "/dev/zero: more than $max bytes, the largest payload this stack accepts" "$WORK/err" ||
+grep -q "/dev/zero: more than the max payload of this stack, $max bytes" "$WORK/err" ||
 	fail "12: message: $(cat "$WORK/err")"
 run timeout 20 "$EMU" var set Big --data-file - </dev/zero
-[[ $rc == 2 ]] && grep -q -- "-: more than $max bytes" "$WORK/err" || fail "12: --data-file - from /dev/zero: exit $rc: $(head -c 300 "$WORK/err")"
+[[ $rc == 2 ]] && grep -q -- "-: more than the max payload of this stack, $max bytes" "$WORK/err" || fail "12: --data-file - from /dev/zero: exit $rc: $(head -c 300 "$WORK/err")"
 head -c 100 /dev/zero | "$EMU" var set Small --data-file - || fail "12: 100 bytes on stdin refused"
 [[ $("$EMU" var get Small --raw | wc -c) == 100 ]] || fail "12: Small is not 100 bytes"
 ok "12: var set --data-file /dev/zero and - stop past $max bytes (exit 2); 100 bytes from stdin work"
@@ -164,5 +164,18 @@ for p in stmm-emu rpmbd stmmd supplicantd; do
 done
 "$EMU" --help | grep -q -- "--version" || fail "17: stmm-emu --help does not mention --version"
 ok "17: --state/-s/--state= before the command; --version on stmm-emu, rpmbd, stmmd, supplicantd"
+
+# 13: one payload figure under one name: status, var info, conform and the JSON of the first
+# two all give the client's budget (GET_PAYLOAD_SIZE minus Linux's 2 bytes).
+"$EMU" status >"$WORK/status"
+"$EMU" var info >"$WORK/info"
+"$EMU" conform --group query >"$WORK/conform" 2>&1 || fail "13: conform --group query: $(tail -3 "$WORK/conform")"
+want="max payload:\? *$max bytes (GET_PAYLOAD_SIZE $((max + 2)) - 2)"
+for f in status info conform; do
+	grep -q "$want" "$WORK/$f" || fail "13: $f does not say '$want': $(grep -i payload "$WORK/$f")"
+	[[ $(grep -ci "payload" "$WORK/$f") == 1 ]] || fail "13: $f names the payload twice: $(grep -i payload "$WORK/$f")"
+done
+"$EMU" status --json | json_ok "d['max_payload'] == $max" || fail "13: status --json max_payload"
+ok "13: status, var info and conform all say 'max payload $max bytes (GET_PAYLOAD_SIZE $((max + 2)) - 2)'"
 
 all_passed
