@@ -52,7 +52,7 @@ char *emu_cli_shorten(const char *s)
  * --state/-s a non-empty path.  A probe parse of a copy of argv that knows only these two
  * and ignores the rest; an argument that does not parse here is left to the real parse.
  */
-static bool common_options_ok(int argc, char **argv)
+static bool common_options_ok(GOptionContext *real, int argc, char **argv)
 {
 	gint timeout = G_MININT;
 	g_autofree char *state = NULL;
@@ -69,6 +69,8 @@ static bool common_options_ok(int argc, char **argv)
 
 	g_option_context_set_help_enabled(ctx, FALSE);
 	g_option_context_set_ignore_unknown_options(ctx, TRUE);
+	/* `run CMD ARGS` stops at CMD: the probe must not read CMD's own -t or -s. */
+	g_option_context_set_strict_posix(ctx, g_option_context_get_strict_posix(real));
 	g_option_context_add_main_entries(ctx, probe, NULL);
 	if (!g_option_context_parse(ctx, &n, &v, NULL))
 		return true;
@@ -88,7 +90,7 @@ bool emu_cli_parse(GOptionContext *ctx, int *argc, char ***argv)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (!common_options_ok(*argc, *argv))
+	if (!common_options_ok(ctx, *argc, *argv))
 		return false;
 	if (!g_option_context_parse(ctx, argc, argv, &error)) {
 		emu_cli_err("%s (see --help)", error->message);

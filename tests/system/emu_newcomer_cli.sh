@@ -120,6 +120,7 @@ for cmd in "var list" "up" "down" "status" "export $WORK/x.fd" "check"; do
 	[[ $rc == 2 ]] || fail "18: $cmd --state=: exit $rc"
 done
 "$EMU" var list -t 5000 -s "$STATE" >/dev/null || fail "18: var list -t 5000 -s STATE refused"
+"$EMU" run bash -c 'exit 0' -t -5 -s "" || fail "18: run: CMD's own -t/-s were checked as stmm-emu's"
 long=$(head -c 20000 /dev/zero | tr '\0' A)
 run "$EMU" var set "$long" --string x
 [[ $rc != 0 ]] || fail "18: a 20000-character name was accepted"
