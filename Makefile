@@ -19,8 +19,11 @@ OPT := -O2 -g
 endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+# --version: `git describe` when built from a git tree, else lib/version.h's constant alone.
+GIT_DESCRIBE := $(shell git describe --tags --always --dirty 2>/dev/null)
+VERSION_DEF := $(if $(GIT_DESCRIBE),-DSTMM_EMU_GIT_DESCRIBE=\"$(GIT_DESCRIBE)\")
 CFLAGS_ALL := -std=c11 -D_GNU_SOURCE -DG_LOG_USE_STRUCTURED=1 $(OPT) $(WARN) $(SAN_FLAGS) \
-	-Iinclude -Ilib $(PKG_CFLAGS) $(CFLAGS)
+	-Iinclude -Ilib $(VERSION_DEF) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(SAN_FLAGS) $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lpthread
 

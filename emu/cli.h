@@ -16,7 +16,8 @@
 #define EMU_EXIT_EFI    1 /* the variable service answered an EFI error (printed by name) */
 #define EMU_EXIT_USAGE  2 /* bad command line */
 #define EMU_EXIT_STACK  3 /* the stack is not up / could not be started / not all running */
-#define EMU_EXIT_IMPORT 4 /* import/export: not a valid EDK2 variable store, or does not fit */
+#define EMU_EXIT_IMPORT 4 /* import/export: not a valid EDK2 variable store, or does not fit;
+			   * export: the output file cannot be written */
 
 /* The --state option's help, the same for every command. */
 #define EMU_STATE_HELP "state directory (default: $STMM_EMU_STATE, else ./.stmm-emu)"
@@ -30,9 +31,22 @@
 /* "2026-11-25 14:26:54": local time of a unix timestamp in µs (g_free). */
 char *emu_format_time(int64_t us);
 
+/*
+ * The one way every command names the payload size (issue 15, defect 13): the client's
+ * budget "N bytes (GET_PAYLOAD_SIZE N+2 - 2)" (g_free); JSON's max_payload is the same N.
+ */
+char *emu_payload_text(uint64_t max_payload);
+
+/* User input echoed in a message: at most EMU_CLI_ECHO_MAX characters, then "…" (g_free). */
+#define EMU_CLI_ECHO_MAX 64
+char *emu_cli_shorten(const char *s);
+
 void emu_cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Parse with `ctx` (which gets a --help); prints errors.  true when parsing succeeded. */
+/*
+ * Parse with `ctx` (which gets a --help); prints errors.  true when parsing succeeded.
+ * Refuses, for every command, a --timeout/-t that is not positive and an empty --state/-s.
+ */
 bool emu_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 
 /* Per-command timeout: --timeout, else $STMM_EMU_TIMEOUT_MS, else 30 s. */
@@ -94,6 +108,17 @@ __attribute__((warn_unused_result)) int emu_attrs_parse(const char *s, uint32_t 
 char *emu_attrs_format(uint32_t attrs);
 /* GUID text or alias (global, security).  0 or -EINVAL. */
 __attribute__((warn_unused_result)) int emu_guid_arg(const char *s, efi_guid_t *ret);
+/*
+ * Hex text of an option (hex_decode rules) -> bytes.  Prints "WHAT: not a hex digit at
+ * position N ('c')" (N from 1) or "WHAT: an odd number of hex digits".  0 or -EINVAL.
+ */
+__attribute__((warn_unused_result)) int emu_hex_arg(const char *what, const char *s,
+						    GByteArray **ret);
+/*
+ * Text from a peer or a store, safe on one terminal line (g_free): \n, \t and \\ escaped,
+ * other control bytes as \xNN; everything else (UTF-8 included) as it is.
+ */
+char *emu_text_escape(const char *s);
 /* Classic hex dump (offset, 16 bytes, ASCII) appended to out. */
 void emu_hexdump(GString *out, const uint8_t *data, size_t size);
 

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "client.h"
 #include "efi_util.h"
+#include "mm.h"
 
 void emu_cli_err(const char *fmt, ...)
 {
@@ -21,10 +23,75 @@ void emu_cli_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+char *emu_payload_text(uint64_t max_payload)
+{
+	/* Linux tee_stmm_efi (drivers/firmware/efi/stmm/tee_stmm_efi.c) budgets its buffers
+	 * with the GET_PAYLOAD_SIZE answer minus 2 (include/mm.h MM_CLIENT_PAYLOAD_QUIRK). */
+	return g_strdup_printf("%" PRIu64 " bytes (GET_PAYLOAD_SIZE %" PRIu64 " - %u)", max_payload,
+			       max_payload + MM_CLIENT_PAYLOAD_QUIRK, MM_CLIENT_PAYLOAD_QUIRK);
+}
+
+char *emu_cli_shorten(const char *s)
+{
+	if (!s)
+		return g_strdup("(null)");
+	if (!g_utf8_validate(s, -1, NULL)) {
+		/* Bytes: cut at 64 of them. */
+		return strlen(s) <= EMU_CLI_ECHO_MAX ? g_strdup(s)
+						     : g_strdup_printf("%.*s…", EMU_CLI_ECHO_MAX, s);
+	}
+	if (g_utf8_strlen(s, -1) <= EMU_CLI_ECHO_MAX)
+		return g_strdup(s);
+	const char *end = g_utf8_offset_to_pointer(s, EMU_CLI_ECHO_MAX);
+	return g_strdup_printf("%.*s…", (int)(end - s), s);
+}
+
+/*
+ * The options every command shares, checked once for all of them before the command's own
+ * parse (issue 15, defect 18): --timeout/-t must be a positive number of milliseconds and
+ * --state/-s a non-empty path.  A probe parse of a copy of argv that knows only these two
+ * and ignores the rest; an argument that does not parse here is left to the real parse.
+ */
+static bool common_options_ok(GOptionContext *real, int argc, char **argv)
+{
+	gint timeout = G_MININT;
+	g_autofree char *state = NULL;
+	GOptionEntry probe[] = {
+		{ "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, NULL, NULL },
+		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, NULL, NULL },
+		G_OPTION_ENTRY_NULL
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
+	/* A copy of the array (GOption removes what it parsed); the strings stay the caller's. */
+	g_autofree char **copy = g_memdup2(argv, sizeof(char *) * ((size_t)argc + 1));
+	char **v = copy;
+	int n = argc;
+
+	g_option_context_set_help_enabled(ctx, FALSE);
+	g_option_context_set_ignore_unknown_options(ctx, TRUE);
+	/* `run CMD ARGS` stops at CMD: the probe must not read CMD's own -t or -s. */
+	g_option_context_set_strict_posix(ctx, g_option_context_get_strict_posix(real));
+	g_option_context_add_main_entries(ctx, probe, NULL);
+	if (!g_option_context_parse(ctx, &n, &v, NULL))
+		return true;
+	if (timeout != G_MININT && timeout <= 0) {
+		emu_cli_err("--timeout %d: a positive number of milliseconds", timeout);
+		return false;
+	}
+	if (state && !*state) {
+		emu_cli_err("--state: an empty directory name (leave the option out for "
+			    "$STMM_EMU_STATE, else ./.stmm-emu)");
+		return false;
+	}
+	return true;
+}
+
 bool emu_cli_parse(GOptionContext *ctx, int *argc, char ***argv)
 {
 	g_autoptr(GError) error = NULL;
 
+	if (!common_options_ok(ctx, *argc, *argv))
+		return false;
 	if (!g_option_context_parse(ctx, argc, argv, &error)) {
 		emu_cli_err("%s (see --help)", error->message);
 		return false;
@@ -221,4 +288,43 @@ char *emu_format_time(int64_t us)
 {
 	g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(us / G_USEC_PER_SEC);
 	return t ? g_date_time_format(t, "%F %T") : g_strdup("?");
+}
+
+int emu_hex_arg(const char *what, const char *s, GByteArray **ret)
+{
+	size_t bad = 0;
+
+	if (hex_decode_at(s, ret, &bad) == 0)
+		return 0;
+	if (!s[bad]) {
+		emu_cli_err("%s: an odd number of hex digits (each byte is two)", what);
+		return -EINVAL;
+	}
+	/* Position as the user counts: characters from 1 (bytes when not UTF-8). */
+	size_t pos = g_utf8_validate(s, -1, NULL) ? (size_t)g_utf8_pointer_to_offset(s, s + bad) : bad;
+	uint8_t c = (uint8_t)s[bad];
+	if (c >= 0x20 && c < 0x7f)
+		emu_cli_err("%s: not a hex digit at position %zu ('%c')", what, pos + 1, c);
+	else
+		emu_cli_err("%s: not a hex digit at position %zu (byte 0x%02x)", what, pos + 1, c);
+	return -EINVAL;
+}
+
+char *emu_text_escape(const char *s)
+{
+	GString *out = g_string_sized_new(strlen(s));
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '\n': g_string_append(out, "\\n"); break;
+		case '\t': g_string_append(out, "\\t"); break;
+		case '\\': g_string_append(out, "\\\\"); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				g_string_append_printf(out, "\\x%02x", *p);
+			else
+				g_string_append_c(out, (char)*p);
+		}
+	}
+	return g_string_free(out, FALSE);
 }

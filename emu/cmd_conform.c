@@ -277,8 +277,8 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 			cf_keys_free(keys);
 			return EMU_EXIT_STACK;
 		}
-		fprintf(progress, "stmm-emu conform: stack %s, payload %" PRIu64 " bytes\n", st.dir,
-			live.payload_size);
+		g_autofree char *pl = emu_payload_text(live.max_payload);
+		fprintf(progress, "stmm-emu conform: stack %s, max payload %s\n", st.dir, pl);
 	}
 	if (need_destructive && !a->in_place) {
 		if (scratch_up(&scratch, err) < 0) {
@@ -349,7 +349,8 @@ int emu_cmd_conform(int argc, char **argv)
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &a.timeout_ms, "per request (default 30000)", "MS" },
 		{ "keys", 'k', 0, G_OPTION_ARG_FILENAME, &a.keys,
 		  "PEM keys and certificates for the auth groups (default: $STMM_EMU_KEYS, else "
-		  "fixtures/keys beside stmm-emu, else ./fixtures/keys)", "DIR" },
+		  "fixtures/keys beside stmm-emu, else ./fixtures/keys); a DIR given here that does "
+		  "not load is an error (exit 2)", "DIR" },
 		{ "require-auth", 0, 0, G_OPTION_ARG_NONE, &a.require_auth,
 		  "fail the auth groups when no keys are found (default: skip them)", NULL },
 		G_OPTION_ENTRY_NULL
@@ -379,6 +380,20 @@ int emu_cmd_conform(int argc, char **argv)
 	}
 	if (check_group_names(&a) < 0)
 		goto usage;
+	if (a.keys && !a.list) {
+		/* An explicit --keys that does not load is the user's mistake, not "no keys". */
+		struct cf_keys *k = NULL;
+		g_autoptr(GString) kerr = g_string_new("");
+		if (!g_file_test(a.keys, G_FILE_TEST_IS_DIR)) {
+			emu_cli_err("conform: --keys %s: not a directory", a.keys);
+			goto usage;
+		}
+		if (cf_keys_load(a.keys, &k, kerr) < 0) {
+			emu_cli_err("conform: --keys %s: %s", a.keys, kerr->str);
+			goto usage;
+		}
+		cf_keys_free(k);
+	}
 	if (a.list) {
 		list_cases(&a);
 		g_free(a.state);

@@ -376,6 +376,45 @@ static bool layout_arg_ok(gint64 v)
 	return v >= 0 && v % 256 == 0 && v <= (16 << 20);
 }
 
+/*
+ * Can `file` be written?  Checked before a stack is started for it, so a mistyped path is
+ * a file error naming the user's path (issue 15, defect 15).  0, or -errno and the reason.
+ */
+static int export_dest_check(const char *file, GString *why)
+{
+	g_autofree char *dir = g_path_get_dirname(file);
+
+	if (g_file_test(file, G_FILE_TEST_IS_DIR)) {
+		g_string_assign(why, "is a directory");
+		return -EISDIR;
+	}
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+		g_string_printf(why, "no such directory %s", dir);
+		return -ENOENT;
+	}
+	if (access(dir, W_OK) < 0) {
+		int e = errno;
+		g_string_printf(why, "cannot create a file in %s: %s", dir, g_strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+/* A GFileError of g_file_set_contents as text about the user's file (its message names the
+ * temporary file it writes first). */
+static const char *file_error_text(const GError *e)
+{
+	switch (e->code) {
+	case G_FILE_ERROR_NOENT: return "no such directory";
+	case G_FILE_ERROR_ACCES:
+	case G_FILE_ERROR_PERM: return "permission denied";
+	case G_FILE_ERROR_NOSPC: return "no space left on the device";
+	case G_FILE_ERROR_ISDIR: return "is a directory";
+	case G_FILE_ERROR_ROFS: return "read-only file system";
+	default: return e->message;
+	}
+}
+
 int emu_cmd_export(int argc, char **argv)
 {
 	g_autofree char *state = NULL;
@@ -413,7 +452,8 @@ int emu_cmd_export(int argc, char **argv)
 		"(and --gap-size).  A running stack is read through stmmd as it runs; a stopped\n"
 		"one is started for the export and stopped again.\n\n"
 		"Exit status: 0 written; 2 usage; 3 the stack could not be started or read;\n"
-		"4 the variables do not fit the layout asked for.");
+		"4 the variables do not fit the layout asked for, or FILE cannot be written\n"
+		"(checked before a stopped stack is started).");
 	if (!emu_cli_parse(ctx, &argc, &argv))
 		return EMU_EXIT_USAGE;
 	if (argc != 2) {
@@ -448,6 +488,11 @@ int emu_cmd_export(int argc, char **argv)
 	if (file_size < 0 || file_size > (1ll << 30)) {
 		emu_cli_err("export: --file-size: up to 1 GiB");
 		return EMU_EXIT_USAGE;
+	}
+	g_autoptr(GString) why = g_string_new("");
+	if (export_dest_check(argv[1], why) < 0) {
+		emu_cli_err("export: %s: %s", argv[1], why->str);
+		return EMU_EXIT_IMPORT;
 	}
 
 	struct emu_state st;
@@ -501,8 +546,8 @@ int emu_cmd_export(int argc, char **argv)
 		memset(img->data + old, 0, img->len - old);
 	}
 	if (!g_file_set_contents(argv[1], (const char *)img->data, img->len, &gerr)) {
-		emu_cli_err("export: %s", gerr->message);
-		rc = EMU_EXIT_STACK;
+		emu_cli_err("export: %s: %s", argv[1], file_error_text(gerr));
+		rc = EMU_EXIT_IMPORT;
 		goto out;
 	}
 	if (!quiet)

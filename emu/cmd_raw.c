@@ -24,7 +24,7 @@ int emu_cmd_raw(int argc, char **argv)
 		{ "memref-size", 'm', 0, G_OPTION_ARG_INT64, &memref,
 		  "memref[0].size to send (default: the buffer's length)", "N" },
 		{ "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_file,
-		  "write the answer bytes (memref-size of them) to FILE", "FILE" },
+		  "write the answer bytes (as many as the memref size that came back) to FILE", "FILE" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object, answer as hex", NULL },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, "per request (default 30000)", "MS" },
 		G_OPTION_ENTRY_NULL
@@ -36,7 +36,7 @@ int emu_cmd_raw(int argc, char **argv)
 		ctx, "Nothing is checked or fixed up: the bytes go into shared memory as they are,\n"
 		     "memref[0] = {offset 0, size N} (MEMREF_INOUT), value[1] (OUTPUT).  Prints the\n"
 		     "TEE result, its origin, value[1].a (the MM return code), the memref size that\n"
-		     "came back and the shared buffer afterwards.\n\n"
+		     "came back and the shared buffer afterwards, up to that size (the TEE's answer).\n\n"
 		     "Exit status: 0 the invoke went through (whatever the TEE answered); 2 usage;\n"
 		     "3 the stack is not up or the tee socket failed.");
 	if (!emu_cli_parse(ctx, &argc, &argv))
@@ -47,10 +47,8 @@ int emu_cmd_raw(int argc, char **argv)
 	}
 	g_autoptr(GByteArray) buf = NULL;
 	if (hex) {
-		if (hex_decode(hex, &buf) < 0) {
-			emu_cli_err("raw: --hex: not an even number of hex digits");
+		if (emu_hex_arg("raw: --hex", hex, &buf) < 0)
 			return EMU_EXIT_USAGE;
-		}
 	} else {
 		g_autoptr(GError) error = NULL;
 		g_autofree char *contents = NULL;
@@ -79,9 +77,12 @@ int emu_cmd_raw(int argc, char **argv)
 		emu_cli_err("raw: %s", emu_client_last_error(c));
 		return EMU_EXIT_STACK;
 	}
+	/* Only what the TEE answered: the memref size as it came back (OP-TEE updates it;
+	 * a refused 64 MiB memref comes back as 16 KiB), never more than was shared. */
+	size_t shown = res.memref_size < res.answer_size ? (size_t)res.memref_size : res.answer_size;
 	if (out_file) {
 		g_autoptr(GError) error = NULL;
-		if (!g_file_set_contents(out_file, (const char *)res.answer, (gssize)res.answer_size,
+		if (!g_file_set_contents(out_file, (const char *)res.answer, (gssize)shown,
 					 &error)) {
 			emu_cli_err("raw: %s", error->message);
 			emu_client_raw_result_clear(&res);
@@ -96,7 +97,8 @@ int emu_cmd_raw(int argc, char **argv)
 		emu_json_add_int(jb, "tee_origin", res.tee_origin);
 		emu_json_add_int(jb, "mm_code", (gint64)res.mm_code);
 		emu_json_add_int(jb, "memref_size", (gint64)res.memref_size);
-		emu_json_add_hex(jb, "answer", res.answer, res.answer_size);
+		emu_json_add_int(jb, "shared_size", (gint64)res.answer_size);
+		emu_json_add_hex(jb, "answer", res.answer, shown);
 		json_builder_end_object(jb);
 		emu_json_print(jb, false);
 	} else {
@@ -104,8 +106,11 @@ int emu_cmd_raw(int argc, char **argv)
 				       " (value[1].a = 0x%" PRIx64 ")\nmemref size: %" PRIu64 "\n",
 				       res.tee_ret, res.tee_origin, (int64_t)res.mm_code, res.mm_code,
 				       res.memref_size);
+		if (shown < res.answer_size)
+			g_string_append_printf(out, "(the first %zu of the %zu shared bytes: what the TEE "
+					       "answered)\n", shown, res.answer_size);
 		if (!out_file)
-			emu_hexdump(out, res.answer, res.answer_size);
+			emu_hexdump(out, res.answer, shown);
 	}
 	fputs(out->str, stdout);
 	emu_client_raw_result_clear(&res);

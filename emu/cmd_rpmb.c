@@ -94,7 +94,9 @@ static int print_rpmb_key(const uint8_t huk[OPTEE_HUK_SIZE], const char *cid_hex
 	g_autoptr(GByteArray) cid = NULL;
 	uint8_t key[32];
 
-	if (hex_decode(cid_hex, &cid) < 0 || cid->len != 16) {
+	if (emu_hex_arg("rpmb inspect: --cid", cid_hex, &cid) < 0)
+		return -EINVAL;
+	if (cid->len != 16) {
 		emu_cli_err("rpmb inspect: --cid: 16 bytes as 32 hex digits");
 		return -EINVAL;
 	}

@@ -141,6 +141,33 @@ static int resolve_quirks(const struct emu_state *st, char *const *opt, char **r
 }
 
 /*
+ * Ask stmmd whether it knows every name of the quirk list (`stmmd --check-quirks`), before
+ * anything is started: a refused name must not leave rpmbd running (issue 15, defect 11).
+ * Prints stmmd's answer on refusal.  0, or -EINVAL.
+ */
+static int check_quirks(const char *bin_dir, const char *list)
+{
+	if (!list || !*list)
+		return 0;
+	g_autofree char *stmmd = g_build_filename(bin_dir ? bin_dir : ".", "stmmd", NULL);
+	char *argv[] = { stmmd, (char *)"--check-quirks", (char *)list, NULL };
+	g_autofree char *errout = NULL;
+	g_autoptr(GError) error = NULL;
+	int status = 0;
+
+	if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &errout,
+			  &status, &error)) {
+		emu_cli_err("up: --quirk: cannot run %s: %s", stmmd, error->message);
+		return -EINVAL;
+	}
+	if (!g_spawn_check_wait_status(status, NULL)) {
+		emu_cli_err("up: --quirk: %s", g_strstrip(errout));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
  * A stmmd that kept running may have OP-TEE's RPMB dead state: `up` restarts nothing there
  * (that is faithful: only a reboot clears it), so say so, even with --quiet, and name the
  * way out.
@@ -205,6 +232,10 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 	if (r < 0) {
 		close(lock_fd);
 		emu_cli_err("up: --quirk: names are lower-case words (see stmmd --help)");
+		return EMU_EXIT_USAGE;
+	}
+	if (a->quirks && check_quirks(bin_dir, quirks) < 0) {
+		close(lock_fd);
 		return EMU_EXIT_USAGE;
 	}
 	opt.quirks = quirks;

@@ -262,10 +262,11 @@ static void print_status_text(const struct emu_state *st, const struct status_in
 	} else if (si->tee_listening) {
 		printf("control:      CTRL_STATUS not available (%s)\n", g_strerror(-si->ctrl_r));
 	}
-	if (si->payload_status == EFI_SUCCESS)
-		printf("payload:      %" PRIu64 " bytes (GET_PAYLOAD_SIZE - 2)\n", si->max_payload);
-	else if (si->payload_status != EFI_NOT_STARTED)
-		printf("payload:      %s%s%s%s\n", efi_status_str(si->payload_status, sbuf, sizeof(sbuf)),
+	if (si->payload_status == EFI_SUCCESS) {
+		g_autofree char *pl = emu_payload_text(si->max_payload);
+		printf("max payload:  %s\n", pl);
+	} else if (si->payload_status != EFI_NOT_STARTED)
+		printf("max payload:  %s%s%s%s\n", efi_status_str(si->payload_status, sbuf, sizeof(sbuf)),
 		       *si->error ? " (" : "", si->error, *si->error ? ")" : "");
 	if (si->query_status == EFI_SUCCESS)
 		printf("query nv:     max storage %" PRIu64 ", remaining %" PRIu64

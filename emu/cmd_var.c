@@ -87,8 +87,9 @@ static int name_guid_args(int argc, char **argv, const char *cmd, const char *gu
 		return EMU_EXIT_USAGE;
 	}
 	if (!*argv[1] || ucs2_from_utf8(argv[1], &name, &size) < 0) {
+		g_autofree char *shown = emu_cli_shorten(argv[1]);
 		emu_cli_err("var %s: %s: not a valid variable name (UTF-8, BMP only, not empty)", cmd,
-			    argv[1]);
+			    shown);
 		return EMU_EXIT_USAGE;
 	}
 	if (!guid_s)
@@ -104,15 +105,20 @@ static int name_guid_args(int argc, char **argv, const char *cmd, const char *gu
 	return EMU_EXIT_OK;
 }
 
-/* SetVariable on the stack; `what` ("var set Foo") heads any error. */
-static int set_variable(const struct common_args *c, const char *what, const uint8_t *name,
-			size_t name_size, const efi_guid_t *guid, uint32_t attrs, uint64_t size,
-			const void *data)
+/* SetVariable on the stack (through `cl`, else a client opened here); `what` ("var set Foo")
+ * heads any error. */
+static int set_variable(const struct common_args *c, struct emu_client *opened, const char *what,
+			const uint8_t *name, size_t name_size, const efi_guid_t *guid,
+			uint32_t attrs, uint64_t size, const void *data)
 {
-	g_autoptr(emu_client) cl = NULL;
-	int rc = open_client(c, what, &cl);
-	if (rc)
-		return rc;
+	g_autoptr(emu_client) own = NULL;
+	struct emu_client *cl = opened;
+	if (!cl) {
+		int rc = open_client(c, what, &own);
+		if (rc)
+			return rc;
+		cl = own;
+	}
 	efi_status_t s = emu_client_set_variable(cl, name, name_size, guid, attrs, size, data);
 	if (s != EFI_SUCCESS)
 		return emu_cli_efi_err(cl, what, s);
@@ -129,13 +135,15 @@ static int var_list(int argc, char **argv)
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "a JSON array of {name, guid}", NULL },
 		G_OPTION_ENTRY_NULL
 	};
-	if (!parse_opts("- list every variable (GetNextVariableName walk)", entries, &c, &argc,
+	if (!parse_opts("- list every variable (GetNextVariableName walk), one GUID-Name a line: "
+			"in names \\n, \\t, \\\\ and other control bytes (\\xNN) are escaped", entries, &c, &argc,
 			&argv))
 		return EMU_EXIT_USAGE;
 	g_autofree char *state_owned = c.state;
 	g_autofree char *persona_owned = c.persona_s;
 	if (argc != 1) {
-		emu_cli_err("var list: unexpected argument %s", argv[1]);
+		g_autofree char *shown = emu_cli_shorten(argv[1]);
+		emu_cli_err("var list: unexpected argument %s", shown);
 		return EMU_EXIT_USAGE;
 	}
 	g_autoptr(emu_client) cl = NULL;
@@ -177,8 +185,9 @@ static int var_list(int argc, char **argv)
 			emu_json_add_string(jb, "guid", gbuf);
 			json_builder_end_object(jb);
 		} else {
-			/* efivar -l style: GUID-Name */
-			g_string_append_printf(out, "%s-%s\n", gbuf, utf8);
+			/* efivar -l style: GUID-Name, one line each (the name escaped) */
+			g_autofree char *esc = emu_text_escape(utf8);
+			g_string_append_printf(out, "%s-%s\n", gbuf, esc);
 		}
 		if (++n > 100000) {
 			emu_cli_err("var list: more than 100000 names; the walk does not end");
@@ -221,7 +230,8 @@ static int var_get(int argc, char **argv)
 	}
 	if (rc)
 		return rc;
-	g_autofree char *what = g_strdup_printf("var get %s", argv[1]);
+	g_autofree char *shown = emu_cli_shorten(argv[1]);
+	g_autofree char *what = g_strdup_printf("var get %s", shown);
 	g_autoptr(emu_client) cl = NULL;
 	rc = open_client(&c, what, &cl);
 	if (rc)
@@ -271,6 +281,40 @@ static int var_get(int argc, char **argv)
 
 /* ---- set / delete ------------------------------------------------------------------- */
 
+/*
+ * FILE ('-': stdin) into *ret, at most `max` bytes: reading stops at max + 1, which is an
+ * error naming the limit (issue 15, defect 12).  0, or -errno with the reason in `err`.
+ */
+static int read_data_file(const char *file, uint64_t max, GByteArray **ret, GString *err)
+{
+	bool is_stdin = strcmp(file, "-") == 0;
+	FILE *f = is_stdin ? stdin : fopen(file, "rb");
+	if (!f) {
+		int e = errno;
+		g_string_printf(err, "%s: %s", file, g_strerror(e));
+		return -e;
+	}
+	g_autoptr(GByteArray) data = g_byte_array_new();
+	uint8_t chunk[4096];
+	size_t n;
+	while (data->len <= max && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		g_byte_array_append(data, chunk, (guint)n);
+	int r = ferror(f) ? -EIO : 0;
+	if (!is_stdin)
+		fclose(f);
+	if (r < 0) {
+		g_string_printf(err, "%s: read error", file);
+		return r;
+	}
+	if (data->len > max) {
+		g_autofree char *pl = emu_payload_text(max);
+		g_string_printf(err, "%s: more than the max payload of this stack, %s", file, pl);
+		return -E2BIG;
+	}
+	*ret = g_steal_pointer(&data);
+	return 0;
+}
+
 static int var_set(int argc, char **argv)
 {
 	struct common_args c = { 0 };
@@ -312,27 +356,25 @@ static int var_set(int argc, char **argv)
 		return EMU_EXIT_USAGE;
 	}
 	g_autoptr(GByteArray) data = NULL;
+	g_autoptr(emu_client) cl = NULL;
+	g_autofree char *shown = emu_cli_shorten(argv[1]);
+	g_autofree char *what = g_strdup_printf("var set %s", shown);
 	if (hex) {
-		if (hex_decode(hex, &data) < 0) {
-			emu_cli_err("var set: --data: not an even number of hex digits");
+		if (emu_hex_arg("var set: --data", hex, &data) < 0)
 			return EMU_EXIT_USAGE;
-		}
 	} else if (file) {
-		g_autoptr(GError) error = NULL;
-		g_autofree char *contents = NULL;
-		gsize len = 0;
-		if (strcmp(file, "-") == 0) {
-			data = g_byte_array_new();
-			uint8_t chunk[4096];
-			size_t n;
-			while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
-				g_byte_array_append(data, chunk, (guint)n);
-		} else if (!g_file_get_contents(file, &contents, &len, &error)) {
-			emu_cli_err("var set: %s", error->message);
+		/* Bounded by what the stack accepts: stdin or /dev/zero never end. */
+		rc = open_client(&c, what, &cl);
+		if (rc)
+			return rc;
+		uint64_t max;
+		efi_status_t s = emu_client_get_payload_size(cl, &max);
+		if (s != EFI_SUCCESS)
+			return emu_cli_efi_err(cl, what, s);
+		g_autoptr(GString) err = g_string_new("");
+		if (read_data_file(file, max, &data, err) < 0) {
+			emu_cli_err("var set: --data-file %s", err->str);
 			return EMU_EXIT_USAGE;
-		} else {
-			data = g_byte_array_new();
-			g_byte_array_append(data, (const uint8_t *)contents, (guint)len);
 		}
 	} else if (str) {
 		if (!g_utf8_validate(str, -1, NULL)) {
@@ -352,8 +394,7 @@ static int var_set(int argc, char **argv)
 		g_byte_array_append(data, u, (guint)usize);
 	}
 
-	g_autofree char *what = g_strdup_printf("var set %s", argv[1]);
-	return set_variable(&c, what, name, name_size, &guid, attrs, data->len,
+	return set_variable(&c, cl, what, name, name_size, &guid, attrs, data->len,
 			    data->len ? data->data : NULL);
 }
 
@@ -376,8 +417,9 @@ static int var_delete(int argc, char **argv)
 	int rc = name_guid_args(argc, argv, "delete", guid_s, &name, &name_size, &guid);
 	if (rc)
 		return rc;
-	g_autofree char *what = g_strdup_printf("var delete %s", argv[1]);
-	return set_variable(&c, what, name, name_size, &guid, 0, 0, NULL);
+	g_autofree char *shown = emu_cli_shorten(argv[1]);
+	g_autofree char *what = g_strdup_printf("var delete %s", shown);
+	return set_variable(&c, NULL, what, name, name_size, &guid, 0, 0, NULL);
 }
 
 /* ---- info --------------------------------------------------------------------------- */
@@ -400,7 +442,8 @@ static int var_info(int argc, char **argv)
 	g_autofree char *persona_owned = c.persona_s;
 	uint32_t attrs = DEFAULT_ATTRS;
 	if (argc != 1) {
-		emu_cli_err("var info: unexpected argument %s", argv[1]);
+		g_autofree char *shown = emu_cli_shorten(argv[1]);
+		emu_cli_err("var info: unexpected argument %s", shown);
 		return EMU_EXIT_USAGE;
 	}
 	if (attrs_s && emu_attrs_parse(attrs_s, &attrs) < 0) {
@@ -429,13 +472,15 @@ static int var_info(int argc, char **argv)
 		emu_json_add_int(jb, "max_payload", (gint64)max_payload);
 		json_builder_end_object(jb);
 		emu_json_print(jb, false);
-	} else
+	} else {
+		g_autofree char *pl = emu_payload_text(max_payload);
 		printf("attributes:        0x%08x (%s)\n"
 		       "max storage:       %" PRIu64 "\n"
 		       "remaining storage: %" PRIu64 "\n"
 		       "max variable size: %" PRIu64 "\n"
-		       "max payload:       %" PRIu64 " (GET_PAYLOAD_SIZE - 2)\n",
-		       attrs, attr_s, max, remaining, max_var, max_payload);
+		       "max payload:       %s\n",
+		       attrs, attr_s, max, remaining, max_var, pl);
+	}
 	return EMU_EXIT_OK;
 }
 
@@ -478,7 +523,8 @@ int emu_cmd_var(int argc, char **argv)
 			g_set_prgname(prog);
 			return var_cmds[i].fn(argc - 1, argv + 1);
 		}
-	emu_cli_err("var: unknown command %s", argv[1]);
+	g_autofree char *shown = emu_cli_shorten(argv[1]);
+	emu_cli_err("var: unknown command %s", shown);
 	var_usage(stderr);
 	return EMU_EXIT_USAGE;
 }

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "fault_cli.h"
+#include "version.h"
 
 static const struct {
 	const char *name;
@@ -33,14 +34,16 @@ static const struct {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: stmm-emu COMMAND [OPTIONS]\n\n"
+		"Usage: stmm-emu [--state DIR] COMMAND [OPTIONS]\n"
+		"       stmm-emu --version\n\n"
 		"A user-space OP-TEE + StandaloneMM board keeping UEFI variables in an emulated\n"
 		"eMMC RPMB, reached through an emulated tee-supplicant.\n\nCommands:\n");
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fprintf(f,
 		"\n`stmm-emu COMMAND --help` for its options.  Every command works on one state\n"
-		"directory: --state DIR, else $STMM_EMU_STATE, else ./.stmm-emu.\n\n"
+		"directory: --state DIR (-s DIR; before or after the command), else\n"
+		"$STMM_EMU_STATE, else ./.stmm-emu.\n\n"
 		"Example:\n"
 		"  stmm-emu up\n"
 		"  stmm-emu var set Foo --string hello\n"
@@ -49,15 +52,69 @@ static void usage(FILE *f)
 		EMU_EXIT_CODES_HELP);
 }
 
+/*
+ * Options before the command: --state DIR / -s DIR / --state=DIR (handed to the command as
+ * $STMM_EMU_STATE, so its own --state still wins), --version, --help.  Returns the index
+ * of the command, or -1 with *ret_exit set when there is nothing more to do.
+ */
+static int global_options(int argc, char **argv, int *ret_exit)
+{
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i], *dir = NULL;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			*ret_exit = EMU_EXIT_OK;
+			return -1;
+		}
+		if (strcmp(a, "--version") == 0) {
+			fputs(STMM_EMU_VERSION_LINE("stmm-emu"), stdout);
+			*ret_exit = EMU_EXIT_OK;
+			return -1;
+		}
+		if (strcmp(a, "--state") == 0 || strcmp(a, "-s") == 0) {
+			if (++i == argc) {
+				emu_cli_err("%s: needs a directory", a);
+				*ret_exit = EMU_EXIT_USAGE;
+				return -1;
+			}
+			dir = argv[i];
+		} else if (g_str_has_prefix(a, "--state=")) {
+			dir = a + strlen("--state=");
+		} else if (g_str_has_prefix(a, "-s")) {
+			dir = a + 2;
+		} else {
+			g_autofree char *shown = emu_cli_shorten(a);
+			emu_cli_err("unknown option %s before the command (see --help)", shown);
+			*ret_exit = EMU_EXIT_USAGE;
+			return -1;
+		}
+		if (!*dir) {
+			emu_cli_err("--state: an empty directory name");
+			*ret_exit = EMU_EXIT_USAGE;
+			return -1;
+		}
+		g_setenv(EMU_STATE_ENV, dir, TRUE);
+	}
+	return i;
+}
+
 int main(int argc, char **argv)
 {
+	int rc = EMU_EXIT_USAGE;
+
 	signal(SIGPIPE, SIG_IGN);
+	int first = global_options(argc, argv, &rc);
+	if (first < 0)
+		return rc;
+	argc -= first - 1;
+	argv += first - 1;
 	if (argc < 2) {
 		usage(stderr);
 		return EMU_EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return EMU_EXIT_OK;
 	}
@@ -69,7 +126,8 @@ int main(int argc, char **argv)
 			}
 			return commands[i].fn(argc - 1, argv + 1);
 		}
-	fprintf(stderr, "stmm-emu: unknown command %s\n\n", argv[1]);
+	g_autofree char *shown = emu_cli_shorten(argv[1]);
+	fprintf(stderr, "stmm-emu: unknown command %s\n\n", shown);
 	usage(stderr);
 	return EMU_EXIT_USAGE;
 }

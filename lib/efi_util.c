@@ -158,9 +158,10 @@ int ucs2_to_utf8(const uint8_t *name, size_t size, char **ret_str)
 	return 0;
 }
 
-int hex_decode(const char *s, GByteArray **ret_bytes)
+int hex_decode_at(const char *s, GByteArray **ret_bytes, size_t *ret_bad)
 {
 	g_autoptr(GByteArray) out = g_byte_array_new();
+	const char *start = s;
 	int hi = -1;
 
 	if (g_str_has_prefix(s, "0x") || g_str_has_prefix(s, "0X"))
@@ -169,8 +170,11 @@ int hex_decode(const char *s, GByteArray **ret_bytes)
 		if (g_ascii_isspace(*s) || *s == ':')
 			continue;
 		int v = g_ascii_xdigit_value(*s);
-		if (v < 0)
+		if (v < 0) {
+			if (ret_bad)
+				*ret_bad = (size_t)(s - start);
 			return -EINVAL;
+		}
 		if (hi < 0) {
 			hi = v;
 			continue;
@@ -179,10 +183,18 @@ int hex_decode(const char *s, GByteArray **ret_bytes)
 		g_byte_array_append(out, &b, 1);
 		hi = -1;
 	}
-	if (hi >= 0)
+	if (hi >= 0) {
+		if (ret_bad)
+			*ret_bad = (size_t)(s - start);
 		return -EINVAL;
+	}
 	*ret_bytes = g_steal_pointer(&out);
 	return 0;
+}
+
+int hex_decode(const char *s, GByteArray **ret_bytes)
+{
+	return hex_decode_at(s, ret_bytes, NULL);
 }
 
 void emu_log_hexdump(const char *what, const void *data, size_t size)

@@ -45,6 +45,13 @@ __attribute__((warn_unused_result)) int ucs2_to_utf8(const uint8_t *name, size_t
  * number of digits.
  */
 __attribute__((warn_unused_result)) int hex_decode(const char *s, GByteArray **ret_bytes);
+/*
+ * hex_decode() that says where it stopped: on -EINVAL, *ret_bad (if not NULL) is the byte
+ * offset in `s` of the first character that is not a hex digit, or strlen(s) when the
+ * digits are all valid but odd in number.
+ */
+__attribute__((warn_unused_result)) int hex_decode_at(const char *s, GByteArray **ret_bytes,
+						       size_t *ret_bad);
 
 /* Hex dump at debug level, one line per 16 bytes, prefixed by `what`. */
 void emu_log_hexdump(const char *what, const void *data, size_t size);

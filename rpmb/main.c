@@ -20,6 +20,7 @@
 #include "storage.h"
 #include "trace.h"
 #include "userarea.h"
+#include "version.h"
 
 static const char description[] =
 	"rpmbd plays the eMMC device: its RPMB partition (one-time authentication key, write\n"
@@ -82,6 +83,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
 
 static int parse_options(int *argc, char ***argv, struct options *o, struct rpmb_store_create *c)
 {
+	gboolean version = FALSE;
 	const GOptionEntry entries[] = {
 		{ "db", 0, 0, G_OPTION_ARG_FILENAME, &o->db,
 		  "SQLite database of the device (default ./rpmb.db; created if missing)", "PATH" },
@@ -120,6 +122,7 @@ static int parse_options(int *argc, char ***argv, struct options *o, struct rpmb
 		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &o->ready_fd,
 		  "Write READY=1 and a newline to descriptor FD once listening, then close it "
 		  "(how `stmm-emu up` waits)", "FD" },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- the eMMC RPMB device of stmm-emu");
@@ -131,6 +134,10 @@ static int parse_options(int *argc, char ***argv, struct options *o, struct rpmb
 	if (!g_option_context_parse(ctx, argc, argv, &error)) {
 		g_printerr("rpmbd: %s\n", error->message);
 		return -EINVAL;
+	}
+	if (version) {
+		fputs(STMM_EMU_VERSION_LINE("rpmbd"), stdout);
+		exit(0); /* answered here, as GOption answers --help */
 	}
 	if (*argc > 1) {
 		g_printerr("rpmbd: unexpected argument '%s' (see --help)\n", (*argv)[1]);

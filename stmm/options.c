@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fvio.h"
@@ -10,6 +11,7 @@
 #include "ready.h"
 #include "rpmb_route.h"
 #include "varsvc_auth.h"
+#include "version.h"
 
 void stmmd_options_init(struct stmmd_options *o)
 {
@@ -35,8 +37,32 @@ void stmmd_options_clear(struct stmmd_options *o)
 	g_clear_pointer(&o->quirks, g_strfreev);
 }
 
+/* --quirk lists into cfg; prints the unknown name.  0 or -EINVAL. */
+static int parse_quirks(gchar *const *quirks, struct tee_stmm_config *cfg)
+{
+	for (gchar *const *q = quirks; q && *q; q++) {
+		g_auto(GStrv) words = g_strsplit(*q, ",", -1);
+		for (gchar **w = words; *w; w++) {
+			g_autofree char *bad = NULL;
+			if (!strcmp(*w, RPMB_QUIRK_PROBE_NOT_IMPL_FATAL)) {
+				cfg->rpmb.probe_not_impl_fatal = true;
+				continue;
+			}
+			if (varsvc_auth_parse_quirks(*w, &cfg->auth, &bad) < 0) {
+				g_printerr("stmmd: --quirk: unknown quirk '%s' (known: %s,%s)\n",
+					   bad ? bad : *w, varsvc_auth_quirk_names(),
+					   RPMB_QUIRK_PROBE_NOT_IMPL_FATAL);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
 int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 {
+	g_autofree char *check_quirks = NULL;
+	gboolean version = FALSE;
 	GOptionEntry entries[] = {
 		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &o->state_dir, "State directory (socket STATE/tee.sock)", "DIR" },
 		{ "socket", 0, 0, G_OPTION_ARG_FILENAME, &o->socket_path, "Tee socket path (overrides --state)", "PATH" },
@@ -48,6 +74,7 @@ int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 		{ "ftw-working-size", 0, 0, G_OPTION_ARG_INT64, &o->ftw_working_size, "FTW working area size (default 16384)", "BYTES" },
 		{ "ftw-spare-size", 0, 0, G_OPTION_ARG_INT64, &o->ftw_spare_size, "FTW spare area size (default 16384)", "BYTES" },
 		{ "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->quirks, "Behave as a known build instead of spec-strict (repeatable, comma list; see below)", "NAME" },
+		{ "check-quirks", 0, 0, G_OPTION_ARG_STRING, &check_quirks, "Check a --quirk LIST (comma list) and exit: 0 every name is known, 2 not (naming it); how `stmm-emu up` validates before it starts anything", "LIST" },
 		{ "rpmb-layout", 0, 0, G_OPTION_ARG_STRING, &o->rpmb_layout, "Where the NV store lives: optee-fs (default: the file EFI_VARS in OP-TEE's RPMB file system, as on a board) or raw (the store's bytes at --store-offset)", "optee-fs|raw" },
 		{ "rpmb-route", 0, 0, G_OPTION_ARG_STRING, &o->rpmb_route, "How OP-TEE reaches RPMB: probe (default, CFG_RPMB_ANNOUNCE_PROBE_CAP=y: PROBE_RESET first, the kernel route when the normal world serves it, else legacy; key writing forces legacy, as CFG_RPMB_WRITE_KEY does) or legacy (only OPTEE_RPC_CMD_RPMB)", "probe|legacy" },
 		{ "check-fv", 0, 0, G_OPTION_ARG_FILENAME, &o->check_fv, "Validate an EDK2 variable file, print the layout it needs and exit", "FILE" },
@@ -63,6 +90,7 @@ int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 		{ "trace", 0, 0, G_OPTION_ARG_FILENAME, &o->trace_file, "Append every message on the tee socket and every MM buffer to the trace FILE (include/emu_trace.h; `stmm-emu trace` reads it)", "FILE" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "Debug logging (hex dumps of every request)", NULL },
 		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &o->ready_fd, "Write READY=1 and a newline to descriptor FD once serving, then close it (how `stmm-emu up` waits)", "FD" },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- OP-TEE + StandaloneMM emulator");
@@ -80,6 +108,16 @@ int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 	if (!g_option_context_parse(ctx, argc, argv, &err)) {
 		fprintf(stderr, "stmmd: %s\n", err->message);
 		return -EINVAL;
+	}
+	if (version) {
+		fputs(STMM_EMU_VERSION_LINE("stmmd"), stdout);
+		exit(0); /* answered here, as GOption answers --help */
+	}
+	if (check_quirks) {
+		/* A one-shot answer, given here as GOption gives --help's. */
+		struct tee_stmm_config cfg = { 0 };
+		gchar *list[] = { check_quirks, NULL };
+		exit(parse_quirks(list, &cfg) < 0 ? 2 : 0);
 	}
 	if (o->check_fv || o->check_store)
 		return 0; /* a one-shot check needs nothing else */
@@ -146,22 +184,8 @@ int stmmd_options_config(const struct stmmd_options *o, struct tee_stmm_config *
 		g_printerr("stmmd: --rpmb-route %s: not probe or legacy\n", o->rpmb_route);
 		return -EINVAL;
 	}
-	for (gchar **q = o->quirks; q && *q; q++) {
-		g_auto(GStrv) words = g_strsplit(*q, ",", -1);
-		for (gchar **w = words; *w; w++) {
-			g_autofree char *bad = NULL;
-			if (!strcmp(*w, RPMB_QUIRK_PROBE_NOT_IMPL_FATAL)) {
-				cfg.rpmb.probe_not_impl_fatal = true;
-				continue;
-			}
-			if (varsvc_auth_parse_quirks(*w, &cfg.auth, &bad) < 0) {
-				g_printerr("stmmd: --quirk: unknown quirk '%s' (known: %s,%s)\n",
-					   bad ? bad : *w, varsvc_auth_quirk_names(),
-					   RPMB_QUIRK_PROBE_NOT_IMPL_FATAL);
-				return -EINVAL;
-			}
-		}
-	}
+	if ((r = parse_quirks(o->quirks, &cfg)) < 0)
+		return r;
 	cfg.layout = (struct store_layout){ (uint64_t)o->store_offset, (uint32_t)o->var_store_size,
 					    (uint32_t)o->ftw_working_size,
 					    (uint32_t)o->ftw_spare_size };

@@ -19,6 +19,7 @@
 #include "ready.h"
 #include "rpmb.h"
 #include "supp.h"
+#include "version.h"
 
 #define MMC_TIMEOUT_MS 5000
 
@@ -61,7 +62,7 @@ int main(int argc, char **argv)
 {
 	g_autofree gchar *tee_socket = NULL, *route = NULL, *control_socket = NULL;
 	g_auto(GStrv) mmc_sockets = NULL;
-	gboolean verbose = FALSE, no_multi_cmd = FALSE;
+	gboolean verbose = FALSE, no_multi_cmd = FALSE, version = FALSE;
 	int ready_fd = -1, r;
 	GOptionEntry entries[] = {
 		{ "tee-socket", 't', 0, G_OPTION_ARG_FILENAME, &tee_socket, "stmmd's tee socket", "PATH" },
@@ -71,6 +72,7 @@ int main(int argc, char **argv)
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Debug logging", NULL },
 		{ "no-multi-cmd", 0, 0, G_OPTION_ARG_NONE, &no_multi_cmd, "Send each RPMB data command as its own request (EMU_MSG_MMC_CMD_REQ), as tee-supplicant before MMC_IOC_MULTI_CMD: other host I/O can reach the card between a request and its response read", NULL },
 		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &ready_fd, "Write READY=1 and a newline to descriptor FD once registered with stmmd, then close it (how `stmm-emu up` waits)", "FD" },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- tee-supplicant for stmmd");
@@ -80,7 +82,15 @@ int main(int argc, char **argv)
 	/* Options. */
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_description(ctx, description);
-	if (!g_option_context_parse(ctx, &argc, &argv, &err) || !tee_socket || !mmc_sockets) {
+	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+		fprintf(stderr, "supplicantd: %s\n", err->message);
+		return 2;
+	}
+	if (version) {
+		fputs(STMM_EMU_VERSION_LINE("supplicantd"), stdout);
+		return 0;
+	}
+	if (!tee_socket || !mmc_sockets) {
 		fprintf(stderr, "supplicantd: %s\n", err ? err->message : "need --tee-socket and --mmc-socket");
 		return 2;
 	}

@@ -562,8 +562,10 @@ int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
 			continue;
 		remove_pid_file(st, d);
 		r = spawn_daemon(st, d, opt, &res.pid[d], &ready_fd, err);
-		if (r < 0)
+		if (r < 0) {
+			stop_started(st, &res); /* nothing of a failed `up` stays running */
 			return r;
+		}
 		res.started[d] = true;
 		r = write_pid_file(st, d, res.pid[d], err);
 		if (r < 0) {
@@ -573,8 +575,11 @@ int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
 			return r;
 		}
 		r = wait_ready(st, d, ready_fd, deadline, err);
-		if (r < 0)
+		if (r < 0) {
+			stop_started(st, &res);
+			g_string_append(err, "; stopped what this `up` had started");
 			return r;
+		}
 	}
 	res.already_up = !res.started[0] && !res.started[1] && !res.started[2];
 	g_autoptr(GString) last = g_string_new("");

@@ -259,17 +259,21 @@ err=$("$BUILD/rpmbd" --db "$WORK/hand.db" --socket "$WORK/hand.sock" --ready-fd 
 rc=$?
 set -e
 [[ $rc -eq 2 && $err == *"--ready-fd 42 is not an open descriptor"* ]] || fail "rpmbd --ready-fd 42: exit $rc: $err"
-# stmmd refuses an unknown quirk at start: `up` says so at once, well before --wait.
+# stmmd refuses a store size that is not a multiple of 256 at start: `up` says so at once,
+# well before --wait.  (An unknown --quirk is refused before anything starts:
+# emu_newcomer_cli.sh.)
 QS=$WORK/quirk
 STATES+=("$QS")
+mkdir -p "$QS"
+printf '[stmmd]\nvar-store-size=1000\n' >"$QS/stmm-emu.conf"
 start=$(date +%s%N)
 set +e
-err=$("$EMU" up --state "$QS" --quirk no-such-quirk --wait 15000 2>&1)
+err=$("$EMU" up --state "$QS" --wait 15000 2>&1)
 rc=$?
 set -e
 ms=$((($(date +%s%N) - start) / 1000000))
-[[ $rc -eq 3 ]] || fail "up with an unknown quirk: exit $rc ($err)"
-[[ $err == *"stmmd exited during start-up"*"unknown quirk"* ]] || fail "up with an unknown quirk said: $err"
+[[ $rc -eq 3 ]] || fail "up with a bad var-store-size: exit $rc ($err)"
+[[ $err == *"stmmd exited during start-up"*"multiples of 256"* ]] || fail "up with a bad var-store-size said: $err"
 ((ms < 15000)) || fail "up took ${ms} ms to see stmmd exit"
 "$EMU" down --state "$QS" --quiet
 ok "readiness: rpmbd --ready-fd writes READY=1 once serving; stmmd dying at start-up reported in ${ms} ms"

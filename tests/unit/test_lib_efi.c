@@ -100,6 +100,25 @@ static void hex_decode_accepts_separators_rejects_odd(void **state)
 	assert_int_equal(empty->len, 0);
 }
 
+static void hex_decode_at_names_the_bad_character(void **state)
+{
+	(void)state;
+	GByteArray *bad = NULL;
+	size_t at = 99;
+	assert_int_equal(hex_decode_at("gg", &bad, &at), -EINVAL);
+	assert_int_equal(at, 0);
+	assert_int_equal(hex_decode_at("0xde ad:bz", &bad, &at), -EINVAL);
+	assert_int_equal(at, 9);
+	assert_int_equal(hex_decode_at("abc", &bad, &at), -EINVAL);
+	assert_int_equal(at, 3); /* odd: the end of the text */
+	assert_null(bad);
+	g_autoptr(GByteArray) b = NULL;
+	at = 99;
+	assert_int_equal(hex_decode_at("0a0b", &b, &at), 0);
+	assert_int_equal(at, 99); /* untouched on success */
+	assert_int_equal(b->len, 2);
+}
+
 static void ipc_round_trip_and_bad_header(void **state)
 {
 	(void)state;
@@ -136,6 +155,7 @@ int main(void)
 		cmocka_unit_test(ucs2_round_trip),
 		cmocka_unit_test(ucs2_rejects_outside_bmp),
 		cmocka_unit_test(hex_decode_accepts_separators_rejects_odd),
+		cmocka_unit_test(hex_decode_at_names_the_bad_character),
 		cmocka_unit_test(ipc_round_trip_and_bad_header),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
