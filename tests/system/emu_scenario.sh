@@ -59,6 +59,11 @@ assert not root.findall(".//failure")
 PY
 ok "${#files[@]} shipped scenarios pass; JUnit has one suite each, no failure"
 
+# The second run and the comparison take the plain build (a sanitizer build runs every
+# scenario once, above, for reports: the same code decides the traces).
+if [[ $BUILD == build-san ]]; then
+	for d in $(kept_states "$WORK/run1.err"); do rm -rf "$d"; done
+else
 rc=$(status_of "$EMU" scenario --keep "${files[@]}")
 [[ $rc == 0 ]] || fail "shipped scenarios, second run: exit $rc: $(cat "$WORK/out" "$WORK/err")"
 mapfile -t run1 < <(kept_states "$WORK/run1.err")
@@ -75,6 +80,7 @@ for i in "${!files[@]}"; do
 	rm -rf "${run1[$i]}" "${run2[$i]}"
 done
 ok "every shipped scenario passes twice in a row with the same decoded trace ($items items)"
+fi
 
 # ---- a wrong expectation fails, with where and what --------------------------------------
 bad="$WORK/s1-wrong.scen"
