@@ -378,53 +378,122 @@ static void harvest_record(struct harvest *h, const struct emu_trace_rec *rec,
 	}
 }
 
-static int harvest_reader(struct seeds *s, struct emu_trace_reader *r, const char *origin,
-			  GString *err)
-{
-	g_autoptr(trace_dec) dec = trace_dec_new(NULL);
-	struct harvest h = { .s = s, .dec = dec, .origin = origin, .err = err,
-			     .comm = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free) };
-	struct emu_trace_rec rec;
-	const uint8_t *data;
-	guint64 index = 0;
-	int n;
-
-	while (h.r == 0 && (n = emu_trace_reader_next(r, &rec, &data)) == 1)
-		harvest_record(&h, &rec, data, index++);
-	g_hash_table_destroy(h.comm);
-	if (h.r < 0)
-		return h.r;
-	if (n < 0) /* a trace cut short (a daemon killed mid-write): keep what came before */
-		g_string_printf(err, "%s: %s (kept the %" G_GUINT64_FORMAT " records before)", origin,
-				emu_trace_reader_error(r), index);
-	return 0;
-}
-
-int seeds_add_trace(struct seeds *s, const char *path, const char *origin, GString *err)
+/*
+ * The records of one piece of a trace (file header + whole records).  0 at its end, 1 when
+ * it ends in a bad or truncated record (a warning in err: what came before is kept), or
+ * -errno.
+ */
+static int harvest_piece(struct harvest *h, const void *data, size_t len, guint64 *index,
+			 GString *err)
 {
 	g_autoptr(emu_trace_reader) r = NULL;
 	g_autofree char *why = NULL;
+	struct emu_trace_rec rec;
+	const uint8_t *rdata;
+	int n;
 
-	int rc = emu_trace_reader_open(path, &r, &why);
-	if (rc < 0) {
-		g_string_printf(err, "%s: %s", path, why ? why : g_strerror(-rc));
-		return rc;
+	n = emu_trace_reader_new(data, len, &r, &why);
+	if (n < 0) {
+		g_string_printf(err, "%s: %s", h->origin, why ? why : g_strerror(-n));
+		return n;
 	}
-	return harvest_reader(s, r, origin, err);
+	while (h->r == 0 && (n = emu_trace_reader_next(r, &rec, &rdata)) == 1)
+		harvest_record(h, &rec, rdata, (*index)++);
+	if (h->r < 0)
+		return h->r;
+	if (n < 0) { /* a trace cut short (a daemon killed mid-write): keep what came before */
+		g_string_printf(err, "%s: %s (kept the %" G_GUINT64_FORMAT " records before)",
+				h->origin, emu_trace_reader_error(r), *index);
+		return 1;
+	}
+	return 0;
+}
+
+static void harvest_init(struct harvest *h, struct seeds *s, const char *origin, GString *err)
+{
+	*h = (struct harvest){ .s = s, .dec = trace_dec_new(NULL), .origin = origin, .err = err,
+			       .comm = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free) };
+}
+
+static void harvest_clear(struct harvest *h)
+{
+	trace_dec_free(h->dec);
+	g_hash_table_destroy(h->comm);
+}
+
+/* Pieces of about this size: a whole conformance trace is hundreds of MiB. */
+#define PIECE_BYTES (8u * 1024u * 1024u)
+
+/*
+ * The file in pieces of whole records, each behind a copy of the file header, so that
+ * memory stays bounded; the reader (lib/trace.c) checks every record of every piece.
+ * Record boundaries come from each header's length; a bad one ends the piece there and
+ * the reader says what is wrong with it.
+ */
+int seeds_add_trace(struct seeds *s, const char *path, const char *origin, GString *err)
+{
+	g_autoptr(GString) w = g_string_new("");
+	struct emu_trace_file_hdr fh;
+	struct harvest h;
+	guint64 index = 0;
+	int r = 0;
+
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		int e = errno;
+		g_string_printf(err, "%s: %s", path, g_strerror(e));
+		return -e;
+	}
+	size_t got = fread(&fh, 1, sizeof(fh), f);
+	g_autoptr(GByteArray) piece = g_byte_array_new();
+	g_byte_array_append(piece, (const uint8_t *)&fh, (guint)got);
+	harvest_init(&h, s, origin, w);
+	bool end = got < sizeof(fh);
+	while (r == 0) {
+		while (!end && piece->len < PIECE_BYTES) {
+			struct emu_trace_rec rec;
+			size_t n = fread(&rec, 1, sizeof(rec), f);
+			g_byte_array_append(piece, (const uint8_t *)&rec, (guint)n);
+			if (n < sizeof(rec) || rec.magic != EMU_TRACE_REC_MAGIC ||
+			    rec.length > EMU_TRACE_MAX_DATA) {
+				end = true; /* EOF, or a bad header the reader reports */
+				break;
+			}
+			guint at = piece->len;
+			g_byte_array_set_size(piece, at + rec.length);
+			n = fread(piece->data + at, 1, rec.length, f);
+			if (n < rec.length) {
+				g_byte_array_set_size(piece, at + (guint)n);
+				end = true;
+			}
+		}
+		if (ferror(f)) {
+			int e = errno ? errno : EIO;
+			g_string_printf(w, "%s: %s", path, g_strerror(e));
+			r = -e;
+			break;
+		}
+		r = harvest_piece(&h, piece->data, piece->len, &index, w);
+		if (r != 0 || end)
+			break;
+		g_byte_array_set_size(piece, sizeof(fh)); /* the file header stays */
+	}
+	fclose(f);
+	harvest_clear(&h);
+	g_string_assign(err, w->str);
+	return r < 0 ? r : 0;
 }
 
 int seeds_add_trace_data(struct seeds *s, const void *data, size_t len, const char *origin,
 			 GString *err)
 {
-	g_autoptr(emu_trace_reader) r = NULL;
-	g_autofree char *why = NULL;
+	struct harvest h;
+	guint64 index = 0;
 
-	int rc = emu_trace_reader_new(data, len, &r, &why);
-	if (rc < 0) {
-		g_string_printf(err, "%s: %s", origin, why ? why : g_strerror(-rc));
-		return rc;
-	}
-	return harvest_reader(s, r, origin, err);
+	harvest_init(&h, s, origin, err);
+	int r = harvest_piece(&h, data, len, &index, err);
+	harvest_clear(&h);
+	return r < 0 ? r : 0;
 }
 
 /* ---- manifest and dictionaries ---------------------------------------------------------- */

@@ -14,7 +14,7 @@
 #     every one is answered (exit 0, an MM return code), the daemons are alive afterwards
 #   - that stack's own trace, harvested with --from --layer mm --max-per-kind 0, holds every
 #     input that was sent, under the same name (the MM buffer is recorded byte for byte);
-#     harvesting it twice adds nothing
+#     harvesting it twice adds nothing; a truncated trace gives a warning and what came before
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"
@@ -142,5 +142,17 @@ after=$(find "$WORK/again/mm" -type f | wc -l)
 [[ $before == "$after" ]] || fail "harvesting the same trace again: $before -> $after files"
 grep -Eq "^mm +$before " "$WORK/s2" || fail "summary of --from: $(cat "$WORK/s2")"
 ok "every mm input sent comes back from the trace under its name; deduplicated ($before files)"
+
+# --- a trace cut short (a daemon killed mid-write) keeps what came before ------------------------
+size=$(stat -c %s "$STATE/trace.bin")
+head -c $((size - 100)) "$STATE/trace.bin" >"$WORK/cut.bin"
+rc=0; "$EMU" seeds --out "$WORK/cut" --from "$WORK/cut.bin" --layer mm --max-per-kind 0 \
+	>/dev/null 2>"$WORK/cut.err" || rc=$?
+[[ $rc == 0 ]] || fail "seeds --from a truncated trace: exit $rc: $(cat "$WORK/cut.err")"
+grep -q "cut.bin: .*truncated.*(kept the [0-9]* records before)" "$WORK/cut.err" ||
+	fail "no warning for the truncated trace: $(cat "$WORK/cut.err")"
+cut_n=$(find "$WORK/cut/mm" -type f | wc -l)
+((cut_n > 0 && cut_n <= before)) || fail "truncated trace: $cut_n mm inputs (whole trace $before)"
+ok "a truncated trace: a warning, exit 0, the $cut_n mm inputs before the cut"
 
 all_passed
