@@ -27,7 +27,8 @@
 	"                       framing of fuzz_ipc, whose dispatch is rpmbd's\n"              \
 	"  rpc   fuzz_supp_rpc  u16 LE out size + rpmb_req + frames of each RPMB RPC\n"         \
 	"  rpmb  fuzz_rpmb_seq  flags byte + each EMU_MSG_MMC_SEQ_REQ payload\n"               \
-	"  mmc   fuzz_ipc       each whole EMU_MSG_MMC_CMD_REQ message (single commands)\n"    \
+	"  mmc   (own harness)  each whole EMU_MSG_MMC_CMD_REQ message (single commands);\n"  \
+	"                       fuzz_ipc's framing, but its dispatch refuses them\n"        \
 	"  ipc   fuzz_ipc       every whole message rpmbd received\n"                          \
 	"  auth  fuzz_auth      EFI_VARIABLE_AUTHENTICATION_2 data of AT SetVariable calls\n"   \
 	"  fv    fuzz_fv        the conformance stack's store (`stmm-emu export`)\n\n"         \

@@ -38,8 +38,10 @@ static const struct {
 	[SEEDS_RPMB] = { "rpmb", "fuzz_rpmb_seq", "rpmb_seq", "host(le) + frames be",
 			 "flags byte (1 = re-MAC writes with the harness key) + the EMU_MSG_MMC_SEQ_REQ "
 			 "payload rpmbd received" },
-	[SEEDS_MMC] = { "mmc", "fuzz_ipc", "ipc", "host(le)",
-			"a whole EMU_MSG_MMC_CMD_REQ message (single eMMC command) rpmbd received" },
+	[SEEDS_MMC] = { "mmc", "own harness (framing of fuzz_ipc)", "ipc", "host(le)",
+			"a whole EMU_MSG_MMC_CMD_REQ message (single eMMC command) rpmbd received; "
+			"fuzz_ipc takes the framing but its dispatch (rpmb_server_handle) refuses "
+			"single commands, which rpmbd's server loop serves (rpmb/server.c)" },
 	[SEEDS_IPC] = { "ipc", "fuzz_ipc", "ipc", "host(le)",
 			"a whole message (emu_msg_hdr + payload) rpmbd received" },
 	[SEEDS_AUTH] = { "auth", "fuzz_auth", "auth", "le (PKCS#7 DER)",

@@ -26,7 +26,7 @@ enum seeds_layer {
 	SEEDS_PTA,  /* the tee socket's INVOKE_REQ messages (framing of fuzz_ipc) */
 	SEEDS_RPC,  /* fuzz_supp_rpc: u16 LE out size ‖ struct rpmb_req + frames */
 	SEEDS_RPMB, /* fuzz_rpmb_seq: flags byte ‖ EMU_MSG_MMC_SEQ_REQ payload */
-	SEEDS_MMC,  /* fuzz_ipc: whole EMU_MSG_MMC_CMD_REQ messages */
+	SEEDS_MMC,  /* whole EMU_MSG_MMC_CMD_REQ messages (framing of fuzz_ipc) */
 	SEEDS_IPC,  /* fuzz_ipc: every whole message rpmbd received */
 	SEEDS_AUTH, /* fuzz_auth: EFI_VARIABLE_AUTHENTICATION_2 data of AT SetVariable calls */
 	SEEDS_FV,   /* fuzz_fv: an EDK2 variable store image (`stmm-emu export`) */

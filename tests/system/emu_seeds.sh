@@ -22,7 +22,8 @@ source "$(dirname "$0")/lib/wait.bash"
 export STMM_EMU_TIMEOUT_MS=10000
 
 OUT=$WORK/corpora
-# layer -> harness replay driver (tests/fuzz/fuzz_<h>.c)
+# layer -> harness replay driver (tests/fuzz/fuzz_<h>.c).  pta and mmc have fuzz_ipc's framing,
+# whose dispatch (rpmbd's) answers them with an error: that reply must still be well-formed.
 declare -A HARNESS=([mm]=mm [pta]=ipc [rpc]=supp_rpc [rpmb]=rpmb_seq [mmc]=ipc [ipc]=ipc
 	[auth]=auth [fv]=fv)
 for h in "${HARNESS[@]}"; do
