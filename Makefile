@@ -217,3 +217,5 @@ fuzz-replay: $(FUZZ_REPLAYS)
 		$(BUILD)/fuzz/replay_$$h tests/fuzz/corpus/$$h tests/fuzz/regressions/$$h; done
 
 unit-check: fuzz-replay
+# tests/system/emu_seeds.sh feeds the corpora `stmm-emu seeds` harvests through the replay drivers.
+system-check: $(FUZZ_REPLAYS)

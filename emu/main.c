@@ -29,6 +29,7 @@ static const struct {
 	{ "trace", emu_cmd_trace, "decode the trace (up --trace) | replay its MM calls" },
 	{ "rpmb", emu_cmd_rpmb, "inspect | image: OP-TEE's RPMB file system in a partition image" },
 	{ "fault", emu_cmd_fault, "arm | clear run-time faults in rpmbd, supplicantd, stmmd" },
+	{ "seeds", emu_cmd_seeds, "seed corpora for the fuzzers, harvested from traces" },
 };
 
 static void usage(FILE *f)
