@@ -81,7 +81,8 @@ BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all check unit-check system-check bench run run-sample clean analyze deps
-all: $(PROGRAMS) $(SHIM)
+# tools/os_io is the OS block-I/O client scenario S5 runs (README "One eMMC controller").
+all: $(PROGRAMS) $(SHIM) $(BUILD)/tools/os_io
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
