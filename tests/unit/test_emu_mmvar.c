@@ -433,6 +433,11 @@ struct fake_tee {
 	uint64_t last_memref_size;
 	uint32_t last_param_types;
 	uint8_t last_request[128];
+	uint64_t get_memref_size;   /* of the last GET_VARIABLE */
+	uint8_t get_request[128];
+	int property_gets;          /* VAR_CHECK_VARIABLE_PROPERTY_GET calls */
+	bool read_only;             /* answer them with VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY */
+	uint64_t last_function;
 };
 
 static void *fake_tee_main(void *arg)
@@ -477,6 +482,17 @@ static void *fake_tee_main(void *arg)
 			memcpy(f->last_request, shm, sizeof(f->last_request));
 			out.params[0] = in.params[0];
 			uint64_t fn = get_le64(shm + 24);
+			f->last_function = fn;
+			if (fn == SMM_VARIABLE_FUNCTION_GET_VARIABLE) {
+				f->get_memref_size = in.params[0].c;
+				memcpy(f->get_request, shm, sizeof(f->get_request));
+			}
+			if (fn == SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET) {
+				f->property_gets++;
+				/* payload at 40, VariableProperty at +24, its Property at +2 */
+				put_le16(shm + 40 + 24 + 2,
+					 f->read_only ? VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY : 0);
+			}
 			if (fn == SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE) {
 				put_le64(shm + 40, f->payload_size);
 			} else {
@@ -558,8 +574,13 @@ static void client_get_variable_round_trip(void **state)
 	assert_int_equal(attrs, 7);
 	assert_memory_equal(data, "hi", 2);
 	/* The memref is exactly the buffer: 24 + 16 + 40 + 8 + 64. */
-	assert_int_equal(f->last_memref_size, 152);
-	assert_int_equal(get_le64(f->last_request + 56), 64);
+	assert_int_equal(f->get_memref_size, 152);
+	assert_int_equal(get_le64(f->get_request + 56), 64);
+	/* Then, as tee_get_variable(), the variable's property: 24 + 16 + 48 + 8. */
+	assert_int_equal(f->property_gets, 1);
+	assert_int_equal(f->last_function, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET);
+	assert_int_equal(f->last_memref_size, 96);
+	assert_int_equal(f->invokes, 3);
 }
 
 static void client_set_over_budget_never_sent(void **state)
@@ -573,10 +594,31 @@ static void client_set_over_budget_never_sent(void **state)
 	assert_int_equal(emu_client_set_variable(c, name_foo, sizeof(name_foo), &g, 7, 10179, data),
 			 EFI_INVALID_PARAMETER);
 	assert_int_equal(f->invokes, 1); /* only GET_PAYLOAD_SIZE */
+	assert_int_equal(f->property_gets, 0); /* refused before the property too */
 	assert_int_equal(emu_client_set_variable(c, name_foo, sizeof(name_foo), &g, 7, 10178, data),
 			 EFI_SUCCESS);
-	assert_int_equal(f->invokes, 2);
+	/* tee_set_variable(): PROPERTY_GET, then the SET. */
+	assert_int_equal(f->invokes, 3);
+	assert_int_equal(f->property_gets, 1);
+	assert_int_equal(f->last_function, SMM_VARIABLE_FUNCTION_SET_VARIABLE);
 	assert_int_equal(f->last_memref_size, 24 + 16 + 10226);
+}
+
+/* Linux tee_set_variable(): a READ_ONLY property is EFI_WRITE_PROTECTED, no SET sent. */
+static void client_set_read_only_refused(void **state)
+{
+	struct fake_tee *f = *state;
+	g_autoptr(emu_client) c = NULL;
+	const efi_guid_t g = EFI_GLOBAL_VARIABLE_GUID;
+
+	assert_int_equal(emu_client_open(f->path, 2000, &c), 0);
+	f->read_only = true;
+	assert_int_equal(emu_client_set_variable(c, name_foo, sizeof(name_foo), &g, 7, 2,
+						 (const uint8_t *)"hi"),
+			 EFI_WRITE_PROTECTED);
+	assert_int_equal(f->property_gets, 1);
+	assert_int_equal(f->last_function, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET);
+	assert_int_equal(f->invokes, 2); /* GET_PAYLOAD_SIZE, PROPERTY_GET: no SET */
 }
 
 static void client_maps_transport_and_mm_errors(void **state)
@@ -657,6 +699,7 @@ int main(void)
 		cmocka_unit_test(parse_get_variable_answer),
 		cmocka_unit_test(parse_get_next_answer),
 		cmocka_unit_test_setup_teardown(client_get_variable_round_trip, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(client_set_read_only_refused, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(client_set_over_budget_never_sent, fake_setup,
 						fake_teardown),
 		cmocka_unit_test_setup_teardown(client_maps_transport_and_mm_errors, fake_setup,
