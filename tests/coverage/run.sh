@@ -17,7 +17,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:?BUILD= the --coverage build directory}
 EMU=$BUILD/stmm-emu
-# Chosen for what they add beyond the suites above (see docs-coverage.md), < 4 min in all.
+# System tests to run too (the Makefile chooses them; see docs-coverage.md).
 COVERAGE_SYSTEM_TESTS=${COVERAGE_SYSTEM_TESTS-}
 fuzz_only=0
 [[ ${1:-} == --fuzz-only ]] && fuzz_only=1
@@ -36,13 +36,14 @@ trap cleanup EXIT
 step() {
 	local name=$1 t0=$EPOCHREALTIME rc=0
 	shift
-	"$@" >"$WORK/$name.log" 2>&1 || rc=$?
+	local log=$WORK/${name//\//_}.log
+	"$@" >"$log" 2>&1 || rc=$?
 	local ms=$(((${EPOCHREALTIME/./} - ${t0/./}) / 1000))
 	if ((rc == 0)); then
 		printf 'coverage: %-28s ok    %6d.%01d s\n' "$name" $((ms / 1000)) $((ms % 1000 / 100))
 	else
 		printf 'coverage: %-28s FAILED (exit %d), log tail:\n' "$name" "$rc"
-		tail -n 15 "$WORK/$name.log" | sed 's/^/    /'
+		tail -n 15 "$log" | sed 's/^/    /'
 		failed+=("$name")
 	fi
 }
