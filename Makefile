@@ -206,7 +206,7 @@ fuzz-merge:
 fuzz-cov-bins: all $(FUZZ_REPLAYS)
 
 fuzz-coverage:
-	@$(MAKE) --no-print-directory BUILD=build-fuzzcov CFLAGS="-O0 --coverage" \
+	@$(MAKE) --no-print-directory BUILD=build-fuzzcov CFLAGS="-O0 --coverage -DSTMM_EMU_COVERAGE" \
 		LDFLAGS="--coverage" fuzz-cov-bins
 	@BUILD=build-fuzzcov FUZZ_OUT=$(FUZZ_OUT) bash tests/coverage/run.sh --fuzz-only
 
@@ -233,7 +233,7 @@ COVERAGE_SYSTEM_TESTS ?= $(addprefix tests/system/,daemons_fuzz.sh emu_check.sh 
 coverage-bins: all $(UNIT_BINS) $(FUZZ_REPLAYS) $(TOOL_BINS)
 
 coverage: deps
-	@$(MAKE) --no-print-directory BUILD=$(COV_BUILD) CFLAGS="-O0 --coverage" \
+	@$(MAKE) --no-print-directory BUILD=$(COV_BUILD) CFLAGS="-O0 --coverage -DSTMM_EMU_COVERAGE" \
 		LDFLAGS="--coverage" coverage-bins
 	@BUILD=$(COV_BUILD) COVERAGE_SYSTEM_TESTS="$(COVERAGE_SYSTEM_TESTS)" \
 		bash tests/coverage/run.sh
