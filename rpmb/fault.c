@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "fault.h"
+#include "gcov_flush.h"
 
 #include <glib.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@ static struct fault_store *of(struct rpmb_store *s)
 static void power_cut(const char *when, int64_t n)
 {
 	g_message("fault plan: power cut %s durable write %" G_GINT64_FORMAT, when, n);
+	gcov_flush_before_exit();
 	_exit(RPMBD_EXIT_POWER_CUT);
 }
 

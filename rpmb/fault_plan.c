@@ -9,6 +9,7 @@
 #include "fault.h"
 #include "fault_count.h"
 #include "rpmb_host.h"
+#include "gcov_flush.h"
 
 static struct fault_table faults;
 static struct rpmb_store *key_store;
@@ -106,6 +107,7 @@ int rpmb_fault_run(struct rpmb_device *dev, struct rpmb_seq *seq, bool *ret_lost
 	switch (ff.f.action) {
 	case EMU_FAULT_POWER_CUT:
 		g_message("fault #%u: power cut before the sequence commits", ff.id);
+		gcov_flush_before_exit();
 		_exit(RPMBD_EXIT_POWER_CUT);
 	case EMU_FAULT_RESULT:
 		answer_result(seq, (uint16_t)ff.f.value);

@@ -6,6 +6,7 @@
 
 #include "fault_count.h"
 #include "pta_stmm.h"
+#include "gcov_flush.h"
 
 static struct fault_table faults;
 
@@ -25,6 +26,7 @@ bool stmm_fault_mm_call(uint32_t *ret_ret, uint32_t *ret_origin)
 	if (ff.f.action == EMU_FAULT_STMM_CRASH) {
 		g_message("fault #%u: the secure world dies before StMM runs (exit %d)", ff.id,
 			  STMMD_EXIT_CRASH);
+		gcov_flush_before_exit();
 		_exit(STMMD_EXIT_CRASH);
 	}
 	*ret_ret = ff.f.value;
