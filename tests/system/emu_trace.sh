@@ -115,8 +115,8 @@ for k in sorted(streams):
     print("\n".join(streams[k]))
 '
 }
-A=$(new_state a)
-B=$(new_state b)
+A=$(new_state a); STATES+=("$A") # (the subshell could not register it)
+B=$(new_state b); STATES+=("$B") # (the subshell could not register it)
 for s in "$A" "$B"; do
 	"$EMU" up -q --trace --state "$s" || fail "up --trace $s"
 	actions "$s"
@@ -129,7 +129,7 @@ diff -u "$WORK/a.norm" "$WORK/b.norm" >"$WORK/ab.diff" || fail "two fresh stacks
 ok "the same actions on two fresh stacks give the same decoded trace ($(wc -l <"$WORK/a.norm") items)"
 
 # --- replay ---------------------------------------------------------------------------------
-R=$(new_state replay)
+R=$(new_state replay); STATES+=("$R") # (the subshell could not register it)
 "$EMU" up -q --state "$R" || fail "up $R"
 "$EMU" trace replay "$STATE/trace.bin" --state "$R" >"$WORK/replay.txt" || fail "replay onto a fresh stack: exit $? $(cat "$WORK/replay.txt")"
 grep -q 'SET_VARIABLE HelloWorld .*: match' "$WORK/replay.txt" || fail "replay: no SetVariable match"
