@@ -17,6 +17,7 @@ status_of() { local rc=0; "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?; echo "$rc"; 
 
 for layout in optee-fs raw; do
 	S="$WORK/$layout"
+	STATES+=("$S")
 	"$EMU" up -q --state "$S" --rpmb-layout "$layout"
 	"$EMU" var set --state "$S" Keep --string precious
 	"$EMU" down --state "$S" >/dev/null
