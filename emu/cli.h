@@ -61,6 +61,9 @@ struct emu_client;
  */
 int emu_cli_open_client(const char *opt_state, int opt_timeout_ms, const char *what,
 			struct emu_client **ret);
+/* The same as one persona's driver (enum emu_client_persona, emu/client/client.h). */
+int emu_cli_open_client_persona(const char *opt_state, int opt_timeout_ms, int persona,
+				const char *what, struct emu_client **ret);
 
 /* Print "WHAT: EFI_NOT_FOUND (what went wrong below, if anything)"; returns EMU_EXIT_EFI. */
 int emu_cli_efi_err(const struct emu_client *c, const char *what, efi_status_t s);

@@ -115,9 +115,17 @@ int emu_cli_timeout_ms(int opt_timeout_ms)
 int emu_cli_open_client(const char *opt_state, int opt_timeout_ms, const char *what,
 			struct emu_client **ret)
 {
+	return emu_cli_open_client_persona(opt_state, opt_timeout_ms, EMU_CLIENT_PERSONA_LINUX,
+					   what, ret);
+}
+
+int emu_cli_open_client_persona(const char *opt_state, int opt_timeout_ms, int persona,
+				const char *what, struct emu_client **ret)
+{
 	struct emu_state st;
 	emu_state_init(&st, opt_state);
-	int r = emu_client_open(st.tee_sock, emu_cli_timeout_ms(opt_timeout_ms), ret);
+	int r = emu_client_open_persona(st.tee_sock, emu_cli_timeout_ms(opt_timeout_ms),
+					(enum emu_client_persona)persona, ret);
 	if (r == -ENOENT || r == -ECONNREFUSED)
 		emu_cli_err("%s: the stack is not up (nothing listens on %s); run `stmm-emu up`",
 			    what, st.tee_sock);

@@ -66,19 +66,7 @@ int emu_cmd_event(int argc, char **argv)
 		return EMU_EXIT_USAGE;
 	}
 	g_autoptr(emu_client) c = NULL;
-	int rc = EMU_EXIT_OK;
-	if (persona == EMU_CLIENT_PERSONA_LINUX) {
-		rc = emu_cli_open_client(state, timeout, "event", &c);
-	} else {
-		struct emu_state st;
-		emu_state_init(&st, state);
-		int r = emu_client_open_persona(st.tee_sock, emu_cli_timeout_ms(timeout), persona, &c);
-		if (r < 0) {
-			emu_cli_err("event: %s: %s", st.tee_sock, g_strerror(-r));
-			rc = EMU_EXIT_STACK;
-		}
-		emu_state_clear(&st);
-	}
+	int rc = emu_cli_open_client_persona(state, timeout, persona, "event", &c);
 	if (rc)
 		return rc;
 	efi_status_t s = fn == SMM_VARIABLE_FUNCTION_EXIT_BOOT_SERVICE ?

@@ -58,17 +58,7 @@ static bool parse_opts(const char *usage, const GOptionEntry *entries, struct co
 /* emu_cli_open_client() with the --persona chosen. */
 static int open_client(const struct common_args *c, const char *what, struct emu_client **ret)
 {
-	struct emu_state st;
-	emu_state_init(&st, c->state);
-	int r = emu_client_open_persona(st.tee_sock, emu_cli_timeout_ms(c->timeout_ms), c->persona,
-					ret);
-	if (r == -ENOENT || r == -ECONNREFUSED)
-		emu_cli_err("%s: the stack is not up (nothing listens on %s); run `stmm-emu up`",
-			    what, st.tee_sock);
-	else if (r < 0)
-		emu_cli_err("%s: %s: %s", what, st.tee_sock, g_strerror(-r));
-	emu_state_clear(&st);
-	return r < 0 ? EMU_EXIT_STACK : EMU_EXIT_OK;
+	return emu_cli_open_client_persona(c->state, c->timeout_ms, c->persona, what, ret);
 }
 
 /*

@@ -75,6 +75,28 @@ int emu_teec_open_session(struct emu_teec *t, const uint8_t uuid[16],
 	return result_reply(reply, ret_result);
 }
 
+int emu_teec_memfd_map(const char *name, size_t size, int *ret_fd, uint8_t **ret_map)
+{
+	int r, fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)size) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	*ret_map = map;
+	return 0;
+}
+
 int emu_teec_shm_reserve(struct emu_teec *t, size_t size)
 {
 	size_t page = 4096, want;
@@ -96,20 +118,11 @@ int emu_teec_shm_reserve(struct emu_teec *t, size_t size)
 	}
 	shm_drop(t);
 
-	int fd = memfd_create("stmm-emu-shm", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, (off_t)want) < 0) {
-		r = -errno;
-		close(fd);
+	int fd;
+	uint8_t *map;
+	r = emu_teec_memfd_map("stmm-emu-shm", want, &fd, &map);
+	if (r < 0)
 		return r;
-	}
-	void *map = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
 	t->shm_fd = fd;
 	t->shm = map;
 	t->shm_size = want;

@@ -44,6 +44,8 @@ TEEC_WUR int emu_teec_open_session(struct emu_teec *t, const uint8_t uuid[16],
  * it has to grow; the old one is unregistered).  t->shm is then usable.
  */
 TEEC_WUR int emu_teec_shm_reserve(struct emu_teec *t, size_t size);
+/* A memfd of `size` bytes and its MAP_SHARED mapping (what a client registers as shm). */
+TEEC_WUR int emu_teec_memfd_map(const char *name, size_t size, int *ret_fd, uint8_t **ret_map);
 
 /* Invoke a command.  The request's memrefs must name t->shm_id. */
 TEEC_WUR int emu_teec_invoke(struct emu_teec *t, const struct emu_tee_invoke *req,

@@ -96,20 +96,11 @@ static int unregister_shm(struct emu_teec *t, uint32_t id)
 static int register_shm(struct emu_teec *t, const uint8_t *buf, size_t size, int *ret_fd,
 			uint8_t **ret_map, uint32_t *ret_id)
 {
-	int r, fd = memfd_create("stmm-emu-uboot-shm", MFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, (off_t)size) < 0) {
-		r = -errno;
-		close(fd);
+	int fd;
+	uint8_t *map;
+	int r = emu_teec_memfd_map("stmm-emu-uboot-shm", size, &fd, &map);
+	if (r < 0)
 		return r;
-	}
-	uint8_t *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
 	memcpy(map, buf, size);
 	struct emu_tee_register_shm req = { .size = size };
 	g_autoptr(emu_msg) reply = NULL;
