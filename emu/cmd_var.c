@@ -61,6 +61,17 @@ static int open_client(const struct common_args *c, const char *what, struct emu
 	return emu_cli_open_client_persona(c->state, c->timeout_ms, c->persona, what, ret);
 }
 
+/* open_client(), then the variable payload budget (GET_PAYLOAD_SIZE - 2). */
+static int open_client_budget(const struct common_args *c, const char *what,
+			      struct emu_client **ret, uint64_t *ret_max)
+{
+	int rc = open_client(c, what, ret);
+	if (rc)
+		return rc;
+	efi_status_t s = emu_client_get_payload_size(*ret, ret_max);
+	return s == EFI_SUCCESS ? EMU_EXIT_OK : emu_cli_efi_err(*ret, what, s);
+}
+
 /*
  * The one NAME argument and its vendor GUID: --guid `guid_s`, or without it the image-security
  * GUID for db, dbx, dbt, dbr and the global one for all else.
@@ -223,19 +234,15 @@ static int var_get(int argc, char **argv)
 	g_autofree char *shown = emu_cli_shorten(argv[1]);
 	g_autofree char *what = g_strdup_printf("var get %s", shown);
 	g_autoptr(emu_client) cl = NULL;
-	rc = open_client(&c, what, &cl);
+	uint64_t max;
+	rc = open_client_budget(&c, what, &cl, &max);
 	if (rc)
 		return rc;
-
-	uint64_t max;
-	efi_status_t s = emu_client_get_payload_size(cl, &max);
-	if (s != EFI_SUCCESS)
-		return emu_cli_efi_err(cl, what, s);
 	/* Ask for everything the budget allows; the client trims it as Linux does. */
 	uint64_t size = max;
 	g_autofree uint8_t *data = g_malloc0(max);
 	uint32_t attrs = 0;
-	s = emu_client_get_variable(cl, name, name_size, &guid, &attrs, &size, data);
+	efi_status_t s = emu_client_get_variable(cl, name, name_size, &guid, &attrs, &size, data);
 	if (s != EFI_SUCCESS)
 		return emu_cli_efi_err(cl, what, s);
 
@@ -354,13 +361,10 @@ static int var_set(int argc, char **argv)
 			return EMU_EXIT_USAGE;
 	} else if (file) {
 		/* Bounded by what the stack accepts: stdin or /dev/zero never end. */
-		rc = open_client(&c, what, &cl);
+		uint64_t max;
+		rc = open_client_budget(&c, what, &cl, &max);
 		if (rc)
 			return rc;
-		uint64_t max;
-		efi_status_t s = emu_client_get_payload_size(cl, &max);
-		if (s != EFI_SUCCESS)
-			return emu_cli_efi_err(cl, what, s);
 		g_autoptr(GString) err = g_string_new("");
 		if (read_data_file(file, max, &data, err) < 0) {
 			emu_cli_err("var set: --data-file %s", err->str);

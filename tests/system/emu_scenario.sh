@@ -11,6 +11,7 @@
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"
+source "$(dirname "$0")/lib/trace.bash"
 export STMM_EMU_TIMEOUT_MS=10000
 status_of() { local rc=0; "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?; echo "$rc"; }
 
@@ -18,27 +19,6 @@ SCEN_DIR=$(cd "$(dirname "$0")/../../fixtures/scenarios" && pwd)
 mapfile -t files < <(ls "$SCEN_DIR"/*.scen)
 (( ${#files[@]} >= 3 )) || fail "expected the shipped scenarios in $SCEN_DIR"
 
-# Every kept state's decoded trace, per recorder and connection, without times, pids and
-# nonces (what differs between two runs of the same scenario), and without the name of a
-# connecting peer (read from /proc/PID/comm: a short-lived peer may be gone by then).
-normalized() { # state
-	"$EMU" trace --state "$1" --json | python3 -c '
-import json, sys, collections
-streams = collections.defaultdict(list)
-for l in sys.stdin:
-    r = json.loads(l)
-    key = (r["recorder"], r["conn"], "mm" if r["kind"].startswith("MM_") else "msg")
-    for it in r["items"]:
-        it.pop("nonce", None)
-        if it.get("msg") == "CONNECT":  # the peer name is read from /proc: gone if it already exited
-            it.pop("comm", None)
-            it["summary"] = "CONNECT"
-        streams[key].append(json.dumps(it, sort_keys=True))
-for k in sorted(streams):
-    print(k)
-    print("\n".join(streams[k]))
-'
-}
 kept_states() { sed -n 's/^stmm-emu: scenario: state kept in //p' "$1"; }
 
 # ---- every shipped scenario passes, twice, with the same trace ----------------------------
@@ -72,8 +52,8 @@ mapfile -t run2 < <(kept_states "$WORK/err")
 items=0
 for i in "${!files[@]}"; do
 	[[ -s ${run1[$i]}/trace.bin ]] || fail "${files[$i]}: no trace recorded"
-	normalized "${run1[$i]}" >"$WORK/t1"
-	normalized "${run2[$i]}" >"$WORK/t2"
+	trace_normalized "${run1[$i]}" >"$WORK/t1"
+	trace_normalized "${run2[$i]}" >"$WORK/t2"
 	diff -u "$WORK/t1" "$WORK/t2" >"$WORK/tdiff" ||
 		fail "${files[$i]}: the two runs' traces differ: $(head -30 "$WORK/tdiff")"
 	items=$((items + $(wc -l <"$WORK/t1")))

@@ -15,6 +15,7 @@
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"
+source "$(dirname "$0")/lib/trace.bash"
 export STMM_EMU_TIMEOUT_MS=10000
 
 new_state() { # name -> path (registered for cleanup)
@@ -100,21 +101,6 @@ awk '$6 != "mm" { exit 1 }' "$WORK/mm.txt" || fail "--layer mm shows other layer
 ok "--json parses with every decoded field; --layer and --var filter"
 
 # --- two fresh stacks, same actions: same decoded trace --------------------------------
-normalized() { # state -> per recorder and connection, the items without times/pids/nonces
-	"$EMU" trace --state "$1" --json | python3 -c '
-import json, sys, collections
-streams = collections.defaultdict(list)
-for l in sys.stdin:
-    r = json.loads(l)
-    key = (r["recorder"], r["conn"], "mm" if r["kind"].startswith("MM_") else "msg")
-    for it in r["items"]:
-        it.pop("nonce", None)
-        streams[key].append(json.dumps(it, sort_keys=True))
-for k in sorted(streams):
-    print(k)
-    print("\n".join(streams[k]))
-'
-}
 A=$(new_state a); STATES+=("$A") # (the subshell could not register it)
 B=$(new_state b); STATES+=("$B") # (the subshell could not register it)
 for s in "$A" "$B"; do
@@ -122,8 +108,8 @@ for s in "$A" "$B"; do
 	actions "$s"
 	"$EMU" down -q --state "$s" || fail "down $s"
 done
-normalized "$A" >"$WORK/a.norm"
-normalized "$B" >"$WORK/b.norm"
+trace_normalized "$A" --keep-peer-names >"$WORK/a.norm"
+trace_normalized "$B" --keep-peer-names >"$WORK/b.norm"
 [[ $(grep -c SET_VARIABLE "$WORK/a.norm") -ge 2 ]] || fail "normalized trace lacks the SetVariable"
 diff -u "$WORK/a.norm" "$WORK/b.norm" >"$WORK/ab.diff" || fail "two fresh stacks' traces differ: $(head -20 "$WORK/ab.diff")"
 ok "the same actions on two fresh stacks give the same decoded trace ($(wc -l <"$WORK/a.norm") items)"
