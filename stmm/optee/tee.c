@@ -422,12 +422,30 @@ static int answer_reset(struct tee_conn *conn, struct job *job)
 	return conn_send(conn, EMU_MSG_CTRL_RESET_RSP, job->req_id, NULL, 0);
 }
 
+/* The PTA's MM handler behind the FF-A door bell, traced like an invoke (session 0). */
+struct ffa_mm_ctx {
+	struct tee_core *core;
+	struct job *job;
+};
+
+static int32_t ffa_mm_handler_traced(void *ctx, uint8_t *buf, size_t size)
+{
+	struct ffa_mm_ctx *m = ctx;
+	emu_log_hexdump("MM request (FF-A)", buf, size);
+	emu_trace_mm(EMU_TRACE_MM_REQ, m->job->conn_id, 0, m->job->req_id, size, 0, 0, buf);
+	int32_t mm_ret = m->core->pta.communicate(m->core->pta.ctx, buf, size);
+	emu_log_hexdump("MM response (FF-A)", buf, size);
+	emu_trace_mm(EMU_TRACE_MM_RSP, m->job->conn_id, 0, m->job->req_id, size, TEE_SUCCESS,
+		     (uint32_t)mm_ret, buf);
+	return mm_ret;
+}
+
 /* Worker: an FF-A door bell to the MM SP (the same handler as PTA_STMM's). */
 static void run_ffa(struct tee_core *core, struct job *job)
 {
+	struct ffa_mm_ctx m = { core, job };
 	bool up = ensure_booted(core) == 0;
-	ffa_spmc_mm_run(&job->ffa_mm, up ? core->pta.communicate : NULL, core->pta.ctx,
-			&job->ffa_out);
+	ffa_spmc_mm_run(&job->ffa_mm, up ? ffa_mm_handler_traced : NULL, &m, &job->ffa_out);
 }
 
 static int answer_ffa(struct tee_conn *conn, struct job *job)

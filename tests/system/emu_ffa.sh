@@ -14,7 +14,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/stack.bash"
 export STMM_EMU_TIMEOUT_MS=20000
 
-"$EMU" up --quiet || fail "stmm-emu up"
+"$EMU" up --quiet --trace || fail "stmm-emu up"
 
 # Round trip across transports: the same store behind both.
 "$EMU" --transport ffa var set FfaVar --string "over ffa" || fail "set over FF-A"
@@ -24,6 +24,20 @@ export STMM_EMU_TIMEOUT_MS=20000
 	fail "FF-A does not read what the PTA wrote"
 STMM_EMU_TRANSPORT=ffa "$EMU" var list | grep -q -- '-FfaVar$' || fail "FfaVar not listed over FF-A"
 ok "variables cross between the FF-A and PTA transports"
+
+# The trace decodes U-Boot's FF-A sequence and the MM call behind each door bell.
+"$EMU" trace >"$WORK/trace.txt" 2>&1 || fail "stmm-emu trace"
+for want in 'FFA FFA_VERSION w1 0x00010000' 'FFA_RSP version 1.0' 'FFA FFA_ID_GET' \
+	'FFA FFA_FEATURES w1 0xc4000066' 'FFA FFA_RXTX_MAP_64 .* pages 1' \
+	'FFA FFA_PARTITION_INFO_GET uuid 00000000 00000000 00000000 00000000 (nil: all)' \
+	'FFA_RSP FFA_SUCCESS_32 w2 0x00000002' 'FFA FFA_RX_RELEASE' \
+	'FFA FFA_PARTITION_INFO_GET uuid 33d532ed 0942e699 722dc09c a798d9cd (MM SP)' \
+	'FFA FFA_MSG_SEND_DIRECT_REQ_64 0x0000 -> 0x8002 x3 0x0 (MM buffer)' \
+	'MM_REQ SET_VARIABLE FfaVar' \
+	'FFA_RSP FFA_MSG_SEND_DIRECT_RESP_64 0x8002 -> 0x0000 mm SUCCESS'; do
+	grep -q -- "$want" "$WORK/trace.txt" || fail "trace lacks: $want"
+done
+ok "the trace decodes the FF-A calls and the MM calls behind the door bell"
 
 rc=0
 "$EMU" --transport bogus var list >/dev/null 2>&1 || rc=$?
