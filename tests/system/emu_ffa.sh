@@ -42,6 +42,10 @@ ok "the trace decodes the FF-A calls and the MM calls behind the door bell"
 rc=0
 "$EMU" --transport bogus var list >/dev/null 2>&1 || rc=$?
 [[ $rc -eq 2 ]] || fail "--transport bogus: exit $rc, want 2"
+rc=0
+STMM_EMU_TRANSPORT=bogus "$EMU" var list >"$WORK/bogus.out" 2>&1 || rc=$?
+[[ $rc -eq 2 ]] && grep -q 'STMM_EMU_TRANSPORT=bogus: not optee or ffa' "$WORK/bogus.out" ||
+	fail "STMM_EMU_TRANSPORT=bogus: exit $rc: $(cat "$WORK/bogus.out")"
 ok "an unknown transport is a usage error"
 
 # The fast conform groups over FF-A; raw-mode cases are skipped with the reason.
