@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "emu_ipc.h"
+#include "ffa_spmc.h"
 #include "rpc.h"
 
 /* The pseudo-TA behind PTA_STMM.  boot/communicate run on the worker; get_status anywhere. */
@@ -54,6 +55,7 @@ struct tee_pta_ops {
 
 struct tee_config {
 	uint32_t ns_buf_size; /* largest memref PTA_STMM accepts (OP-TEE: 16 KiB) */
+	enum ffa_sp_profile ffa_profile; /* what the MM SP behind FF-A is (ffa_spmc.h) */
 };
 
 struct tee_core;
