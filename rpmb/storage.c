@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "perf_count.h"
 
 #define CHECKSUM_SIZE 32u /* SHA-256 */
 
@@ -538,6 +539,17 @@ static char *readonly_reason(const char *path)
 	return g_strdup(g_strerror(errno));
 }
 
+/* SQLITE_TRACE_STMT: a statement starts running (perf_count.h's "sql"). */
+static int count_statement(unsigned int what, void *ctx, void *p, void *x)
+{
+	(void)what;
+	(void)ctx;
+	(void)p;
+	(void)x;
+	emu_perf_count(EMU_PERF_SQL);
+	return 0;
+}
+
 static int open_db(struct sqlite_store *q, const char *path, const struct rpmb_store_create *c,
 		   char **ret_error)
 {
@@ -552,6 +564,8 @@ static int open_db(struct sqlite_store *q, const char *path, const struct rpmb_s
 		return failure_errno(rc);
 	}
 	sqlite3_extended_result_codes(q->db, 1);
+	if (emu_perf_count_enabled())
+		sqlite3_trace_v2(q->db, SQLITE_TRACE_STMT, count_statement, NULL);
 	if (sqlite3_db_readonly(q->db, "main") == 1) {
 		g_autofree char *why = readonly_reason(path);
 		*ret_error = g_strdup_printf("database %s is not writable (%s); rpmbd needs to write "
