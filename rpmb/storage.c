@@ -12,7 +12,9 @@
  * then the upgrade), so the migration runs on every creation.
  *
  * WAL journal with synchronous=FULL: a commit is on disk when sqlite3_step() returns, so an
- * acknowledged write survives kill -9 or power loss.  Key programming and every
+ * acknowledged write survives kill -9 or power loss.  rpmb_store_sqlite_set_durability(
+ * PROCESS) switches to synchronous=NORMAL: a commit is in the WAL file (the OS page cache)
+ * when step returns -- it survives kill -9 of rpmbd, not a host power loss.  Key programming and every
  * authenticated write are one transaction each.  The WAL is checkpointed every
  * RPMB_STORE_WAL_CHECKPOINT_PAGES pages and truncated to RPMB_STORE_WAL_LIMIT_BYTES, so it
  * stays small; after a failure (disk full) the next transaction simply tries again.
@@ -691,4 +693,27 @@ int rpmb_store_open_sqlite(const char *path, const struct rpmb_store_create *cre
 	}
 	*ret_store = &q->base;
 	return 0;
+}
+
+int rpmb_durability_from_name(const char *name, enum rpmb_durability *ret)
+{
+	if (name && strcmp(name, "full") == 0)
+		*ret = RPMB_DURABILITY_FULL;
+	else if (name && strcmp(name, "process") == 0)
+		*ret = RPMB_DURABILITY_PROCESS;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int rpmb_store_sqlite_set_durability(struct rpmb_store *s, enum rpmb_durability d)
+{
+	struct sqlite_store *q = (struct sqlite_store *)s;
+
+	if (!s || s->ops != &sqlite_ops)
+		return -EINVAL;
+	int r = exec_sql(q, d == RPMB_DURABILITY_PROCESS ? "PRAGMA synchronous = NORMAL"
+						       : "PRAGMA synchronous = FULL");
+	clear_error(q);
+	return r;
 }

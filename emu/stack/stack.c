@@ -251,6 +251,10 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 			g_ptr_array_add(a, g_strdup("--trace"));
 			g_ptr_array_add(a, emu_state_path(st, EMU_TRACE_FILE_NAME));
 		}
+		if (cfg.durability[0]) {
+			g_ptr_array_add(a, g_strdup("--durability"));
+			g_ptr_array_add(a, g_strdup(cfg.durability));
+		}
 		for (char *const *x = opt->rpmbd_args; x && *x; x++)
 			g_ptr_array_add(a, g_strdup(*x));
 		break;
