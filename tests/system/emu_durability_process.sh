@@ -36,6 +36,10 @@ kill -9 "$(cat "$STATE/rpmbd.pid")"
 unset STMM_EMU_STATE
 echo "emu_durability_process: mode recorded, shown, kept; kill -9 survived"
 
-EMU_DURABILITY=process BUILD=$BUILD bash "$HERE/emu_ack_durability.sh"
-EMU_DURABILITY=process BUILD=$BUILD bash "$HERE/emu_powercut.sh"
+# Fewer rounds and a coarser power-cut sweep than the full-mode runs: the same code paths,
+# within this test's time budget (the full sweeps: EMU_DURABILITY=process bash X.sh).
+EMU_DURABILITY=process ACK_ROUNDS=${ACK_ROUNDS:-3} BUILD=$BUILD bash "$HERE/emu_ack_durability.sh"
+EMU_DURABILITY=process POWERCUT_STRIDE=${POWERCUT_STRIDE:-7} POWERCUT_EDGE=${POWERCUT_EDGE:-2} \
+	POWERCUT_OPS=${POWERCUT_OPS:-"create update delete"} POWERCUT_FS_OPS=${POWERCUT_FS_OPS:-update} \
+	POWERCUT_FS_STRIDE=${POWERCUT_FS_STRIDE:-40} BUILD=$BUILD bash "$HERE/emu_powercut.sh"
 echo "emu_durability_process: ok"
