@@ -348,12 +348,21 @@ static void print_row(const struct figure *f, const struct figure *base)
 	double us = us_per_op(f), cpu = cpu_us_per_op(f);
 	double bus = us_per_op(base), bcpu = cpu_us_per_op(base);
 
-	printf("%-24s %8" PRIu64 " %10.1f %8.1fx %10.1f %8.1fx", f->what, f->ops, us,
-	       bus > 0 ? us / bus : 0, cpu, bcpu > 0 ? cpu / bcpu : 0);
+	printf("%-24s %8" PRIu64 " %10.1f", f->what, f->ops, us);
+	if (bus > 0)
+		printf(" %8.1fx", us / bus);
+	else
+		printf(" %9s", "-");
+	printf(" %10.1f", cpu);
+	if (bcpu > 0)
+		printf(" %8.1fx", cpu / bcpu);
+	else
+		printf(" %9s", "-");
 	if (f->rpmb_writes && f->ops) {
 		double wpo = (double)f->rpmb_writes / (double)f->ops;
-		printf("  %.2f RPMB writes/op, CPU %.1fx raw per write", wpo,
-		       bcpu > 0 ? cpu / wpo / bcpu : 0);
+		printf("  %.2f RPMB writes/op", wpo);
+		if (bcpu > 0)
+			printf(", CPU %.1fx raw per write", cpu / wpo / bcpu);
 	}
 	if (f->note)
 		printf("  (%s)", f->note);

@@ -38,8 +38,12 @@ echo "emu_durability_process: mode recorded, shown, kept; kill -9 survived"
 
 # Fewer rounds and a coarser power-cut sweep than the full-mode runs: the same code paths,
 # within this test's time budget (the full sweeps: EMU_DURABILITY=process bash X.sh).
-EMU_DURABILITY=process ACK_ROUNDS=${ACK_ROUNDS:-3} BUILD=$BUILD bash "$HERE/emu_ack_durability.sh"
-EMU_DURABILITY=process POWERCUT_STRIDE=${POWERCUT_STRIDE:-7} POWERCUT_EDGE=${POWERCUT_EDGE:-2} \
-	POWERCUT_OPS=${POWERCUT_OPS:-"create update delete"} POWERCUT_FS_OPS=${POWERCUT_FS_OPS:-update} \
-	POWERCUT_FS_STRIDE=${POWERCUT_FS_STRIDE:-40} BUILD=$BUILD bash "$HERE/emu_powercut.sh"
+t0=$SECONDS
+EMU_DURABILITY=process ACK_ROUNDS=${ACK_ROUNDS:-2} ACK_CLIENTS=${ACK_CLIENTS:-4} BUILD=$BUILD \
+	bash "$HERE/emu_ack_durability.sh"
+t1=$SECONDS
+EMU_DURABILITY=process POWERCUT_STRIDE=${POWERCUT_STRIDE:-2} POWERCUT_EDGE=${POWERCUT_EDGE:-1} \
+	POWERCUT_OPS=${POWERCUT_OPS:-update} POWERCUT_FS_OPS=${POWERCUT_FS_OPS:-update} \
+	POWERCUT_FS_STRIDE=${POWERCUT_FS_STRIDE:-100} BUILD=$BUILD bash "$HERE/emu_powercut.sh"
+echo "emu_durability_process: ack durability $((t1 - t0)) s, power cut $((SECONDS - t1)) s"
 echo "emu_durability_process: ok"
