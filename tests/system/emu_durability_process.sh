@@ -38,12 +38,16 @@ echo "emu_durability_process: mode recorded, shown, kept; kill -9 survived"
 
 # Fewer rounds and a coarser power-cut sweep than the full-mode runs: the same code paths,
 # within this test's time budget (the full sweeps: EMU_DURABILITY=process bash X.sh).
+case $BUILD in
+*san*) rounds=1 stride=5 fs_stride=250 ;;
+*) rounds=2 stride=2 fs_stride=100 ;;
+esac
 t0=$SECONDS
-EMU_DURABILITY=process ACK_ROUNDS=${ACK_ROUNDS:-2} ACK_CLIENTS=${ACK_CLIENTS:-4} BUILD=$BUILD \
-	bash "$HERE/emu_ack_durability.sh"
+EMU_DURABILITY=process ACK_ROUNDS=${ACK_ROUNDS:-$rounds} ACK_CLIENTS=${ACK_CLIENTS:-4} \
+	BUILD=$BUILD bash "$HERE/emu_ack_durability.sh"
 t1=$SECONDS
-EMU_DURABILITY=process POWERCUT_STRIDE=${POWERCUT_STRIDE:-2} POWERCUT_EDGE=${POWERCUT_EDGE:-1} \
+EMU_DURABILITY=process POWERCUT_STRIDE=${POWERCUT_STRIDE:-$stride} POWERCUT_EDGE=${POWERCUT_EDGE:-1} \
 	POWERCUT_OPS=${POWERCUT_OPS:-update} POWERCUT_FS_OPS=${POWERCUT_FS_OPS:-update} \
-	POWERCUT_FS_STRIDE=${POWERCUT_FS_STRIDE:-100} BUILD=$BUILD bash "$HERE/emu_powercut.sh"
+	POWERCUT_FS_STRIDE=${POWERCUT_FS_STRIDE:-$fs_stride} BUILD=$BUILD bash "$HERE/emu_powercut.sh"
 echo "emu_durability_process: ack durability $((t1 - t0)) s, power cut $((SECONDS - t1)) s"
 echo "emu_durability_process: ok"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# Many stacks side by side (parallel CI): PARALLEL_STACKS (16) isolated stacks started at
+# Many stacks side by side (parallel CI): PARALLEL_STACKS (16; 8 sanitized) isolated stacks started at
 # once, each in its own state directory; each gets a marker variable of its own; the
 # non-destructive conformance groups (PARALLEL_GROUPS) then run on all of them
 # concurrently and must all pass; afterwards every stack still holds exactly its own
@@ -11,7 +11,11 @@ set -euo pipefail
 
 BUILD=${BUILD:-build}
 EMU="$BUILD/stmm-emu"
-N=${PARALLEL_STACKS:-16}
+case $BUILD in
+*san*) def_n=8 ;; # ASan: ~175 MB and several times the CPU per stack
+*) def_n=16 ;;
+esac
+N=${PARALLEL_STACKS:-$def_n}
 GROUPS_=${PARALLEL_GROUPS:-get,getnext,query,payload}
 export STMM_EMU_TIMEOUT_MS=60000
 [[ -x $EMU ]] || { echo "FAIL: $EMU not built" >&2; exit 1; }
