@@ -34,10 +34,12 @@ struct up_args {
 	gboolean reformat_store;
 	gboolean no_round_trip;
 	char *rpmb_route, *normal_world; /* README "The kernel RPMB route" */
+	char *durability;                /* full | process */
 };
 
 static void up_args_clear(struct up_args *a)
 {
+	g_free(a->durability);
 	g_free(a->state);
 	g_strfreev(a->quirks);
 	g_strfreev(a->rpmbd_args);
@@ -72,6 +74,12 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		  "stmmd and rpmbd record every message to STATE/trace.bin (read it with `stmm-emu "
 		  "trace`); kept in STATE/stmm-emu.conf for later starts, applies to daemons started now",
 		  NULL },
+		{ "durability", 0, 0, G_OPTION_ARG_STRING, &a->durability,
+		  "what an acknowledged variable write survives: full (default: on disk before "
+		  "rpmbd answers, survives host power loss) or process (survives kill -9 of any "
+		  "daemon, not a host power loss; SQLite WAL + synchronous=NORMAL); kept in "
+		  "STATE/stmm-emu.conf, applies to an rpmbd started now",
+		  "full|process" },
 		{ "no-trace", 0, 0, G_OPTION_ARG_NONE, &a->no_trace,
 		  "stop recording for daemons started from now on (clears the setting)", NULL },
 		{ "no-round-trip", 0, 0, G_OPTION_ARG_NONE, &a->no_round_trip,
@@ -200,6 +208,22 @@ static int set_trace(const struct emu_state *st, bool on)
 	return r;
 }
 
+/* `up --durability`: recorded in STATE/stmm-emu.conf, which daemon_argv reads. */
+static int set_durability(const struct emu_state *st, const char *mode)
+{
+	g_autoptr(GString) err = g_string_new("");
+	g_autofree char *path = emu_state_path(st, EMU_CONFIG_FILE);
+	struct emu_config cfg;
+	int r = emu_config_load(st, &cfg, err);
+	if (r == 0 && strcmp(cfg.durability, mode) != 0) {
+		g_strlcpy(cfg.durability, mode, sizeof(cfg.durability));
+		r = emu_config_save(path, path, &cfg, err);
+	}
+	if (r < 0)
+		emu_cli_err("up: --durability: %s", err->str);
+	return r;
+}
+
 /* Bring the stack up; prints the outcome.  Returns an exit code. */
 static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_started)
 {
@@ -243,6 +267,15 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		close(lock_fd);
 		emu_cli_err("up: --without %s: only supplicantd can be left out", a->without);
 		return EMU_EXIT_USAGE;
+	}
+	if (a->durability && !emu_durability_valid(a->durability)) {
+		close(lock_fd);
+		emu_cli_err("up: --durability %s: want full or process", a->durability);
+		return EMU_EXIT_USAGE;
+	}
+	if (a->durability && (r = set_durability(st, a->durability)) < 0) {
+		close(lock_fd);
+		return EMU_EXIT_STACK;
 	}
 	if ((a->trace || a->no_trace) && (r = set_trace(st, a->trace)) < 0) {
 		close(lock_fd);

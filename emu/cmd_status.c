@@ -208,6 +208,23 @@ static char *trace_file(const struct emu_state *st, gint64 *ret_size)
 	return path;
 }
 
+/* `up --durability`: "full" or "process" (STATE/stmm-emu.conf; absent = full). */
+static const char *durability_name(const struct emu_state *st)
+{
+	struct emu_config cfg;
+
+	if (emu_config_load(st, &cfg, NULL) < 0 || !cfg.durability[0])
+		return EMU_DURABILITY_DEFAULT;
+	return strcmp(cfg.durability, "process") == 0 ? "process" : "full";
+}
+
+static const char *durability_text(const struct emu_state *st)
+{
+	return strcmp(durability_name(st), "process") == 0
+		       ? "process (an acknowledged write survives kill -9, not a host power loss)"
+		       : "full (an acknowledged write is on disk before rpmbd answers)";
+}
+
 static void print_status_text(const struct emu_state *st, const struct status_info *si)
 {
 	char sbuf[64];
@@ -217,6 +234,7 @@ static void print_status_text(const struct emu_state *st, const struct status_in
 	g_autofree char *tpath = trace_file(st, &tsize);
 	if (tpath)
 		printf("trace:        on (%s, %" G_GINT64_FORMAT " bytes)\n", tpath, tsize);
+	printf("durability:   %s\n", durability_text(st));
 	for (int d = 0; d < EMU_DAEMON_COUNT; d++) {
 		char label[32];
 		g_snprintf(label, sizeof(label), "%s:", emu_daemon_name((enum emu_daemon)d));
@@ -291,6 +309,7 @@ static void print_status_json(const struct emu_state *st, const struct status_in
 		emu_json_add_int(b, "bytes", tsize);
 		json_builder_end_object(b);
 	}
+	emu_json_add_string(b, "durability", durability_name(st));
 	json_builder_set_member_name(b, "daemons");
 	json_builder_begin_object(b);
 	for (int d = 0; d < EMU_DAEMON_COUNT; d++) {

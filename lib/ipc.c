@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "ipc.h"
 #include "trace.h"
+#include "perf_count.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -112,6 +113,7 @@ int emu_ipc_sendv(int fd, uint16_t type, uint32_t req_id, const struct iovec *io
 		return -errno;
 	if ((size_t)n != sizeof(hdr) + total)
 		return -EIO;
+	emu_perf_count(EMU_PERF_IPC_SENT);
 	return 0;
 }
 
@@ -175,6 +177,7 @@ int emu_ipc_recv(int fd, int timeout_ms, struct emu_msg **ret_msg)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EPIPE ? -ECONNRESET : -errno;
+	emu_perf_count(EMU_PERF_IPC_RECEIVED);
 
 	/* Take every passed descriptor first so that none leaks on a bad message. */
 	int passed = -1;

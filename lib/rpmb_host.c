@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "perf_count.h"
 
 /* The HMAC algorithm object is immutable once fetched; fetch it once per process. */
 static EVP_MAC *hmac_algorithm(void)
@@ -37,6 +38,7 @@ static EVP_MAC_CTX *hmac_begin(const uint8_t *key, size_t key_len)
 
 	if (!alg)
 		return NULL;
+	emu_perf_count(EMU_PERF_HMAC);
 	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(alg);
 	if (!ctx)
 		return NULL;

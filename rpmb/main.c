@@ -68,6 +68,7 @@ struct options {
 	int ready_fd;
 	gboolean verbose;
 	char *trace; /* --trace */
+	char *durability; /* --durability */
 };
 typedef struct options Options;
 
@@ -78,6 +79,7 @@ static void options_clear(struct options *o)
 	g_free(o->cid);
 	g_free(o->counter_start);
 	g_free(o->trace);
+	g_free(o->durability);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
 
@@ -117,6 +119,10 @@ static int parse_options(int *argc, char ***argv, struct options *o, struct rpmb
 		{ "trace", 0, 0, G_OPTION_ARG_FILENAME, &o->trace,
 		  "Append every message on the mmc socket to the trace FILE (include/emu_trace.h; "
 		  "`stmm-emu trace` reads it)", "FILE" },
+		{ "durability", 0, 0, G_OPTION_ARG_STRING, &o->durability,
+		  "What an acknowledged write survives: full (default: on disk before the answer, "
+		  "survives host power loss; SQLite synchronous=FULL) or process (survives kill -9 "
+		  "of any daemon, not a host power loss; synchronous=NORMAL, WAL)", "full|process" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose,
 		  "Debug log, with hex dumps of every request and response", NULL },
 		{ "ready-fd", 0, 0, G_OPTION_ARG_INT, &o->ready_fd,
@@ -242,9 +248,19 @@ int main(int argc, char **argv)
 	const char *sock = o.socket ? o.socket : "./rpmb.sock";
 
 	/* Storage: the SQLite store, the fault plan around it, the device on top. */
+	enum rpmb_durability durability = RPMB_DURABILITY_FULL;
+	if (o.durability && rpmb_durability_from_name(o.durability, &durability) < 0) {
+		g_printerr("rpmbd: --durability %s: want full or process\n", o.durability);
+		return 2;
+	}
 	r = rpmb_store_open_sqlite(db, &create, &store, &error);
 	if (r < 0) {
 		g_printerr("rpmbd: %s\n", error ? error : g_strerror(-r));
+		return 1;
+	}
+	r = rpmb_store_sqlite_set_durability(store, durability);
+	if (r < 0) {
+		g_printerr("rpmbd: --durability %s: %s\n", o.durability, g_strerror(-r));
 		return 1;
 	}
 	struct rpmb_fault_plan plan = { .fail_after_writes = o.fail_after_writes,

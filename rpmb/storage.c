@@ -12,7 +12,9 @@
  * then the upgrade), so the migration runs on every creation.
  *
  * WAL journal with synchronous=FULL: a commit is on disk when sqlite3_step() returns, so an
- * acknowledged write survives kill -9 or power loss.  Key programming and every
+ * acknowledged write survives kill -9 or power loss.  rpmb_store_sqlite_set_durability(
+ * PROCESS) switches to synchronous=NORMAL: a commit is in the WAL file (the OS page cache)
+ * when step returns -- it survives kill -9 of rpmbd, not a host power loss.  Key programming and every
  * authenticated write are one transaction each.  The WAL is checkpointed every
  * RPMB_STORE_WAL_CHECKPOINT_PAGES pages and truncated to RPMB_STORE_WAL_LIMIT_BYTES, so it
  * stays small; after a failure (disk full) the next transaction simply tries again.
@@ -28,6 +30,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "perf_count.h"
 
 #define CHECKSUM_SIZE 32u /* SHA-256 */
 
@@ -538,6 +541,17 @@ static char *readonly_reason(const char *path)
 	return g_strdup(g_strerror(errno));
 }
 
+/* SQLITE_TRACE_STMT: a statement starts running (perf_count.h's "sql"). */
+static int count_statement(unsigned int what, void *ctx, void *p, void *x)
+{
+	(void)what;
+	(void)ctx;
+	(void)p;
+	(void)x;
+	emu_perf_count(EMU_PERF_SQL);
+	return 0;
+}
+
 static int open_db(struct sqlite_store *q, const char *path, const struct rpmb_store_create *c,
 		   char **ret_error)
 {
@@ -552,6 +566,8 @@ static int open_db(struct sqlite_store *q, const char *path, const struct rpmb_s
 		return failure_errno(rc);
 	}
 	sqlite3_extended_result_codes(q->db, 1);
+	if (emu_perf_count_enabled())
+		sqlite3_trace_v2(q->db, SQLITE_TRACE_STMT, count_statement, NULL);
 	if (sqlite3_db_readonly(q->db, "main") == 1) {
 		g_autofree char *why = readonly_reason(path);
 		*ret_error = g_strdup_printf("database %s is not writable (%s); rpmbd needs to write "
@@ -677,4 +693,27 @@ int rpmb_store_open_sqlite(const char *path, const struct rpmb_store_create *cre
 	}
 	*ret_store = &q->base;
 	return 0;
+}
+
+int rpmb_durability_from_name(const char *name, enum rpmb_durability *ret)
+{
+	if (name && strcmp(name, "full") == 0)
+		*ret = RPMB_DURABILITY_FULL;
+	else if (name && strcmp(name, "process") == 0)
+		*ret = RPMB_DURABILITY_PROCESS;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int rpmb_store_sqlite_set_durability(struct rpmb_store *s, enum rpmb_durability d)
+{
+	struct sqlite_store *q = (struct sqlite_store *)s;
+
+	if (!s || s->ops != &sqlite_ops)
+		return -EINVAL;
+	int r = exec_sql(q, d == RPMB_DURABILITY_PROCESS ? "PRAGMA synchronous = NORMAL"
+						       : "PRAGMA synchronous = FULL");
+	clear_error(q);
+	return r;
 }

@@ -85,6 +85,23 @@ struct rpmb_store_create {
 RPMB_STORE_WUR int rpmb_store_open_sqlite(const char *path, const struct rpmb_store_create *create,
 					  struct rpmb_store **ret_store, char **ret_error);
 
+/*
+ * What an acknowledged write survives (`rpmbd --durability`, `stmm-emu up --durability`):
+ *   FULL     WAL + synchronous=FULL: on disk before the device answers; survives kill -9
+ *            and a host power loss (the default, as a real eMMC reliable write).
+ *   PROCESS  WAL + synchronous=NORMAL: in the OS page cache before the device answers;
+ *            survives kill -9 of any daemon, not a host power loss (no fsync per commit,
+ *            only at checkpoints).
+ */
+enum rpmb_durability {
+	RPMB_DURABILITY_FULL,
+	RPMB_DURABILITY_PROCESS,
+};
+/* "full" / "process" -> value; -EINVAL for another name. */
+int rpmb_durability_from_name(const char *name, enum rpmb_durability *ret);
+/* Switch an open SQLite store (rpmb_store_open_sqlite) to `d`.  0 or -errno. */
+RPMB_STORE_WUR int rpmb_store_sqlite_set_durability(struct rpmb_store *s, enum rpmb_durability d);
+
 static inline RPMB_STORE_WUR int rpmb_store_load(struct rpmb_store *s,
 						 struct rpmb_store_meta *ret_meta)
 {

@@ -21,6 +21,11 @@ bool emu_normal_world_valid(const char *name)
 			!strcmp(name, "uboot-2025.01"));
 }
 
+bool emu_durability_valid(const char *name)
+{
+	return name && (!strcmp(name, "full") || !strcmp(name, "process"));
+}
+
 /* The string keys: group, key, field, size, check. */
 static const struct {
 	const char *group, *key;
@@ -31,6 +36,8 @@ static const struct {
 	  sizeof(((struct emu_config *)0)->rpmb_route), emu_rpmb_route_valid },
 	{ "supplicantd", "route", offsetof(struct emu_config, normal_world),
 	  sizeof(((struct emu_config *)0)->normal_world), emu_normal_world_valid },
+	{ "rpmbd", "durability", offsetof(struct emu_config, durability),
+	  sizeof(((struct emu_config *)0)->durability), emu_durability_valid },
 };
 
 static const struct {

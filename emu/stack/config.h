@@ -11,6 +11,7 @@
  *   [stack]  trace = true   (`up --trace`: stmmd and rpmbd record STATE/trace.bin)
  *   [rpmbd]  size-mult                                          (EXT_CSD RPMB_SIZE_MULT;
  *            only used when rpmb.db is created)
+ *            durability = full | process   (`up --durability`: rpmbd --durability)
  *
  * Absent keys (or an absent file) mean the daemon's own default.
  */
@@ -35,7 +36,11 @@ struct emu_config {
 	char rpmb_route[16];       /* [stmmd] rpmb-route: "probe", "legacy" or "" (stmmd's default) */
 	char normal_world[24];     /* [supplicantd] route: "supplicant", "kernel", "uboot-2025.01"
 				    * or "" (supplicant); README "The kernel RPMB route" */
+	char durability[16];       /* [rpmbd] durability: "full", "process" or "" (full) */
 };
+#define EMU_DURABILITY_DEFAULT "full"
+/* "full" (on disk before the answer) and "process" (survives kill -9, not power loss). */
+bool emu_durability_valid(const char *name);
 #define EMU_RPMB_LAYOUT_DEFAULT "optee-fs"
 /* "probe"/"legacy" and "supplicant"/"kernel"/"uboot-2025.01" (NULL: no). */
 bool emu_rpmb_route_valid(const char *name);

@@ -251,6 +251,10 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 			g_ptr_array_add(a, g_strdup("--trace"));
 			g_ptr_array_add(a, emu_state_path(st, EMU_TRACE_FILE_NAME));
 		}
+		if (cfg.durability[0]) {
+			g_ptr_array_add(a, g_strdup("--durability"));
+			g_ptr_array_add(a, g_strdup(cfg.durability));
+		}
 		for (char *const *x = opt->rpmbd_args; x && *x; x++)
 			g_ptr_array_add(a, g_strdup(*x));
 		break;
@@ -554,30 +558,49 @@ int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
 		emu_stack_stop(st, EMU_DAEMON_SUPPLICANTD, 3000);
 		res.pid[EMU_DAEMON_SUPPLICANTD] = 0;
 	}
-	/* In order, each one ready (serving; the supplicant registered) before the next. */
-	for (int i = 0; i < EMU_DAEMON_COUNT; i++) {
-		enum emu_daemon d = (enum emu_daemon)i;
-		int ready_fd = -1;
-		if (res.pid[d] || (d == EMU_DAEMON_SUPPLICANTD && opt->without_supplicant))
-			continue;
-		remove_pid_file(st, d);
-		r = spawn_daemon(st, d, opt, &res.pid[d], &ready_fd, err);
+	/*
+	 * Two waves: rpmbd and stmmd depend on nobody, so both start at once and are waited
+	 * for together; then the supplicant, which connects to both (ready = registered).
+	 */
+	static const enum emu_daemon waves[][2] = {
+		{ EMU_DAEMON_RPMBD, EMU_DAEMON_STMMD },
+		{ EMU_DAEMON_SUPPLICANTD, EMU_DAEMON_COUNT },
+	};
+	for (size_t w = 0; w < G_N_ELEMENTS(waves); w++) {
+		int ready_fd[2] = { -1, -1 };
+		for (int k = 0; k < 2 && r >= 0; k++) {
+			enum emu_daemon d = waves[w][k];
+			if (d == EMU_DAEMON_COUNT || res.pid[d] ||
+			    (d == EMU_DAEMON_SUPPLICANTD && opt->without_supplicant))
+				continue;
+			remove_pid_file(st, d);
+			r = spawn_daemon(st, d, opt, &res.pid[d], &ready_fd[k], err);
+			if (r < 0)
+				break;
+			res.started[d] = true;
+			r = write_pid_file(st, d, res.pid[d], err);
+			if (r < 0)
+				g_string_append(err, "; stopped what this `up` had started");
+		}
+		/*
+		 * Wait for each one started, even after a failure: a daemon stopped before it is
+		 * ready could be cut off half-way through creating its state (rpmb.db).
+		 */
+		for (int k = 0; k < 2; k++) {
+			if (ready_fd[k] < 0)
+				continue;
+			if (r < 0) {
+				int wr = emu_ready_wait(ready_fd[k], deadline);
+				(void)wr; /* the failure already reported is the one that counts */
+				close(ready_fd[k]);
+				continue;
+			}
+			r = wait_ready(st, waves[w][k], ready_fd[k], deadline, err);
+			if (r < 0)
+				g_string_append(err, "; stopped what this `up` had started");
+		}
 		if (r < 0) {
 			stop_started(st, &res); /* nothing of a failed `up` stays running */
-			return r;
-		}
-		res.started[d] = true;
-		r = write_pid_file(st, d, res.pid[d], err);
-		if (r < 0) {
-			close(ready_fd);
-			stop_started(st, &res);
-			g_string_append(err, "; stopped what this `up` had started");
-			return r;
-		}
-		r = wait_ready(st, d, ready_fd, deadline, err);
-		if (r < 0) {
-			stop_started(st, &res);
-			g_string_append(err, "; stopped what this `up` had started");
 			return r;
 		}
 	}

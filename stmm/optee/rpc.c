@@ -2,7 +2,8 @@
 /*
  * RPC to the supplicant (see rpc.h for the threading).  The outstanding call lives on the
  * worker's stack and is reachable from the main thread only through rpc->pending, under
- * rpc->lock; the main thread copies a reply into it and signals rpc->cond.
+ * rpc->lock; the worker sends the request itself (under the lock), the main thread copies
+ * the reply into it and signals rpc->cond.
  */
 #include "rpc.h"
 
@@ -38,13 +39,6 @@ struct rpc {
 	gint64 fail_time;      /* real µs of the last failed call; 0 = none */
 	gint64 ok_time;        /* real µs of the last answered call; 0 = none */
 	int fail_errno;        /* its -errno */
-};
-
-/* A request handed to the main thread for sending. */
-struct send_job {
-	struct rpc *rpc;
-	uint32_t id;
-	GBytes *payload; /* emu_supp_rpc + memref[0] */
 };
 
 int rpc_new(GMainContext *main_ctx, int timeout_ms, struct rpc **ret_rpc)
@@ -240,36 +234,6 @@ int rpc_handle_reply_from(struct rpc *rpc, int fd, const struct emu_msg *msg)
 	return r;
 }
 
-/* Main thread: put a queued request on the wire if it is still wanted. */
-static gboolean send_job_run(gpointer data)
-{
-	struct send_job *job = data;
-	struct rpc *rpc = job->rpc;
-
-	g_mutex_lock(&rpc->lock);
-	struct pending *p = rpc->pending;
-	if (p && p->id == job->id && p->state == PENDING_WAITING) {
-		if (p->fd < 0 || (p->fd != rpc->supp_fd && p->fd != rpc->rpmb_fd)) {
-			complete_unlocked(rpc, -ECONNRESET);
-		} else {
-			gsize len;
-			const void *bytes = g_bytes_get_data(job->payload, &len);
-			int r = emu_ipc_send(p->fd, EMU_MSG_SUPP_RPC_REQ, job->id, bytes, len);
-			if (r < 0)
-				complete_unlocked(rpc, r);
-		}
-	}
-	g_mutex_unlock(&rpc->lock);
-	return G_SOURCE_REMOVE;
-}
-
-static void send_job_free(gpointer data)
-{
-	struct send_job *job = data;
-	g_bytes_unref(job->payload);
-	g_free(job);
-}
-
 static void record_failure_unlocked(struct rpc *rpc, int r)
 {
 	rpc->fail_time = g_get_real_time();
@@ -320,22 +284,18 @@ int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in, size_t in_len, void 
 	p.fd = route_fd_unlocked(rpc, cmd);
 	rpc->pending = &p;
 	rpc->pending_since = g_get_monotonic_time();
+	/*
+	 * Send from this thread, under the lock: the main thread detaches a connection under
+	 * the same lock before it closes the fd, so p.fd is open here.  A SEQPACKET datagram
+	 * is sent whole, so the main thread's own sends on that socket cannot interleave.  No
+	 * copy and no hand-off: header and payload go out as two iovecs.
+	 */
+	struct iovec iov[2] = { { .iov_base = &hdr, .iov_len = sizeof(hdr) },
+				{ .iov_base = (void *)in, .iov_len = in_len } };
+	r = emu_ipc_sendv(p.fd, EMU_MSG_SUPP_RPC_REQ, p.id, iov, in_len ? 2 : 1, -1);
+	if (r < 0)
+		complete_unlocked(rpc, r);
 	g_mutex_unlock(&rpc->lock);
-
-	/* Hand the bytes to the main thread: it owns the socket. */
-	uint8_t *buf = g_malloc(sizeof(hdr) + in_len);
-	memcpy(buf, &hdr, sizeof(hdr));
-	if (in_len)
-		memcpy(buf + sizeof(hdr), in, in_len);
-	struct send_job *job = g_new0(struct send_job, 1);
-	job->rpc = rpc;
-	job->id = p.id;
-	job->payload = g_bytes_new_take(buf, sizeof(hdr) + in_len);
-	GSource *src = g_idle_source_new();
-	g_source_set_priority(src, G_PRIORITY_HIGH);
-	g_source_set_callback(src, send_job_run, job, send_job_free);
-	g_source_attach(src, rpc->main_ctx);
-	g_source_unref(src);
 
 	g_mutex_lock(&rpc->lock);
 	while (p.state == PENDING_WAITING) {

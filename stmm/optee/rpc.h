@@ -4,10 +4,11 @@
  * tee-supplicant; research/rpmb-and-supplicant.md §2.4, §2.7).
  *
  * Two sides, two threads:
- *  - the main thread (owner of every socket) attaches/detaches the supplicant's connection,
- *    sends queued requests on it and routes EMU_MSG_SUPP_RPC_RSP replies back by req_id;
- *  - the StMM worker thread calls rpc_call() and blocks on a GCond until the reply arrives,
- *    the supplicant goes away, or the timeout expires.
+ *  - the main thread (owner of every socket) attaches/detaches the supplicant's connection
+ *    and routes EMU_MSG_SUPP_RPC_RSP replies back by req_id;
+ *  - the StMM worker thread calls rpc_call(), which sends the request itself (under the
+ *    lock the main thread detaches under, so the fd is open) and blocks on a GCond until
+ *    the reply arrives, the supplicant goes away, or the timeout expires.
  * One RPC is outstanding at a time (one StMM thread).  Before StMM has booted, a call
  * without a supplicant waits for one to register, bounded by the same timeout (the bound is
  * the emulator's, so that a missing supplicant turns into an error, not a hang); after that
@@ -25,7 +26,7 @@
 
 struct rpc;
 
-/* `main_ctx` is the context whose thread owns the sockets (sends happen there). */
+/* `main_ctx` is the context whose thread owns the sockets (kept for its lifetime). */
 __attribute__((warn_unused_result)) int rpc_new(GMainContext *main_ctx, int timeout_ms,
 						struct rpc **ret_rpc);
 void rpc_free(struct rpc *rpc);

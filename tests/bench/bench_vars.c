@@ -15,22 +15,39 @@
  *
  * Each figure runs for --seconds (bounded by --max-ops).  Needs a running stack (run.sh
  * starts one in a temporary state directory).
+ *
+ * Beside latency, every figure has its CPU time per operation summed over every process
+ * involved: this client (getrusage) and the three daemons (utime + stime of
+ * /proc/PID/stat, pids from STATE/<prog>.pid), read before and after the figure; for raw
+ * IPC, both ends (the echo child's rusage from wait4).  On a loaded 2-core VM latency swings
+ * with how busy the CPUs are; CPU time does not.  SetVariable figures also give the RPMB
+ * writes they made (stmmd's counter, EMU_MSG_CTRL_STATUS) and CPU per RPMB write.
+ *
+ * Other modes (run.sh): --set-only (one SetVariable figure: the stack on disk, or the
+ * counted breakdown run), --first-get (one GetVariable, retried until the stack answers),
+ * --fsync-dir (latency of one 4 KiB write + fdatasync there).  --json FILE writes the
+ * figures as one JSON object.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 /* The bench rule adds no program include dirs: reach emu/ by path. */
+#include <json-glib/json-glib.h>
+
 #include "client.h"
 #include "efi_util.h"
 #include "ipc.h"
 #include "mm.h"
+#include "stack.h"
 #include "state.h"
 
 struct figure {
@@ -38,7 +55,66 @@ struct figure {
 	uint64_t ops;
 	double seconds;
 	const char *note;
+	double cpu_s;          /* CPU seconds, all processes (< 0: not measured) */
+	uint64_t rpmb_writes;  /* authenticated RPMB writes made (SetVariable figures) */
 };
+
+/* The stack whose daemons' CPU time is summed (NULL: only this process). */
+static const struct emu_state *cpu_stack;
+
+static double timeval_s(const struct timeval *tv)
+{
+	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
+/* utime + stime of a process in seconds (clock ticks), 0 when it cannot be read. */
+static double proc_cpu_s(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long ut = 0, st = 0;
+
+	g_snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* After "(comm)" come fields 3...; utime and stime are fields 14 and 15. */
+	const char *p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+			 &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds used so far by this process and the daemons of cpu_stack. */
+static double cpu_now_s(void)
+{
+	struct rusage ru;
+	double s = 0;
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		s = timeval_s(&ru.ru_utime) + timeval_s(&ru.ru_stime);
+	for (int d = 0; cpu_stack && d < EMU_DAEMON_COUNT; d++) {
+		pid_t pid = emu_stack_pid(cpu_stack, (enum emu_daemon)d);
+		if (pid > 0)
+			s += proc_cpu_s(pid);
+	}
+	return s;
+}
+
+/* stmmd's count of authenticated RPMB writes (0 when it does not answer). */
+static uint64_t rpmb_writes_now(void)
+{
+	struct emu_ctrl_status cs;
+
+	if (!cpu_stack || emu_stack_ctrl_status(cpu_stack, 5000, &cs) < 0)
+		return 0;
+	return cs.rpmb_writes;
+}
 
 static double now_s(void)
 {
@@ -50,7 +126,7 @@ static int bench_get(emu_client *c, const uint8_t *name, size_t name_size, doubl
 {
 	const efi_guid_t g = EFI_GLOBAL_VARIABLE_GUID;
 	uint8_t data[64];
-	double t0 = now_s();
+	double c0 = cpu_now_s(), t0 = now_s();
 	uint64_t n = 0;
 
 	while (n < max_ops && now_s() - t0 < seconds) {
@@ -64,7 +140,8 @@ static int bench_get(emu_client *c, const uint8_t *name, size_t name_size, doubl
 		}
 		n++;
 	}
-	*f = (struct figure){ "GetVariable (32 B)", n, now_s() - t0, NULL };
+	double dt = now_s() - t0;
+	*f = (struct figure){ "GetVariable (32 B)", n, dt, NULL, cpu_now_s() - c0, 0 };
 	return 0;
 }
 
@@ -73,7 +150,8 @@ static int bench_set(emu_client *c, const uint8_t *name, size_t name_size, doubl
 {
 	const efi_guid_t g = EFI_GLOBAL_VARIABLE_GUID;
 	uint8_t data[32];
-	double t0 = now_s();
+	uint64_t w0 = rpmb_writes_now();
+	double c0 = cpu_now_s(), t0 = now_s();
 	uint64_t n = 0;
 
 	memset(data, 0x5a, sizeof(data));
@@ -86,8 +164,10 @@ static int bench_set(emu_client *c, const uint8_t *name, size_t name_size, doubl
 			sizeof(data), data);
 		if (s == EFI_OUT_OF_RESOURCES && n > 0) {
 			/* Every write appends a record; without reclaim the store fills up. */
-			*f = (struct figure){ "SetVariable NV (32 B)", n, now_s() - t0,
-					      "stopped early: store full (EFI_OUT_OF_RESOURCES)" };
+			double dt = now_s() - t0, cpu = cpu_now_s() - c0;
+			*f = (struct figure){ "SetVariable NV (32 B)", n, dt,
+					      "stopped early: store full (EFI_OUT_OF_RESOURCES)", cpu,
+					      rpmb_writes_now() - w0 };
 			return 0;
 		}
 		if (s != EFI_SUCCESS) {
@@ -98,7 +178,8 @@ static int bench_set(emu_client *c, const uint8_t *name, size_t name_size, doubl
 		}
 		n++;
 	}
-	*f = (struct figure){ "SetVariable NV (32 B)", n, now_s() - t0, NULL };
+	double dt = now_s() - t0, cpu = cpu_now_s() - c0;
+	*f = (struct figure){ "SetVariable NV (32 B)", n, dt, NULL, cpu, rpmb_writes_now() - w0 };
 	return 0;
 }
 
@@ -136,7 +217,8 @@ static int bench_auth_set(emu_client *c, GPtrArray *payloads, const efi_guid_t *
 			       EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS;
 	g_autofree uint8_t *name = NULL;
 	size_t name_size;
-	double t0 = now_s();
+	uint64_t w0 = rpmb_writes_now();
+	double c0 = cpu_now_s(), t0 = now_s();
 	uint64_t n = 0;
 
 	if (ucs2_from_utf8("BenchAuthVar", &name, &name_size) < 0)
@@ -146,8 +228,10 @@ static int bench_auth_set(emu_client *c, GPtrArray *payloads, const efi_guid_t *
 		const uint8_t *data = g_bytes_get_data(payloads->pdata[n], &size);
 		efi_status_t s = emu_client_set_variable(c, name, name_size, g, attrs, size, data);
 		if (s == EFI_OUT_OF_RESOURCES && n > 0) {
-			*f = (struct figure){ "SetVariable AT (32 B)", n, now_s() - t0,
-					      "stopped early: store full (EFI_OUT_OF_RESOURCES)" };
+			double dt = now_s() - t0, cpu = cpu_now_s() - c0;
+			*f = (struct figure){ "SetVariable AT (32 B)", n, dt,
+					      "stopped early: store full (EFI_OUT_OF_RESOURCES)", cpu,
+					      rpmb_writes_now() - w0 };
 			return 0;
 		}
 		if (s != EFI_SUCCESS) {
@@ -158,8 +242,10 @@ static int bench_auth_set(emu_client *c, GPtrArray *payloads, const efi_guid_t *
 		}
 		n++;
 	}
-	*f = (struct figure){ "SetVariable AT (32 B)", n, now_s() - t0,
-			      n == payloads->len ? "all presigned payloads used" : NULL };
+	double dt = now_s() - t0, cpu = cpu_now_s() - c0;
+	*f = (struct figure){ "SetVariable AT (32 B)", n, dt,
+			      n == payloads->len ? "all presigned payloads used" : NULL, cpu,
+			      rpmb_writes_now() - w0 };
 	return 0;
 }
 
@@ -187,6 +273,8 @@ static int bench_ipc(size_t msg_size, double seconds, uint64_t max_ops, struct f
 	}
 	close(sv[1]);
 	uint8_t *payload = g_malloc0(msg_size);
+	struct rusage self0, self1, child;
+	getrusage(RUSAGE_SELF, &self0);
 	double t0 = now_s();
 	uint64_t n = 0;
 	int r = 0;
@@ -201,28 +289,154 @@ static int bench_ipc(size_t msg_size, double seconds, uint64_t max_ops, struct f
 		n++;
 	}
 	double dt = now_s() - t0;
+	getrusage(RUSAGE_SELF, &self1);
 	g_free(payload);
 	close(sv[0]);
-	waitpid(pid, NULL, 0);
+	/* The child's CPU includes its start (cheap: no exec) and its exit. */
+	if (wait4(pid, NULL, 0, &child) < 0)
+		memset(&child, 0, sizeof(child));
 	if (r < 0)
 		return r;
-	*f = (struct figure){ "raw IPC round trip", n, dt, NULL };
+	double cpu = timeval_s(&self1.ru_utime) + timeval_s(&self1.ru_stime) -
+		     timeval_s(&self0.ru_utime) - timeval_s(&self0.ru_stime) +
+		     timeval_s(&child.ru_utime) + timeval_s(&child.ru_stime);
+	*f = (struct figure){ "raw IPC round trip", n, dt, NULL, cpu, 0 };
 	return 0;
 }
 
-static void print_row(const struct figure *f, double base_us)
+/* Latency of one 4 KiB pwrite + fdatasync of a file in `dir` (what one durable commit costs). */
+static int bench_fsync(const char *dir, uint64_t n_max, struct figure *f)
 {
-	double rate = f->seconds > 0 ? (double)f->ops / f->seconds : 0;
-	double us = f->ops ? f->seconds * 1e6 / (double)f->ops : 0;
-	printf("%-24s %10" PRIu64 " %8.2f %12.0f %10.1f %10.1fx%s%s\n", f->what, f->ops, f->seconds,
-	       rate, us, base_us > 0 ? us / base_us : 0, f->note ? "  " : "", f->note ? f->note : "");
+	g_autofree char *path = g_build_filename(dir, "bench-fsync.XXXXXX", NULL);
+	uint8_t block[4096];
+	int fd = g_mkstemp(path);
+
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	memset(block, 0xa5, sizeof(block));
+	double t0 = now_s();
+	uint64_t n = 0;
+	int r = 0;
+	for (; n < n_max && now_s() - t0 < 1.0; n++) {
+		block[0] = (uint8_t)n;
+		if (pwrite(fd, block, sizeof(block), 0) != (ssize_t)sizeof(block) || fdatasync(fd) < 0) {
+			r = -errno;
+			break;
+		}
+	}
+	double dt = now_s() - t0;
+	close(fd);
+	if (r < 0)
+		return r;
+	*f = (struct figure){ "one fsync (4 KiB)", n, dt, NULL, -1, 0 };
+	return 0;
+}
+
+static double us_per_op(const struct figure *f)
+{
+	return f->ops ? f->seconds * 1e6 / (double)f->ops : 0;
+}
+
+static double cpu_us_per_op(const struct figure *f)
+{
+	return f->ops && f->cpu_s >= 0 ? f->cpu_s * 1e6 / (double)f->ops : 0;
+}
+
+static void print_row(const struct figure *f, const struct figure *base)
+{
+	double us = us_per_op(f), cpu = cpu_us_per_op(f);
+	double bus = us_per_op(base), bcpu = cpu_us_per_op(base);
+
+	printf("%-24s %8" PRIu64 " %10.1f", f->what, f->ops, us);
+	if (bus > 0)
+		printf(" %8.1fx", us / bus);
+	else
+		printf(" %9s", "-");
+	printf(" %10.1f", cpu);
+	if (bcpu > 0)
+		printf(" %8.1fx", cpu / bcpu);
+	else
+		printf(" %9s", "-");
+	if (f->rpmb_writes && f->ops) {
+		double wpo = (double)f->rpmb_writes / (double)f->ops;
+		printf("  %.2f RPMB writes/op", wpo);
+		if (bcpu > 0)
+			printf(", CPU %.1fx raw per write", cpu / wpo / bcpu);
+	}
+	if (f->note)
+		printf("  (%s)", f->note);
+	printf("\n");
+}
+
+static void json_figure(JsonBuilder *b, const char *key, const struct figure *f,
+			const struct figure *base)
+{
+	double us = us_per_op(f), cpu = cpu_us_per_op(f);
+	double bus = base ? us_per_op(base) : 0, bcpu = base ? cpu_us_per_op(base) : 0;
+
+	if (!f->ops)
+		return;
+	json_builder_set_member_name(b, key);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "ops");
+	json_builder_add_int_value(b, (gint64)f->ops);
+	json_builder_set_member_name(b, "seconds");
+	json_builder_add_double_value(b, f->seconds);
+	json_builder_set_member_name(b, "latency_us");
+	json_builder_add_double_value(b, us);
+	json_builder_set_member_name(b, "per_second");
+	json_builder_add_double_value(b, f->seconds > 0 ? (double)f->ops / f->seconds : 0);
+	if (bus > 0) {
+		json_builder_set_member_name(b, "latency_vs_raw_ipc");
+		json_builder_add_double_value(b, us / bus);
+	}
+	if (f->cpu_s >= 0) {
+		json_builder_set_member_name(b, "cpu_us");
+		json_builder_add_double_value(b, cpu);
+		if (bcpu > 0) {
+			json_builder_set_member_name(b, "cpu_vs_raw_ipc");
+			json_builder_add_double_value(b, cpu / bcpu);
+		}
+	}
+	if (f->rpmb_writes) {
+		double wpo = (double)f->rpmb_writes / (double)f->ops;
+		json_builder_set_member_name(b, "rpmb_writes_per_op");
+		json_builder_add_double_value(b, wpo);
+		if (bcpu > 0) {
+			json_builder_set_member_name(b, "cpu_vs_raw_ipc_per_rpmb_write");
+			json_builder_add_double_value(b, cpu / wpo / bcpu);
+		}
+	}
+	if (f->note) {
+		json_builder_set_member_name(b, "note");
+		json_builder_add_string_value(b, f->note);
+	}
+	json_builder_end_object(b);
+}
+
+/* One GetVariable as soon as the stack answers (NOT_FOUND counts: it was answered). */
+static int first_get(const char *tee_sock, const uint8_t *name, size_t name_size)
+{
+	const efi_guid_t g = EFI_GLOBAL_VARIABLE_GUID;
+	g_autoptr(emu_client) c = NULL;
+	uint8_t data[64];
+	uint64_t size = sizeof(data);
+	int r = emu_client_open(tee_sock, 30000, &c);
+
+	if (r < 0)
+		return r;
+	efi_status_t s = emu_client_get_variable(c, name, name_size, &g, NULL, &size, data);
+	return s == EFI_SUCCESS || s == EFI_NOT_FOUND ? 0 : -EIO;
 }
 
 int main(int argc, char **argv)
 {
-	g_autofree char *state = NULL, *auth_dir = NULL, *auth_guid = NULL;
+	g_autofree char *state = NULL, *auth_dir = NULL, *auth_guid = NULL, *json = NULL;
+	g_autofree char *fsync_dir = NULL;
 	double seconds = 2.0;
 	gint64 max_ops = 200000;
+	gboolean set_only = FALSE, want_first_get = FALSE;
 	GOptionEntry entries[] = {
 		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, "state directory of a running stack",
 		  "DIR" },
@@ -231,6 +445,14 @@ int main(int argc, char **argv)
 		{ "auth-dir", 0, 0, G_OPTION_ARG_FILENAME, &auth_dir,
 		  "presigned .auth updates of BenchAuthVar (name order = timestamp order)", "DIR" },
 		{ "auth-guid", 0, 0, G_OPTION_ARG_STRING, &auth_guid, "their vendor GUID", "GUID" },
+		{ "set-only", 0, 0, G_OPTION_ARG_NONE, &set_only,
+		  "only the SetVariable NV figure (and --fsync-dir)", NULL },
+		{ "first-get", 0, 0, G_OPTION_ARG_NONE, &want_first_get,
+		  "one GetVariable as soon as the stack answers, then exit", NULL },
+		{ "fsync-dir", 0, 0, G_OPTION_ARG_FILENAME, &fsync_dir,
+		  "also time one 4 KiB write + fdatasync in DIR", "DIR" },
+		{ "json", 0, 0, G_OPTION_ARG_FILENAME, &json, "write the figures to FILE as JSON",
+		  "FILE" },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- variable request rates vs raw IPC");
@@ -246,8 +468,20 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 
+	g_autofree uint8_t *name = NULL;
+	size_t name_size;
+	if (ucs2_from_utf8("BenchVar", &name, &name_size) < 0)
+		return 1;
+
 	struct emu_state st;
 	emu_state_init(&st, state);
+	if (want_first_get) {
+		int fr = first_get(st.tee_sock, name, name_size);
+		if (fr < 0)
+			fprintf(stderr, "bench_vars: first GetVariable: %s\n", g_strerror(-fr));
+		emu_state_clear(&st);
+		return fr < 0 ? 1 : 0;
+	}
 	g_autoptr(emu_client) c = NULL;
 	int r = emu_client_open(st.tee_sock, 30000, &c);
 	if (r < 0) {
@@ -255,52 +489,92 @@ int main(int argc, char **argv)
 		emu_state_clear(&st);
 		return 3;
 	}
-	emu_state_clear(&st);
+	cpu_stack = &st;
 
-	g_autofree uint8_t *name = NULL;
-	size_t name_size;
-	if (ucs2_from_utf8("BenchVar", &name, &name_size) < 0)
-		return 1;
-	struct figure get = { 0 }, set = { 0 }, ipc = { 0 }, aset = { 0 };
+	struct figure get = { 0 }, set = { 0 }, ipc = { 0 }, aset = { 0 }, fsy = { 0 };
+	int rc = 1;
 	/* Authenticated sets first: the plain SetVariable figure runs until the store is full. */
-	if (auth_dir) {
+	if (auth_dir && !set_only) {
 		efi_guid_t ag;
 		g_autoptr(GPtrArray) payloads = load_auth_payloads(auth_dir);
 		if (!auth_guid || efi_guid_parse(auth_guid, &ag) < 0 || payloads->len == 0) {
 			fprintf(stderr, "bench_vars: --auth-dir needs .auth files and --auth-guid\n");
-			return 2;
+			rc = 2;
+			goto out;
 		}
 		if (bench_auth_set(c, payloads, &ag, seconds, (uint64_t)max_ops, &aset) < 0)
-			return 1;
+			goto out;
 	}
 	/* The variable GetVariable reads; SetVariable then rewrites it. */
 	if (bench_set(c, name, name_size, 0.001, 1, &set) < 0)
-		return 1;
-	if (bench_get(c, name, name_size, seconds, (uint64_t)max_ops, &get) < 0 ||
-	    bench_set(c, name, name_size, seconds, (uint64_t)max_ops, &set) < 0)
-		return 1;
+		goto out;
+	if (!set_only && bench_get(c, name, name_size, seconds, (uint64_t)max_ops, &get) < 0)
+		goto out;
+	if (bench_set(c, name, name_size, seconds, (uint64_t)max_ops, &set) < 0)
+		goto out;
+	if (fsync_dir) {
+		r = bench_fsync(fsync_dir, 1000, &fsy);
+		if (r < 0) {
+			fprintf(stderr, "bench_vars: fsync in %s: %s\n", fsync_dir, g_strerror(-r));
+			goto out;
+		}
+	}
 	/* The GetVariable request: 24 + 16 + 40 + name + 64 bytes of data room. */
 	size_t msg = MM_VARIABLE_PAYLOAD_OFFSET + 40 + name_size + 64;
-	r = bench_ipc(msg, seconds, (uint64_t)max_ops * 10, &ipc);
-	if (r < 0) {
-		fprintf(stderr, "bench_vars: raw IPC: %s\n", g_strerror(-r));
-		return 1;
+	if (!set_only) {
+		r = bench_ipc(msg, seconds, (uint64_t)max_ops * 10, &ipc);
+		if (r < 0) {
+			fprintf(stderr, "bench_vars: raw IPC: %s\n", g_strerror(-r));
+			goto out;
+		}
 	}
 
-	double base_us = ipc.ops ? ipc.seconds * 1e6 / (double)ipc.ops : 0;
-	printf("%-24s %10s %8s %12s %10s %11s\n", "", "ops", "seconds", "ops/s", "us/op",
-	       "vs raw IPC");
-	print_row(&ipc, base_us);
-	print_row(&get, base_us);
-	print_row(&set, base_us);
+	printf("%-24s %8s %10s %9s %10s %9s\n", "", "ops", "us/op", "vs raw", "CPU us/op",
+	       "vs raw");
+	if (ipc.ops)
+		print_row(&ipc, &ipc);
+	if (get.ops)
+		print_row(&get, &ipc);
+	print_row(&set, &ipc);
 	if (aset.ops)
-		print_row(&aset, base_us);
-	printf("\nraw IPC = one %zu-byte message there and back between two processes\n"
-	       "(SOCK_SEQPACKET socketpair, lib/ipc.c framing).  GetVariable crosses 2\n"
-	       "processes (client, stmmd); SetVariable NV crosses all 4 with RPMB writes.\n",
-	       msg);
-	if (aset.ops)
-		printf("SetVariable AT = a private authenticated variable, RSA-2048 / SHA-256 PKCS#7\n"
-		       "(efitools), verified by stmmd with OpenSSL before the same NV write.\n");
-	return 0;
+		print_row(&aset, &ipc);
+	if (fsy.ops) {
+		double one = us_per_op(&fsy);
+		printf("%-24s %8" PRIu64 " %10.1f\n", fsy.what, fsy.ops, one);
+	}
+	if (!set_only) {
+		printf("\nraw IPC = one %zu-byte message there and back between two processes\n"
+		       "(SOCK_SEQPACKET socketpair, lib/ipc.c framing).  GetVariable crosses 2\n"
+		       "processes (client, stmmd); SetVariable NV crosses all 4 with RPMB writes.\n"
+		       "CPU = utime + stime of every process involved (client + 3 daemons; both\n"
+		       "ends for raw IPC), per operation.\n",
+		       msg);
+		if (aset.ops)
+			printf("SetVariable AT = a private authenticated variable, RSA-2048 / SHA-256 "
+			       "PKCS#7\n(efitools), verified by stmmd with OpenSSL before the same NV "
+			       "write.\n");
+	}
+	if (json) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		json_builder_begin_object(b);
+		json_figure(b, "raw_ipc", &ipc, &ipc);
+		json_figure(b, "get_variable", &get, &ipc);
+		json_figure(b, "set_variable_nv", &set, ipc.ops ? &ipc : NULL);
+		json_figure(b, "set_variable_auth", &aset, &ipc);
+		json_figure(b, "fsync", &fsy, NULL);
+		json_builder_end_object(b);
+		g_autoptr(JsonGenerator) gen = json_generator_new();
+		g_autoptr(JsonNode) root = json_builder_get_root(b);
+		json_generator_set_root(gen, root);
+		json_generator_set_pretty(gen, TRUE);
+		if (!json_generator_to_file(gen, json, &error)) {
+			fprintf(stderr, "bench_vars: %s\n", error->message);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	cpu_stack = NULL;
+	emu_state_clear(&st);
+	return rc;
 }

@@ -42,7 +42,10 @@ RANDOM=$SEED
 LOGS=$WORK/logs
 mkdir -p "$LOGS"
 
-up() { "$EMU" up --quiet --rpc-timeout "$RPC_TIMEOUT_MS" "$@"; }
+# `up --durability`: full (default) or process (EMU_DURABILITY; tests/system/
+# emu_durability_process.sh runs this test again in process mode).
+DURABILITY=${EMU_DURABILITY:-full}
+up() { "$EMU" up --quiet --rpc-timeout "$RPC_TIMEOUT_MS" --durability "$DURABILITY" "$@"; }
 status_field() { # dotted.path: a field of `status --json`, as printed ("" if absent)
 	"$EMU" status --json 2>/dev/null | python3 -c 'import json,sys
 v = json.load(sys.stdin)

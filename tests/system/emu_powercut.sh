@@ -45,7 +45,10 @@ EDGE=${POWERCUT_EDGE:-$def_edge}
 OPS=${POWERCUT_OPS:-create update append delete reclaim}
 FS_OPS=${POWERCUT_FS_OPS:-create update delete reclaim}
 
-up() { "$EMU" up --quiet --rpc-timeout "$RPC_TIMEOUT_MS" "$@"; }
+# `up --durability`: full (default) or process (EMU_DURABILITY; tests/system/
+# emu_durability_process.sh runs this test again in process mode).
+DURABILITY=${EMU_DURABILITY:-full}
+up() { "$EMU" up --quiet --rpc-timeout "$RPC_TIMEOUT_MS" --durability "$DURABILITY" "$@"; }
 down() { "$EMU" down --quiet; }
 counter() {
 	"$EMU" status --json | json_get 'd["ctrl"]["rpmb_write_counter"]'

@@ -11,6 +11,10 @@ BLOCKS=24
 ROUNDS=${ROUNDS:-4}
 source "$(dirname "$0")/lib/rpmbd.bash"
 
+# Both durability modes (rpmbd --durability): each survives kill -9.
+for durability in full process; do
+start() { start_db "$dir/rpmb.db" --durability "$durability" "$@"; }
+rm -f "$dir/rpmb.db" "$dir/rpmb.db-wal" "$dir/rpmb.db-shm"
 start
 client write-key || fail "write-key"
 acks_reach() { (($(wc -l <"$dir/acks") >= want)); }
@@ -40,4 +44,6 @@ for round in $(seq "$ROUNDS"); do
 	acked=$counter
 done
 stop
+echo "durability $durability: ok"
+done
 echo "rpmbd_kill9: ok"

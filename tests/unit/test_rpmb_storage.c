@@ -567,6 +567,48 @@ static void store_wal_stays_bounded(void **state)
 	assert_true(most <= RPMB_STORE_WAL_MAX_BYTES);
 	rpmb_store_close(s);
 }
+static void durability_from_name_cases(void **state)
+{
+	(void)state;
+	enum rpmb_durability d = RPMB_DURABILITY_PROCESS;
+	assert_int_equal(rpmb_durability_from_name("full", &d), 0);
+	assert_int_equal(d, RPMB_DURABILITY_FULL);
+	assert_int_equal(rpmb_durability_from_name("process", &d), 0);
+	assert_int_equal(d, RPMB_DURABILITY_PROCESS);
+	assert_int_equal(rpmb_durability_from_name("FULL", &d), -EINVAL);
+	assert_int_equal(rpmb_durability_from_name("", &d), -EINVAL);
+	assert_int_equal(rpmb_durability_from_name(NULL, &d), -EINVAL);
+	assert_int_equal(d, RPMB_DURABILITY_PROCESS); /* untouched on failure */
+	assert_int_equal(rpmb_store_sqlite_set_durability(NULL, RPMB_DURABILITY_FULL), -EINVAL);
+}
+
+/*
+ * process durability: a write is committed when it returns -- another connection sees it
+ * while the first is still open, its WAL not checkpointed, as kill -9 leaves it.
+ */
+static void store_process_durability_commit_visible(void **state)
+{
+	struct t *t = *state;
+	uint8_t data[RPMB_DATA_SIZE];
+	sqlite3 *h = NULL;
+	sqlite3_stmt *q = NULL;
+
+	memset(data, 0x77, sizeof(data));
+	struct rpmb_store *s = open_ok(t->db, &create);
+	assert_int_equal(rpmb_store_sqlite_set_durability(s, RPMB_DURABILITY_PROCESS), 0);
+	assert_int_equal(rpmb_store_write(s, 5, 1, data, 1), 0);
+	assert_int_equal(sqlite3_open_v2(t->db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT data FROM blocks WHERE address = 5", -1, &q,
+					    NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_bytes(q, 0), RPMB_DATA_SIZE);
+	assert_memory_equal(sqlite3_column_blob(q, 0), data, RPMB_DATA_SIZE);
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+	assert_int_equal(rpmb_store_sqlite_set_durability(s, RPMB_DURABILITY_FULL), 0);
+	rpmb_store_close(s);
+}
 
 int main(void)
 {
@@ -591,6 +633,8 @@ int main(void)
 		T(store_open_unwritable_refused),
 		T(store_open_unwritable_directory_refused),
 		T(store_wal_stays_bounded),
+		T(durability_from_name_cases),
+		T(store_process_durability_commit_visible),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
