@@ -6,6 +6,7 @@
 # rpmbd, shown by `status` (text and JSON), kept by a later plain `up`; then the "never lose
 # an acknowledged write" fault test (emu_ack_durability.sh) and the power-cut test
 # (emu_powercut.sh, whose power cut is rpmbd dying) run again in this mode.
+# system-check: long
 set -euo pipefail
 HERE=$(dirname "$0")
 BUILD=${BUILD:-build}
