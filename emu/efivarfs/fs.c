@@ -746,10 +746,20 @@ static void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg
 		fuse_reply_ioctl(req, 0, NULL, 0);
 		return;
 	}
-	fuse_reply_err(req, cmd == (unsigned int)FS_IOC_FSGETXATTR ||
-					    cmd == (unsigned int)FS_IOC_FSSETXATTR
-			    ? EOPNOTSUPP
-			    : ENOTTY);
+	if (cmd == (unsigned int)FS_IOC_FSGETXATTR) {
+		/* How the VFS reads the old flags before a SETFLAGS (fuse_fileattr_get). */
+		struct fsxattr x;
+		memset(&x, 0, sizeof(x));
+		x.fsx_xflags = n->immutable ? FS_XFLAG_IMMUTABLE : 0;
+		if (out_bufsz < sizeof(x)) {
+			fuse_reply_err(req, EINVAL);
+			return;
+		}
+		fuse_reply_ioctl(req, 0, &x, sizeof(x));
+		return;
+	}
+	/* efivarfs takes only FS_IMMUTABLE_FL through SETFLAGS; fsx changes are refused. */
+	fuse_reply_err(req, cmd == (unsigned int)FS_IOC_FSSETXATTR ? EOPNOTSUPP : ENOTTY);
 }
 
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)

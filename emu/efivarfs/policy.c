@@ -80,7 +80,7 @@ bool efivarfs_is_removable(const char *name, const efi_guid_t *guid)
 /* Nodes {type, subtype, u16 length} up to an end-of-entire-path node inside `size`. */
 static bool valid_device_path(const uint8_t *p, size_t size)
 {
-	while (size > 4) {
+	while (size >= 4) {
 		size_t len = (size_t)p[2] | (size_t)p[3] << 8;
 		if (len < 4 || len > size)
 			return false;
