@@ -188,8 +188,12 @@ static int var_size(struct efivarfs_fs *fs, struct node *n, uint64_t *ret_size)
 	return -efivarfs_status_to_errno(s);
 }
 
-/* The file size now: 0 and *ret_size, -ENOENT when the file does not exist. */
-static int node_size(struct efivarfs_fs *fs, struct node *n, uint64_t *ret_size)
+/*
+ * The file size now: 0 and *ret_size, -ENOENT when the file does not exist.  An open
+ * file whose variable went (another client, or a 6.13 deleting write) keeps its last size
+ * for fstat (by_path false) but is gone for lookups.
+ */
+static int node_size(struct efivarfs_fs *fs, struct node *n, bool by_path, uint64_t *ret_size)
 {
 	uint64_t size;
 	if (n->local) {
@@ -197,7 +201,7 @@ static int node_size(struct efivarfs_fs *fs, struct node *n, uint64_t *ret_size)
 		return 0;
 	}
 	int r = var_size(fs, n, &size);
-	if (r == -ENOENT && n->open_count > 0) {
+	if (r == -ENOENT && n->open_count > 0 && !by_path) {
 		*ret_size = n->last_size; /* deleted behind our back: the inode lives on */
 		return 0;
 	}
@@ -254,9 +258,11 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *fname)
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	int r = node_size(fs, n, &size);
+	int r = node_size(fs, n, true, &size);
+	if (r == -EIO)
+		r = -ENOENT; /* efivarfs looks up in its dcache, never in firmware */
 	if (r < 0) {
-		fuse_reply_err(req, -r == ENOENT ? ENOENT : -r);
+		fuse_reply_err(req, -r);
 		return;
 	}
 	fill_entry(n, size, &e);
@@ -280,7 +286,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	int r = node_size(fs, n, &size);
+	int r = node_size(fs, n, false, &size);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
@@ -364,7 +370,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *fname, mode
 		fuse_reply_err(req, -r);
 		return;
 	}
-	r = node_size(fs, n, &size);
+	r = node_size(fs, n, true, &size);
 	if (r == 0) {
 		/* It exists (another client made it since our lookup): a plain open. */
 		if (fi->flags & O_EXCL) {
