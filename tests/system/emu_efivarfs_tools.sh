@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib/stack.bash"
 source "$(dirname "$0")/lib/efivarfs.bash"
 export STMM_EMU_TIMEOUT_MS=10000
 needs_fuse
-for t in efi-updatevar efi-readvar cert-to-efi-sig-list sign-efi-sig-list efibootmgr chattr; do
+for t in mokutil efi-updatevar efi-readvar cert-to-efi-sig-list sign-efi-sig-list efibootmgr chattr; do
 	command -v "$t" >/dev/null || fail "$t not installed (efitools, efibootmgr, e2fsprogs)"
 done
 [[ -x $EMU ]] || fail "$EMU not built"
@@ -45,13 +45,15 @@ out=$("$EMU" run --efivarfs -- sh -c "
 	chattr -i $V/db-$S
 	efi-updatevar -a -c '$KEYS/db.crt' -k '$KEYS/KEK.key' db && echo APPEND2-OK
 	efi-readvar
+	mokutil --sb-state || true
 " 2>&1) || fail "efitools enrolment: $out"
 grep -q 'APPEND-REFUSED' <<<"$out" && grep -qi 'not permitted' <<<"$out" || fail "db update before chattr -i must fail with EPERM: $out"
 grep -q 'APPEND2-OK' <<<"$out" || fail "db update after chattr -i: $out"
 grep -q 'Variable PK, length' <<<"$out" && grep -q 'Variable KEK, length' <<<"$out" || fail "efi-readvar: $out"
+grep -q 'SecureBoot enabled' <<<"$out" || fail "mokutil --sb-state: $out"
 st=$("$EMU" status) || fail "status"
 [[ $st == *"user mode, SetupMode 0, SecureBoot 1"* ]] || fail "status: $(grep 'secure boot' <<<"$st")"
-ok "efi-updatevar enrols db, KEK, PK; EPERM before chattr -i, success after; status: user mode, SecureBoot 1"
+ok "efi-updatevar enrols db, KEK, PK; EPERM before chattr -i, success after; status: user mode, SecureBoot 1; mokutil --sb-state: enabled"
 
 if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
 	err=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$EMU" run --efivarfs -- true 2>&1) && fail "run as nobody succeeded"
