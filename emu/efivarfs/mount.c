@@ -37,6 +37,7 @@ int efivarfs_mount_new(const struct efivarfs_config *cfg, struct emu_client *cli
 
 	m->fs = efivarfs_fs_new(cfg, client);
 	m->se = fuse_session_new(&fa, &efivarfs_fs_ops, sizeof(efivarfs_fs_ops), m->fs);
+	fuse_opt_free_args(&fa); /* the parser may have copied them */
 	if (!m->se) {
 		efivarfs_mount_free(m);
 		return -EIO;
