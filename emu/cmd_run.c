@@ -139,11 +139,22 @@ static int namespace_child(char **cmd, const char *state_dir, const char *tee_so
 	return exit_code(status);
 }
 
+int emu_run_efivarfs_preflight(void)
+{
+	if (geteuid() != 0) {
+		emu_cli_err("run --efivarfs: not root (a private mount namespace and a mount on "
+			    "/sys/firmware/efi/efivars need root; `stmm-emu mount DIR` with "
+			    "EFIVARFS_PATH=DIR/ may work without)");
+		return EMU_EXIT_STACK;
+	}
+	return emu_efivarfs_preflight("run --efivarfs");
+}
+
 int emu_run_efivarfs(char **cmd, const char *state_dir, const char *tee_sock,
 		     enum efivarfs_kernel kernel)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
-	int rc = emu_efivarfs_preflight("run --efivarfs");
+	int rc = emu_run_efivarfs_preflight();
 	if (rc != EMU_EXIT_OK)
 		return rc;
 

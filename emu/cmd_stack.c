@@ -484,7 +484,7 @@ int emu_cmd_run(int argc, char **argv)
 		up_args_clear(&a);
 		return EMU_EXIT_USAGE;
 	}
-	if (efivarfs && emu_efivarfs_preflight("run --efivarfs") != EMU_EXIT_OK) {
+	if (efivarfs && emu_run_efivarfs_preflight() != EMU_EXIT_OK) {
 		up_args_clear(&a);
 		return EMU_EXIT_STACK;
 	}

@@ -10,6 +10,8 @@ int emu_efivarfs_preflight(const char *what);
 /* Connect (Linux persona) and mount on `mountpoint`.  EMU_EXIT_OK or printed + 3. */
 int emu_efivarfs_start(const char *state_dir, const char *tee_sock, enum efivarfs_kernel kernel,
 		       const char *mountpoint, struct efivarfs_mount **ret);
+/* `run --efivarfs` possible here: root and /dev/fuse?  EMU_EXIT_OK, or printed + 3. */
+int emu_run_efivarfs_preflight(void);
 /*
  * `run --efivarfs`: CMD in a private mount namespace with the store at
  * /sys/firmware/efi/efivars (tmpfs over /sys/firmware), EFIVARFS_PATH and STMM_EMU_STATE

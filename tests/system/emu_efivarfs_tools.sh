@@ -34,6 +34,20 @@ rc=0
 grep -q " $V " /proc/mounts && fail "the mount leaked out of the namespace"
 ok "run --efivarfs: efibootmgr at the hard-coded path, EFIVARFS_PATH set, CMD's exit status, nothing leaks"
 
+# Boot entries made through the mount, exported as an OVMF_VARS_4M.fd-sized file, imported
+# into a fresh stack: efibootmgr -v there lists them (the OVMF_VARS_4M.fd Debian ships has none).
+"$EMU" run --efivarfs -- sh -c "
+	printf '\007\000\000\000\001\000\000\000\004\000A\000\000\000\177\377\004\000' >$V/Boot0001-8be4df61-93ca-11d2-aa0d-00e098032b8c
+	efibootmgr -o 0001 >/dev/null" || fail "crafting Boot0001"
+"$EMU" export --size 540672 "$WORK/vars.fd" >/dev/null || fail "export"
+STATE2=$WORK/state2
+STATES+=("$STATE2")
+"$EMU" up -q --state "$STATE2" --import "$WORK/vars.fd" >/dev/null || fail "up --import"
+out=$("$EMU" run --state "$STATE2" --efivarfs -- efibootmgr -v) || fail "efibootmgr -v on the imported store"
+grep -q '^BootOrder: 0001' <<<"$out" && grep -q '^Boot0001\* A' <<<"$out" || fail "imported: $out"
+"$EMU" down -q --state "$STATE2"
+ok "efibootmgr -v lists the entries of an imported OVMF_VARS_4M.fd-sized variable file"
+
 # On a board the new files are created mutable-less: KEK and db do not exist yet (create
 # works), PK last.  Then a second db update hits EPERM until chattr -i.
 out=$("$EMU" run --efivarfs -- sh -c "
@@ -57,7 +71,7 @@ ok "efi-updatevar enrols db, KEK, PK; EPERM before chattr -i, success after; sta
 
 if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
 	err=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$EMU" run --efivarfs -- true 2>&1) && fail "run as nobody succeeded"
-	grep -qiE "not root|/dev/fuse|CAP_SYS_ADMIN" <<<"$err" || fail "run as nobody: unclear error: $err"
+	grep -q "not root" <<<"$err" || fail "run as nobody: unclear error: $err"
 	ok "not root: a clear error ($(head -n 1 <<<"$err" | cut -c1-80)...)"
 fi
 
