@@ -47,13 +47,18 @@ PROG_DIRS := rpmb supplicant stmm emu
 ROOMS_rpmb := rpmb
 ROOMS_supplicant := supplicant
 ROOMS_stmm := stmm stmm/optee stmm/mm
-ROOMS_emu := emu emu/conform emu/scenario emu/stack emu/client
+ROOMS_emu := emu emu/conform emu/scenario emu/stack emu/client emu/efivarfs
 ROOM_INC_stmm/mm := -Istmm/mm
 ROOM_INC_stmm/optee := -Istmm/optee $(ROOM_INC_stmm/mm)
 ROOM_INC_emu/client := -Iemu/client
 ROOM_INC_emu/stack := -Iemu/stack $(ROOM_INC_emu/client)
 ROOM_INC_emu/conform := -Iemu/conform $(ROOM_INC_emu/stack)
 ROOM_INC_emu/scenario := -Iemu/scenario
+# The efivarfs FUSE mount (issue 13): libfuse3 for this room and stmm-emu's link only.
+FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
+FUSE_LIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
+ROOM_INC_emu/efivarfs := -Iemu/efivarfs $(ROOM_INC_emu/client) $(FUSE_CFLAGS)
+LIBS_emu := $(FUSE_LIBS)
 $(foreach d,$(PROG_DIRS),$(eval ROOM_INC_$(d) := $(addprefix -I,$(ROOMS_$(d)))))
 prog_srcs = $(foreach r,$(ROOMS_$(1)),$(wildcard $(r)/*.c))
 room_inc = $(ROOM_INC_$(patsubst %/,%,$(dir $(1))))
@@ -98,7 +103,7 @@ $(LIBA): $(LIB_OBJS)
 
 define PROG_RULE
 $(BUILD)/$(PROG_$(1)): $(patsubst %.c,$(BUILD)/%.o,$(call prog_srcs,$(1))) $(LIBA)
-	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(LIBS)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(LIBS) $$(LIBS_$(1))
 endef
 $(foreach d,$(PROG_DIRS),$(eval $(call PROG_RULE,$(d))))
 
@@ -108,7 +113,7 @@ $(BUILD)/librpmb-shim.so: $(SHIM_SRCS:%.c=$(BUILD)/pic/%.o) $(LIB_PIC_OBJS) rpmb
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call mod_objs,$$(call test_dir,%)) $$(foreach d,$$(TEST_ALSO_$$*),$$(call mod_objs,$$(d))) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(ROOM_INC_$(call test_dir,$@)) $(foreach d,$(TEST_ALSO_$*),$(ROOM_INC_$(d))) $(CMOCKA_CFLAGS) -DG_LOG_DOMAIN=\"test\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS_ALL) $(ROOM_INC_$(call test_dir,$@)) $(foreach d,$(TEST_ALSO_$*),$(ROOM_INC_$(d))) $(CMOCKA_CFLAGS) -DG_LOG_DOMAIN=\"test\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS) $(LIBS_$(call test_dir,$@)) $(CMOCKA_LIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(LIBA)
 	@mkdir -p $(dir $@)
@@ -116,7 +121,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIBA)
 
 $(BUILD)/bench/%: tests/bench/%.c $(foreach d,$(PROG_DIRS),$(call mod_objs,$(d))) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(ROOM_INC_emu) -DG_LOG_DOMAIN=\"bench\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
+	$(CC) $(CFLAGS_ALL) $(ROOM_INC_emu) -DG_LOG_DOMAIN=\"bench\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS) $(FUSE_LIBS)
 
 # `make check` and `make run` first install missing build/test dependencies (apt), then
 # re-enter make so that pkg-config sees them.

@@ -86,6 +86,7 @@ int emu_cmd_up(int argc, char **argv);
 int emu_cmd_down(int argc, char **argv);
 int emu_cmd_status(int argc, char **argv);
 int emu_cmd_run(int argc, char **argv);
+int emu_cmd_mount(int argc, char **argv);
 int emu_cmd_var(int argc, char **argv);
 int emu_cmd_raw(int argc, char **argv);
 int emu_cmd_conform(int argc, char **argv);

@@ -13,6 +13,8 @@
 #include "client.h"
 #include "config.h"
 #include "efi_util.h"
+#include "efivarfs.h"
+#include "mount_cli.h"
 #include "stack.h"
 #include "store_at_rest.h"
 #include "state.h"
@@ -386,6 +388,10 @@ static int do_down(const struct emu_state *st, bool quiet)
 		emu_cli_err("down: %s: %s", st->dir, g_strerror(-r));
 		return EMU_EXIT_STACK;
 	}
+	/* efivarfs mounts served by this stack first (README "Using your own tools"). */
+	int mounts = efivarfs_record_unmount_all(st->dir);
+	if (mounts > 0 && !quiet)
+		printf("stmm-emu: unmounted %d efivarfs mount%s\n", mounts, mounts == 1 ? "" : "s");
 	/* Reverse order of start: the supplicant first, the device last. */
 	for (int d = EMU_DAEMON_COUNT - 1; d >= 0; d--) {
 		pid_t pid = emu_stack_pid(st, (enum emu_daemon)d);
@@ -475,7 +481,18 @@ int emu_cmd_run(int argc, char **argv)
 	g_autoptr(GOptionContext) ctx = g_option_context_new("[--] CMD [ARGS...] - run CMD against a running stack");
 	struct emu_state st = { 0 };
 
+	gboolean efivarfs = FALSE;
+	g_autofree char *efivarfs_kernel = NULL;
+	GOptionEntry efivarfs_entries[] = {
+		{ "efivarfs", 0, 0, G_OPTION_ARG_NONE, &efivarfs,
+		  "CMD in a private mount namespace with the store at /sys/firmware/efi/efivars "
+		  "(README \"Using your own tools\")", NULL },
+		{ "kernel", 0, 0, G_OPTION_ARG_STRING, &efivarfs_kernel,
+		  "--efivarfs: that Linux version's efivarfs (see `mount --help`)", "VERSION" },
+		G_OPTION_ENTRY_NULL
+	};
 	add_up_entries(ctx, &a);
+	g_option_context_add_main_entries(ctx, efivarfs_entries, NULL);
 	g_option_context_set_strict_posix(ctx, TRUE);
 	g_option_context_set_description(
 		ctx, "Brings the stack up (as `up`), runs CMD with STMM_EMU_STATE exported, then\n"
@@ -494,13 +511,24 @@ int emu_cmd_run(int argc, char **argv)
 		up_args_clear(&a);
 		return EMU_EXIT_USAGE;
 	}
+	enum efivarfs_kernel kernel = EFIVARFS_KERNEL_6_14;
+	if (efivarfs_kernel && efivarfs_kernel_from_name(efivarfs_kernel, &kernel) < 0) {
+		emu_cli_err("run: --kernel %s: not one of %s", efivarfs_kernel, EFIVARFS_KERNEL_NAMES);
+		up_args_clear(&a);
+		return EMU_EXIT_USAGE;
+	}
+	if (efivarfs && emu_run_efivarfs_preflight() != EMU_EXIT_OK) {
+		up_args_clear(&a);
+		return EMU_EXIT_STACK;
+	}
 	emu_state_init(&st, a.state);
 	a.quiet = TRUE;
 	bool started = false;
 	int rc = do_up(&st, &a, &started);
 	if (rc != EMU_EXIT_OK)
 		goto out;
-	rc = run_command(argv + first, st.dir);
+	rc = efivarfs ? emu_run_efivarfs(argv + first, st.dir, st.tee_sock, kernel)
+		      : run_command(argv + first, st.dir);
 	if (started)
 		(void)do_down(&st, true);
 out:
