@@ -98,6 +98,7 @@ int emu_cmd_check(int argc, char **argv);
 int emu_cmd_rpmb(int argc, char **argv);
 int emu_cmd_trace(int argc, char **argv);
 int emu_cmd_seeds(int argc, char **argv);
+int emu_cmd_ps(int argc, char **argv);
 
 /*
  * Import an EDK2 variable file into the stopped state `st` (cmd_fv.c; also `up --import`).

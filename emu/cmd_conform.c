@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config.h"
 #include "conform.h"
+#include "edk2_store.h"
 #include "efi_util.h"
 #include "mm.h"
 #include "report.h"
@@ -100,6 +102,14 @@ static int open_session(struct cf *cf, GString *err)
 		return -EIO;
 	}
 	cf->payload_size = cf->max_payload + MM_CLIENT_PAYLOAD_QUIRK;
+	/* The sizes the store under test was started with (issue 15 #3: a state made by
+	 * `up --import OVMF_VARS_4M.fd` has a 256 KiB store, not stmmd's default). */
+	struct emu_config cfg;
+	r = emu_config_load(cf->st, &cfg, err);
+	if (r < 0)
+		return r;
+	uint64_t vs = cfg.var_store_size ? cfg.var_store_size : CF_DEFAULT_VAR_STORE_SIZE;
+	cf->nv_storage = vs - EDK2_FV_HEADER_LENGTH - CF_STORE_HEADER;
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "client.h"
 #include "config.h"
 #include "efi_util.h"
+#include "procscan.h"
 #include "stack.h"
 #include "store_at_rest.h"
 #include "state.h"
@@ -339,12 +340,41 @@ int emu_cmd_up(int argc, char **argv)
 	return rc;
 }
 
+/*
+ * Stop the daemons a process scan finds (procscan.h): those of state directory `dir`, or
+ * with dir NULL every one whose state is under `under` (NULL: all).  How many ran.
+ */
+static int down_scanned(const char *dir, const char *under, bool quiet)
+{
+	g_autoptr(GArray) procs = emu_procscan();
+	int stopped = 0;
+
+	/* Reverse order of start: the supplicant first, the device last. */
+	for (int d = EMU_DAEMON_COUNT - 1; d >= 0; d--) {
+		for (guint i = 0; i < procs->len; i++) {
+			const struct emu_proc *e = &g_array_index(procs, struct emu_proc, i);
+			if ((int)e->daemon != d || (dir && strcmp(e->state_dir, dir) != 0) ||
+			    (!dir && under && !g_str_has_prefix(e->state_dir, under)))
+				continue;
+			if (emu_stack_stop_pid(e->pid, e->daemon, 5000)) {
+				stopped++;
+				if (!quiet)
+					printf("stmm-emu: stopped %s (pid %d, state %s%s)\n",
+					       emu_daemon_name(e->daemon), (int)e->pid, e->state_dir,
+					       e->dir_exists ? "" : ", gone");
+			}
+		}
+	}
+	return stopped;
+}
+
 static int do_down(const struct emu_state *st, bool quiet)
 {
 	int lock_fd, stopped = 0;
 
 	if (!g_file_test(st->dir, G_FILE_TEST_IS_DIR)) {
-		if (!quiet)
+		/* Removed under running daemons (issue 15 #5): find them by their argv. */
+		if (!down_scanned(st->dir, NULL, quiet) && !quiet)
 			printf("stmm-emu: not running (no %s)\n", st->dir);
 		return EMU_EXIT_OK;
 	}
@@ -363,6 +393,8 @@ static int do_down(const struct emu_state *st, bool quiet)
 				       emu_daemon_name((enum emu_daemon)d), (int)pid);
 		}
 	}
+	/* Daemons of this directory whose pid files were lost. */
+	stopped += down_scanned(st->dir, NULL, quiet);
 	close(lock_fd);
 	if (!stopped && !quiet)
 		printf("stmm-emu: not running (state %s)\n", st->dir);
@@ -372,10 +404,13 @@ static int do_down(const struct emu_state *st, bool quiet)
 int emu_cmd_down(int argc, char **argv)
 {
 	g_autofree char *state = NULL;
-	gboolean quiet = FALSE;
+	g_autofree char *under = NULL;
+	gboolean quiet = FALSE, all = FALSE;
 	GOptionEntry entries[] = {
 		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, EMU_STATE_HELP, "DIR" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "print nothing", NULL },
+		{ "all", 0, 0, G_OPTION_ARG_NONE, &all, "stop every stack of this user (`stmm-emu ps`)", NULL },
+		{ "under", 0, 0, G_OPTION_ARG_FILENAME, &under, "with --all: only state directories under DIR", "DIR" },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- stop the daemons");
@@ -385,6 +420,16 @@ int emu_cmd_down(int argc, char **argv)
 		     "The state directory (RPMB contents, logs) is kept.\n\n" EMU_EXIT_CODES_HELP);
 	if (!emu_cli_parse(ctx, &argc, &argv))
 		return EMU_EXIT_USAGE;
+	if (under && !all) {
+		emu_cli_err("down: --under needs --all");
+		return EMU_EXIT_USAGE;
+	}
+	if (all) {
+		g_autofree char *abs = under ? g_canonicalize_filename(under, NULL) : NULL;
+		if (!down_scanned(NULL, abs, quiet) && !quiet)
+			printf("stmm-emu: nothing running\n");
+		return EMU_EXIT_OK;
+	}
 	struct emu_state st;
 	emu_state_init(&st, state);
 	int rc = do_down(&st, quiet);

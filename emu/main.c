@@ -30,6 +30,7 @@ static const struct {
 	{ "rpmb", emu_cmd_rpmb, "inspect | image: OP-TEE's RPMB file system in a partition image" },
 	{ "fault", emu_cmd_fault, "arm | clear run-time faults in rpmbd, supplicantd, stmmd" },
 	{ "seeds", emu_cmd_seeds, "seed corpora for the fuzzers, harvested from traces" },
+	{ "ps", emu_cmd_ps, "list the stacks running on this machine (process scan)" },
 };
 
 static void usage(FILE *f)

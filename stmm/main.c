@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "gone_watch.h"
 #include "fvio.h"
 #include "options.h"
 #include "ready.h"
@@ -95,6 +96,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	g_unix_signal_add(SIGTERM, on_signal, loop);
 	g_unix_signal_add(SIGINT, on_signal, loop);
+	emu_gone_watch_add(o.socket_path, loop); /* rm -rf of the state directory */
 	/* Readiness: the StMM thread runs, the socket serves. */
 	if ((r = tee_core_start(core)) < 0) {
 		g_printerr("stmmd: starting the StMM thread: %s\n", g_strerror(-r));

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gone_watch.h"
 #include "control.h"
 #include "krpmb.h"
 #include "pta_stmm.h"
@@ -149,6 +150,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	g_unix_signal_add(SIGTERM, on_signal, loop);
 	g_unix_signal_add(SIGINT, on_signal, loop);
+	if (control_socket) /* rm -rf of the state directory */
+		emu_gone_watch_add(control_socket, loop);
 	/* Readiness: registered. */
 	supp_attach(supp, loop);
 	g_message("supplicantd registered with %s as %s, device at %s%s", tee_socket,

@@ -614,3 +614,8 @@ int emu_stack_stop(const struct emu_state *st, enum emu_daemon d, int timeout_ms
 	remove_pid_file(st, d);
 	return was;
 }
+
+int emu_stack_stop_pid(pid_t pid, enum emu_daemon d, int timeout_ms)
+{
+	return stop_process(pid, emu_daemon_name(d), timeout_ms);
+}

@@ -87,6 +87,9 @@ __attribute__((warn_unused_result)) int emu_stack_up(const struct emu_state *st,
  */
 int emu_stack_stop(const struct emu_state *st, enum emu_daemon d, int timeout_ms);
 
+/* stop_process of one daemon found by pid (procscan.h), its pid file untouched: 1 if it ran. */
+int emu_stack_stop_pid(pid_t pid, enum emu_daemon d, int timeout_ms);
+
 /* The last `lines` lines of STATE/<prog>.log (g_free; "" when there is none). */
 char *emu_stack_log_tail(const struct emu_state *st, enum emu_daemon d, int lines);
 

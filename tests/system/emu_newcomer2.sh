@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# What a newcomer trips over, part 2 (issue 15, defects 3, 4, 5, 8 and the features users
+# expect): each check is the command as a new user typed it, with the answer it must give.
+set -euo pipefail
+
+source "$(dirname "$0")/lib/stack.bash"
+source "$(dirname "$0")/lib/wait.bash"
+export STMM_EMU_TIMEOUT_MS=10000
+# run CMD...: exit status in $rc, stdout in $WORK/out, stderr in $WORK/err.
+run() { rc=0; "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?; }
+# gone PID: exited (a zombie waiting for init to reap it counts as exited).
+gone() { ! kill -0 "$1" 2>/dev/null || [[ $(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) == Z ]]; }
+all_gone() { local p; for p in "$@"; do gone "$p" || return 1; done; }
+
+# 3: conform on a valid non-default layout (the README's `up --import OVMF_VARS_4M.ms.fd`)
+# takes the expected store sizes from the stack under test.
+OVMF=/usr/share/OVMF/OVMF_VARS_4M.ms.fd
+if [[ -f $OVMF ]]; then
+	S3=$WORK/s3
+	STATES+=("$S3")
+	"$EMU" up -q --state "$S3" --import "$OVMF" || fail "3: up --import $OVMF"
+	run "$EMU" conform --state "$S3" --group query
+	[[ $rc == 0 ]] || fail "3: conform --group query on an imported layout: exit $rc: $(cat "$WORK/out" "$WORK/err")"
+	grep -q "query  *15 passed,   0 failed" "$WORK/out" || fail "3: $(cat "$WORK/out")"
+	"$EMU" down -q --state "$S3"
+	ok "3: conform --group query passes on the layout of OVMF_VARS_4M.ms.fd"
+elif [[ -n ${CI:-} ]]; then
+	fail "3: $OVMF missing (ovmf is in .ci/install-deps)"
+else
+	echo "SKIP 3: no $OVMF (apt-get install ovmf)"
+fi
+
+# 4: a state path longer than a Unix socket path allows (200 characters): every socket of
+# the three daemons, the CLI and the rpmb shim work through it.
+long=$WORK/$(printf 'd%.0s' {1..80})/$(printf 'e%.0s' {1..80})
+while ((${#long} < 200)); do long+=x; done
+S4=$long
+STATES+=("$S4")
+run "$EMU" up --state "$S4"
+[[ $rc == 0 ]] || fail "4: up with a ${#S4}-character state path: exit $rc: $(cat "$WORK/err")"
+"$EMU" var set --state "$S4" Long --string deep || fail "4: var set"
+[[ $("$EMU" var get --state "$S4" Long --raw) == deep ]] || fail "4: var get"
+"$EMU" fault --state "$S4" clear all >/dev/null || fail "4: fault (supplicantd's control socket)"
+"$EMU" status --state "$S4" | grep -q "supplicantd: *running" || fail "4: status: $("$EMU" status --state "$S4")"
+"$EMU" down -q --state "$S4"
+if [[ -f $BUILD/librpmb-shim.so ]] && command -v mmc >/dev/null; then
+	source "$(dirname "$0")/lib/shim.bash"
+	shim_preload "$BUILD/librpmb-shim.so"
+	"$BUILD/rpmbd" --db "$S4/shim.db" --socket "$S4/shim.sock" >"$WORK/shim-rpmbd.log" 2>&1 &
+	extra_pids+=($!)
+	wait_for_socket "$S4/shim.sock" $! rpmbd
+	head -c 32 /dev/urandom >"$WORK/key"
+	LD_PRELOAD="$PRELOAD" ASAN_OPTIONS="$MMC_ASAN_OPTIONS" RPMB_SHIM_SOCKET="$S4/shim.sock" \
+		mmc rpmb write-key /dev/mmcblk0rpmb "$WORK/key" >/dev/null 2>&1 || fail "4: shim write-key"
+	LD_PRELOAD="$PRELOAD" ASAN_OPTIONS="$MMC_ASAN_OPTIONS" RPMB_SHIM_SOCKET="$S4/shim.sock" \
+		mmc rpmb read-counter /dev/mmcblk0rpmb >"$WORK/out" 2>&1 || fail "4: shim read-counter: $(cat "$WORK/out")"
+	grep -q "Counter value: 0x00000000" "$WORK/out" || fail "4: shim: $(cat "$WORK/out")"
+	kill "${extra_pids[-1]}"
+	ok "4: a ${#S4}-character state path: up, var, fault, status, down and the rpmb shim work"
+else
+	ok "4: a ${#S4}-character state path: up, var, fault, status, down work (no mmc: shim not tried)"
+fi
+
+# 5: rm -rf of a running state directory: the daemons notice and exit; `down` finds
+# daemons whose pid files are gone; ps lists them; down --all stops them.
+S5=$WORK/s5
+STATES+=("$S5")
+"$EMU" up -q --state "$S5" || fail "5: up"
+pids5=($(cat "$S5"/rpmbd.pid "$S5"/stmmd.pid "$S5"/supplicantd.pid))
+run "$EMU" ps
+grep -q "^${pids5[0]} .*rpmbd  *$S5\$" "$WORK/out" || fail "5: ps: $(cat "$WORK/out")"
+"$EMU" ps --json | json_ok '[p for p in d if p["state"] == sys.argv[3] and p["program"] == "stmmd" and p["state_exists"]]' "$S5" ||
+	fail "5: ps --json: $("$EMU" ps --json)"
+ok "5: ps lists the three daemons of a running state"
+rm -f "$S5"/*.pid
+run "$EMU" down --state "$S5"
+[[ $rc == 0 ]] && grep -q "stopped rpmbd (pid ${pids5[0]}" "$WORK/out" || fail "5: down without pid files: $(cat "$WORK/out" "$WORK/err")"
+all_gone "${pids5[@]}" || fail "5: down without pid files left daemons running"
+ok "5: down finds daemons whose pid files were lost (process scan)"
+"$EMU" up -q --state "$S5" || fail "5: up again"
+pid=$(cat "$S5/rpmbd.pid")
+rm -f "$S5/mmc.sock"
+wait_until 5 "rpmbd to notice its socket is gone" gone "$pid"
+grep -q "mmc.sock: gone (state directory removed?), stopping" "$S5/rpmbd.log" || fail "5: rpmbd.log: $(tail -3 "$S5/rpmbd.log")"
+"$EMU" down -q --state "$S5"
+"$EMU" up -q --state "$S5" || fail "5: up a third time"
+pids5=($(cat "$S5"/rpmbd.pid "$S5"/stmmd.pid "$S5"/supplicantd.pid))
+rm -rf "$S5"
+wait_until 5 "the daemons of a removed state directory to exit" all_gone "${pids5[@]}"
+run "$EMU" down --state "$S5"
+[[ $rc == 0 ]] || fail "5: down of a removed state: exit $rc"
+ok "5: rm -rf of a running state: rpmbd, stmmd, supplicantd exit by themselves (logged)"
+S5b=$WORK/s5b
+STATES+=("$S5b")
+"$EMU" up -q --state "$S5b" || fail "5: up s5b"
+pids5=($(cat "$S5b"/rpmbd.pid "$S5b"/stmmd.pid "$S5b"/supplicantd.pid))
+run "$EMU" down --all --under "$WORK"
+grep -q "stopped supplicantd (pid ${pids5[2]}, state $S5b)" "$WORK/out" || fail "5: down --all: $(cat "$WORK/out" "$WORK/err")"
+all_gone "${pids5[@]}" || fail "5: down --all left daemons running"
+ok "5: down --all (--under) stops every stack found"
+
+all_passed
