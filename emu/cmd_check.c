@@ -130,7 +130,7 @@ static void print_json(const struct emu_state *st, const struct check_layout *l,
 static int run_check(const struct check_layout *l, const uint8_t *region, char **ret_out,
 		     GString *err)
 {
-	g_autofree char *bin_dir = emu_self_dir();
+	g_autofree char *bin_dir = emu_daemon_dir();
 	g_autofree char *stmmd = g_build_filename(bin_dir, "stmmd", NULL);
 	g_autofree char *tmp = NULL, *out = NULL, *errout = NULL;
 	g_autofree char *vs = g_strdup_printf("--var-store-size=%u", l->var_store_size);

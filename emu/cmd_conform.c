@@ -195,7 +195,7 @@ static int scratch_up(struct emu_state *st, GString *err)
 	int r = emu_scratch_new("stmm-emu-conform", st, err);
 	if (r < 0)
 		return r;
-	g_autofree char *bin_dir = emu_self_dir();
+	g_autofree char *bin_dir = emu_daemon_dir();
 	struct emu_up_options opt = { .bin_dir = bin_dir, .wait_ms = 20000 };
 	struct emu_up_result res;
 	int lock_fd;

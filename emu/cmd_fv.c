@@ -220,7 +220,7 @@ out:
 int emu_import_file(const struct emu_state *st, const char *file, uint32_t var_store_size,
 		    int wait_ms, bool quiet)
 {
-	g_autofree char *bin_dir = emu_self_dir();
+	g_autofree char *bin_dir = emu_daemon_dir();
 	g_autofree char *abs = g_canonicalize_filename(file, NULL);
 	g_autoptr(GString) err = g_string_new("");
 	struct import_plan plan;
@@ -503,7 +503,7 @@ int emu_cmd_export(int argc, char **argv)
 	uint32_t live = 0;
 	int rc = EMU_EXIT_OK, r, lock_fd = -1;
 	struct emu_up_result res;
-	g_autofree char *bin_dir = emu_self_dir();
+	g_autofree char *bin_dir = emu_daemon_dir();
 	g_autofree char *db = emu_state_path(&st, "rpmb.db");
 	bool private_stack = !emu_stack_pid(&st, EMU_DAEMON_STMMD) ||
 			     !emu_socket_listening(st.tee_sock);

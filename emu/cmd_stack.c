@@ -204,7 +204,7 @@ static int set_trace(const struct emu_state *st, bool on)
 /* Bring the stack up; prints the outcome.  Returns an exit code. */
 static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_started)
 {
-	g_autofree char *bin_dir = emu_self_dir();
+	g_autofree char *bin_dir = emu_daemon_dir();
 	struct emu_up_options opt = {
 		.bin_dir = bin_dir,
 		.rpc_timeout_ms = a->rpc_timeout_ms,

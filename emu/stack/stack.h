@@ -63,6 +63,9 @@ struct emu_up_result {
 
 /* The directory holding the running executable (/proc/self/exe), g_free. */
 char *emu_self_dir(void);
+/* Where the daemons are: beside the executable, else ../libexec/stmm-emu from it
+ * (`make install`), else beside it (g_free). */
+char *emu_daemon_dir(void);
 
 /* Pid of the daemon if its pid file names a live process of that program, else 0. */
 pid_t emu_stack_pid(const struct emu_state *st, enum emu_daemon d);

@@ -101,4 +101,30 @@ grep -q "stopped supplicantd (pid ${pids5[2]}, state $S5b)" "$WORK/out" || fail 
 all_gone "${pids5[@]}" || fail "5: down --all left daemons running"
 ok "5: down --all (--under) stops every stack found"
 
+# 8: make install PREFIX=...: the installed stmm-emu finds its daemons in libexec/stmm-emu;
+# man pages (help2man) and the bash completion are installed.
+if command -v help2man >/dev/null; then
+	P=$WORK/prefix
+	make -s --no-print-directory BUILD="$BUILD" install PREFIX="$P" >"$WORK/out" 2>&1 ||
+		fail "8: make install: $(tail -5 "$WORK/out")"
+	[[ -x $P/bin/stmm-emu && -x $P/libexec/stmm-emu/stmmd && ! -e $P/bin/stmmd ]] || fail "8: layout: $(find "$P" -type f)"
+	S8=$WORK/s8
+	STATES+=("$S8")
+	(cd "$WORK" && PATH=$P/bin:$PATH stmm-emu -s "$S8" up -q && PATH=$P/bin:$PATH stmm-emu -s "$S8" var set Inst --string yes) ||
+		fail "8: the installed stmm-emu: up / var set"
+	[[ $(PATH=$P/bin:$PATH stmm-emu -s "$S8" var get Inst --raw) == yes ]] || fail "8: var get"
+	grep -q "libexec/stmm-emu/stmmd" "$S8/stmmd.log" || fail "8: stmmd not from libexec: $(head -1 "$S8/stmmd.log")"
+	PATH=$P/bin:$PATH stmm-emu -s "$S8" down -q
+	for m in stmm-emu rpmbd stmmd supplicantd; do
+		grep -q '^\.SH SYNOPSIS\|^\.SH DESCRIPTION' "$P/share/man/man1/$m.1" || fail "8: man page $m.1"
+	done
+	(source "$P/share/bash-completion/completions/stmm-emu"; COMP_WORDS=("$P/bin/stmm-emu" dow); COMP_CWORD=1
+	 _stmm_emu; [[ ${COMPREPLY[*]} == down ]]) || fail "8: bash completion of 'dow'"
+	ok "8: make install PREFIX: up/var/down from PREFIX/bin, daemons in libexec, man pages, bash completion"
+elif [[ -n ${CI:-} ]]; then
+	fail "8: help2man missing (.ci/install-deps installs it)"
+else
+	echo "SKIP 8: no help2man (apt-get install help2man)"
+fi
+
 all_passed
