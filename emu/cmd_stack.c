@@ -294,16 +294,67 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 	return EMU_EXIT_OK;
 }
 
+/*
+ * up --var-store-size/--ftw-spare-size/--rpmb-size: recorded in STATE/stmm-emu.conf
+ * before anything starts, for a fresh state only (one without rpmb.db).
+ */
+static int set_fresh_layout(const struct emu_state *st, gint64 vs, gint64 spare, gint64 rpmb,
+			    bool import)
+{
+	g_autofree char *db = emu_state_path(st, "rpmb.db");
+	g_autoptr(GString) err = g_string_new("");
+	struct emu_config cfg;
+
+	if (import) {
+		emu_cli_err("up: --import takes its layout from the file; no --var-store-size, "
+			    "--ftw-spare-size or --rpmb-size with it");
+		return EMU_EXIT_USAGE;
+	}
+	if (g_file_test(db, G_FILE_TEST_EXISTS)) {
+		emu_cli_err("up: --var-store-size/--ftw-spare-size/--rpmb-size: %s is not a fresh state "
+			    "(it has an RPMB device, %s); the layout of a store is chosen once", st->dir, db);
+		return EMU_EXIT_USAGE;
+	}
+	if (vs < 0 || vs > G_MAXUINT32 || spare < 0 || spare > G_MAXUINT32 || rpmb < 0 ||
+	    rpmb % (128 * 1024) || rpmb / (128 * 1024) > 255) {
+		emu_cli_err("up: sizes must be positive; --rpmb-size a multiple of 131072 up to 255 of them");
+		return EMU_EXIT_USAGE;
+	}
+	if (g_mkdir_with_parents(st->dir, 0700) < 0 || emu_config_load(st, &cfg, err) < 0) {
+		emu_cli_err("up: %s: %s", st->dir, err->len ? err->str : g_strerror(errno));
+		return EMU_EXIT_STACK;
+	}
+	if (vs)
+		cfg.var_store_size = (uint32_t)vs;
+	if (spare)
+		cfg.ftw_spare_size = (uint32_t)spare;
+	if (rpmb)
+		cfg.rpmb_size_mult = (uint32_t)(rpmb / (128 * 1024));
+	g_autofree char *conf = emu_state_path(st, EMU_CONFIG_FILE);
+	if (emu_config_save(conf, conf, &cfg, err) < 0) {
+		emu_cli_err("up: %s", err->str);
+		return EMU_EXIT_STACK;
+	}
+	return EMU_EXIT_OK;
+}
+
 int emu_cmd_up(int argc, char **argv)
 {
 	struct up_args a = { 0 };
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- start rpmbd, stmmd and supplicantd");
 	struct emu_state st = { 0 };
 	g_autofree char *import = NULL;
+	gint64 var_store_size = 0, ftw_spare_size = 0, rpmb_size = 0;
 	GOptionEntry import_entries[] = {
 		{ "import", 0, 0, G_OPTION_ARG_FILENAME, &import,
 		  "fresh state only: first load this EDK2 variable file (see `stmm-emu import`)",
 		  "FILE.fd" },
+		{ "var-store-size", 0, 0, G_OPTION_ARG_INT64, &var_store_size,
+		  "fresh state only: the variable store's size (stmmd --var-store-size; default 16384)", "BYTES" },
+		{ "ftw-spare-size", 0, 0, G_OPTION_ARG_INT64, &ftw_spare_size,
+		  "fresh state only: the FTW spare area's size (default 16384)", "BYTES" },
+		{ "rpmb-size", 0, 0, G_OPTION_ARG_INT64, &rpmb_size,
+		  "fresh state only: the RPMB partition's size, a multiple of 128 KiB (EXT_CSD RPMB_SIZE_MULT)", "BYTES" },
 		G_OPTION_ENTRY_NULL
 	};
 
@@ -323,7 +374,9 @@ int emu_cmd_up(int argc, char **argv)
 	}
 	emu_state_init(&st, a.state);
 	int rc = EMU_EXIT_OK;
-	if (import) {
+	if (var_store_size || ftw_spare_size || rpmb_size)
+		rc = set_fresh_layout(&st, var_store_size, ftw_spare_size, rpmb_size, import != NULL);
+	if (rc == EMU_EXIT_OK && import) {
 		g_autofree char *db = emu_state_path(&st, "rpmb.db");
 		if (g_file_test(db, G_FILE_TEST_EXISTS)) {
 			emu_cli_err("up --import: %s is not a fresh state (it has an RPMB device, %s); "
