@@ -110,6 +110,13 @@ grep -q "^var-store-size=65536" "$SL/stmm-emu.conf" && grep -q "^size-mult=4" "$
 "$EMU" status --state "$SL" | grep -q "147456 bytes region" || fail "layout: status: $("$EMU" status --state "$SL" | grep store)"
 run "$EMU" up --state "$SL" --var-store-size 32768
 [[ $rc == 2 ]] && grep -q "is not a fresh state" "$WORK/err" || fail "layout: a second layout accepted: exit $rc $(cat "$WORK/err")"
+# status shows the boot phase; event confirms on success.
+"$EMU" status --state "$SL" | grep -q "^boot phase: *boot time (neither" || fail "phase: $("$EMU" status --state "$SL" | grep phase)"
+[[ $("$EMU" event --state "$SL" ready-to-boot) == "stmm-emu: ready-to-boot signalled to StMM"* ]] || fail "event: no confirmation"
+"$EMU" status --state "$SL" | grep -q "^boot phase: *ReadyToBoot signalled" || fail "phase after ready-to-boot"
+"$EMU" event -q --state "$SL" exit-boot-services
+"$EMU" status --json --state "$SL" | json_ok 'd["ctrl"]["boot_phase"] == "runtime"' || fail "phase json after exit-boot-services"
+ok "status: boot phase boot time / ReadyToBoot / runtime (JSON boot_phase); event confirms"
 "$EMU" down -q --state "$SL"
 ok "up --var-store-size/--ftw-spare-size/--rpmb-size: a fresh state's layout; refused once it has a device"
 
