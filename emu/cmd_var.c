@@ -87,6 +87,22 @@ static int name_guid_args(int argc, char **argv, const char *cmd, const char *gu
 		emu_cli_err("var %s: expected exactly one variable NAME (see --help)", cmd);
 		return EMU_EXIT_USAGE;
 	}
+	/* GUID-NAME as `var list` prints it, or NAME-GUID as efivarfs names its files, when
+	 * no --guid is given. */
+	size_t len = strlen(argv[1]);
+	efi_guid_t split;
+	char head[EFI_GUID_STRING_SIZE];
+	if (!guid_s && len > EFI_GUID_STRING_SIZE) {
+		g_strlcpy(head, argv[1], sizeof(head));
+		if (argv[1][EFI_GUID_STRING_SIZE - 1] == '-' && efi_guid_parse(head, &split) == 0) {
+			guid_s = head;
+			argv[1] += EFI_GUID_STRING_SIZE;
+		} else if (argv[1][len - EFI_GUID_STRING_SIZE] == '-' &&
+			   efi_guid_parse(argv[1] + len - EFI_GUID_STRING_SIZE + 1, &split) == 0) {
+			argv[1][len - EFI_GUID_STRING_SIZE] = '\0';
+			guid_s = argv[1] + len - EFI_GUID_STRING_SIZE + 1;
+		}
+	}
 	if (!*argv[1] || ucs2_from_utf8(argv[1], &name, &size) < 0) {
 		g_autofree char *shown = emu_cli_shorten(argv[1]);
 		emu_cli_err("var %s: %s: not a valid variable name (UTF-8, BMP only, not empty)", cmd,
@@ -209,10 +225,14 @@ static int var_get(int argc, char **argv)
 {
 	struct common_args c = { 0 };
 	g_autofree char *guid_s = NULL;
-	gboolean raw = FALSE, json = FALSE;
+	gboolean raw = FALSE, json = FALSE, as_string = FALSE, as_ucs2 = FALSE;
 	GOptionEntry entries[] = {
 		{ "guid", 'g', 0, G_OPTION_ARG_STRING, &guid_s, GUID_HELP, "GUID" },
 		{ "raw", 0, 0, G_OPTION_ARG_NONE, &raw, "write only the data bytes to stdout", NULL },
+		{ "string", 0, 0, G_OPTION_ARG_NONE, &as_string,
+		  "write the data as UTF-8 text and a newline (what `set --string` stored)", NULL },
+		{ "ucs2", 0, 0, G_OPTION_ARG_NONE, &as_ucs2,
+		  "decode the data as UCS-2LE (up to its NUL; what `set --ucs2` stored) to UTF-8 text", NULL },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json,
 		  "one JSON object: name, guid, attributes, size, data (hex)", NULL },
 		G_OPTION_ENTRY_NULL
@@ -225,8 +245,8 @@ static int var_get(int argc, char **argv)
 	size_t name_size;
 	efi_guid_t guid;
 	int rc = name_guid_args(argc, argv, "get", guid_s, &name, &name_size, &guid);
-	if (!rc && raw && json) {
-		emu_cli_err("var get: --raw and --json exclude each other");
+	if (!rc && raw + json + as_string + as_ucs2 > 1) {
+		emu_cli_err("var get: --raw, --json, --string and --ucs2 exclude each other");
 		rc = EMU_EXIT_USAGE;
 	}
 	if (rc)
@@ -253,6 +273,19 @@ static int var_get(int argc, char **argv)
 	if (raw) {
 		if (size && fwrite(data, 1, size, stdout) != size)
 			return EMU_EXIT_EFI;
+		return EMU_EXIT_OK;
+	} else if (as_string || as_ucs2) {
+		g_autofree char *text = NULL;
+		if (as_ucs2 ? (size % 2 || ucs2_to_utf8(data, size, &text) < 0)
+			    : !g_utf8_validate((const char *)data, (gssize)size, NULL) ||
+				      memchr(data, 0, size)) {
+			emu_cli_err("%s: its %" PRIu64 " bytes are not %s (see them with --raw or the "
+				    "hex dump)", what, size, as_ucs2 ? "UCS-2LE text" : "UTF-8 text");
+			return EMU_EXIT_USAGE;
+		}
+		if (!text)
+			text = g_strndup((const char *)data, size);
+		printf("%s\n", text);
 		return EMU_EXIT_OK;
 	} else if (json) {
 		g_autoptr(JsonBuilder) jb = json_builder_new();

@@ -117,6 +117,15 @@ run "$EMU" up --state "$SL" --var-store-size 32768
 "$EMU" event -q --state "$SL" exit-boot-services
 "$EMU" status --json --state "$SL" | json_ok 'd["ctrl"]["boot_phase"] == "runtime"' || fail "phase json after exit-boot-services"
 ok "status: boot phase boot time / ReadyToBoot / runtime (JSON boot_phase); event confirms"
+# var get: the GUID-Name form var list prints (and efivarfs' Name-GUID); --string/--ucs2.
+G=8be4df61-93ca-11d2-aa0d-00e098032b8c
+"$EMU" var set --state "$SL" Txt --string "héllo" && "$EMU" var set --state "$SL" Wide --ucs2 "wörld" || fail "get: set"
+"$EMU" var list --state "$SL" | grep -qx "$G-Wide" || fail "get: var list form: $("$EMU" var list --state "$SL")"
+[[ $("$EMU" var get --state "$SL" "$G-Wide" --ucs2) == "wörld" ]] || fail "get GUID-Name --ucs2"
+[[ $("$EMU" var get --state "$SL" "Txt-$G" --string) == "héllo" ]] || fail "get Name-GUID --string"
+run "$EMU" var get --state "$SL" Wide --string
+[[ $rc == 2 ]] && grep -q "are not UTF-8 text" "$WORK/err" || fail "get --string of UCS-2 data: exit $rc $(cat "$WORK/err")"
+ok "var get: GUID-Name and Name-GUID forms; --string and --ucs2 decode, refuse what is not text"
 "$EMU" down -q --state "$SL"
 ok "up --var-store-size/--ftw-spare-size/--rpmb-size: a fresh state's layout; refused once it has a device"
 
