@@ -122,6 +122,42 @@ static int name_guid_args(int argc, char **argv, const char *cmd, const char *gu
 	return EMU_EXIT_OK;
 }
 
+/*
+ * Which of edk2's SetVariable rules most likely answered EFI_INVALID_PARAMETER (issue 15):
+ * checked in edk2's order with what the caller can see (attributes; the variable as it
+ * exists; QueryVariableInfo's MaximumVariableSize).  NULL when none fits.
+ */
+static char *invalid_parameter_hint(struct emu_client *cl, const uint8_t *name, size_t name_size,
+				    const efi_guid_t *guid, uint32_t attrs, uint64_t size)
+{
+	const uint32_t BS = EFI_VARIABLE_BOOTSERVICE_ACCESS, RT = EFI_VARIABLE_RUNTIME_ACCESS,
+		       NV = EFI_VARIABLE_NON_VOLATILE, HR = EFI_VARIABLE_HARDWARE_ERROR_RECORD,
+		       APPEND = EFI_VARIABLE_APPEND_WRITE;
+
+	if ((attrs & RT) && !(attrs & BS))
+		return g_strdup("RUNTIME_ACCESS without BOOTSERVICE_ACCESS (rt needs bs)");
+	if ((attrs & HR) && !(attrs & NV))
+		return g_strdup("HARDWARE_ERROR_RECORD without NON_VOLATILE");
+	uint32_t cur = 0;
+	uint64_t cur_size = 0;
+	efi_status_t g = emu_client_get_variable(cl, name, name_size, guid, &cur, &cur_size, NULL);
+	if ((g == EFI_BUFFER_TOO_SMALL || g == EFI_SUCCESS) && size && (attrs & ~APPEND) &&
+	    (cur & ~APPEND) != (attrs & ~APPEND)) {
+		g_autofree char *had = emu_attrs_format(cur);
+		g_autofree char *want = emu_attrs_format(attrs & ~APPEND);
+		return g_strdup_printf("the variable exists with attributes %s, not %s: edk2 refuses "
+				       "changed attributes (delete it first)", had, want);
+	}
+	uint64_t mv = 0;
+	uint32_t q = attrs & ~(APPEND | EFI_VARIABLE_AUTHENTICATED_WRITE_ACCESS);
+	if ((q & BS) &&
+	    emu_client_query_variable_info(cl, q, NULL, NULL, &mv) == EFI_SUCCESS && mv &&
+	    size + name_size > mv)
+		return g_strdup_printf("name + data are %" PRIu64 " bytes, above the maximum variable "
+				       "size %" PRIu64 " (QueryVariableInfo)", size + name_size, mv);
+	return NULL;
+}
+
 /* SetVariable on the stack (through `cl`, else a client opened here); `what` ("var set Foo")
  * heads any error. */
 static int set_variable(const struct common_args *c, struct emu_client *opened, const char *what,
@@ -137,8 +173,14 @@ static int set_variable(const struct common_args *c, struct emu_client *opened, 
 		cl = own;
 	}
 	efi_status_t s = emu_client_set_variable(cl, name, name_size, guid, attrs, size, data);
-	if (s != EFI_SUCCESS)
-		return emu_cli_efi_err(cl, what, s);
+	if (s != EFI_SUCCESS) {
+		int rc = emu_cli_efi_err(cl, what, s);
+		g_autofree char *hint = s == EFI_INVALID_PARAMETER ?
+			invalid_parameter_hint(cl, name, name_size, guid, attrs, size) : NULL;
+		if (hint)
+			emu_cli_err("%s: hint: %s", what, hint);
+		return rc;
+	}
 	return EMU_EXIT_OK;
 }
 

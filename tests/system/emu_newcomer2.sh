@@ -125,6 +125,15 @@ G=8be4df61-93ca-11d2-aa0d-00e098032b8c
 [[ $("$EMU" var get --state "$SL" "Txt-$G" --string) == "héllo" ]] || fail "get Name-GUID --string"
 run "$EMU" var get --state "$SL" Wide --string
 [[ $rc == 2 ]] && grep -q "are not UTF-8 text" "$WORK/err" || fail "get --string of UCS-2 data: exit $rc $(cat "$WORK/err")"
+# SetVariable's EFI_INVALID_PARAMETER says which rule refused it.
+run "$EMU" var set --state "$SL" Txt --string x --attrs bs
+[[ $rc == 1 ]] && grep -q "hint: the variable exists with attributes nv,bs,rt, not bs" "$WORK/err" || fail "hint attrs: $(cat "$WORK/err")"
+run "$EMU" var set --state "$SL" Rt --string x --attrs nv,rt
+grep -q "hint: RUNTIME_ACCESS without BOOTSERVICE_ACCESS" "$WORK/err" || fail "hint rt: $(cat "$WORK/err")"
+head -c 8200 /dev/zero >"$WORK/big"
+run "$EMU" var set --state "$SL" Big --data-file "$WORK/big"
+grep -q "hint: name + data are 8208 bytes, above the maximum variable size 8132" "$WORK/err" || fail "hint size: $(cat "$WORK/err")"
+ok "var set: EFI_INVALID_PARAMETER with a hint naming the rule (attributes changed, rt without bs, size)"
 ok "var get: GUID-Name and Name-GUID forms; --string and --ucs2 decode, refuse what is not text"
 "$EMU" down -q --state "$SL"
 ok "up --var-store-size/--ftw-spare-size/--rpmb-size: a fresh state's layout; refused once it has a device"
