@@ -69,6 +69,15 @@ int emu_cli_open_client_persona(const char *opt_state, int opt_timeout_ms, int p
 int emu_cli_efi_err(const struct emu_client *c, const char *what, efi_status_t s);
 
 /*
+ * --json errors (issue 15): between _begin and _end every emu_cli_err message is also
+ * kept; _end(rc), for a failed command that printed no JSON document of its own, prints
+ * {"error": first message, "messages": [...], "exit": rc} on stdout.  Returns rc.
+ * main() brackets every command whose arguments hold --json.
+ */
+void emu_cli_json_errors_begin(void);
+int emu_cli_json_errors_end(int rc);
+
+/*
  * --json output: every JSON document the CLI prints is built with json-glib.
  * emu_json_add_string adds "key": s (s made valid UTF-8: a byte that is not becomes
  * U+FFFD, so a non-UTF-8 path or name still gives valid JSON); emu_json_add_hex adds

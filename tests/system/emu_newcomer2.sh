@@ -138,6 +138,15 @@ ok "var get: GUID-Name and Name-GUID forms; --string and --ucs2 decode, refuse w
 "$EMU" down -q --state "$SL"
 ok "up --var-store-size/--ftw-spare-size/--rpmb-size: a fresh state's layout; refused once it has a device"
 
+# --json: an error is a JSON object on stdout too, for every command that has --json.
+for cmd in "var get Nope" "var list" "var info" "raw --function 1" "check" "status --bogus" "trace"; do
+	run "$EMU" $cmd --json --state "$WORK/never-up"
+	[[ $rc != 0 ]] || continue
+	json_ok 'd["exit"] == int(sys.argv[3]) and d["error"] and isinstance(d["messages"], list)' "$rc" <"$WORK/out" ||
+		fail "--json error of '$cmd' (exit $rc): stdout $(cat "$WORK/out")"
+done
+ok "--json: a failing command prints {error, messages, exit} on stdout"
+
 # LICENSE matches the SPDX headers: every file says MIT, LICENSE is the MIT text.
 ids=$(cd "$(dirname "$0")/../.." && git grep -h -o -E "SPDX-License-Identifier: [A-Za-z0-9.-]+" | sort -u | awk '{ print $2 }')
 [[ $ids == MIT ]] || fail "SPDX identifiers other than MIT: $ids"
