@@ -175,7 +175,8 @@ static int set_variable(const struct common_args *c, struct emu_client *opened, 
 	efi_status_t s = emu_client_set_variable(cl, name, name_size, guid, attrs, size, data);
 	if (s != EFI_SUCCESS) {
 		int rc = emu_cli_efi_err(cl, what, s);
-		g_autofree char *hint = s == EFI_INVALID_PARAMETER ?
+		/* Only for StMM's own answer, not a refusal of the client before sending. */
+		g_autofree char *hint = s == EFI_INVALID_PARAMETER && !*emu_client_last_error(cl) ?
 			invalid_parameter_hint(cl, name, name_size, guid, attrs, size) : NULL;
 		if (hint)
 			emu_cli_err("%s: hint: %s", what, hint);

@@ -40,6 +40,8 @@ while i < len(text):
 
 PY
 
+source "$(dirname "$0")/lib/shim.bash"
+shim_preload "$ROOT/$BUILD/librpmb-shim.so"
 blocks=("$WORK"/block*.sh)
 ((${#blocks[@]} >= 2)) || fail "fewer than 2 runnable blocks found in README.md"
 for b in "${blocks[@]}"; do
@@ -47,7 +49,9 @@ for b in "${blocks[@]}"; do
 	dir=$WORK/$name.d
 	mkdir -p "$dir/tmp"
 	ln -s "$ROOT/fixtures" "$dir/fixtures"
-	sed -e "s|build/|$ROOT/$BUILD/|g" -e "s|/tmp/|$dir/tmp/|g" "$b" >"$dir/run.sh"
+	# An ASan-built shim needs the ASan runtime first (tests/system/lib/shim.bash).
+	sed -e "s|LD_PRELOAD=build/librpmb-shim.so|LD_PRELOAD='$PRELOAD' ASAN_OPTIONS='$MMC_ASAN_OPTIONS'|g" \
+		-e "s|build/|$ROOT/$BUILD/|g" -e "s|/tmp/|$dir/tmp/|g" "$b" >"$dir/run.sh"
 	STATES+=("$dir/state")
 	rc=0
 	(cd "$dir" && PATH=$ROOT/$BUILD:$PATH STMM_EMU_STATE=$dir/state \
