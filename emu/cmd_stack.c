@@ -34,6 +34,7 @@ struct up_args {
 	gboolean trace, no_trace;
 	gboolean reformat_store;
 	gboolean no_round_trip;
+	gboolean json;           /* up --json: one JSON object instead of the text line */
 	char *rpmb_route, *normal_world; /* README "The kernel RPMB route" */
 };
 
@@ -273,6 +274,31 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		*ret_started = !res.already_up;
 	if (!a->no_round_trip && !a->without) /* else StMM may still be booting: no status yet */
 		warn_if_rpmb_dead(st, opt.wait_ms);
+	if (a->json) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		json_builder_begin_object(b);
+		emu_json_add_string(b, "state", st->dir);
+		emu_json_add_bool(b, "already_up", res.already_up);
+		json_builder_set_member_name(b, "daemons");
+		json_builder_begin_object(b);
+		for (int d = 0; d < EMU_DAEMON_COUNT; d++) {
+			json_builder_set_member_name(b, emu_daemon_name((enum emu_daemon)d));
+			json_builder_begin_object(b);
+			emu_json_add_int(b, "pid", res.pid[d]);
+			emu_json_add_bool(b, "started", res.started[d]);
+			json_builder_end_object(b);
+		}
+		json_builder_end_object(b);
+		if (a->no_round_trip || a->without || res.already_up) {
+			json_builder_set_member_name(b, "max_payload");
+			json_builder_add_null_value(b);
+		} else {
+			emu_json_add_int(b, "max_payload", (gint64)res.max_payload);
+		}
+		json_builder_end_object(b);
+		emu_json_print(b, false);
+		return EMU_EXIT_OK;
+	}
 	if (a->quiet)
 		return EMU_EXIT_OK;
 	if (res.already_up && a->quirks)
@@ -353,6 +379,8 @@ int emu_cmd_up(int argc, char **argv)
 		  "fresh state only: the variable store's size (stmmd --var-store-size; default 16384)", "BYTES" },
 		{ "ftw-spare-size", 0, 0, G_OPTION_ARG_INT64, &ftw_spare_size,
 		  "fresh state only: the FTW spare area's size (default 16384)", "BYTES" },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &a.json,
+		  "one JSON object: state, already_up, daemons {pid, started}, max_payload", NULL },
 		{ "rpmb-size", 0, 0, G_OPTION_ARG_INT64, &rpmb_size,
 		  "fresh state only: the RPMB partition's size, a multiple of 128 KiB (EXT_CSD RPMB_SIZE_MULT)", "BYTES" },
 		G_OPTION_ENTRY_NULL
@@ -383,7 +411,8 @@ int emu_cmd_up(int argc, char **argv)
 				    "use `stmm-emu down` then `stmm-emu import FILE`", st.dir, db);
 			rc = EMU_EXIT_STACK;
 		} else {
-			rc = emu_import_file(&st, import, 0, a.wait_ms > 0 ? a.wait_ms : 20000, a.quiet);
+			rc = emu_import_file(&st, import, 0, a.wait_ms > 0 ? a.wait_ms : 20000,
+					     a.quiet || a.json);
 		}
 	}
 	if (rc == EMU_EXIT_OK)

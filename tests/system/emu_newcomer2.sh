@@ -20,7 +20,9 @@ OVMF=/usr/share/OVMF/OVMF_VARS_4M.ms.fd
 if [[ -f $OVMF ]]; then
 	S3=$WORK/s3
 	STATES+=("$S3")
-	"$EMU" up -q --state "$S3" --import "$OVMF" || fail "3: up --import $OVMF"
+	"$EMU" up --json --state "$S3" --import "$OVMF" >"$WORK/out" || fail "3: up --import $OVMF"
+	json_ok 'd["state"] == sys.argv[3] and d["daemons"]["stmmd"]["started"] and d["max_payload"] > 0' "$S3" <"$WORK/out" ||
+		fail "up --json: $(cat "$WORK/out")"
 	run "$EMU" conform --state "$S3" --group query
 	[[ $rc == 0 ]] || fail "3: conform --group query on an imported layout: exit $rc: $(cat "$WORK/out" "$WORK/err")"
 	grep -q "query  *15 passed,   0 failed" "$WORK/out" || fail "3: $(cat "$WORK/out")"
