@@ -23,9 +23,10 @@ if [[ -f $OVMF ]]; then
 	"$EMU" up --json --state "$S3" --import "$OVMF" >"$WORK/out" || fail "3: up --import $OVMF"
 	json_ok 'd["state"] == sys.argv[3] and d["daemons"]["stmmd"]["started"] and d["max_payload"] > 0' "$S3" <"$WORK/out" ||
 		fail "up --json: $(cat "$WORK/out")"
-	run "$EMU" conform --state "$S3" --group query
+	run "$EMU" conform --state "$S3" --group query --json
 	[[ $rc == 0 ]] || fail "3: conform --group query on an imported layout: exit $rc: $(cat "$WORK/out" "$WORK/err")"
-	grep -q "query  *15 passed,   0 failed" "$WORK/out" || fail "3: $(cat "$WORK/out")"
+	grep -q "query  *15 passed,   0 failed" "$WORK/err" || fail "3: $(cat "$WORK/err")"
+	json_ok 'd["cases"] == 15 and d["passed"] == 15 and d["failures"] == []' <"$WORK/out" || fail "3: conform --json: $(cat "$WORK/out")"
 	"$EMU" down -q --state "$S3"
 	ok "3: conform --group query passes on the layout of OVMF_VARS_4M.ms.fd"
 elif [[ -n ${CI:-} ]]; then
