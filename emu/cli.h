@@ -115,6 +115,9 @@ int emu_cmd_ps(int argc, char **argv);
  */
 int emu_import_file(const struct emu_state *st, const char *file, uint32_t var_store_size,
 		    int wait_ms, bool quiet);
+/* The same, with json: one JSON object on success instead of the text line. */
+int emu_import_file_out(const struct emu_state *st, const char *file, uint32_t var_store_size,
+			int wait_ms, bool quiet, bool json);
 
 /* Attribute list "nv,bs,rt" or a number -> bits.  0 or -EINVAL. */
 __attribute__((warn_unused_result)) int emu_attrs_parse(const char *s, uint32_t *ret);

@@ -27,7 +27,14 @@ if [[ -f $OVMF ]]; then
 	[[ $rc == 0 ]] || fail "3: conform --group query on an imported layout: exit $rc: $(cat "$WORK/out" "$WORK/err")"
 	grep -q "query  *15 passed,   0 failed" "$WORK/err" || fail "3: $(cat "$WORK/err")"
 	json_ok 'd["cases"] == 15 and d["passed"] == 15 and d["failures"] == []' <"$WORK/out" || fail "3: conform --json: $(cat "$WORK/out")"
+	"$EMU" export --json --state "$S3" "$WORK/s3.fd" >"$WORK/out" || fail "export --json"
+	json_ok 'd["variables"] > 0 and d["size"] == int(sys.argv[3])' "$(stat -c %s "$WORK/s3.fd")" <"$WORK/out" ||
+		fail "export --json: $(cat "$WORK/out")"
 	"$EMU" down -q --state "$S3"
+	"$EMU" import --json --state "$WORK/s3i" "$WORK/s3.fd" >"$WORK/out" || fail "import --json"
+	json_ok 'd["live_variables"] > 0 and d["var_store_size"] > 0 and d["rpmb_size"] % 131072 == 0' <"$WORK/out" ||
+		fail "import --json: $(cat "$WORK/out")"
+	ok "up --json, conform --json, export --json, import --json: one JSON object each"
 	ok "3: conform --group query passes on the layout of OVMF_VARS_4M.ms.fd"
 elif [[ -n ${CI:-} ]]; then
 	fail "3: $OVMF missing (ovmf is in .ci/install-deps)"
