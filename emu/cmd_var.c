@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "client.h"
 #include "efi_util.h"
+#include "esl_owner.h"
 #include "mmvar.h"
 
 #define GUID_HELP "vendor GUID, or an alias: global (8be4df61-...), security (d719b2cb-...); " \
@@ -464,6 +465,12 @@ static int var_set(int argc, char **argv)
 		g_byte_array_append(data, u, (guint)usize);
 	}
 
+	unsigned zeros = (attrs & EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS) ?
+				 esl_zero_owners(data->data, data->len) : 0;
+	if (zeros)
+		emu_cli_err("%s: warning: %u signature%s with an all-zero owner GUID (made by "
+			    "cert-to-efi-sig-list -g \"\"? give it a GUID)", what, zeros,
+			    zeros == 1 ? "" : "s");
 	return set_variable(&c, cl, what, name, name_size, &guid, attrs, data->len,
 			    data->len ? data->data : NULL);
 }

@@ -70,4 +70,17 @@ for esl in "$WORK"/block2.d/*.esl; do
 done
 grep -q "secure boot: *user mode" "$WORK/block2.d/out" || fail "7: secure boot block: $(tail -5 "$WORK/block2.d/out")"
 ok "7, 9: the shim block reads the counter after write-key; the Secure Boot ESLs have a real owner GUID"
+# 7: an ESL made with an empty owner GUID is no longer silent: var set warns.
+K=$ROOT/fixtures/keys
+cert-to-efi-sig-list -g "" "$K/PK.crt" "$WORK/zero.esl" >/dev/null 2>&1 || true
+[[ $(xxd -p -s 28 -l 16 "$WORK/zero.esl") == 00000000000000000000000000000000 ]] ||
+	fail "7: cert-to-efi-sig-list -g '' no longer writes a zero owner; check the premise"
+sign-efi-sig-list -t "2025-01-01 00:00:00" -k "$K/PK.key" -c "$K/PK.crt" PK "$WORK/zero.esl" "$WORK/zero.auth" >/dev/null
+S7=$WORK/s7
+STATES+=("$S7")
+"$ROOT/$BUILD/stmm-emu" up -q --state "$S7" || fail "7: up"
+"$ROOT/$BUILD/stmm-emu" var set --state "$S7" PK --attrs nv,bs,rt,at --data-file "$WORK/zero.auth" 2>"$WORK/err" || fail "7: var set PK"
+grep -q "warning: 1 signature with an all-zero owner GUID" "$WORK/err" || fail "7: no warning: $(cat "$WORK/err")"
+"$ROOT/$BUILD/stmm-emu" down -q --state "$S7"
+ok "7: var set of a signature list with an all-zero owner GUID warns"
 all_passed
