@@ -76,6 +76,8 @@ int emu_cli_efi_err(const struct emu_client *c, const char *what, efi_status_t s
  */
 void emu_cli_json_errors_begin(void);
 int emu_cli_json_errors_end(int rc);
+/* A command that prints a JSON document other than through emu_json_print says so. */
+void emu_cli_json_printed(void);
 
 /*
  * --json output: every JSON document the CLI prints is built with json-glib.

@@ -33,6 +33,11 @@ void emu_cli_err(const char *fmt, ...)
 	}
 }
 
+void emu_cli_json_printed(void)
+{
+	json_printed = true;
+}
+
 void emu_cli_json_errors_begin(void)
 {
 	if (!json_errors)

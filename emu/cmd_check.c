@@ -124,6 +124,7 @@ static void print_json(const struct emu_state *st, const struct check_layout *l,
 	json_generator_set_pretty(gen, TRUE);
 	text = json_generator_to_data(gen, NULL);
 	printf("%s\n", text);
+	emu_cli_json_printed();
 }
 
 /* Write the region to a temporary file and run stmmd --check-store on it. */
