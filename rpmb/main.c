@@ -289,7 +289,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	guint sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
 	guint sigint = g_unix_signal_add(SIGINT, on_signal, loop);
-	guint gone = emu_gone_watch_add(sock, loop); /* rm -rf of the state directory */
+	bool sock_gone = false;
+	guint gone = emu_gone_watch_add(sock, loop, &sock_gone); /* rm -rf of the state directory */
 
 	/* Readiness. */
 	warn_ignored_options(&o, &create, dev, db);
@@ -301,7 +302,10 @@ int main(int argc, char **argv)
 		g_warning("--ready-fd %d: %s", o.ready_fd, g_strerror(-r));
 	/* Loop, then teardown in reverse. */
 	g_main_loop_run(loop);
-	g_source_remove(gone);
+	if (sock_gone)
+		g_message(EMU_GONE_WATCH_LOG, sock);
+	else
+		g_source_remove(gone);
 	g_source_remove(sigint);
 	g_source_remove(sigterm);
 	g_clear_pointer(&srv, rpmb_server_free);
