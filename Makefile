@@ -254,3 +254,26 @@ coverage: deps
 		LDFLAGS="--coverage" coverage-bins
 	@BUILD=$(COV_BUILD) COVERAGE_SYSTEM_TESTS="$(COVERAGE_SYSTEM_TESTS)" \
 		bash tests/coverage/run.sh
+
+# ---- install (README "Install"; issue 15 #8) --------------------------------------------
+# `make install PREFIX=DIR` (DESTDIR honoured): stmm-emu in bin/, the daemons in
+# libexec/stmm-emu/ (where stmm-emu looks when they are not beside it), the shim in
+# lib/stmm-emu/, man pages from --help (help2man, `make man`) and the bash completion.
+PREFIX ?= /usr/local
+MAN_PROGS := stmm-emu rpmbd stmmd supplicantd
+MAN_PAGES := $(MAN_PROGS:%=$(BUILD)/man/%.1)
+.PHONY: install man
+man: $(MAN_PAGES)
+$(BUILD)/man/%.1: $(BUILD)/%
+	@mkdir -p $(dir $@)
+	help2man --no-info --no-discard-stderr --name="part of stmm-emu, the OP-TEE + StMM UEFI variable store emulator" --output=$@ ./$<
+
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/stmm-emu \
+		$(DESTDIR)$(PREFIX)/lib/stmm-emu $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 755 $(BUILD)/stmm-emu $(DESTDIR)$(PREFIX)/bin/stmm-emu
+	install -m 755 $(BUILD)/rpmbd $(BUILD)/stmmd $(BUILD)/supplicantd $(DESTDIR)$(PREFIX)/libexec/stmm-emu/
+	install -m 755 $(SHIM) $(DESTDIR)$(PREFIX)/lib/stmm-emu/
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 emu/stmm-emu.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/stmm-emu

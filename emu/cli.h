@@ -69,6 +69,17 @@ int emu_cli_open_client_persona(const char *opt_state, int opt_timeout_ms, int p
 int emu_cli_efi_err(const struct emu_client *c, const char *what, efi_status_t s);
 
 /*
+ * --json errors (issue 15): between _begin and _end every emu_cli_err message is also
+ * kept; _end(rc), for a failed command that printed no JSON document of its own, prints
+ * {"error": first message, "messages": [...], "exit": rc} on stdout.  Returns rc.
+ * main() brackets every command whose arguments hold --json.
+ */
+void emu_cli_json_errors_begin(void);
+int emu_cli_json_errors_end(int rc);
+/* A command that prints a JSON document other than through emu_json_print says so. */
+void emu_cli_json_printed(void);
+
+/*
  * --json output: every JSON document the CLI prints is built with json-glib.
  * emu_json_add_string adds "key": s (s made valid UTF-8: a byte that is not becomes
  * U+FFFD, so a non-UTF-8 path or name still gives valid JSON); emu_json_add_hex adds
@@ -99,6 +110,7 @@ int emu_cmd_check(int argc, char **argv);
 int emu_cmd_rpmb(int argc, char **argv);
 int emu_cmd_trace(int argc, char **argv);
 int emu_cmd_seeds(int argc, char **argv);
+int emu_cmd_ps(int argc, char **argv);
 
 /*
  * Import an EDK2 variable file into the stopped state `st` (cmd_fv.c; also `up --import`).
@@ -106,6 +118,9 @@ int emu_cmd_seeds(int argc, char **argv);
  */
 int emu_import_file(const struct emu_state *st, const char *file, uint32_t var_store_size,
 		    int wait_ms, bool quiet);
+/* The same, with json: one JSON object on success instead of the text line. */
+int emu_import_file_out(const struct emu_state *st, const char *file, uint32_t var_store_size,
+			int wait_ms, bool quiet, bool json);
 
 /* Attribute list "nv,bs,rt" or a number -> bits.  0 or -EINVAL. */
 __attribute__((warn_unused_result)) int emu_attrs_parse(const char *s, uint32_t *ret);

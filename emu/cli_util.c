@@ -12,6 +12,11 @@
 #include "efi_util.h"
 #include "mm.h"
 
+/* --json error reporting (emu_cli_json_errors_begin/_end): the messages, and whether the
+ * command printed a JSON document itself. */
+static GPtrArray *json_errors;
+static bool json_printed;
+
 void emu_cli_err(const char *fmt, ...)
 {
 	va_list ap;
@@ -21,6 +26,44 @@ void emu_cli_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (json_errors) {
+		va_start(ap, fmt);
+		g_ptr_array_add(json_errors, g_strdup_vprintf(fmt, ap));
+		va_end(ap);
+	}
+}
+
+void emu_cli_json_printed(void)
+{
+	json_printed = true;
+}
+
+void emu_cli_json_errors_begin(void)
+{
+	if (!json_errors)
+		json_errors = g_ptr_array_new_with_free_func(g_free);
+}
+
+int emu_cli_json_errors_end(int rc)
+{
+	if (!json_errors)
+		return rc;
+	if (rc != EMU_EXIT_OK && !json_printed) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		json_builder_begin_object(b);
+		emu_json_add_string(b, "error", json_errors->len ? (const char *)json_errors->pdata[0]
+								 : "failed (see stderr)");
+		json_builder_set_member_name(b, "messages");
+		json_builder_begin_array(b);
+		for (guint i = 0; i < json_errors->len; i++)
+			emu_json_add_string(b, NULL, json_errors->pdata[i]);
+		json_builder_end_array(b);
+		emu_json_add_int(b, "exit", rc);
+		json_builder_end_object(b);
+		emu_json_print(b, false);
+	}
+	g_clear_pointer(&json_errors, g_ptr_array_unref);
+	return rc;
 }
 
 char *emu_payload_text(uint64_t max_payload)
@@ -197,6 +240,7 @@ void emu_json_print(JsonBuilder *b, bool pretty)
 	json_generator_set_root(gen, root);
 	g_autofree char *text = json_generator_to_data(gen, NULL);
 	printf("%s\n", text);
+	json_printed = true;
 }
 
 static const struct {

@@ -124,13 +124,14 @@ static void print_json(const struct emu_state *st, const struct check_layout *l,
 	json_generator_set_pretty(gen, TRUE);
 	text = json_generator_to_data(gen, NULL);
 	printf("%s\n", text);
+	emu_cli_json_printed();
 }
 
 /* Write the region to a temporary file and run stmmd --check-store on it. */
 static int run_check(const struct check_layout *l, const uint8_t *region, char **ret_out,
 		     GString *err)
 {
-	g_autofree char *bin_dir = emu_self_dir();
+	g_autofree char *bin_dir = emu_daemon_dir();
 	g_autofree char *stmmd = g_build_filename(bin_dir, "stmmd", NULL);
 	g_autofree char *tmp = NULL, *out = NULL, *errout = NULL;
 	g_autofree char *vs = g_strdup_printf("--var-store-size=%u", l->var_store_size);

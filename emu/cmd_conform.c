@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config.h"
 #include "conform.h"
+#include "edk2_store.h"
 #include "efi_util.h"
 #include "mm.h"
 #include "report.h"
@@ -31,6 +33,7 @@ struct conform_args {
 	char *state, *junit, *keys, *transport;
 	char **groups;
 	gboolean tap, list, in_place, keep_scratch, require_auth;
+	gboolean json; /* the summary as one JSON object on stdout (progress to stderr) */
 	int timeout_ms;
 };
 
@@ -100,6 +103,14 @@ static int open_session(struct cf *cf, GString *err)
 		return -EIO;
 	}
 	cf->payload_size = cf->max_payload + MM_CLIENT_PAYLOAD_QUIRK;
+	/* The sizes the store under test was started with (issue 15 #3: a state made by
+	 * `up --import OVMF_VARS_4M.fd` has a 256 KiB store, not stmmd's default). */
+	struct emu_config cfg;
+	r = emu_config_load(cf->st, &cfg, err);
+	if (r < 0)
+		return r;
+	uint64_t vs = cfg.var_store_size ? cfg.var_store_size : CF_DEFAULT_VAR_STORE_SIZE;
+	cf->nv_storage = vs - EDK2_FV_HEADER_LENGTH - CF_STORE_HEADER;
 	return 0;
 }
 
@@ -200,7 +211,7 @@ static int scratch_up(struct emu_state *st, GString *err)
 	int r = emu_scratch_new("stmm-emu-conform", st, err);
 	if (r < 0)
 		return r;
-	g_autofree char *bin_dir = emu_self_dir();
+	g_autofree char *bin_dir = emu_daemon_dir();
 	struct emu_up_options opt = { .bin_dir = bin_dir, .wait_ms = 20000 };
 	struct emu_up_result res;
 	int lock_fd;
@@ -256,7 +267,7 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 	g_autoptr(GString) err = g_string_new("");
 	g_autoptr(GString) why = g_string_new("");
 	g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func(g_free);
-	FILE *progress = a->tap ? stderr : stdout;
+	FILE *progress = a->tap || a->json ? stderr : stdout;
 	g_autoptr(GString) no_keys = g_string_new("");
 	bool need_live = false, need_destructive = false, need_keys = false;
 	struct cf_keys *keys = NULL;
@@ -357,6 +368,9 @@ int emu_cmd_conform(int argc, char **argv)
 		{ "list", 'l', 0, G_OPTION_ARG_NONE, &a.list, "list the cases (one per line) and exit", NULL },
 		{ "junit", 'j', 0, G_OPTION_ARG_FILENAME, &a.junit, "write JUnit XML to FILE", "FILE" },
 		{ "tap", 0, 0, G_OPTION_ARG_NONE, &a.tap, "TAP 13 on stdout (progress goes to stderr)", NULL },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &a.json,
+		  "the summary as one JSON object on stdout: cases, passed, failed, skipped, seconds, "
+		  "failures [{id, message}] (progress goes to stderr)", NULL },
 		{ "in-place", 0, 0, G_OPTION_ARG_NONE, &a.in_place,
 		  "run destructive groups on the given stack too (resets it, fills its store)", NULL },
 		{ "keep-scratch", 0, 0, G_OPTION_ARG_NONE, &a.keep_scratch,
@@ -435,7 +449,7 @@ int emu_cmd_conform(int argc, char **argv)
 	double seconds = 0;
 	int rc = run_all(&a, results, &seconds);
 	unsigned fails = emu_report_count(results, CF_FAIL), skips = emu_report_count(results, CF_SKIP);
-	FILE *progress = a.tap ? stderr : stdout;
+	FILE *progress = a.tap || a.json ? stderr : stdout;
 	fprintf(progress, "conform: %u cases, %u passed, %u failed, %u skipped (%.1f s)\n",
 		results->len, results->len - fails - skips, fails, skips, seconds);
 	if (a.junit &&
@@ -444,8 +458,35 @@ int emu_cmd_conform(int argc, char **argv)
 		if (rc == EMU_EXIT_OK)
 			rc = EMU_EXIT_USAGE;
 	}
-	if (a.tap)
+	if (a.tap && a.json) {
+		emu_cli_err("conform: --tap and --json exclude each other");
+		rc = EMU_EXIT_USAGE;
+	} else if (a.tap) {
 		emu_report_print_tap(results);
+	} else if (a.json) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		json_builder_begin_object(b);
+		emu_json_add_int(b, "cases", results->len);
+		emu_json_add_int(b, "passed", results->len - fails - skips);
+		emu_json_add_int(b, "failed", fails);
+		emu_json_add_int(b, "skipped", skips);
+		json_builder_set_member_name(b, "seconds");
+		json_builder_add_double_value(b, seconds);
+		json_builder_set_member_name(b, "failures");
+		json_builder_begin_array(b);
+		for (guint i = 0; i < results->len; i++) {
+			const struct emu_report_case *r = &g_array_index(results, struct emu_report_case, i);
+			if (r->outcome != CF_FAIL)
+				continue;
+			json_builder_begin_object(b);
+			emu_json_add_string(b, "id", r->id);
+			emu_json_add_string(b, "message", r->message);
+			json_builder_end_object(b);
+		}
+		json_builder_end_array(b);
+		json_builder_end_object(b);
+		emu_json_print(b, false);
+	}
 	if (rc == EMU_EXIT_OK && fails)
 		rc = EMU_EXIT_EFI;
 	g_free(a.state);

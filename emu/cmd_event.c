@@ -17,8 +17,10 @@ int emu_cmd_event(int argc, char **argv)
 	g_autofree char *state = NULL;
 	g_autofree char *persona_s = NULL;
 	int timeout = 0;
+	gboolean quiet = FALSE;
 	GOptionEntry entries[] = {
 		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, EMU_STATE_HELP, "DIR" },
+		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "print nothing on success", NULL },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, "per request (default 30000)", "MS" },
 		{ "persona", 'p', 0, G_OPTION_ARG_STRING, &persona_s,
 		  "linux (default: the bare MM call) or uboot (exit-boot-services as U-Boot's "
@@ -80,6 +82,8 @@ int emu_cmd_event(int argc, char **argv)
 		g_autofree char *what = g_strdup_printf("event %s", argv[1]);
 		return emu_cli_efi_err(c, what, s);
 	}
+	if (!quiet)
+		printf("stmm-emu: %s signalled to StMM (`stmm-emu status`: boot phase)\n", argv[1]);
 	return EMU_EXIT_OK;
 }
 

@@ -220,7 +220,13 @@ out:
 int emu_import_file(const struct emu_state *st, const char *file, uint32_t var_store_size,
 		    int wait_ms, bool quiet)
 {
-	g_autofree char *bin_dir = emu_self_dir();
+	return emu_import_file_out(st, file, var_store_size, wait_ms, quiet, false);
+}
+
+int emu_import_file_out(const struct emu_state *st, const char *file, uint32_t var_store_size,
+			int wait_ms, bool quiet, bool json)
+{
+	g_autofree char *bin_dir = emu_daemon_dir();
 	g_autofree char *abs = g_canonicalize_filename(file, NULL);
 	g_autoptr(GString) err = g_string_new("");
 	struct import_plan plan;
@@ -249,7 +255,20 @@ int emu_import_file(const struct emu_state *st, const char *file, uint32_t var_s
 		emu_cli_err("import: %s: %s\n(state %s unchanged)", abs, err->str, st->dir);
 		return EMU_EXIT_STACK;
 	}
-	if (!quiet)
+	if (json) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		json_builder_begin_object(b);
+		emu_json_add_string(b, "file", abs);
+		emu_json_add_string(b, "state", st->dir);
+		emu_json_add_int(b, "live_variables", plan.live_variables);
+		emu_json_add_int(b, "records", plan.records);
+		emu_json_add_int(b, "var_store_size", plan.cfg.var_store_size);
+		emu_json_add_int(b, "ftw_working_size", plan.cfg.ftw_working_size);
+		emu_json_add_int(b, "ftw_spare_size", plan.cfg.ftw_spare_size);
+		emu_json_add_int(b, "rpmb_size", (gint64)plan.cfg.rpmb_size_mult * 128 * 1024);
+		json_builder_end_object(b);
+		emu_json_print(b, false);
+	} else if (!quiet)
 		printf("stmm-emu: imported %u live variables (%u records) from %s into %s: variable "
 		       "store %u bytes, FTW working %u, FTW spare %u, RPMB %u x 128 KiB\n",
 		       plan.live_variables, plan.records, abs, st->dir, plan.cfg.var_store_size,
@@ -262,9 +281,11 @@ int emu_cmd_import(int argc, char **argv)
 	g_autofree char *state = NULL;
 	gint64 var_store_size = 0;
 	int wait_ms = 0;
-	gboolean quiet = FALSE;
+	gboolean quiet = FALSE, json = FALSE;
 	GOptionEntry entries[] = {
 		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, EMU_STATE_HELP, "DIR" },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json,
+		  "one JSON object: file, state, live_variables, records, the layout", NULL },
 		{ "var-store-size", 0, 0, G_OPTION_ARG_INT64, &var_store_size,
 		  "variable store size instead of the computed one (multiple of 4096)", "BYTES" },
 		{ "wait", 0, 0, G_OPTION_ARG_INT, &wait_ms,
@@ -300,8 +321,8 @@ int emu_cmd_import(int argc, char **argv)
 	}
 	struct emu_state st;
 	emu_state_init(&st, state);
-	int rc = emu_import_file(&st, argv[1], (uint32_t)var_store_size, wait_ms > 0 ? wait_ms : 20000,
-				 quiet);
+	int rc = emu_import_file_out(&st, argv[1], (uint32_t)var_store_size,
+				     wait_ms > 0 ? wait_ms : 20000, quiet, json);
 	emu_state_clear(&st);
 	return rc;
 }
@@ -420,9 +441,10 @@ int emu_cmd_export(int argc, char **argv)
 	g_autofree char *state = NULL;
 	gint64 size = 0, vs = 0, work = 0, spare = 0, gap = 0, file_size = 0;
 	int timeout = 0, wait_ms = 0;
-	gboolean quiet = FALSE;
+	gboolean quiet = FALSE, json = FALSE;
 	GOptionEntry entries[] = {
 		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, EMU_STATE_HELP, "DIR" },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object: file, variables, size", NULL },
 		{ "size", 0, 0, G_OPTION_ARG_INT64, &size,
 		  "FV size in OVMF's layout (540672 = OVMF_VARS_4M.fd, 131072 = OVMF_VARS.fd)", "BYTES" },
 		{ "var-store-size", 0, 0, G_OPTION_ARG_INT64, &vs, "variable store (with --ftw-*)", "BYTES" },
@@ -503,7 +525,7 @@ int emu_cmd_export(int argc, char **argv)
 	uint32_t live = 0;
 	int rc = EMU_EXIT_OK, r, lock_fd = -1;
 	struct emu_up_result res;
-	g_autofree char *bin_dir = emu_self_dir();
+	g_autofree char *bin_dir = emu_daemon_dir();
 	g_autofree char *db = emu_state_path(&st, "rpmb.db");
 	bool private_stack = !emu_stack_pid(&st, EMU_DAEMON_STMMD) ||
 			     !emu_socket_listening(st.tee_sock);
@@ -550,7 +572,15 @@ int emu_cmd_export(int argc, char **argv)
 		rc = EMU_EXIT_IMPORT;
 		goto out;
 	}
-	if (!quiet)
+	if (json) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		json_builder_begin_object(b);
+		emu_json_add_string(b, "file", argv[1]);
+		emu_json_add_int(b, "variables", live);
+		emu_json_add_int(b, "size", img->len);
+		json_builder_end_object(b);
+		emu_json_print(b, false);
+	} else if (!quiet)
 		printf("stmm-emu: exported %u variables to %s (%u bytes)\n", live, argv[1], img->len);
 out:
 	if (private_stack && lock_fd >= 0) {

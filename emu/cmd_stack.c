@@ -15,6 +15,7 @@
 #include "efi_util.h"
 #include "efivarfs.h"
 #include "mount_cli.h"
+#include "procscan.h"
 #include "stack.h"
 #include "store_at_rest.h"
 #include "state.h"
@@ -35,6 +36,7 @@ struct up_args {
 	gboolean trace, no_trace;
 	gboolean reformat_store;
 	gboolean no_round_trip;
+	gboolean json;           /* up --json: one JSON object instead of the text line */
 	char *rpmb_route, *normal_world; /* README "The kernel RPMB route" */
 	char *durability;                /* full | process */
 };
@@ -229,7 +231,7 @@ static int set_durability(const struct emu_state *st, const char *mode)
 /* Bring the stack up; prints the outcome.  Returns an exit code. */
 static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_started)
 {
-	g_autofree char *bin_dir = emu_self_dir();
+	g_autofree char *bin_dir = emu_daemon_dir();
 	struct emu_up_options opt = {
 		.bin_dir = bin_dir,
 		.rpc_timeout_ms = a->rpc_timeout_ms,
@@ -307,6 +309,31 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		*ret_started = !res.already_up;
 	if (!a->no_round_trip && !a->without) /* else StMM may still be booting: no status yet */
 		warn_if_rpmb_dead(st, opt.wait_ms);
+	if (a->json) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		json_builder_begin_object(b);
+		emu_json_add_string(b, "state", st->dir);
+		emu_json_add_bool(b, "already_up", res.already_up);
+		json_builder_set_member_name(b, "daemons");
+		json_builder_begin_object(b);
+		for (int d = 0; d < EMU_DAEMON_COUNT; d++) {
+			json_builder_set_member_name(b, emu_daemon_name((enum emu_daemon)d));
+			json_builder_begin_object(b);
+			emu_json_add_int(b, "pid", res.pid[d]);
+			emu_json_add_bool(b, "started", res.started[d]);
+			json_builder_end_object(b);
+		}
+		json_builder_end_object(b);
+		if (a->no_round_trip || a->without || res.already_up) {
+			json_builder_set_member_name(b, "max_payload");
+			json_builder_add_null_value(b);
+		} else {
+			emu_json_add_int(b, "max_payload", (gint64)res.max_payload);
+		}
+		json_builder_end_object(b);
+		emu_json_print(b, false);
+		return EMU_EXIT_OK;
+	}
 	if (a->quiet)
 		return EMU_EXIT_OK;
 	if (res.already_up && a->quirks)
@@ -328,16 +355,69 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 	return EMU_EXIT_OK;
 }
 
+/*
+ * up --var-store-size/--ftw-spare-size/--rpmb-size: recorded in STATE/stmm-emu.conf
+ * before anything starts, for a fresh state only (one without rpmb.db).
+ */
+static int set_fresh_layout(const struct emu_state *st, gint64 vs, gint64 spare, gint64 rpmb,
+			    bool import)
+{
+	g_autofree char *db = emu_state_path(st, "rpmb.db");
+	g_autoptr(GString) err = g_string_new("");
+	struct emu_config cfg;
+
+	if (import) {
+		emu_cli_err("up: --import takes its layout from the file; no --var-store-size, "
+			    "--ftw-spare-size or --rpmb-size with it");
+		return EMU_EXIT_USAGE;
+	}
+	if (g_file_test(db, G_FILE_TEST_EXISTS)) {
+		emu_cli_err("up: --var-store-size/--ftw-spare-size/--rpmb-size: %s is not a fresh state "
+			    "(it has an RPMB device, %s); the layout of a store is chosen once", st->dir, db);
+		return EMU_EXIT_USAGE;
+	}
+	if (vs < 0 || vs > G_MAXUINT32 || spare < 0 || spare > G_MAXUINT32 || rpmb < 0 ||
+	    rpmb % (128 * 1024) || rpmb / (128 * 1024) > 255) {
+		emu_cli_err("up: sizes must be positive; --rpmb-size a multiple of 131072 up to 255 of them");
+		return EMU_EXIT_USAGE;
+	}
+	if (g_mkdir_with_parents(st->dir, 0700) < 0 || emu_config_load(st, &cfg, err) < 0) {
+		emu_cli_err("up: %s: %s", st->dir, err->len ? err->str : g_strerror(errno));
+		return EMU_EXIT_STACK;
+	}
+	if (vs)
+		cfg.var_store_size = (uint32_t)vs;
+	if (spare)
+		cfg.ftw_spare_size = (uint32_t)spare;
+	if (rpmb)
+		cfg.rpmb_size_mult = (uint32_t)(rpmb / (128 * 1024));
+	g_autofree char *conf = emu_state_path(st, EMU_CONFIG_FILE);
+	if (emu_config_save(conf, conf, &cfg, err) < 0) {
+		emu_cli_err("up: %s", err->str);
+		return EMU_EXIT_STACK;
+	}
+	return EMU_EXIT_OK;
+}
+
 int emu_cmd_up(int argc, char **argv)
 {
 	struct up_args a = { 0 };
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- start rpmbd, stmmd and supplicantd");
 	struct emu_state st = { 0 };
 	g_autofree char *import = NULL;
+	gint64 var_store_size = 0, ftw_spare_size = 0, rpmb_size = 0;
 	GOptionEntry import_entries[] = {
 		{ "import", 0, 0, G_OPTION_ARG_FILENAME, &import,
 		  "fresh state only: first load this EDK2 variable file (see `stmm-emu import`)",
 		  "FILE.fd" },
+		{ "var-store-size", 0, 0, G_OPTION_ARG_INT64, &var_store_size,
+		  "fresh state only: the variable store's size (stmmd --var-store-size; default 16384)", "BYTES" },
+		{ "ftw-spare-size", 0, 0, G_OPTION_ARG_INT64, &ftw_spare_size,
+		  "fresh state only: the FTW spare area's size (default 16384)", "BYTES" },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &a.json,
+		  "one JSON object: state, already_up, daemons {pid, started}, max_payload", NULL },
+		{ "rpmb-size", 0, 0, G_OPTION_ARG_INT64, &rpmb_size,
+		  "fresh state only: the RPMB partition's size, a multiple of 128 KiB (EXT_CSD RPMB_SIZE_MULT)", "BYTES" },
 		G_OPTION_ENTRY_NULL
 	};
 
@@ -357,14 +437,17 @@ int emu_cmd_up(int argc, char **argv)
 	}
 	emu_state_init(&st, a.state);
 	int rc = EMU_EXIT_OK;
-	if (import) {
+	if (var_store_size || ftw_spare_size || rpmb_size)
+		rc = set_fresh_layout(&st, var_store_size, ftw_spare_size, rpmb_size, import != NULL);
+	if (rc == EMU_EXIT_OK && import) {
 		g_autofree char *db = emu_state_path(&st, "rpmb.db");
 		if (g_file_test(db, G_FILE_TEST_EXISTS)) {
 			emu_cli_err("up --import: %s is not a fresh state (it has an RPMB device, %s); "
 				    "use `stmm-emu down` then `stmm-emu import FILE`", st.dir, db);
 			rc = EMU_EXIT_STACK;
 		} else {
-			rc = emu_import_file(&st, import, 0, a.wait_ms > 0 ? a.wait_ms : 20000, a.quiet);
+			rc = emu_import_file(&st, import, 0, a.wait_ms > 0 ? a.wait_ms : 20000,
+					     a.quiet || a.json);
 		}
 	}
 	if (rc == EMU_EXIT_OK)
@@ -374,12 +457,41 @@ int emu_cmd_up(int argc, char **argv)
 	return rc;
 }
 
+/*
+ * Stop the daemons a process scan finds (procscan.h): those of state directory `dir`, or
+ * with dir NULL every one whose state is under `under` (NULL: all).  How many ran.
+ */
+static int down_scanned(const char *dir, const char *under, bool quiet)
+{
+	g_autoptr(GArray) procs = emu_procscan();
+	int stopped = 0;
+
+	/* Reverse order of start: the supplicant first, the device last. */
+	for (int d = EMU_DAEMON_COUNT - 1; d >= 0; d--) {
+		for (guint i = 0; i < procs->len; i++) {
+			const struct emu_proc *e = &g_array_index(procs, struct emu_proc, i);
+			if ((int)e->daemon != d || (dir && strcmp(e->state_dir, dir) != 0) ||
+			    (!dir && under && !g_str_has_prefix(e->state_dir, under)))
+				continue;
+			if (emu_stack_stop_pid(e->pid, e->daemon, 5000)) {
+				stopped++;
+				if (!quiet)
+					printf("stmm-emu: stopped %s (pid %d, state %s%s)\n",
+					       emu_daemon_name(e->daemon), (int)e->pid, e->state_dir,
+					       e->dir_exists ? "" : ", gone");
+			}
+		}
+	}
+	return stopped;
+}
+
 static int do_down(const struct emu_state *st, bool quiet)
 {
 	int lock_fd, stopped = 0;
 
 	if (!g_file_test(st->dir, G_FILE_TEST_IS_DIR)) {
-		if (!quiet)
+		/* Removed under running daemons (issue 15 #5): find them by their argv. */
+		if (!down_scanned(st->dir, NULL, quiet) && !quiet)
 			printf("stmm-emu: not running (no %s)\n", st->dir);
 		return EMU_EXIT_OK;
 	}
@@ -402,6 +514,8 @@ static int do_down(const struct emu_state *st, bool quiet)
 				       emu_daemon_name((enum emu_daemon)d), (int)pid);
 		}
 	}
+	/* Daemons of this directory whose pid files were lost. */
+	stopped += down_scanned(st->dir, NULL, quiet);
 	close(lock_fd);
 	if (!stopped && !quiet)
 		printf("stmm-emu: not running (state %s)\n", st->dir);
@@ -411,10 +525,13 @@ static int do_down(const struct emu_state *st, bool quiet)
 int emu_cmd_down(int argc, char **argv)
 {
 	g_autofree char *state = NULL;
-	gboolean quiet = FALSE;
+	g_autofree char *under = NULL;
+	gboolean quiet = FALSE, all = FALSE;
 	GOptionEntry entries[] = {
 		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, EMU_STATE_HELP, "DIR" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "print nothing", NULL },
+		{ "all", 0, 0, G_OPTION_ARG_NONE, &all, "stop every stack of this user (`stmm-emu ps`)", NULL },
+		{ "under", 0, 0, G_OPTION_ARG_FILENAME, &under, "with --all: only state directories under DIR", "DIR" },
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- stop the daemons");
@@ -424,6 +541,16 @@ int emu_cmd_down(int argc, char **argv)
 		     "The state directory (RPMB contents, logs) is kept.\n\n" EMU_EXIT_CODES_HELP);
 	if (!emu_cli_parse(ctx, &argc, &argv))
 		return EMU_EXIT_USAGE;
+	if (under && !all) {
+		emu_cli_err("down: --under needs --all");
+		return EMU_EXIT_USAGE;
+	}
+	if (all) {
+		g_autofree char *abs = under ? g_canonicalize_filename(under, NULL) : NULL;
+		if (!down_scanned(NULL, abs, quiet) && !quiet)
+			printf("stmm-emu: nothing running\n");
+		return EMU_EXIT_OK;
+	}
 	struct emu_state st;
 	emu_state_init(&st, state);
 	int rc = do_down(&st, quiet);

@@ -83,6 +83,23 @@ static bool supplicant_answering(const struct emu_ctrl_status *c)
 
 /* The RPMB route StMM's RPMB client took at init (rpmb_route.h): kernel = PROBE_RESET was
  * answered and PROBE_NEXT found a device whose key verifies; legacy = OPTEE_RPC_CMD_RPMB. */
+/* StMM's boot phase (EMU_CTRL_STATUS_END_OF_DXE / _AT_RUNTIME): JSON name and text. */
+static const char *boot_phase_name(uint32_t flags)
+{
+	if (flags & EMU_CTRL_STATUS_AT_RUNTIME)
+		return "runtime";
+	return (flags & EMU_CTRL_STATUS_END_OF_DXE) ? "ready-to-boot" : "boot";
+}
+
+static const char *boot_phase_text(uint32_t flags)
+{
+	if (flags & EMU_CTRL_STATUS_AT_RUNTIME)
+		return "runtime (ReadyToBoot and ExitBootServices signalled)";
+	if (flags & EMU_CTRL_STATUS_END_OF_DXE)
+		return "ReadyToBoot signalled (EndOfDxe: VarCheck enforcing), ExitBootServices not";
+	return "boot time (neither ReadyToBoot nor ExitBootServices signalled)";
+}
+
 static const char *route_name(const struct emu_ctrl_status *c)
 {
 	return (c->flags & EMU_CTRL_STATUS_ROUTE_KERNEL) ? "kernel" : "legacy";
@@ -276,6 +293,8 @@ static void print_status_text(const struct emu_state *st, const struct status_in
 			       !!(c->flags & EMU_CTRL_STATUS_SETUP_MODE),
 			       !!(c->flags & EMU_CTRL_STATUS_SECURE_BOOT),
 			       (c->flags & EMU_CTRL_STATUS_QUIRK_OPTEE_STMM) ? "; quirk optee-stmm" : "");
+		if (c->flags & EMU_CTRL_STATUS_STORE_OPEN)
+			printf("boot phase:   %s\n", boot_phase_text(c->flags));
 		printf("sessions:     %u\n", c->sessions);
 	} else if (si->tee_listening) {
 		printf("control:      CTRL_STATUS not available (%s)\n", g_strerror(-si->ctrl_r));
@@ -348,6 +367,7 @@ static void print_status_json(const struct emu_state *st, const struct status_in
 		emu_json_add_int(b, "store_used", (gint64)c->store_used);
 		emu_json_add_int(b, "store_free", (gint64)c->store_free);
 		emu_json_add_int(b, "sessions", c->sessions);
+		emu_json_add_string(b, "boot_phase", boot_phase_name(c->flags));
 		json_builder_set_member_name(b, "secure_boot");
 		if (c->flags & EMU_CTRL_STATUS_AUTH) {
 			json_builder_begin_object(b);

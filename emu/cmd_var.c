@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "client.h"
 #include "efi_util.h"
+#include "esl_owner.h"
 #include "mmvar.h"
 
 #define GUID_HELP "vendor GUID, or an alias: global (8be4df61-...), security (d719b2cb-...); " \
@@ -87,6 +88,22 @@ static int name_guid_args(int argc, char **argv, const char *cmd, const char *gu
 		emu_cli_err("var %s: expected exactly one variable NAME (see --help)", cmd);
 		return EMU_EXIT_USAGE;
 	}
+	/* GUID-NAME as `var list` prints it, or NAME-GUID as efivarfs names its files, when
+	 * no --guid is given. */
+	size_t len = strlen(argv[1]);
+	efi_guid_t split;
+	char head[EFI_GUID_STRING_SIZE];
+	if (!guid_s && len > EFI_GUID_STRING_SIZE) {
+		g_strlcpy(head, argv[1], sizeof(head));
+		if (argv[1][EFI_GUID_STRING_SIZE - 1] == '-' && efi_guid_parse(head, &split) == 0) {
+			guid_s = head;
+			argv[1] += EFI_GUID_STRING_SIZE;
+		} else if (argv[1][len - EFI_GUID_STRING_SIZE] == '-' &&
+			   efi_guid_parse(argv[1] + len - EFI_GUID_STRING_SIZE + 1, &split) == 0) {
+			argv[1][len - EFI_GUID_STRING_SIZE] = '\0';
+			guid_s = argv[1] + len - EFI_GUID_STRING_SIZE + 1;
+		}
+	}
 	if (!*argv[1] || ucs2_from_utf8(argv[1], &name, &size) < 0) {
 		g_autofree char *shown = emu_cli_shorten(argv[1]);
 		emu_cli_err("var %s: %s: not a valid variable name (UTF-8, BMP only, not empty)", cmd,
@@ -106,6 +123,42 @@ static int name_guid_args(int argc, char **argv, const char *cmd, const char *gu
 	return EMU_EXIT_OK;
 }
 
+/*
+ * Which of edk2's SetVariable rules most likely answered EFI_INVALID_PARAMETER (issue 15):
+ * checked in edk2's order with what the caller can see (attributes; the variable as it
+ * exists; QueryVariableInfo's MaximumVariableSize).  NULL when none fits.
+ */
+static char *invalid_parameter_hint(struct emu_client *cl, const uint8_t *name, size_t name_size,
+				    const efi_guid_t *guid, uint32_t attrs, uint64_t size)
+{
+	const uint32_t BS = EFI_VARIABLE_BOOTSERVICE_ACCESS, RT = EFI_VARIABLE_RUNTIME_ACCESS,
+		       NV = EFI_VARIABLE_NON_VOLATILE, HR = EFI_VARIABLE_HARDWARE_ERROR_RECORD,
+		       APPEND = EFI_VARIABLE_APPEND_WRITE;
+
+	if ((attrs & RT) && !(attrs & BS))
+		return g_strdup("RUNTIME_ACCESS without BOOTSERVICE_ACCESS (rt needs bs)");
+	if ((attrs & HR) && !(attrs & NV))
+		return g_strdup("HARDWARE_ERROR_RECORD without NON_VOLATILE");
+	uint32_t cur = 0;
+	uint64_t cur_size = 0;
+	efi_status_t g = emu_client_get_variable(cl, name, name_size, guid, &cur, &cur_size, NULL);
+	if ((g == EFI_BUFFER_TOO_SMALL || g == EFI_SUCCESS) && size && (attrs & ~APPEND) &&
+	    (cur & ~APPEND) != (attrs & ~APPEND)) {
+		g_autofree char *had = emu_attrs_format(cur);
+		g_autofree char *want = emu_attrs_format(attrs & ~APPEND);
+		return g_strdup_printf("the variable exists with attributes %s, not %s: edk2 refuses "
+				       "changed attributes (delete it first)", had, want);
+	}
+	uint64_t mv = 0;
+	uint32_t q = attrs & ~(APPEND | EFI_VARIABLE_AUTHENTICATED_WRITE_ACCESS);
+	if ((q & BS) &&
+	    emu_client_query_variable_info(cl, q, NULL, NULL, &mv) == EFI_SUCCESS && mv &&
+	    size + name_size > mv)
+		return g_strdup_printf("name + data are %" PRIu64 " bytes, above the maximum variable "
+				       "size %" PRIu64 " (QueryVariableInfo)", size + name_size, mv);
+	return NULL;
+}
+
 /* SetVariable on the stack (through `cl`, else a client opened here); `what` ("var set Foo")
  * heads any error. */
 static int set_variable(const struct common_args *c, struct emu_client *opened, const char *what,
@@ -121,8 +174,15 @@ static int set_variable(const struct common_args *c, struct emu_client *opened, 
 		cl = own;
 	}
 	efi_status_t s = emu_client_set_variable(cl, name, name_size, guid, attrs, size, data);
-	if (s != EFI_SUCCESS)
-		return emu_cli_efi_err(cl, what, s);
+	if (s != EFI_SUCCESS) {
+		int rc = emu_cli_efi_err(cl, what, s);
+		/* Only for StMM's own answer, not a refusal of the client before sending. */
+		g_autofree char *hint = s == EFI_INVALID_PARAMETER && !*emu_client_last_error(cl) ?
+			invalid_parameter_hint(cl, name, name_size, guid, attrs, size) : NULL;
+		if (hint)
+			emu_cli_err("%s: hint: %s", what, hint);
+		return rc;
+	}
 	return EMU_EXIT_OK;
 }
 
@@ -209,10 +269,14 @@ static int var_get(int argc, char **argv)
 {
 	struct common_args c = { 0 };
 	g_autofree char *guid_s = NULL;
-	gboolean raw = FALSE, json = FALSE;
+	gboolean raw = FALSE, json = FALSE, as_string = FALSE, as_ucs2 = FALSE;
 	GOptionEntry entries[] = {
 		{ "guid", 'g', 0, G_OPTION_ARG_STRING, &guid_s, GUID_HELP, "GUID" },
 		{ "raw", 0, 0, G_OPTION_ARG_NONE, &raw, "write only the data bytes to stdout", NULL },
+		{ "string", 0, 0, G_OPTION_ARG_NONE, &as_string,
+		  "write the data as UTF-8 text and a newline (what `set --string` stored)", NULL },
+		{ "ucs2", 0, 0, G_OPTION_ARG_NONE, &as_ucs2,
+		  "decode the data as UCS-2LE (up to its NUL; what `set --ucs2` stored) to UTF-8 text", NULL },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json,
 		  "one JSON object: name, guid, attributes, size, data (hex)", NULL },
 		G_OPTION_ENTRY_NULL
@@ -225,8 +289,8 @@ static int var_get(int argc, char **argv)
 	size_t name_size;
 	efi_guid_t guid;
 	int rc = name_guid_args(argc, argv, "get", guid_s, &name, &name_size, &guid);
-	if (!rc && raw && json) {
-		emu_cli_err("var get: --raw and --json exclude each other");
+	if (!rc && raw + json + as_string + as_ucs2 > 1) {
+		emu_cli_err("var get: --raw, --json, --string and --ucs2 exclude each other");
 		rc = EMU_EXIT_USAGE;
 	}
 	if (rc)
@@ -253,6 +317,19 @@ static int var_get(int argc, char **argv)
 	if (raw) {
 		if (size && fwrite(data, 1, size, stdout) != size)
 			return EMU_EXIT_EFI;
+		return EMU_EXIT_OK;
+	} else if (as_string || as_ucs2) {
+		g_autofree char *text = NULL;
+		if (as_ucs2 ? (size % 2 || ucs2_to_utf8(data, size, &text) < 0)
+			    : !g_utf8_validate((const char *)data, (gssize)size, NULL) ||
+				      memchr(data, 0, size)) {
+			emu_cli_err("%s: its %" PRIu64 " bytes are not %s (see them with --raw or the "
+				    "hex dump)", what, size, as_ucs2 ? "UCS-2LE text" : "UTF-8 text");
+			return EMU_EXIT_USAGE;
+		}
+		if (!text)
+			text = g_strndup((const char *)data, size);
+		printf("%s\n", text);
 		return EMU_EXIT_OK;
 	} else if (json) {
 		g_autoptr(JsonBuilder) jb = json_builder_new();
@@ -388,6 +465,12 @@ static int var_set(int argc, char **argv)
 		g_byte_array_append(data, u, (guint)usize);
 	}
 
+	unsigned zeros = (attrs & EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS) ?
+				 esl_zero_owners(data->data, data->len) : 0;
+	if (zeros)
+		emu_cli_err("%s: warning: %u signature%s with an all-zero owner GUID (made by "
+			    "cert-to-efi-sig-list -g \"\"? give it a GUID)", what, zeros,
+			    zeros == 1 ? "" : "s");
 	return set_variable(&c, cl, what, name, name_size, &guid, attrs, data->len,
 			    data->len ? data->data : NULL);
 }

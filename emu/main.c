@@ -32,6 +32,7 @@ static const struct {
 	{ "fault", emu_cmd_fault, "arm | clear run-time faults in rpmbd, supplicantd, stmmd" },
 	{ "seeds", emu_cmd_seeds, "seed corpora for the fuzzers, harvested from traces" },
 	{ "mount", emu_cmd_mount, "the store as an efivarfs-compatible FUSE mount (efibootmgr, efivar...)" },
+	{ "ps", emu_cmd_ps, "list the stacks running on this machine (process scan)" },
 };
 
 static void usage(FILE *f)
@@ -140,7 +141,13 @@ int main(int argc, char **argv)
 				g_autofree char *prog = g_strdup_printf("stmm-emu %s", argv[1]);
 				g_set_prgname(prog);
 			}
-			return commands[i].fn(argc - 1, argv + 1);
+			bool json = false;
+			for (int k = 2; k < argc && strcmp(argv[k], "--") != 0; k++)
+				json = json || strcmp(argv[k], "--json") == 0;
+			if (json)
+				emu_cli_json_errors_begin();
+			int r = commands[i].fn(argc - 1, argv + 1);
+			return json ? emu_cli_json_errors_end(r) : r;
 		}
 	g_autofree char *shown = emu_cli_shorten(argv[1]);
 	fprintf(stderr, "stmm-emu: unknown command %s\n\n", shown);

@@ -546,6 +546,10 @@ _Static_assert(offsetof(struct emu_supp_rpc_value, c) == 16, "c");
 #define EMU_CTRL_STATUS_ROUTE_KERNEL 0x800u
 /* emu_ctrl_status.flags: an in-kernel RPMB handler is registered. */
 #define EMU_CTRL_STATUS_RPMB_HANDLER 0x1000u
+/* emu_ctrl_status.flags: the boot phase StMM is in (edk2 mEndOfDxe: READY_TO_BOOT or EndOfDxe
+ * signalled; mAtRuntime: EXIT_BOOT_SERVICE signalled).  `stmm-emu status` "boot phase". */
+#define EMU_CTRL_STATUS_END_OF_DXE   0x2000u
+#define EMU_CTRL_STATUS_AT_RUNTIME   0x4000u
 
 /* ---- FF-A on the tee socket (include/ffa.h) ------------------------------------------- */
 /*

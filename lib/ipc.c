@@ -4,6 +4,7 @@
 #include "perf_count.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,37 +24,76 @@ void emu_msg_free(struct emu_msg *msg)
 }
 
 /*
+ * `path` as sun_path can hold it: itself when short enough, else (issue 15 #4: deep CI
+ * workspaces) "/proc/self/fd/N/<base name>" through an O_PATH descriptor of its directory,
+ * which bind() and connect() resolve like the long path.  *dir_fd is that descriptor
+ * (-1 when none; the caller closes it).  NULL and -ENAMETOOLONG when even that is too long.
+ */
+static char *short_name(const char *path, int *dir_fd)
+{
+	struct sockaddr_un addr;
+	*dir_fd = -1;
+	if (strlen(path) < sizeof(addr.sun_path))
+		return g_strdup(path);
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *base = g_path_get_basename(path);
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	char *name = g_strdup_printf("/proc/self/fd/%d/%s", fd, base);
+	if (strlen(name) >= sizeof(addr.sun_path)) {
+		g_free(name);
+		close(fd);
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	*dir_fd = fd;
+	return name;
+}
+
+/*
  * A SOCK_SEQPACKET socket listening on `path`, or connected to it.  0 or -errno.  A
  * listening socket is bound under a temporary name and renamed to `path` once it listens,
  * so that whoever sees `path` can connect (no ECONNREFUSED between bind and listen).
+ * A path longer than sun_path is reached through its directory (short_name).
  */
 static int open_socket(const char *path, bool listening, int *ret_fd)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	g_autofree char *staged = listening ? g_strdup_printf("%s.%d", path, (int)getpid()) : NULL;
-	const char *name = staged && strlen(staged) < sizeof(addr.sun_path) ? staged : path;
+	const char *full = staged ? staged : path; /* the file bind() creates */
+	int dir_fd = -1;
+	g_autofree char *name = short_name(full, &dir_fd);
 	int r;
 
-	if (strlen(name) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
+	if (!name)
+		return errno == ENAMETOOLONG || errno == 0 ? -ENAMETOOLONG : -errno;
 	strcpy(addr.sun_path, name);
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		r = -errno;
+		if (dir_fd >= 0)
+			close(dir_fd);
+		return r;
+	}
 	if (listening) {
-		(void)unlink(name);
+		(void)unlink(full);
 		r = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0 ||
-		    (name != path && rename(name, path) < 0);
+		    rename(full, path) < 0;
 	} else {
 		r = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0;
 	}
 	if (r) {
 		r = -errno;
-		if (listening && name != path)
-			(void)unlink(name);
+		if (listening)
+			(void)unlink(full);
 		close(fd);
+		if (dir_fd >= 0)
+			close(dir_fd);
 		return r;
 	}
+	if (dir_fd >= 0)
+		close(dir_fd);
 	*ret_fd = fd;
 	return 0;
 }

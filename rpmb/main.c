@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gone_watch.h"
 #include "device.h"
 #include "efi_util.h"
 #include "fault.h"
@@ -304,6 +305,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	guint sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
 	guint sigint = g_unix_signal_add(SIGINT, on_signal, loop);
+	bool sock_gone = false;
+	guint gone = emu_gone_watch_add(sock, loop, &sock_gone); /* rm -rf of the state directory */
 
 	/* Readiness. */
 	warn_ignored_options(&o, &create, dev, db);
@@ -315,6 +318,10 @@ int main(int argc, char **argv)
 		g_warning("--ready-fd %d: %s", o.ready_fd, g_strerror(-r));
 	/* Loop, then teardown in reverse. */
 	g_main_loop_run(loop);
+	if (sock_gone)
+		g_message(EMU_GONE_WATCH_LOG, sock);
+	else
+		g_source_remove(gone);
 	g_source_remove(sigint);
 	g_source_remove(sigterm);
 	g_clear_pointer(&srv, rpmb_server_free);

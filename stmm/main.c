@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "gone_watch.h"
 #include "fvio.h"
 #include "options.h"
 #include "ready.h"
@@ -96,6 +97,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	g_unix_signal_add(SIGTERM, on_signal, loop);
 	g_unix_signal_add(SIGINT, on_signal, loop);
+	bool sock_gone = false; /* rm -rf of the state directory */
+	emu_gone_watch_add(o.socket_path, loop, &sock_gone);
 	/* Readiness: the StMM thread runs, the socket serves. */
 	if ((r = tee_core_start(core)) < 0) {
 		g_printerr("stmmd: starting the StMM thread: %s\n", g_strerror(-r));
@@ -110,5 +113,7 @@ int main(int argc, char **argv)
 		g_warning("--ready-fd %d: %s", o.ready_fd, g_strerror(-r));
 	/* Loop; teardown in reverse by the cleanups: core, socket file, PTA, RPC, options. */
 	g_main_loop_run(loop);
+	if (sock_gone)
+		g_message(EMU_GONE_WATCH_LOG, o.socket_path);
 	return EXIT_SUCCESS;
 }

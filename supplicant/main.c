@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gone_watch.h"
 #include "control.h"
 #include "krpmb.h"
 #include "pta_stmm.h"
@@ -149,6 +150,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	g_unix_signal_add(SIGTERM, on_signal, loop);
 	g_unix_signal_add(SIGINT, on_signal, loop);
+	bool sock_gone = false;
+	if (control_socket) /* rm -rf of the state directory */
+		emu_gone_watch_add(control_socket, loop, &sock_gone);
 	/* Readiness: registered. */
 	supp_attach(supp, loop);
 	g_message("supplicantd registered with %s as %s, device at %s%s", tee_socket,
@@ -157,5 +161,7 @@ int main(int argc, char **argv)
 		g_warning("--ready-fd %d: %s", ready_fd, g_strerror(-r));
 	/* Loop, then teardown by the cleanups (connection before device). */
 	g_main_loop_run(loop);
+	if (sock_gone)
+		g_message(EMU_GONE_WATCH_LOG, control_socket);
 	return supp_lost(supp) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

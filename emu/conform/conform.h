@@ -34,6 +34,9 @@ struct cf {
 	int timeout_ms;
 	uint64_t max_payload;         /* the client's budget: GET_PAYLOAD_SIZE - 2 */
 	uint64_t payload_size;        /* what GET_PAYLOAD_SIZE answered */
+	/* NV MaximumVariableStorageSize expected of this stack: its var-store-size (the
+	 * state's stmm-emu.conf, else stmmd's default) - FV header - store header. */
+	uint64_t nv_storage;
 	GString *why;                 /* failure message of the running case */
 	int reset_wait_ms;
 	GPtrArray *keep;               /* allocations that live until the case ends */
@@ -129,7 +132,9 @@ extern const uint32_t cf_attr_sets[4];
 #define CF_MAX_VARIABLE_SIZE      0x2000u /* PcdMaxVariableSize */
 #define CF_MAX_AUTH_VARIABLE_SIZE 0x2800u /* PcdMaxAuthVariableSize */
 #define CF_VAR_HDR                60u     /* AUTHENTICATED_VARIABLE_HEADER */
-#define CF_NV_STORAGE             16284u  /* 0x4000 - FV header 0x48 - store header 28 */
+#define CF_NV_STORAGE             16284u  /* default: 0x4000 - FV header 0x48 - store header 28 */
+#define CF_DEFAULT_VAR_STORE_SIZE 0x4000u /* stmmd --var-store-size default */
+#define CF_STORE_HEADER           28u     /* VARIABLE_STORE_HEADER */
 #define CF_VOLATILE_STORAGE       16356u  /* PcdVariableStoreSize 0x4000 - 28 */
 #define CF_PAYLOAD_SIZE           10228u  /* 0x2800 + 48 - 60 */
 #define CF_NS_BUF_SIZE            16384u  /* OP-TEE stmm_ns_comm_buf_size */

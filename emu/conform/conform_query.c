@@ -54,8 +54,8 @@ static int q_sizes(struct cf *cf)
 {
 	uint64_t max, rem, mv;
 	CF_EXPECT_ST(cf_query(cf, A_NV | A_BS | A_RT, &max, &rem, &mv), EFI_SUCCESS);
-	CF_EXPECT(max == CF_NV_STORAGE, "NV MaximumVariableStorageSize %" PRIu64 ", want %u "
-		  "(0x4000 store - FV header - store header)", max, CF_NV_STORAGE);
+	CF_EXPECT(max == cf->nv_storage, "NV MaximumVariableStorageSize %" PRIu64 ", want %" PRIu64
+		  " (var-store-size - FV header - store header)", max, cf->nv_storage);
 	CF_EXPECT_ST(cf_query(cf, A_BS | A_RT, &max, &rem, &mv), EFI_SUCCESS);
 	CF_EXPECT(max == CF_VOLATILE_STORAGE, "volatile MaximumVariableStorageSize %" PRIu64
 		  ", want %u (PcdVariableStoreSize - 28)", max, CF_VOLATILE_STORAGE);
@@ -139,7 +139,7 @@ static int q_raw_in_place(struct cf *cf)
 		uint64_t rem = get_le64(
 			p + offsetof(struct smm_variable_query_info, remaining_variable_storage_size));
 		uint32_t at = get_le32(p + offsetof(struct smm_variable_query_info, attributes));
-		if (max != CF_NV_STORAGE || rem > max || at != (A_NV | A_BS | A_RT))
+		if (max != cf->nv_storage || rem > max || at != (A_NV | A_BS | A_RT))
 			rc = cf_fail(cf, "answer: max %" PRIu64 " remaining %" PRIu64 " attributes 0x%x",
 				     max, rem, at);
 	}
@@ -158,7 +158,7 @@ static const struct cf_case q_cases[] = {
 	{ "query.hr-no-storage", CF_LIB, "edk2 QueryVariableInfo: HR with PcdHwErrStorageSize 0 -> EFI_UNSUPPORTED", q_hr },
 	{ "query.time-based", CF_LIB, "edk2 QueryVariableInfo with AuthVariableLib: NV|BS|RT|AT -> EFI_SUCCESS, MaximumVariableSize from PcdMaxAuthVariableSize", q_at },
 	{ "query.bs-non-zero", CF_LIB, "U-Boot efi_selftest_variables: QueryVariableInfo(BS) succeeds with three non-zero outputs", q_nonzero },
-	{ "query.storage-sizes", CF_LIB, "edk2 QueryVariableInfo (OP-TEE RPMB build): NV max storage 16284, volatile 16356", q_sizes },
+	{ "query.storage-sizes", CF_LIB, "edk2 QueryVariableInfo (OP-TEE RPMB build): NV max storage var-store-size - 0x48 - 28 (16284 by default), volatile 16356", q_sizes },
 	{ "query.max-variable-size", CF_LIB, "edk2 QueryVariableInfo: MaximumVariableSize = PcdMaxVariableSize - 60, clamped to Remaining - 60", q_max_var },
 	{ "query.func", CF_LIB, "SCT QueryVariableInfo_Func (+ edk2 accounting): query/set 20 bytes/query/delete/query; max stable, remaining -record, +record", q_func },
 	{ "query.nv-volatile-apart", CF_LIB, "checklist §5.4 / edk2: NV and volatile storage are accounted separately", q_apart },

@@ -33,7 +33,7 @@ static int ctrl_reset(const struct emu_state *st, int timeout_ms, GString *err)
 
 int emu_platform_reset(const struct emu_state *st, int wait_ms, GString *err)
 {
-	g_autofree char *bin_dir = emu_self_dir();
+	g_autofree char *bin_dir = emu_daemon_dir();
 	g_autofree char *quirks_path = emu_state_path(st, "quirks");
 	g_autofree char *quirks = NULL;
 	struct emu_up_result res;

@@ -50,6 +50,22 @@ char *emu_self_dir(void)
 	return exe ? g_path_get_dirname(exe) : g_get_current_dir();
 }
 
+char *emu_daemon_dir(void)
+{
+	g_autofree char *self = emu_self_dir();
+	g_autofree char *beside = g_build_filename(self, "stmmd", NULL);
+	if (g_file_test(beside, G_FILE_TEST_IS_EXECUTABLE))
+		return g_steal_pointer(&self);
+	/* `make install`: PREFIX/bin/stmm-emu, PREFIX/libexec/stmm-emu/<daemon>. */
+	g_autofree char *up = g_path_get_dirname(self);
+	char *libexec = g_build_filename(up, "libexec", "stmm-emu", NULL);
+	g_autofree char *there = g_build_filename(libexec, "stmmd", NULL);
+	if (g_file_test(there, G_FILE_TEST_IS_EXECUTABLE))
+		return libexec;
+	g_free(libexec);
+	return g_steal_pointer(&self);
+}
+
 static char *file_for(const struct emu_state *st, enum emu_daemon d, const char *suffix)
 {
 	g_autofree char *base = g_strconcat(emu_daemon_name(d), suffix, NULL);
@@ -636,4 +652,9 @@ int emu_stack_stop(const struct emu_state *st, enum emu_daemon d, int timeout_ms
 
 	remove_pid_file(st, d);
 	return was;
+}
+
+int emu_stack_stop_pid(pid_t pid, enum emu_daemon d, int timeout_ms)
+{
+	return stop_process(pid, emu_daemon_name(d), timeout_ms);
 }

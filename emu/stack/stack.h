@@ -63,6 +63,9 @@ struct emu_up_result {
 
 /* The directory holding the running executable (/proc/self/exe), g_free. */
 char *emu_self_dir(void);
+/* Where the daemons are: beside the executable, else ../libexec/stmm-emu from it
+ * (`make install`), else beside it (g_free). */
+char *emu_daemon_dir(void);
 
 /* Pid of the daemon if its pid file names a live process of that program, else 0. */
 pid_t emu_stack_pid(const struct emu_state *st, enum emu_daemon d);
@@ -86,6 +89,9 @@ __attribute__((warn_unused_result)) int emu_stack_up(const struct emu_state *st,
  * was running, 0 if not.
  */
 int emu_stack_stop(const struct emu_state *st, enum emu_daemon d, int timeout_ms);
+
+/* stop_process of one daemon found by pid (procscan.h), its pid file untouched: 1 if it ran. */
+int emu_stack_stop_pid(pid_t pid, enum emu_daemon d, int timeout_ms);
 
 /* The last `lines` lines of STATE/<prog>.log (g_free; "" when there is none). */
 char *emu_stack_log_tail(const struct emu_state *st, enum emu_daemon d, int lines);

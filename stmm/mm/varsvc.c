@@ -162,6 +162,12 @@ int varsvc_enable_auth(struct varsvc *svc, const struct authvar_config *cfg)
 	return 0;
 }
 
+void varsvc_get_phase(const struct varsvc *svc, bool *end_of_dxe, bool *at_runtime)
+{
+	*end_of_dxe = svc->end_of_dxe;
+	*at_runtime = svc->at_runtime;
+}
+
 struct varsvc_auth *varsvc_get_auth(struct varsvc *svc)
 {
 	return svc ? svc->auth : NULL;

@@ -37,6 +37,8 @@ __attribute__((warn_unused_result)) int varsvc_enable_auth(struct varsvc *svc,
 							   const struct authvar_config *cfg);
 /* The service's policy, or NULL when authenticated variables are not enabled. */
 struct varsvc_auth *varsvc_get_auth(struct varsvc *svc);
+/* The boot phase: edk2's mEndOfDxe and mAtRuntime. */
+void varsvc_get_phase(const struct varsvc *svc, bool *end_of_dxe, bool *at_runtime);
 
 /*
  * Handle one MM communicate buffer in place.  `buf` holds the whole buffer (24-byte

@@ -67,6 +67,14 @@ static void update_snapshot(struct tee_stmm *s)
 		st.store_free = ss.free;
 		st.live_variables = ss.live_variables;
 	}
+	if (s->svc) {
+		bool eod, rt;
+		varsvc_get_phase(s->svc, &eod, &rt);
+		if (eod)
+			st.flags |= EMU_CTRL_STATUS_END_OF_DXE;
+		if (rt)
+			st.flags |= EMU_CTRL_STATUS_AT_RUNTIME;
+	}
 	st.store_boot_events = s->boot_events;
 	g_strlcpy(st.store_boot_report, s->boot_report, sizeof(st.store_boot_report));
 	struct varsvc_auth *auth = varsvc_get_auth(s->svc);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -326,6 +327,34 @@ static void emu_ipc_listen_path_appears_listening(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* A path longer than sun_path (issue 15 #4) is bound and reached through its directory. */
+static void emu_ipc_long_path_works(void **state)
+{
+	(void)state;
+	g_autofree char *dir = g_dir_make_tmp("test_lib_ipc.XXXXXX", NULL);
+	assert_non_null(dir);
+	g_autofree char *deep = g_strdup_printf("%s/%0150d", dir, 0);
+	assert_int_equal(mkdir(deep, 0700), 0);
+	g_autofree char *path = g_build_filename(deep, "x.sock", NULL);
+	assert_true(strlen(path) > 108);
+	int lfd, cfd, afd;
+
+	assert_int_equal(emu_ipc_listen(path, &lfd), 0);
+	assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
+	assert_int_equal(emu_ipc_connect(path, &cfd), 0);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+	assert_int_equal(emu_ipc_send(cfd, EMU_MSG_ERROR, 1, "x", 1), 0);
+	char b[64];
+	assert_true(recv(afd, b, sizeof(b), 0) > 0);
+	close(afd);
+	close(cfd);
+	close(lfd);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(deep), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +374,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(emu_ipc_call_peer_hangs_up_after_request, setup,
 						teardown),
 		cmocka_unit_test(emu_ipc_listen_path_appears_listening),
+		cmocka_unit_test(emu_ipc_long_path_works),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
