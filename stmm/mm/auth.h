@@ -9,7 +9,9 @@
 #define STMM_EMU_STMM_AUTH_H
 
 #include <glib.h>
+#include <openssl/pkcs7.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +53,25 @@ GByteArray *auth2_signed_content(const uint8_t *name, size_t name_size, const ef
  */
 efi_status_t auth_pkcs7_verify(const uint8_t *p7, size_t p7_size, const uint8_t *content,
 			       size_t content_size, STACK_OF(X509) *trusted);
+
+/*
+ * The same steps on a SignedData parsed once (a write needs its signer, its identity and
+ * its verification: one parse, not three).  auth_pkcs7_load accepts what the DER
+ * functions accept (bare or ContentInfo) and returns NULL otherwise; free with PKCS7_free.
+ */
+PKCS7 *auth_pkcs7_load(const uint8_t *der, size_t size);
+/*
+ * A trust store of `trusted` with the verification flags above, reusable for any number of
+ * auth_pkcs7_verify_p7 calls (NULL if `trusted` is empty or on allocation failure).
+ */
+X509_STORE *auth_trust_store_new(STACK_OF(X509) *trusted);
+efi_status_t auth_pkcs7_verify_p7(PKCS7 *p7, const uint8_t *content, size_t content_size,
+				  X509_STORE *trust);
+/* The signer and top-level certificates, owned by `p7`.  0 or -EINVAL. */
+__attribute__((warn_unused_result)) int auth_pkcs7_signer_p7(PKCS7 *p7, X509 **ret_signer,
+							     X509 **ret_top);
+/* auth_signer_identity on a parsed SignedData (re-encodes the top certificate's TBS). */
+__attribute__((warn_unused_result)) int auth_signer_identity_p7(PKCS7 *p7, GBytes **ret_digest);
 
 /*
  * The signer certificate (DER) of a SignedData with exactly one signer, and the
