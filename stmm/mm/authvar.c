@@ -47,6 +47,7 @@ struct authvar {
 	bool at_runtime;
 	enum authvar_mode mode;
 	struct trust_cache pk, kek;
+	struct auth_cert_cache *certs; /* X.509 parses shared by payload checks and trust */
 };
 
 /* UCS-2LE names of the variables the policy knows, built once. */
@@ -130,6 +131,7 @@ int authvar_new(const struct authvar_config *cfg, const struct authvar_ops *ops,
 		av->cfg = *cfg;
 	av->ops = *ops;
 	av->mode = AUTHVAR_SETUP_MODE;
+	av->certs = auth_cert_cache_new();
 	*ret_av = av;
 	return 0;
 }
@@ -145,7 +147,7 @@ static void trust_cache_clear(struct trust_cache *c)
 }
 
 /* The parsed certificates of `v` (PK or KEK), reparsed only when its value changed. */
-static const struct trust_cache *trust_cache_get(struct trust_cache *c,
+static const struct trust_cache *trust_cache_get(struct authvar *av, struct trust_cache *c,
 						 const struct authvar_var *v)
 {
 	if (c->value && g_bytes_get_size(c->value) == v->size &&
@@ -153,7 +155,7 @@ static const struct trust_cache *trust_cache_get(struct trust_cache *c,
 		return c;
 	trust_cache_clear(c);
 	c->value = g_bytes_new(v->data, v->size);
-	c->certs = auth_siglist_certs(v->data, v->size);
+	c->certs = auth_siglist_certs_cached(av->certs, v->data, v->size);
 	c->store = auth_trust_store_new(c->certs);
 	if (sk_X509_num(c->certs) == 1) {
 		unsigned char *der = NULL;
@@ -171,6 +173,7 @@ void authvar_free(struct authvar *av)
 		return;
 	trust_cache_clear(&av->pk);
 	trust_cache_clear(&av->kek);
+	auth_cert_cache_free(av->certs);
 	g_free(av);
 }
 
@@ -479,7 +482,7 @@ static efi_status_t verify_signature(struct authvar *av, enum trust trust, const
 {
 	efi_status_t s = EFI_SECURITY_VIOLATION;
 	X509_STORE *own = NULL, *store = NULL;
-	PKCS7 *p7 = auth_pkcs7_load(a->cert, a->cert_size);
+	PKCS7 *p7 = NULL;
 	GByteArray *content = NULL;
 	X509 *signer, *top;
 	struct authvar_var v;
@@ -489,8 +492,9 @@ static efi_status_t verify_signature(struct authvar *av, enum trust trust, const
 		/* The signer must be the certificate held in PK. */
 		if (find(av, &N_PK, &guid_global, &v) != 0)
 			goto out;
-		const struct trust_cache *pk = trust_cache_get(&av->pk, &v);
-		if (!pk->only_der || auth_pkcs7_signer_p7(p7, &signer, NULL) < 0 ||
+		const struct trust_cache *pk = trust_cache_get(av, &av->pk, &v);
+		if (!pk->only_der || !(p7 = auth_pkcs7_load(a->cert, a->cert_size)) ||
+		    auth_pkcs7_signer_p7(p7, &signer, NULL) < 0 ||
 		    !x509_der_equal(signer, pk->only_der))
 			goto out;
 		store = pk->store;
@@ -501,11 +505,15 @@ static efi_status_t verify_signature(struct authvar *av, enum trust trust, const
 			s = EFI_NOT_FOUND; /* edk2 returns the failed KEK lookup */
 			goto out;
 		}
-		store = trust_cache_get(&av->kek, &v)->store;
+		store = trust_cache_get(av, &av->kek, &v)->store;
+		if (!store)
+			goto out; /* no certificate to trust: nothing can verify */
+		p7 = auth_pkcs7_load(a->cert, a->cert_size);
 		break;
 	case TRUST_SIGNER: {
 		/* Trusted: the top of the signer's own chain inside the SignedData. */
 		STACK_OF(X509) *one = sk_X509_new_null();
+		p7 = auth_pkcs7_load(a->cert, a->cert_size);
 		if (auth_pkcs7_signer_p7(p7, &signer, &top) == 0 && one && sk_X509_push(one, top))
 			store = own = auth_trust_store_new(one);
 		sk_X509_free(one); /* the store holds its own reference */
@@ -555,7 +563,8 @@ static efi_status_t verify_and_update(struct authvar *av, enum var_kind kind, en
 		if (s != EFI_SUCCESS)
 			return s;
 		if (kind != KIND_PRIVATE) {
-			s = auth_check_signature_lists(a.payload, a.payload_size, kind == KIND_PK);
+			s = auth_check_signature_lists_cached(av->certs, a.payload, a.payload_size,
+							      kind == KIND_PK);
 			if (s != EFI_SUCCESS)
 				return s;
 		}
@@ -602,7 +611,7 @@ static efi_status_t process_with_pk(struct authvar *av, enum var_kind kind, cons
 		       sizeof(a.time_stamp));
 		a.payload = data + auth_info + dw_length;
 		a.payload_size = data_size - auth_info - dw_length;
-		efi_status_t s = auth_check_signature_lists(a.payload, a.payload_size,
+		efi_status_t s = auth_check_signature_lists_cached(av->certs, a.payload, a.payload_size,
 							    kind == KIND_PK);
 		if (s != EFI_SUCCESS)
 			return s;
