@@ -90,7 +90,7 @@ GByteArray *auth2_signed_content(const uint8_t *name, size_t name_size, const ef
  * Accept a ContentInfo-wrapped or a bare SignedData, as edk2's WrapPkcs7Data does; the bare
  * form is decoded as SignedData and put into a ContentInfo of type id-signedData.
  */
-static PKCS7 *pkcs7_load(const uint8_t *der, size_t size)
+PKCS7 *auth_pkcs7_load(const uint8_t *der, size_t size)
 {
 	const unsigned char *p = der;
 	PKCS7 *p7;
@@ -146,33 +146,53 @@ static const EVP_MD *pkcs7_digest(PKCS7 *p7)
 	return md;
 }
 
+X509_STORE *auth_trust_store_new(STACK_OF(X509) *trusted)
+{
+	X509_STORE *store;
+
+	if (!trusted || sk_X509_num(trusted) == 0)
+		return NULL;
+	store = X509_STORE_new();
+	if (!store)
+		return NULL;
+	for (int i = 0; i < sk_X509_num(trusted); i++)
+		if (X509_STORE_add_cert(store, sk_X509_value(trusted, i)) != 1) {
+			X509_STORE_free(store);
+			return NULL;
+		}
+	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME);
+	X509_STORE_set_purpose(store, X509_PURPOSE_ANY);
+	return store;
+}
+
+efi_status_t auth_pkcs7_verify_p7(PKCS7 *p7, const uint8_t *content, size_t content_size,
+				  X509_STORE *trust)
+{
+	efi_status_t status = EFI_SECURITY_VIOLATION;
+	BIO *in;
+
+	if (!p7 || !pkcs7_digest(p7) || !trust)
+		return status;
+	in = BIO_new_mem_buf(content, (int)content_size);
+	if (!in)
+		return status;
+	if (PKCS7_verify(p7, NULL, trust, in, NULL, PKCS7_BINARY) == 1)
+		status = EFI_SUCCESS;
+	else
+		g_debug("PKCS#7 verification failed");
+	BIO_free(in);
+	return status;
+}
+
 efi_status_t auth_pkcs7_verify(const uint8_t *p7der, size_t p7_size, const uint8_t *content,
 			       size_t content_size, STACK_OF(X509) *trusted)
 {
 	efi_status_t status = EFI_SECURITY_VIOLATION;
 	X509_STORE *store = NULL;
-	BIO *in = NULL;
-	PKCS7 *p7 = pkcs7_load(p7der, p7_size);
+	PKCS7 *p7 = auth_pkcs7_load(p7der, p7_size);
 
-	if (!p7 || !pkcs7_digest(p7) || !trusted || sk_X509_num(trusted) == 0)
-		goto out;
-	store = X509_STORE_new();
-	if (!store)
-		goto out;
-	for (int i = 0; i < sk_X509_num(trusted); i++)
-		if (X509_STORE_add_cert(store, sk_X509_value(trusted, i)) != 1)
-			goto out;
-	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME);
-	X509_STORE_set_purpose(store, X509_PURPOSE_ANY);
-	in = BIO_new_mem_buf(content, (int)content_size);
-	if (!in)
-		goto out;
-	if (PKCS7_verify(p7, NULL, store, in, NULL, PKCS7_BINARY) == 1)
-		status = EFI_SUCCESS;
-	else
-		g_debug("PKCS#7 verification failed");
-out:
-	BIO_free(in);
+	if (p7 && pkcs7_digest(p7) && (store = auth_trust_store_new(trusted)))
+		status = auth_pkcs7_verify_p7(p7, content, content_size, store);
 	X509_STORE_free(store);
 	PKCS7_free(p7);
 	return status;
@@ -217,9 +237,22 @@ static int pkcs7_signer_certs(PKCS7 *p7, X509 **ret_signer, X509 **ret_top)
 	return 0;
 }
 
+int auth_pkcs7_signer_p7(PKCS7 *p7, X509 **ret_signer, X509 **ret_top)
+{
+	X509 *signer, *top;
+
+	if (!p7 || pkcs7_signer_certs(p7, &signer, &top) < 0)
+		return -EINVAL;
+	if (ret_signer)
+		*ret_signer = signer;
+	if (ret_top)
+		*ret_top = top;
+	return 0;
+}
+
 int auth_pkcs7_signer(const uint8_t *p7der, size_t p7_size, GBytes **ret_signer, GBytes **ret_top)
 {
-	PKCS7 *p7 = pkcs7_load(p7der, p7_size);
+	PKCS7 *p7 = auth_pkcs7_load(p7der, p7_size);
 	X509 *signer, *top;
 	int r = -EINVAL;
 
@@ -238,16 +271,15 @@ int auth_pkcs7_signer(const uint8_t *p7der, size_t p7_size, GBytes **ret_signer,
 	return r;
 }
 
-int auth_signer_identity(const uint8_t *p7der, size_t p7_size, GBytes **ret_digest)
+int auth_signer_identity_p7(PKCS7 *p7, GBytes **ret_digest)
 {
-	PKCS7 *p7 = pkcs7_load(p7der, p7_size);
 	unsigned char *tbs = NULL;
 	X509 *signer, *top;
 	int r = -EINVAL;
 
 	const EVP_MD *md = p7 ? pkcs7_digest(p7) : NULL;
 	if (!md || pkcs7_signer_certs(p7, &signer, &top) < 0)
-		goto out;
+		return r;
 	char cn[256];
 	int cn_len = X509_NAME_get_text_by_NID(X509_get_subject_name(signer), NID_commonName, cn,
 					       sizeof(cn));
@@ -267,6 +299,14 @@ int auth_signer_identity(const uint8_t *p7der, size_t p7_size, GBytes **ret_dige
 	EVP_MD_CTX_free(ctx);
 out:
 	OPENSSL_free(tbs);
+	return r;
+}
+
+int auth_signer_identity(const uint8_t *p7der, size_t p7_size, GBytes **ret_digest)
+{
+	PKCS7 *p7 = auth_pkcs7_load(p7der, p7_size);
+	int r = auth_signer_identity_p7(p7, ret_digest);
+
 	PKCS7_free(p7);
 	return r;
 }
@@ -314,7 +354,62 @@ static X509 *parse_rsa_cert(const uint8_t *der, size_t size)
 	return x;
 }
 
+#define CERT_CACHE_SLOTS 8
+
+struct auth_cert_cache {
+	struct {
+		GBytes *der;
+		X509 *x;
+	} slot[CERT_CACHE_SLOTS];
+	unsigned next; /* the slot to replace next (round robin) */
+};
+
+struct auth_cert_cache *auth_cert_cache_new(void)
+{
+	return g_new0(struct auth_cert_cache, 1);
+}
+
+void auth_cert_cache_free(struct auth_cert_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < CERT_CACHE_SLOTS; i++) {
+		if (c->slot[i].der)
+			g_bytes_unref(c->slot[i].der);
+		X509_free(c->slot[i].x);
+	}
+	g_free(c);
+}
+
+/* parse_rsa_cert through `c` (may be NULL): a new reference, or NULL. */
+static X509 *parse_rsa_cert_cached(struct auth_cert_cache *c, const uint8_t *der, size_t size)
+{
+	if (!c)
+		return parse_rsa_cert(der, size);
+	for (size_t i = 0; i < CERT_CACHE_SLOTS; i++)
+		if (c->slot[i].der && g_bytes_get_size(c->slot[i].der) == size &&
+		    memcmp(g_bytes_get_data(c->slot[i].der, NULL), der, size) == 0)
+			return X509_up_ref(c->slot[i].x) == 1 ? c->slot[i].x : NULL;
+	X509 *x = parse_rsa_cert(der, size);
+	if (!x || X509_up_ref(x) != 1)
+		return x;
+	unsigned i = c->next;
+	c->next = (c->next + 1) % CERT_CACHE_SLOTS;
+	if (c->slot[i].der)
+		g_bytes_unref(c->slot[i].der);
+	X509_free(c->slot[i].x);
+	c->slot[i].der = g_bytes_new(der, size);
+	c->slot[i].x = x;
+	return x;
+}
+
 efi_status_t auth_check_signature_lists(const uint8_t *data, size_t size, bool is_pk)
+{
+	return auth_check_signature_lists_cached(NULL, data, size, is_pk);
+}
+
+efi_status_t auth_check_signature_lists_cached(struct auth_cert_cache *cache,
+					       const uint8_t *data, size_t size, bool is_pk)
 {
 	size_t off = 0, count = 0;
 
@@ -337,8 +432,8 @@ efi_status_t auth_check_signature_lists(const uint8_t *data, size_t size, bool i
 			return EFI_INVALID_PARAMETER;
 		for (size_t s = 0; s < body; s += sig_size) {
 			if (!fixed) {
-				X509 *x = parse_rsa_cert(l + SL_HDR + s + SD_DATA,
-							 sig_size - SD_DATA);
+				X509 *x = parse_rsa_cert_cached(cache, l + SL_HDR + s + SD_DATA,
+								sig_size - SD_DATA);
 				if (!x)
 					return EFI_INVALID_PARAMETER;
 				X509_free(x);
@@ -354,6 +449,12 @@ efi_status_t auth_check_signature_lists(const uint8_t *data, size_t size, bool i
 
 STACK_OF(X509) *auth_siglist_certs(const uint8_t *data, size_t size)
 {
+	return auth_siglist_certs_cached(NULL, data, size);
+}
+
+STACK_OF(X509) *auth_siglist_certs_cached(struct auth_cert_cache *cache, const uint8_t *data,
+					  size_t size)
+{
 	STACK_OF(X509) *out = sk_X509_new_null();
 
 	for (size_t off = 0; out && size - off >= sizeof(struct efi_signature_list);) {
@@ -364,7 +465,8 @@ STACK_OF(X509) *auth_siglist_certs(const uint8_t *data, size_t size)
 		if (is_x509_type(l) && sig_size > SD_DATA)
 			for (size_t s = SL_HDR + get_le32(l + SL_HEADER_SIZE); s + sig_size <= list_size;
 			     s += sig_size) {
-				X509 *x = parse_rsa_cert(l + s + SD_DATA, sig_size - SD_DATA);
+				X509 *x = parse_rsa_cert_cached(cache, l + s + SD_DATA,
+								sig_size - SD_DATA);
 				if (x && !sk_X509_push(out, x))
 					X509_free(x);
 			}

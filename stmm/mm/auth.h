@@ -9,7 +9,9 @@
 #define STMM_EMU_STMM_AUTH_H
 
 #include <glib.h>
+#include <openssl/pkcs7.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +55,25 @@ efi_status_t auth_pkcs7_verify(const uint8_t *p7, size_t p7_size, const uint8_t 
 			       size_t content_size, STACK_OF(X509) *trusted);
 
 /*
+ * The same steps on a SignedData parsed once (a write needs its signer, its identity and
+ * its verification: one parse, not three).  auth_pkcs7_load accepts what the DER
+ * functions accept (bare or ContentInfo) and returns NULL otherwise; free with PKCS7_free.
+ */
+PKCS7 *auth_pkcs7_load(const uint8_t *der, size_t size);
+/*
+ * A trust store of `trusted` with the verification flags above, reusable for any number of
+ * auth_pkcs7_verify_p7 calls (NULL if `trusted` is empty or on allocation failure).
+ */
+X509_STORE *auth_trust_store_new(STACK_OF(X509) *trusted);
+efi_status_t auth_pkcs7_verify_p7(PKCS7 *p7, const uint8_t *content, size_t content_size,
+				  X509_STORE *trust);
+/* The signer and top-level certificates, owned by `p7`.  0 or -EINVAL. */
+__attribute__((warn_unused_result)) int auth_pkcs7_signer_p7(PKCS7 *p7, X509 **ret_signer,
+							     X509 **ret_top);
+/* auth_signer_identity on a parsed SignedData (re-encodes the top certificate's TBS). */
+__attribute__((warn_unused_result)) int auth_signer_identity_p7(PKCS7 *p7, GBytes **ret_digest);
+
+/*
  * The signer certificate (DER) of a SignedData with exactly one signer, and the
  * top-level certificate of its stack (edk2 Pkcs7GetSigners: the last one).  0 or -EINVAL.
  */
@@ -75,6 +96,20 @@ efi_status_t auth_check_signature_lists(const uint8_t *data, size_t size, bool i
 
 /* Every X.509 certificate in a run of signature lists (assumed well-formed). */
 STACK_OF(X509) *auth_siglist_certs(const uint8_t *data, size_t size);
+
+/*
+ * The last few X.509 certificates that parsed as RSA certificates, by their exact DER: the
+ * same certificate is checked in a key payload, then trusted from the stored variable, and
+ * OpenSSL 3.0 spends most of a parse in its key decoders.  A parse is a pure function of
+ * the bytes, so the two functions below answer exactly as the uncached ones.
+ */
+struct auth_cert_cache;
+struct auth_cert_cache *auth_cert_cache_new(void);
+void auth_cert_cache_free(struct auth_cert_cache *cache);
+efi_status_t auth_check_signature_lists_cached(struct auth_cert_cache *cache,
+					       const uint8_t *data, size_t size, bool is_pk);
+STACK_OF(X509) *auth_siglist_certs_cached(struct auth_cert_cache *cache, const uint8_t *data,
+					  size_t size);
 
 /*
  * APPEND_WRITE to KEK/db/dbx/dbt: drop from `add` every EFI_SIGNATURE_DATA already in

@@ -29,11 +29,25 @@ enum var_kind { KIND_PRIVATE, KIND_PK, KIND_KEK, KIND_DB };
 /* Who must have signed: the PK holder, any X.509 in KEK, or the variable's own signer. */
 enum trust { TRUST_PK, TRUST_KEK, TRUST_SIGNER };
 
+/*
+ * The certificates of PK or KEK, parsed once per value: a signed write checks against the
+ * same key database many times, and parsing X.509 (OpenSSL 3's key decoders) is most of
+ * the cost of a write.  Valid while the variable holds exactly `value`.
+ */
+struct trust_cache {
+	GBytes *value;              /* the variable's data when parsed; NULL = empty */
+	STACK_OF(X509) *certs;      /* auth_siglist_certs(value) */
+	X509_STORE *store;          /* auth_trust_store_new(certs); NULL if no certificate */
+	GBytes *only_der;           /* DER of the single certificate (PK), else NULL */
+};
+
 struct authvar {
 	struct authvar_config cfg;
 	struct authvar_ops ops;
 	bool at_runtime;
 	enum authvar_mode mode;
+	struct trust_cache pk, kek;
+	struct auth_cert_cache *certs; /* X.509 parses shared by payload checks and trust */
 };
 
 /* UCS-2LE names of the variables the policy knows, built once. */
@@ -117,12 +131,49 @@ int authvar_new(const struct authvar_config *cfg, const struct authvar_ops *ops,
 		av->cfg = *cfg;
 	av->ops = *ops;
 	av->mode = AUTHVAR_SETUP_MODE;
+	av->certs = auth_cert_cache_new();
 	*ret_av = av;
 	return 0;
 }
 
+static void trust_cache_clear(struct trust_cache *c)
+{
+	g_clear_pointer(&c->value, g_bytes_unref);
+	g_clear_pointer(&c->only_der, g_bytes_unref);
+	X509_STORE_free(c->store);
+	c->store = NULL;
+	sk_X509_pop_free(c->certs, X509_free);
+	c->certs = NULL;
+}
+
+/* The parsed certificates of `v` (PK or KEK), reparsed only when its value changed. */
+static const struct trust_cache *trust_cache_get(struct authvar *av, struct trust_cache *c,
+						 const struct authvar_var *v)
+{
+	if (c->value && g_bytes_get_size(c->value) == v->size &&
+	    memcmp(g_bytes_get_data(c->value, NULL), v->data, v->size) == 0)
+		return c;
+	trust_cache_clear(c);
+	c->value = g_bytes_new(v->data, v->size);
+	c->certs = auth_siglist_certs_cached(av->certs, v->data, v->size);
+	c->store = auth_trust_store_new(c->certs);
+	if (sk_X509_num(c->certs) == 1) {
+		unsigned char *der = NULL;
+		int n = i2d_X509(sk_X509_value(c->certs, 0), &der);
+		if (n > 0)
+			c->only_der = g_bytes_new(der, (gsize)n);
+		OPENSSL_free(der);
+	}
+	return c;
+}
+
 void authvar_free(struct authvar *av)
 {
+	if (!av)
+		return;
+	trust_cache_clear(&av->pk);
+	trust_cache_clear(&av->kek);
+	auth_cert_cache_free(av->certs);
 	g_free(av);
 }
 
@@ -407,6 +458,84 @@ static efi_status_t apply(struct authvar *av, enum var_kind kind, const uint8_t 
 			      ts);
 }
 
+/* Is `x` (DER-encoded) byte for byte `der`? */
+static bool x509_der_equal(X509 *x, GBytes *der)
+{
+	unsigned char *buf = NULL;
+	int n = der ? i2d_X509(x, &buf) : -1;
+	bool same = n > 0 && (gsize)n == g_bytes_get_size(der) &&
+		    memcmp(buf, g_bytes_get_data(der, NULL), (size_t)n) == 0;
+
+	OPENSSL_free(buf);
+	return same;
+}
+
+/*
+ * VerifyTimeBasedPayload's signature check: the SignedData of `a`, parsed once, must be
+ * signed over the serialization by whom `trust` names.  For TRUST_SIGNER the certdb
+ * identity of the signer is returned in *ret_identity.
+ */
+static efi_status_t verify_signature(struct authvar *av, enum trust trust, const uint8_t *name,
+				     size_t name_size, const efi_guid_t *guid,
+				     uint32_t attributes, const struct auth2 *a,
+				     GBytes **ret_identity)
+{
+	efi_status_t s = EFI_SECURITY_VIOLATION;
+	X509_STORE *own = NULL, *store = NULL;
+	PKCS7 *p7 = NULL;
+	GByteArray *content = NULL;
+	X509 *signer, *top;
+	struct authvar_var v;
+
+	switch (trust) {
+	case TRUST_PK: {
+		/* The signer must be the certificate held in PK. */
+		if (find(av, &N_PK, &guid_global, &v) != 0)
+			goto out;
+		const struct trust_cache *pk = trust_cache_get(av, &av->pk, &v);
+		if (!pk->only_der || !(p7 = auth_pkcs7_load(a->cert, a->cert_size)) ||
+		    auth_pkcs7_signer_p7(p7, &signer, NULL) < 0 ||
+		    !x509_der_equal(signer, pk->only_der))
+			goto out;
+		store = pk->store;
+		break;
+	}
+	case TRUST_KEK:
+		if (find(av, &N_KEK, &guid_global, &v) != 0) {
+			s = EFI_NOT_FOUND; /* edk2 returns the failed KEK lookup */
+			goto out;
+		}
+		store = trust_cache_get(av, &av->kek, &v)->store;
+		if (!store)
+			goto out; /* no certificate to trust: nothing can verify */
+		p7 = auth_pkcs7_load(a->cert, a->cert_size);
+		break;
+	case TRUST_SIGNER: {
+		/* Trusted: the top of the signer's own chain inside the SignedData. */
+		STACK_OF(X509) *one = sk_X509_new_null();
+		p7 = auth_pkcs7_load(a->cert, a->cert_size);
+		if (auth_pkcs7_signer_p7(p7, &signer, &top) == 0 && one && sk_X509_push(one, top))
+			store = own = auth_trust_store_new(one);
+		sk_X509_free(one); /* the store holds its own reference */
+		if (!store)
+			goto out;
+		break;
+	}
+	}
+	content = auth2_signed_content(name, name_size, guid, attributes, a);
+	s = auth_pkcs7_verify_p7(p7, content->data, content->len, store);
+	/* After verifying: the identity re-encodes the top certificate's TBS. */
+	if (s == EFI_SUCCESS && trust == TRUST_SIGNER && ret_identity &&
+	    auth_signer_identity_p7(p7, ret_identity) < 0)
+		s = EFI_SECURITY_VIOLATION;
+out:
+	if (content)
+		g_byte_array_unref(content);
+	X509_STORE_free(own);
+	PKCS7_free(p7);
+	return s;
+}
+
 /* VerifyTimeBasedPayload + the update, for one kind of variable. */
 static efi_status_t verify_and_update(struct authvar *av, enum var_kind kind, enum trust trust,
 				      const uint8_t *name,
@@ -429,60 +558,13 @@ static efi_status_t verify_and_update(struct authvar *av, enum var_kind kind, en
 	bool skip = a.payload_size == 0 && !(attributes & ATTR_APPEND) &&
 		    !variable_policy_enabled(av);
 	if (!skip) {
-		g_autoptr(GByteArray) content = auth2_signed_content(name, name_size, guid,
-								     attributes, &a);
-		STACK_OF(X509) *trusted = NULL;
-		struct authvar_var v;
-
-		switch (trust) {
-		case TRUST_PK: {
-			/* The signer must be the certificate held in PK. */
-			if (find(av, &N_PK, &guid_global, &v) != 0)
-				return EFI_SECURITY_VIOLATION;
-			trusted = auth_siglist_certs(v.data, v.size);
-			g_autoptr(GBytes) signer = NULL;
-			unsigned char *pk_der = NULL;
-			int pk_len = sk_X509_num(trusted) == 1
-					     ? i2d_X509(sk_X509_value(trusted, 0), &pk_der)
-					     : -1;
-			bool same = pk_len > 0 &&
-				    auth_pkcs7_signer(a.cert, a.cert_size, &signer, NULL) == 0 &&
-				    g_bytes_get_size(signer) == (gsize)pk_len &&
-				    memcmp(g_bytes_get_data(signer, NULL), pk_der, (size_t)pk_len) == 0;
-			OPENSSL_free(pk_der);
-			if (!same) {
-				sk_X509_pop_free(trusted, X509_free);
-				return EFI_SECURITY_VIOLATION;
-			}
-			break;
-		}
-		case TRUST_KEK:
-			if (find(av, &N_KEK, &guid_global, &v) != 0)
-				return EFI_NOT_FOUND; /* edk2 returns the failed KEK lookup */
-			trusted = auth_siglist_certs(v.data, v.size);
-			break;
-		case TRUST_SIGNER: {
-			g_autoptr(GBytes) top = NULL;
-			if (auth_pkcs7_signer(a.cert, a.cert_size, NULL, &top) < 0 ||
-			    auth_signer_identity(a.cert, a.cert_size, &identity) < 0)
-				return EFI_SECURITY_VIOLATION;
-			const unsigned char *p = g_bytes_get_data(top, NULL);
-			X509 *x = d2i_X509(NULL, &p, (long)g_bytes_get_size(top));
-			trusted = sk_X509_new_null();
-			if (!x || !trusted || !sk_X509_push(trusted, x)) {
-				X509_free(x);
-				sk_X509_pop_free(trusted, X509_free);
-				return EFI_SECURITY_VIOLATION;
-			}
-			break;
-		}
-		}
-		s = auth_pkcs7_verify(a.cert, a.cert_size, content->data, content->len, trusted);
-		sk_X509_pop_free(trusted, X509_free);
+		s = verify_signature(av, trust, name, name_size, guid, attributes, &a,
+				     kind == KIND_PRIVATE ? &identity : NULL);
 		if (s != EFI_SUCCESS)
 			return s;
 		if (kind != KIND_PRIVATE) {
-			s = auth_check_signature_lists(a.payload, a.payload_size, kind == KIND_PK);
+			s = auth_check_signature_lists_cached(av->certs, a.payload, a.payload_size,
+							      kind == KIND_PK);
 			if (s != EFI_SUCCESS)
 				return s;
 		}
@@ -529,7 +611,7 @@ static efi_status_t process_with_pk(struct authvar *av, enum var_kind kind, cons
 		       sizeof(a.time_stamp));
 		a.payload = data + auth_info + dw_length;
 		a.payload_size = data_size - auth_info - dw_length;
-		efi_status_t s = auth_check_signature_lists(a.payload, a.payload_size,
+		efi_status_t s = auth_check_signature_lists_cached(av->certs, a.payload, a.payload_size,
 							    kind == KIND_PK);
 		if (s != EFI_SUCCESS)
 			return s;

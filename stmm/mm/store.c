@@ -25,6 +25,8 @@ struct store {
 	struct store_layout layout;
 	struct store_backend backend;
 	uint8_t *mirror;      /* the whole region */
+	uint8_t *undo;        /* var_store_size bytes: what store_update_bytes overwrote */
+	uint8_t *image;       /* var_store_size bytes: the image a reclaim builds */
 	uint32_t total;       /* var store + FTW working + FTW spare */
 	uint32_t rec_start;   /* first record header */
 	uint32_t rec_end;     /* end of the variable store (header + Size) */
@@ -215,13 +217,14 @@ static int store_write_range(struct store *s, uint32_t off, uint32_t len)
 /* Put `len` bytes at `off` and write the touched blocks; on failure RAM is restored. */
 static int store_update_bytes(struct store *s, uint32_t off, const uint8_t *bytes, uint32_t len)
 {
-	g_autofree uint8_t *saved = g_memdup2(s->mirror + off, len);
 	int r;
 
+	g_assert(len <= s->layout.var_store_size);
+	memcpy(s->undo, s->mirror + off, len);
 	memcpy(s->mirror + off, bytes, len);
 	r = store_write_range(s, off, len);
 	if (r < 0)
-		memcpy(s->mirror + off, saved, len);
+		memcpy(s->mirror + off, s->undo, len);
 	return r;
 }
 
@@ -404,6 +407,8 @@ int store_open(const struct store_layout *layout, const struct store_backend *ba
 	s->backend = *backend;
 	s->total = layout->var_store_size + layout->ftw_working_size + layout->ftw_spare_size;
 	s->mirror = g_malloc(s->total);
+	s->undo = g_malloc(layout->var_store_size);
+	s->image = g_malloc(layout->var_store_size);
 	var_index_init(&s->index);
 	s->booting = true;
 
@@ -438,6 +443,8 @@ void store_free(struct store *s)
 	if (!s)
 		return;
 	var_index_clear(&s->index);
+	g_free(s->image);
+	g_free(s->undo);
 	g_free(s->mirror);
 	g_free(s);
 }
@@ -503,8 +510,11 @@ int store_set(struct store *s, const struct var_write *w)
 			return r;
 	}
 
-	/* 2. The new record, HEADER_VALID_ONLY: ignored by readers, but its space is used. */
-	g_autofree uint8_t *rec = g_malloc((size_t)raw);
+	/*
+	 * 2. The new record, HEADER_VALID_ONLY: ignored by readers, but its space is used.  It is
+	 * built in place after the last record (w->data may lie in the mirror, but only before
+	 * free_off); on a failed write the erased bytes come back.
+	 */
 	const struct fv_record_fields f = {
 		.state = VAR_HEADER_VALID_ONLY,
 		.attributes = w->attributes,
@@ -517,10 +527,13 @@ int store_set(struct store *s, const struct var_write *w)
 		.data = w->data,
 		.data_size = w->data_size,
 	};
-	fv_record_build(rec, &f);
-	r = store_update_bytes(s, new_off, rec, (uint32_t)raw);
-	if (r < 0)
+	memcpy(s->undo, s->mirror + new_off, (size_t)raw);
+	fv_record_build(s->mirror + new_off, &f);
+	r = store_write_range(s, new_off, (uint32_t)raw);
+	if (r < 0) {
+		memcpy(s->mirror + new_off, s->undo, (size_t)raw);
 		return r;
+	}
 	s->free_off = (uint32_t)MIN(fv_align(new_off + raw), s->rec_end);
 
 	/* 3. ADDED: the commit point. */
@@ -777,8 +790,7 @@ int store_reclaim(struct store *s, const struct var_write *merge)
 	const uint32_t vsize = s->layout.var_store_size, woff = ftw_working_off(s);
 	const uint16_t hlen = ftw_fv_header_length(s);
 	const efi_guid_t caller = STMM_EMU_FTW_CALLER_GUID;
-	g_autofree uint8_t *img = NULL;
-	uint8_t *h, *rec;
+	uint8_t *img = s ? s->image : NULL, *h, *rec;
 	int r;
 
 	if (!s)
@@ -788,7 +800,6 @@ int store_reclaim(struct store *s, const struct var_write *merge)
 		return -EINVAL;
 	if (s->layout.ftw_spare_size < vsize || s->layout.ftw_working_size < STORE_BLOCK_SIZE)
 		return -ENOSPC; /* no room to stage the image: edk2's FTW would refuse too */
-	img = g_malloc(vsize);
 	r = reclaim_build_image(s, merge, img);
 	if (r < 0)
 		return r;

@@ -51,7 +51,7 @@ struct varsvc {
 	struct varsvc_auth *auth;
 	bool at_runtime;            /* mAtRuntime: after EXIT_BOOT_SERVICE */
 	bool end_of_dxe;            /* mEndOfDxe: READY_TO_BOOT or the MM EndOfDxe event */
-	GHashTable *checks;         /* GBytes(GUID + name) -> struct var_check (RAM only) */
+	GHashTable *checks;         /* set of struct var_check by (GUID, name) (RAM only) */
 };
 
 /*
@@ -60,6 +60,9 @@ struct varsvc {
  * VARIABLE_POLICY_TYPE_LOCK_NOW policy).  Both are enforced only after EndOfDxe.
  */
 struct var_check {
+	efi_guid_t guid;            /* the key: GUID and name (UCS-2LE incl. NUL) */
+	uint8_t *name;              /* owned, except in a lookup probe */
+	size_t name_size;
 	bool has_property;
 	struct var_check_variable_property prop; /* host order */
 	bool locked;
@@ -83,6 +86,35 @@ void varsvc_config_defaults(struct varsvc_config *cfg)
 		.hwerr_storage_size = 0,
 		.max_hwerr_variable_size = 0x8000,
 	};
+}
+
+/* The VarCheck table hashes (GUID, name) in place: a lookup allocates nothing. */
+static guint check_hash(gconstpointer p)
+{
+	const struct var_check *c = p;
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < sizeof(c->guid.b); i++)
+		h = (h ^ c->guid.b[i]) * 16777619u;
+	for (size_t i = 0; i < c->name_size; i++)
+		h = (h ^ c->name[i]) * 16777619u;
+	return h;
+}
+
+static gboolean check_equal(gconstpointer a, gconstpointer b)
+{
+	const struct var_check *x = a, *y = b;
+
+	return x->name_size == y->name_size && memcmp(x->guid.b, y->guid.b, 16) == 0 &&
+	       memcmp(x->name, y->name, x->name_size) == 0;
+}
+
+static void check_free(gpointer p)
+{
+	struct var_check *c = p;
+
+	g_free(c->name);
+	g_free(c);
 }
 
 int varsvc_new(const struct varsvc_config *cfg, struct store *nv_store, struct varsvc **ret_svc)
@@ -127,8 +159,7 @@ int varsvc_new(const struct varsvc_config *cfg, struct store *nv_store, struct v
 		return r;
 	}
 	svc->scratch = g_malloc(svc->payload_size);
-	svc->checks = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
-					    (GDestroyNotify)g_bytes_unref, g_free);
+	svc->checks = g_hash_table_new_full(check_hash, check_equal, check_free, NULL);
 	store_set_reclaim_enabled(nv_store, true); /* boot time */
 	*ret_svc = svc;
 	return 0;
@@ -436,28 +467,23 @@ static bool hwerr_quota_ok(const struct varsvc *svc, const struct var_entry *old
 static struct var_check *check_lookup(const struct varsvc *svc, const efi_guid_t *guid,
 				      const uint8_t *name, size_t nsz)
 {
-	g_autoptr(GBytes) key = NULL;
-	uint8_t *k = g_malloc(16 + nsz);
+	const struct var_check probe = { .guid = *guid, .name = (uint8_t *)name, .name_size = nsz };
 
-	memcpy(k, guid->b, 16);
-	memcpy(k + 16, name, nsz);
-	key = g_bytes_new_take(k, 16 + nsz);
-	return g_hash_table_lookup(svc->checks, key);
+	return g_hash_table_lookup(svc->checks, &probe);
 }
 
 static struct var_check *check_get_or_add(struct varsvc *svc, const efi_guid_t *guid,
 					  const uint8_t *name, size_t nsz)
 {
 	struct var_check *c = check_lookup(svc, guid, name, nsz);
-	uint8_t *k;
 
 	if (c)
 		return c;
-	k = g_malloc(16 + nsz);
-	memcpy(k, guid->b, 16);
-	memcpy(k + 16, name, nsz);
 	c = g_new0(struct var_check, 1);
-	g_hash_table_insert(svc->checks, g_bytes_new_take(k, 16 + nsz), c);
+	c->guid = *guid;
+	c->name = g_memdup2(name, nsz);
+	c->name_size = nsz;
+	g_hash_table_add(svc->checks, c);
 	return c;
 }
 

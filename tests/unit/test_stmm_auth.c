@@ -312,6 +312,45 @@ static void auth_check_signature_lists_rules(void **state)
 	assert_int_equal(auth_check_signature_lists(sha, sizeof(sha), false), EFI_INVALID_PARAMETER);
 }
 
+/* The cache answers as a fresh parse: hits, a byte changed, more certificates than slots. */
+static void auth_cert_cache_answers_as_a_parse(void **state)
+{
+	(void)state;
+	g_autoptr(GBytes) pk = slurp("PK.esl");
+	g_autoptr(GBytes) kek = slurp("KEK.esl");
+	struct auth_cert_cache *cache = auth_cert_cache_new();
+	gsize n;
+	const uint8_t *d = g_bytes_get_data(pk, &n);
+	g_autofree uint8_t *bad = g_memdup2(d, n);
+	bad[28 + 16 + 4] ^= 0xff; /* same length, broken DER */
+
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(auth_check_signature_lists_cached(cache, d, n, true), EFI_SUCCESS);
+		assert_int_equal(auth_check_signature_lists_cached(cache, bad, n, true),
+				 EFI_INVALID_PARAMETER);
+		STACK_OF(X509) *a = auth_siglist_certs_cached(cache, d, n);
+		STACK_OF(X509) *b = auth_siglist_certs(d, n);
+		assert_int_equal(sk_X509_num(a), 1);
+		assert_int_equal(X509_cmp(sk_X509_value(a, 0), sk_X509_value(b, 0)), 0);
+		sk_X509_pop_free(a, X509_free);
+		sk_X509_pop_free(b, X509_free);
+	}
+	/* Push PK out with KEK certificates of varied DER (a changed serial byte is still DER). */
+	const uint8_t *k = g_bytes_get_data(kek, NULL);
+	gsize kn = g_bytes_get_size(kek);
+	g_autofree uint8_t *kv = g_memdup2(k, kn);
+	for (int i = 0; i < 10; i++) {
+		kv[kn - 1] = (uint8_t)(k[kn - 1] ^ i); /* last signature byte: parses, differs */
+		assert_int_equal(auth_check_signature_lists_cached(cache, kv, kn, false),
+				 auth_check_signature_lists(kv, kn, false));
+	}
+	assert_int_equal(auth_check_signature_lists_cached(cache, d, n, true), EFI_SUCCESS);
+	assert_int_equal(auth_check_signature_lists_cached(cache, bad, n, true),
+			 EFI_INVALID_PARAMETER);
+	auth_cert_cache_free(cache);
+	auth_cert_cache_free(NULL);
+}
+
 static void auth_filter_signature_lists_drops_duplicates(void **state)
 {
 	(void)state;
@@ -357,6 +396,7 @@ int main(void)
 		cmocka_unit_test(auth_pkcs7_verify_content_info_and_partial_chain),
 		cmocka_unit_test(auth_signer_identity_binds_signer_not_timestamp),
 		cmocka_unit_test(auth_check_signature_lists_rules),
+		cmocka_unit_test(auth_cert_cache_answers_as_a_parse),
 		cmocka_unit_test(auth_filter_signature_lists_drops_duplicates),
 		cmocka_unit_test(efi_time_compare_ignores_nanoseconds),
 	};
