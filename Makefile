@@ -180,15 +180,15 @@ FUZZ_HDRS := $(wildcard tests/fuzz/*.h) tests/unit/test_rpmb_memstore.h tests/un
 .PHONY: fuzz fuzz-ci fuzz-bins fuzz-merge fuzz-replay fuzz-seeds fuzz-coverage fuzz-cov-bins
 $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $$(FUZZ_MODS) $(LIBA) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -o $@ $(filter-out %.h,$^) $(LDFLAGS_ALL) $(LIBS)
+	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -o $@ $(filter-out %.h,$^) $(LDFLAGS_ALL) $(LIBS) $(FUSE_LIBS)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_MODS) $(LIBA) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -fsanitize=fuzzer -o $@ $(filter-out %.h,$^) $(LDFLAGS_ALL) -fsanitize=fuzzer $(LIBS)
+	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -fsanitize=fuzzer -o $@ $(filter-out %.h,$^) $(LDFLAGS_ALL) -fsanitize=fuzzer $(LIBS) $(FUSE_LIBS)
 
 $(BUILD)/fuzz/gen_seeds: tests/fuzz/gen_seeds.c $$(FUZZ_MODS) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
+	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS) $(FUSE_LIBS)
 
 # Rewrite the hand-built seeds of tests/fuzz/corpus (efitools signs the auth payloads).
 fuzz-seeds: $(BUILD)/fuzz/gen_seeds
