@@ -15,6 +15,9 @@ struct stmmd_options {
 	gchar *trace_file; /* --trace */
 	gchar *rpmb_route; /* probe|legacy (rpmb_route.h) */
 	gchar **quirks;
+	gchar *profile; /* --profile (profile.h); NULL = optee-stmm */
+	/* Single switches, "on"/"off" or NULL (the profile's) */
+	gchar *physical_presence, *variable_policy, *self_signed_pk, *var_check_uefi;
 	gint rpc_timeout_ms, ready_fd;
 	gint64 ns_buf_size, store_offset, var_store_size, ftw_working_size, ftw_spare_size;
 	/* PCDs of the variable driver; -1 = the default of OP-TEE's StMM build */

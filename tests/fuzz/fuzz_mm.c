@@ -40,7 +40,8 @@ static void mm_up(void)
 {
 	struct store_layout l = default_layout();
 	struct varsvc_config cfg;
-	struct authvar_config acfg = { .quirk_optee_stmm = cycles++ % 2 == 1 };
+	bool optee = cycles++ % 2 == 1;
+	struct authvar_config acfg = { .user_physical_presence = optee, .policy_engine = !optee };
 
 	mem = membackend_new(DEFAULT_REGION_SIZE, 0xff);
 	struct store_backend be = membackend_ops(mem);

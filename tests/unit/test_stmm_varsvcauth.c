@@ -32,7 +32,7 @@ static const efi_guid_t guid_certdb = EFI_CERT_DB_GUID;
 /* The fixture's store and service, AuthVariableLib hooked in. */
 static void fx_open_auth(struct fx *f, bool quirk)
 {
-	struct authvar_config acfg = { .quirk_optee_stmm = quirk };
+	struct authvar_config acfg = { .user_physical_presence = quirk, .policy_engine = !quirk };
 
 	fx_open(f);
 	assert_int_equal(varsvc_enable_auth(f->svc, &acfg), 0);
@@ -329,8 +329,8 @@ static void varsvcauth_parse_quirks(void **state)
 	char *bad = NULL;
 
 	assert_int_equal(varsvc_auth_parse_quirks(" optee-stmm ,", &cfg, &bad), 0);
-	assert_true(cfg.quirk_optee_stmm);
-	cfg.quirk_optee_stmm = false;
+	assert_true(cfg.user_physical_presence);
+	cfg.user_physical_presence = false;
 	assert_int_equal(varsvc_auth_parse_quirks("optee-stmm,nope", &cfg, &bad), -EINVAL);
 	assert_string_equal(bad, "nope");
 	g_free(bad);
