@@ -8,6 +8,7 @@
  *            RPMB -- changing them by hand makes stmmd format the store)
  *            rpmb-layout = optee-fs | raw   (where the store lives; recorded by the first
  *            `up` of a state: a state made before the RPMB FS layout existed is raw)
+ *            profile = optee-stmm | strict   (stmmd --profile; `up --profile`)
  *   [stack]  trace = true   (`up --trace`: stmmd and rpmbd record STATE/trace.bin)
  *   [rpmbd]  size-mult                                          (EXT_CSD RPMB_SIZE_MULT;
  *            only used when rpmb.db is created)
@@ -35,7 +36,10 @@ struct emu_config {
 	char rpmb_route[16];       /* [stmmd] rpmb-route: "probe", "legacy" or "" (stmmd's default) */
 	char normal_world[24];     /* [supplicantd] route: "supplicant", "kernel", "uboot-2025.01"
 				    * or "" (supplicant); README "The kernel RPMB route" */
+	char profile[16];          /* [stmmd] profile: "optee-stmm", "strict" or "" (optee-stmm) */
 };
+/* The build profiles stmmd knows (stmm/profile.h): "optee-stmm", "strict". */
+bool emu_profile_valid(const char *name);
 #define EMU_RPMB_LAYOUT_DEFAULT "optee-fs"
 /* "probe"/"legacy" and "supplicant"/"kernel"/"uboot-2025.01" (NULL: no). */
 bool emu_rpmb_route_valid(const char *name);

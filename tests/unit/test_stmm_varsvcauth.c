@@ -318,7 +318,10 @@ static void varsvcauth_property_get(void **state)
 	assert_int_equal(get_le16(f->buf + O_P + 26), 0);
 	assert_int_equal(get_le64(f->buf + O_P + 32), 1);
 	assert_int_equal(get_le64(f->buf + O_P + 40), 1);
-	assert_int_equal(property_get(f, &guid_g, "SetupMode"), EFI_NOT_FOUND);
+	/* SetupMode's property is VarCheckUefiLib's (linked in the default profile). */
+	assert_int_equal(property_get(f, &guid_g, "SetupMode"), EFI_SUCCESS);
+	assert_int_equal(get_le16(f->buf + O_P + 26), VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY);
+	assert_int_equal(property_get(f, &guid_g, "NotAUefiName"), EFI_NOT_FOUND);
 	assert_int_equal(property_get(f, &guid_v, "certdb"), EFI_NOT_FOUND);
 }
 
