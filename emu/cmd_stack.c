@@ -283,6 +283,8 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		return EMU_EXIT_OK;
 	if (res.already_up && a->quirks)
 		printf("stmm-emu: note: stmmd keeps its quirks until restarted (down, then up)\n");
+	if (res.already_up && a->profile)
+		printf("stmm-emu: note: stmmd keeps its profile until restarted (down, then up)\n");
 	if (res.already_up) {
 		printf("stmm-emu: already up (state %s): rpmbd %d, stmmd %d, supplicantd %d\n",
 		       st->dir, (int)res.pid[EMU_DAEMON_RPMBD], (int)res.pid[EMU_DAEMON_STMMD],
