@@ -142,4 +142,10 @@ char *emu_text_escape(const char *s);
 /* Classic hex dump (offset, 16 bytes, ASCII) appended to out. */
 void emu_hexdump(GString *out, const uint8_t *data, size_t size);
 
+/*
+ * The build profile a stmmd runs, from its CTRL_STATUS flags (EMU_CTRL_STATUS_VAR_CHECK_UEFI
+ * ...): "optee-stmm", "strict" or "custom" (a mix of single switches).
+ */
+const char *emu_status_profile(uint32_t flags);
+
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli.h"
+#include "emu_ipc.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -388,4 +389,17 @@ char *emu_text_escape(const char *s)
 		}
 	}
 	return g_string_free(out, FALSE);
+}
+
+const char *emu_status_profile(uint32_t flags)
+{
+	const uint32_t mask = EMU_CTRL_STATUS_VAR_CHECK_UEFI | EMU_CTRL_STATUS_POLICY_ENGINE |
+			      EMU_CTRL_STATUS_PHYSICAL_PRESENCE | EMU_CTRL_STATUS_SELF_SIGNED_PK;
+
+	if ((flags & mask) == (EMU_CTRL_STATUS_VAR_CHECK_UEFI | EMU_CTRL_STATUS_PHYSICAL_PRESENCE))
+		return "optee-stmm";
+	if ((flags & mask) == (EMU_CTRL_STATUS_VAR_CHECK_UEFI | EMU_CTRL_STATUS_POLICY_ENGINE |
+			       EMU_CTRL_STATUS_SELF_SIGNED_PK))
+		return "strict";
+	return "custom";
 }

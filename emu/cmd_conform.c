@@ -24,6 +24,7 @@ static const struct cf_group *const groups[] = {
 	&cf_group_stress,    &cf_group_properties,    &cf_group_phases,
 	&cf_group_reset,     &cf_group_store_full,    &cf_group_auth,
 	&cf_group_secure_boot,
+	&cf_group_varcheck_uefi,
 };
 
 _Static_assert(CF_PASS == EMU_REPORT_PASS && CF_FAIL == EMU_REPORT_FAIL &&
@@ -78,8 +79,9 @@ static void list_cases(const struct conform_args *a)
 		if (!group_selected(a, g))
 			continue;
 		for (size_t i = 0; i < g->n_cases; i++)
-			printf("%-52s %-6s %s%s%s\n", g->cases[i].id,
+			printf("%-52s %-6s %-18s %s%s%s\n", g->cases[i].id,
 			       g->cases[i].mode == CF_RAW ? "raw" : "client",
+			       g->cases[i].profiles ? g->cases[i].profiles : "optee-stmm,strict",
 			       (g->flags & CF_GROUP_DESTRUCTIVE) ? "[destructive] " : "",
 			       (g->flags & CF_GROUP_NEEDS_KEYS) ? "[keys] " : "", g->cases[i].source);
 	}
@@ -169,6 +171,13 @@ static void run_group(struct cf *cf, const struct cf_group *g, GArray *results, 
 			if (open_session(cf, err) < 0)
 				g_string_printf(cf->why, "no session: %s", err->str);
 		}
+		if (k->profiles && !strstr(k->profiles, cf->profile)) {
+			/* Another build's expectation (README "Which EDK2 build this is"). */
+			g_autofree char *m = g_strdup_printf("for profile %s, the stack is %s",
+							     k->profiles, cf->profile);
+			report_case(results, g, k, CF_SKIP, m, 0);
+			continue;
+		}
 		r.outcome = cf->c ? k->run(cf) : CF_FAIL;
 		r.seconds = (double)(g_get_monotonic_time() - c0) / 1e6;
 		r.message = g_strdup(cf->why->len ? cf->why->str : "failed");
@@ -206,13 +215,13 @@ static void run_group(struct cf *cf, const struct cf_group *g, GArray *results, 
 }
 
 /* A stack of our own in a temporary directory, for the destructive groups. */
-static int scratch_up(struct emu_state *st, GString *err)
+static int scratch_up(struct emu_state *st, const char *profile, GString *err)
 {
 	int r = emu_scratch_new("stmm-emu-conform", st, err);
 	if (r < 0)
 		return r;
 	g_autofree char *bin_dir = emu_daemon_dir();
-	struct emu_up_options opt = { .bin_dir = bin_dir, .wait_ms = 20000 };
+	struct emu_up_options opt = { .bin_dir = bin_dir, .wait_ms = 20000, .profile = profile };
 	struct emu_up_result res;
 	int lock_fd;
 	r = emu_stack_lock(st, &lock_fd);
@@ -293,8 +302,13 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 			need_live = true;
 	}
 	emu_state_init(&st, a->state);
+	/* The profile of the stack under test (STATE/stmm-emu.conf); the scratch stack runs it too. */
+	struct emu_config scfg;
+	char profile[sizeof(scfg.profile)] = "optee-stmm";
+	if (emu_config_load(&st, &scfg, NULL) == 0 && scfg.profile[0])
+		g_strlcpy(profile, scfg.profile, sizeof(profile));
 	struct cf live = { .st = &st, .timeout_ms = emu_cli_timeout_ms(a->timeout_ms), .why = why,
-			   .reset_wait_ms = 20000, .keep = keep, .keys = keys };
+			   .reset_wait_ms = 20000, .keep = keep, .keys = keys, .profile = profile };
 	struct cf dest = live;
 	if (need_live || (need_destructive && a->in_place)) {
 		if (open_session(&live, err) < 0) {
@@ -304,10 +318,11 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 			return EMU_EXIT_STACK;
 		}
 		g_autofree char *pl = emu_payload_text(live.max_payload);
-		fprintf(progress, "stmm-emu conform: stack %s, max payload %s\n", st.dir, pl);
+		fprintf(progress, "stmm-emu conform: stack %s, profile %s, max payload %s\n", st.dir,
+			profile, pl);
 	}
 	if (need_destructive && !a->in_place) {
-		if (scratch_up(&scratch, err) < 0) {
+		if (scratch_up(&scratch, profile, err) < 0) {
 			emu_cli_err("conform: scratch stack: %s", err->str);
 			scratch_down(&scratch, a->keep_scratch);
 			g_clear_pointer(&live.c, emu_client_free);
@@ -321,8 +336,8 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 			emu_cli_err("conform: scratch stack: %s", err->str);
 			rc = EMU_EXIT_STACK;
 		} else {
-			fprintf(progress, "stmm-emu conform: destructive groups on a scratch stack in %s\n",
-				scratch.dir);
+			fprintf(progress, "stmm-emu conform: destructive groups on a scratch stack in %s "
+				"(profile %s)\n", scratch.dir, profile);
 		}
 	} else {
 		dest.c = NULL; /* shares live's session below */

@@ -39,6 +39,7 @@ struct up_args {
 	gboolean json;           /* up --json: one JSON object instead of the text line */
 	char *rpmb_route, *normal_world; /* README "The kernel RPMB route" */
 	char *durability;                /* full | process */
+	char *profile;                   /* README "Which EDK2 build this is" */
 };
 
 static void up_args_clear(struct up_args *a)
@@ -53,6 +54,7 @@ static void up_args_clear(struct up_args *a)
 	g_free(a->rpmb_layout);
 	g_free(a->rpmb_route);
 	g_free(a->normal_world);
+	g_free(a->profile);
 }
 
 static void add_up_entries(GOptionContext *ctx, struct up_args *a)
@@ -70,6 +72,10 @@ static void add_up_entries(GOptionContext *ctx, struct up_args *a)
 		  "stmmd quirks (repeatable, comma list: optee-stmm, rpmb-probe-not-implemented-fatal; 'none' clears); kept in "
 		  "STATE/quirks for later starts",
 		  "NAME" },
+		{ "profile", 0, 0, G_OPTION_ARG_STRING, &a->profile,
+		  "the EDK2 build StMM is: optee-stmm (default, OP-TEE's StMM RPMB build) or strict "
+		  "(physical presence off, variable policy on, PK self-signed); kept in "
+		  "STATE/stmm-emu.conf, applies when stmmd starts", "NAME" },
 		{ "rpmb-layout", 0, 0, G_OPTION_ARG_STRING, &a->rpmb_layout,
 		  "a new state's store: optee-fs (default: the file EFI_VARS in OP-TEE's RPMB file "
 		  "system, as on a board) or raw (the store's bytes from RPMB block 0); kept for life",
@@ -245,6 +251,7 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		.no_round_trip = a->no_round_trip,
 		.rpmb_route = a->rpmb_route,
 		.normal_world = a->normal_world,
+		.profile = a->profile,
 	};
 	struct emu_up_result res;
 	g_autoptr(GString) err = g_string_new("");
@@ -338,6 +345,8 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		return EMU_EXIT_OK;
 	if (res.already_up && a->quirks)
 		printf("stmm-emu: note: stmmd keeps its quirks until restarted (down, then up)\n");
+	if (res.already_up && a->profile)
+		printf("stmm-emu: note: stmmd keeps its profile until restarted (down, then up)\n");
 	if (res.already_up) {
 		printf("stmm-emu: already up (state %s): rpmbd %d, stmmd %d, supplicantd %d\n",
 		       st->dir, (int)res.pid[EMU_DAEMON_RPMBD], (int)res.pid[EMU_DAEMON_STMMD],

@@ -295,6 +295,12 @@ static void print_status_text(const struct emu_state *st, const struct status_in
 			       (c->flags & EMU_CTRL_STATUS_QUIRK_OPTEE_STMM) ? "; quirk optee-stmm" : "");
 		if (c->flags & EMU_CTRL_STATUS_STORE_OPEN)
 			printf("boot phase:   %s\n", boot_phase_text(c->flags));
+		printf("profile:      %s (VarCheckUefiLib %s, variable policy %s, physical presence "
+		       "%s, PK self-signed %s)\n", emu_status_profile(c->flags),
+		       (c->flags & EMU_CTRL_STATUS_VAR_CHECK_UEFI) ? "on" : "off",
+		       (c->flags & EMU_CTRL_STATUS_POLICY_ENGINE) ? "on" : "off",
+		       (c->flags & EMU_CTRL_STATUS_PHYSICAL_PRESENCE) ? "on" : "off",
+		       (c->flags & EMU_CTRL_STATUS_SELF_SIGNED_PK) ? "on" : "off");
 		printf("sessions:     %u\n", c->sessions);
 	} else if (si->tee_listening) {
 		printf("control:      CTRL_STATUS not available (%s)\n", g_strerror(-si->ctrl_r));
@@ -368,6 +374,7 @@ static void print_status_json(const struct emu_state *st, const struct status_in
 		emu_json_add_int(b, "store_free", (gint64)c->store_free);
 		emu_json_add_int(b, "sessions", c->sessions);
 		emu_json_add_string(b, "boot_phase", boot_phase_name(c->flags));
+		emu_json_add_string(b, "profile", emu_status_profile(c->flags));
 		json_builder_set_member_name(b, "secure_boot");
 		if (c->flags & EMU_CTRL_STATUS_AUTH) {
 			json_builder_begin_object(b);

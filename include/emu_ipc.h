@@ -265,6 +265,12 @@ struct emu_ctrl_status {
 #define EMU_CTRL_STATUS_RPMB_DEAD      0x100u /* OP-TEE's rpmb_dead: NV writes fail until a reset */
 #define EMU_CTRL_STATUS_STMM_SEEN      0x200u /* the RPMB client fields are valid */
 #define EMU_CTRL_STATUS_LAYOUT_OPTEE_FS 0x400u /* the store is EFI_VARS in OP-TEE's RPMB FS */
+/* The build profile's switches (stmm/profile.h); with AUTH for the AuthVariableLib ones.
+ * High bits: 0x800 and 0x1000 are EMU_CTRL_STATUS_ROUTE_KERNEL / RPMB_HANDLER below. */
+#define EMU_CTRL_STATUS_VAR_CHECK_UEFI    0x100000u /* VarCheckUefiLib linked */
+#define EMU_CTRL_STATUS_POLICY_ENGINE     0x200000u /* VarCheckPolicyLib linked */
+#define EMU_CTRL_STATUS_PHYSICAL_PRESENCE 0x400000u /* PcdUserPhysicalPresence TRUE */
+#define EMU_CTRL_STATUS_SELF_SIGNED_PK    0x800000u /* PcdRequireSelfSignedPk TRUE */
 /* store_boot_events */
 #define EMU_CTRL_BOOT_RECORDS_DROPPED  0x1u /* records after a bad one were dropped (EDK2) */
 #define EMU_CTRL_BOOT_REFORMATTED      0x2u /* the store was invalid and formatted afresh (EDK2) */

@@ -17,6 +17,7 @@
 #include "gone_watch.h"
 #include "fvio.h"
 #include "options.h"
+#include "profile.h"
 #include "ready.h"
 #include "rpc.h"
 #include "store_check.h"
@@ -105,9 +106,10 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	g_message("stmmd ready on %s (rpc timeout %d ms, NS buffer %" G_GINT64_FORMAT
-		  " bytes, key writing %s, quirks: %s, rpmb route %s%s)",
+		  " bytes, key writing %s, profile %s, rpmb route %s%s)",
 		  o.socket_path, o.rpc_timeout_ms, o.ns_buf_size, o.no_write_key ? "off" : "on",
-		  scfg.auth.quirk_optee_stmm ? "optee-stmm" : "none", rpmb_route_name(scfg.rpmb.route),
+		  stmm_profile_of(&scfg.vars, &scfg.auth) ? stmm_profile_of(&scfg.vars, &scfg.auth) : "custom",
+		  rpmb_route_name(scfg.rpmb.route),
 		  scfg.rpmb.probe_not_impl_fatal ? " (" RPMB_QUIRK_PROBE_NOT_IMPL_FATAL ")" : "");
 	if ((r = emu_ready_notify(o.ready_fd)) < 0)
 		g_warning("--ready-fd %d: %s", o.ready_fd, g_strerror(-r));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fvio.h"
+#include "profile.h"
 #include "pta_stmm.h"
 #include "ready.h"
 #include "rpmb_route.h"
@@ -36,6 +37,23 @@ void stmmd_options_clear(struct stmmd_options *o)
 	g_clear_pointer(&o->import_fv, g_free);
 	g_clear_pointer(&o->trace_file, g_free);
 	g_clear_pointer(&o->quirks, g_strfreev);
+	g_clear_pointer(&o->profile, g_free);
+	g_clear_pointer(&o->physical_presence, g_free);
+	g_clear_pointer(&o->variable_policy, g_free);
+	g_clear_pointer(&o->self_signed_pk, g_free);
+	g_clear_pointer(&o->var_check_uefi, g_free);
+}
+
+/* Does a --quirk list name optee-stmm (the old spelling of --profile optee-stmm)? */
+static bool quirks_name_optee_stmm(gchar *const *quirks)
+{
+	for (gchar *const *q = quirks; q && *q; q++) {
+		g_auto(GStrv) words = g_strsplit(*q, ",", -1);
+		for (gchar **w = words; *w; w++)
+			if (!strcmp(g_strstrip(*w), "optee-stmm"))
+				return true;
+	}
+	return false;
 }
 
 /* --quirk lists into cfg; prints the unknown name.  0 or -EINVAL. */
@@ -74,7 +92,12 @@ int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 		{ "var-store-size", 0, 0, G_OPTION_ARG_INT64, &o->var_store_size, "Variable store size (default 16384)", "BYTES" },
 		{ "ftw-working-size", 0, 0, G_OPTION_ARG_INT64, &o->ftw_working_size, "FTW working area size (default 16384)", "BYTES" },
 		{ "ftw-spare-size", 0, 0, G_OPTION_ARG_INT64, &o->ftw_spare_size, "FTW spare area size (default 16384)", "BYTES" },
-		{ "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->quirks, "Behave as a known build instead of spec-strict (repeatable, comma list; see below)", "NAME" },
+		{ "quirk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->quirks, "Behave as a known build (repeatable, comma list; see below)", "NAME" },
+		{ "profile", 0, 0, G_OPTION_ARG_STRING, &o->profile, "The EDK2 build StMM is: optee-stmm (default: PlatformStandaloneMmRpmb.dsc) or strict (see below)", "NAME" },
+		{ "physical-presence", 0, 0, G_OPTION_ARG_STRING, &o->physical_presence, "PcdUserPhysicalPresence (default: the profile's)", "on|off" },
+		{ "variable-policy", 0, 0, G_OPTION_ARG_STRING, &o->variable_policy, "VarCheckPolicyLib linked: the variable-policy engine, LOCK_VARIABLE (default: the profile's)", "on|off" },
+		{ "require-self-signed-pk", 0, 0, G_OPTION_ARG_STRING, &o->self_signed_pk, "PcdRequireSelfSignedPk (default: the profile's)", "on|off" },
+		{ "var-check-uefi", 0, 0, G_OPTION_ARG_STRING, &o->var_check_uefi, "VarCheckUefiLib linked (default: the profile's)", "on|off" },
 		{ "check-quirks", 0, 0, G_OPTION_ARG_STRING, &check_quirks, "Check a --quirk LIST (comma list) and exit: 0 every name is known, 2 not (naming it); how `stmm-emu up` validates before it starts anything", "LIST" },
 		{ "rpmb-layout", 0, 0, G_OPTION_ARG_STRING, &o->rpmb_layout, "Where the NV store lives: optee-fs (default: the file EFI_VARS in OP-TEE's RPMB file system, as on a board) or raw (the store's bytes at --store-offset)", "optee-fs|raw" },
 		{ "rpmb-route", 0, 0, G_OPTION_ARG_STRING, &o->rpmb_route, "How OP-TEE reaches RPMB: probe (default, CFG_RPMB_ANNOUNCE_PROBE_CAP=y: PROBE_RESET first, the kernel route when the normal world serves it, else legacy; key writing forces legacy, as CFG_RPMB_WRITE_KEY does) or legacy (only OPTEE_RPC_CMD_RPMB)", "probe|legacy" },
@@ -98,11 +121,15 @@ int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- OP-TEE + StandaloneMM emulator");
 	g_autoptr(GError) err = NULL;
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_description(ctx, "Quirks (--quirk, off by default):\n"
-		"  optee-stmm  edk2 as OP-TEE's StMM build configures it: PcdUserPhysicalPresence\n"
-		"              TRUE and no variable-policy engine, so an unsigned, well-formed,\n"
-		"              empty-payload write deletes an authenticated variable, and\n"
-		"              CustomMode / SecureBootEnable are writable.\n"
+	g_option_context_set_description(ctx, "Profiles (--profile):\n"
+		"  optee-stmm  (default) edk2 as OP-TEE's StMM build configures it\n"
+		"              (edk2-platforms PlatformStandaloneMmRpmb.dsc): PcdUserPhysicalPresence\n"
+		"              TRUE, VarCheckUefiLib linked, no VarCheckPolicyLib (LOCK_VARIABLE\n"
+		"              answers EFI_NOT_READY), PcdRequireSelfSignedPk FALSE.\n"
+		"  strict      physical presence off, the variable-policy engine on, PK\n"
+		"              self-signed in setup mode; VarCheckUefiLib and sizes as the dsc.\n"
+		"Quirks (--quirk, off by default):\n"
+		"  optee-stmm  the old spelling of --profile optee-stmm.\n"
 		"  rpmb-probe-not-implemented-fatal\n"
 		"              OP-TEE before 96e8f740b (2025-01): a PROBE_RESET answered\n"
 		"              TEE_ERROR_NOT_IMPLEMENTED (U-Boot <= v2025.01) fails RPMB init\n"
@@ -153,6 +180,37 @@ int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 	return 0;
 }
 
+/* "on" / "off" into *ret; NULL leaves it.  0 or -EINVAL (message printed). */
+static int parse_switch(const char *opt, const char *value, bool *ret)
+{
+	if (!value)
+		return 0;
+	if (!strcmp(value, "on") || !strcmp(value, "off")) {
+		*ret = !strcmp(value, "on");
+		return 0;
+	}
+	g_printerr("stmmd: --%s %s: not on or off\n", opt, value);
+	return -EINVAL;
+}
+
+/* The single switches, over the profile. */
+static int apply_switches(const struct stmmd_options *o, struct tee_stmm_config *cfg)
+{
+	bool policy = cfg->vars.policy_engine;
+	int r;
+
+	if ((r = parse_switch("physical-presence", o->physical_presence,
+			      &cfg->auth.user_physical_presence)) < 0 ||
+	    (r = parse_switch("variable-policy", o->variable_policy, &policy)) < 0 ||
+	    (r = parse_switch("require-self-signed-pk", o->self_signed_pk,
+			      &cfg->auth.require_self_signed_pk)) < 0 ||
+	    (r = parse_switch("var-check-uefi", o->var_check_uefi, &cfg->vars.var_check_uefi)) < 0)
+		return r;
+	cfg->vars.policy_engine = policy;
+	cfg->auth.policy_engine = policy;
+	return 0;
+}
+
 static int load_huk(const char *path, uint8_t huk[RPMB_CLIENT_HUK_SIZE])
 {
 	g_autofree gchar *data = NULL;
@@ -190,12 +248,25 @@ int stmmd_options_config(const struct stmmd_options *o, struct tee_stmm_config *
 		g_printerr("stmmd: --rpmb-route %s: not probe or legacy\n", o->rpmb_route);
 		return -EINVAL;
 	}
-	if ((r = parse_quirks(o->quirks, &cfg)) < 0)
-		return r;
 	cfg.layout = (struct store_layout){ (uint64_t)o->store_offset, (uint32_t)o->var_store_size,
 					    (uint32_t)o->ftw_working_size,
 					    (uint32_t)o->ftw_spare_size };
 	varsvc_config_defaults(&cfg.vars);
+	if (o->profile && quirks_name_optee_stmm(o->quirks) && strcmp(o->profile, "optee-stmm")) {
+		g_printerr("stmmd: --quirk optee-stmm is --profile optee-stmm: conflicts with "
+			   "--profile %s\n", o->profile);
+		return -EINVAL;
+	}
+	if (stmm_profile_apply(o->profile ? o->profile : STMM_PROFILE_DEFAULT, &cfg.vars,
+			       &cfg.auth) < 0) {
+		g_printerr("stmmd: --profile %s: not one of %s\n", o->profile,
+			   stmm_profile_names());
+		return -EINVAL;
+	}
+	if ((r = parse_quirks(o->quirks, &cfg)) < 0)
+		return r;
+	if ((r = apply_switches(o, &cfg)) < 0)
+		return r;
 	const struct { uint32_t *pcd; gint64 opt; } pcds[] = {
 		{ &cfg.vars.max_variable_size, o->max_var },
 		{ &cfg.vars.max_auth_variable_size, o->max_auth_var },

@@ -17,6 +17,9 @@ struct stmmd_options {
 	gchar *ffa_sp;     /* smm-gateway|edk2 (ffa_spmc.h) */
 	enum ffa_sp_profile ffa_profile; /* parsed from ffa_sp */
 	gchar **quirks;
+	gchar *profile; /* --profile (profile.h); NULL = optee-stmm */
+	/* Single switches, "on"/"off" or NULL (the profile's) */
+	gchar *physical_presence, *variable_policy, *self_signed_pk, *var_check_uefi;
 	gint rpc_timeout_ms, ready_fd;
 	gint64 ns_buf_size, store_offset, var_store_size, ftw_working_size, ftw_spare_size;
 	/* PCDs of the variable driver; -1 = the default of OP-TEE's StMM build */

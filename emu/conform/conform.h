@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "client.h"
 #include "efi.h"
@@ -41,7 +42,11 @@ struct cf {
 	int reset_wait_ms;
 	GPtrArray *keep;               /* allocations that live until the case ends */
 	struct cf_keys *keys;          /* signing keys (--keys); NULL: auth groups skipped */
+	const char *profile;           /* the stack's build profile (README "Which EDK2 build
+					* this is"): "optee-stmm" or "strict" */
 };
+/* Is the stack under test the optee-stmm profile (PlatformStandaloneMmRpmb.dsc)? */
+#define CF_OPTEE_STMM(cf) (strcmp((cf)->profile, "optee-stmm") == 0)
 
 /* Case outcome. */
 #define CF_PASS 0
@@ -55,6 +60,12 @@ struct cf_case {
 	enum cf_mode mode;
 	const char *source;  /* the assertion it derives from, with its suite */
 	int (*run)(struct cf *cf);
+	/*
+	 * The profiles whose status the case expects, comma list; NULL = both (and a case that
+	 * asks cf->profile expects each profile's own status, citing it in `source`).  A case
+	 * for another profile is reported skipped.
+	 */
+	const char *profiles;
 };
 
 #define CF_GROUP_DESTRUCTIVE 0x1u
@@ -77,7 +88,8 @@ struct cf_group {
 extern const struct cf_group cf_group_get, cf_group_getnext, cf_group_set_attributes,
 	cf_group_set_size, cf_group_append, cf_group_delete, cf_group_query, cf_group_payload,
 	cf_group_raw_malformed, cf_group_stress, cf_group_properties, cf_group_phases,
-	cf_group_reset, cf_group_store_full, cf_group_auth, cf_group_secure_boot;
+	cf_group_reset, cf_group_store_full, cf_group_auth, cf_group_secure_boot,
+	cf_group_varcheck_uefi;
 
 /* ---- keys for the authenticated groups (conform_auth.c) ------------------------------- */
 

@@ -174,18 +174,18 @@ static int ph_remaining(struct cf *cf)
 }
 
 static const struct cf_case ph_cases[] = {
-	{ "phases.ready-to-boot", CF_LIB, "edk2 SmmVariableHandler READY_TO_BOOT: EFI_SUCCESS (also twice), still boot time afterwards", ph_rtb },
-	{ "phases.exit-boot-services", CF_LIB, "edk2 SmmVariableHandler EXIT_BOOT_SERVICE: EFI_SUCCESS, runtime from then on", ph_ebs },
-	{ "phases.ready-to-boot-at-runtime", CF_LIB, "edk2 SmmVariableHandler: READY_TO_BOOT after EXIT_BOOT_SERVICE -> EFI_UNSUPPORTED", ph_rtb_after_ebs },
-	{ "phases.bs-only-invisible", CF_LIB, "checklist §5.5 / edk2 FindVariable at runtime: BS and NV|BS variables -> EFI_NOT_FOUND", ph_bs_invisible },
-	{ "phases.rt-visible", CF_LIB, "checklist §5.5: BS|RT and NV|BS|RT variables still read at runtime", ph_rt_visible },
-	{ "phases.getnext-rt-only", CF_LIB, "edk2 VariableServiceGetNextVariableName at runtime: variables without RT are skipped", ph_getnext_rt_only },
-	{ "phases.nv-rt-writable", CF_LIB, "edk2 / UEFI: at runtime NV|BS|RT variables can be created, updated, appended, deleted", ph_nv_rt_writable },
-	{ "phases.create-refused", CF_LIB, "fwts setvariable_test6 / edk2 UpdateVariable: runtime create of BS, NV|BS, BS|RT -> EFI_INVALID_PARAMETER, not created", ph_create_refused },
-	{ "phases.volatile-rt-read-only", CF_LIB, "edk2 UpdateVariable: at runtime an existing volatile variable -> EFI_WRITE_PROTECTED (update, append, delete), kept", ph_volatile_rt_ro },
-	{ "phases.bs-write-protected", CF_LIB, "edk2 VariableServiceSetVariable: at runtime an existing variable without RT -> EFI_WRITE_PROTECTED", ph_bs_write_protected },
-	{ "phases.query-needs-rt", CF_LIB, "edk2 QueryVariableInfo: at runtime attributes without RT -> EFI_INVALID_PARAMETER; with RT EFI_SUCCESS", ph_query },
-	{ "phases.remaining-keeps-deleted", CF_LIB, "edk2 QueryVariableInfo at runtime: deleted records still count (no reclaim at runtime)", ph_remaining },
+	{ "phases.ready-to-boot", CF_LIB, "edk2 SmmVariableHandler READY_TO_BOOT: EFI_SUCCESS (also twice), still boot time afterwards", ph_rtb, NULL },
+	{ "phases.exit-boot-services", CF_LIB, "edk2 SmmVariableHandler EXIT_BOOT_SERVICE: EFI_SUCCESS, runtime from then on", ph_ebs, NULL },
+	{ "phases.ready-to-boot-at-runtime", CF_LIB, "edk2 SmmVariableHandler: READY_TO_BOOT after EXIT_BOOT_SERVICE -> EFI_UNSUPPORTED", ph_rtb_after_ebs, NULL },
+	{ "phases.bs-only-invisible", CF_LIB, "checklist §5.5 / edk2 FindVariable at runtime: BS and NV|BS variables -> EFI_NOT_FOUND", ph_bs_invisible, NULL },
+	{ "phases.rt-visible", CF_LIB, "checklist §5.5: BS|RT and NV|BS|RT variables still read at runtime", ph_rt_visible, NULL },
+	{ "phases.getnext-rt-only", CF_LIB, "edk2 VariableServiceGetNextVariableName at runtime: variables without RT are skipped", ph_getnext_rt_only, NULL },
+	{ "phases.nv-rt-writable", CF_LIB, "edk2 / UEFI: at runtime NV|BS|RT variables can be created, updated, appended, deleted", ph_nv_rt_writable, NULL },
+	{ "phases.create-refused", CF_LIB, "fwts setvariable_test6 / edk2 UpdateVariable: runtime create of BS, NV|BS, BS|RT -> EFI_INVALID_PARAMETER, not created", ph_create_refused, NULL },
+	{ "phases.volatile-rt-read-only", CF_LIB, "edk2 UpdateVariable: at runtime an existing volatile variable -> EFI_WRITE_PROTECTED (update, append, delete), kept", ph_volatile_rt_ro, NULL },
+	{ "phases.bs-write-protected", CF_LIB, "edk2 VariableServiceSetVariable: at runtime an existing variable without RT -> EFI_WRITE_PROTECTED", ph_bs_write_protected, NULL },
+	{ "phases.query-needs-rt", CF_LIB, "edk2 QueryVariableInfo: at runtime attributes without RT -> EFI_INVALID_PARAMETER; with RT EFI_SUCCESS", ph_query, NULL },
+	{ "phases.remaining-keeps-deleted", CF_LIB, "edk2 QueryVariableInfo at runtime: deleted records still count (no reclaim at runtime)", ph_remaining, NULL },
 };
 CF_GROUP(cf_group_phases, "phases", "READY_TO_BOOT and EXIT_BOOT_SERVICE", CF_GROUP_DESTRUCTIVE, ph_cases);
 
@@ -325,18 +325,18 @@ static int pr_forgotten(struct cf *cf)
 }
 
 static const struct cf_case pr_cases[] = {
-	{ "properties.set-get", CF_LIB, "edk2 VarCheckVariablePropertySet/Get: before EndOfDxe a property is set and read back", pr_set_get },
-	{ "properties.get-absent", CF_LIB, "edk2 VarCheckVariablePropertyGet: no property -> EFI_NOT_FOUND", pr_get_absent },
-	{ "properties.revision", CF_LIB, "edk2 VarCheckVariablePropertySet: Revision != 1 -> EFI_INVALID_PARAMETER", pr_revision },
-	{ "properties.empty-name", CF_LIB, "edk2 VarCheckVariablePropertySet: empty name -> EFI_INVALID_PARAMETER", pr_empty_name },
-	{ "properties.read-only-before-end-of-dxe", CF_LIB, "edk2 VarCheckLibSetVariableCheck: no checks before EndOfDxe (a READ_ONLY variable is still written)", pr_ro_not_yet },
-	{ "properties.read-only", CF_LIB, "checklist §5.8 / edk2 VarCheckLib: after READY_TO_BOOT a READ_ONLY variable -> EFI_WRITE_PROTECTED (update, delete, append)", pr_ro_enforced },
-	{ "properties.min-max-size", CF_LIB, "edk2 VarCheckLib: DataSize outside [MinSize, MaxSize] -> EFI_INVALID_PARAMETER; deletion not size-checked", pr_sizes },
-	{ "properties.attributes", CF_LIB, "edk2 VarCheckLib: attributes other than the property's -> EFI_INVALID_PARAMETER", pr_attributes },
-	{ "properties.set-after-end-of-dxe", CF_LIB, "edk2 SmmVariableHandler PROPERTY_SET after READY_TO_BOOT (EndOfDxe) -> EFI_ACCESS_DENIED", pr_set_denied },
-	{ "properties.lock-after-end-of-dxe", CF_LIB, "edk2 SmmVariableHandler LOCK_VARIABLE after READY_TO_BOOT -> EFI_ACCESS_DENIED", pr_lock_denied },
-	{ "properties.get-at-runtime", CF_LIB, "edk2 SmmVariableHandler PROPERTY_GET works in every phase", pr_get_after },
-	{ "properties.forgotten-on-reset", CF_LIB, "edk2 VarCheckLib: properties are RAM-only; after a reset -> EFI_NOT_FOUND", pr_forgotten },
+	{ "properties.set-get", CF_LIB, "edk2 VarCheckVariablePropertySet/Get: before EndOfDxe a property is set and read back", pr_set_get, NULL },
+	{ "properties.get-absent", CF_LIB, "edk2 VarCheckVariablePropertyGet: no property -> EFI_NOT_FOUND", pr_get_absent, NULL },
+	{ "properties.revision", CF_LIB, "edk2 VarCheckVariablePropertySet: Revision != 1 -> EFI_INVALID_PARAMETER", pr_revision, NULL },
+	{ "properties.empty-name", CF_LIB, "edk2 VarCheckVariablePropertySet: empty name -> EFI_INVALID_PARAMETER", pr_empty_name, NULL },
+	{ "properties.read-only-before-end-of-dxe", CF_LIB, "edk2 VarCheckLibSetVariableCheck: no checks before EndOfDxe (a READ_ONLY variable is still written)", pr_ro_not_yet, NULL },
+	{ "properties.read-only", CF_LIB, "checklist §5.8 / edk2 VarCheckLib: after READY_TO_BOOT a READ_ONLY variable -> EFI_WRITE_PROTECTED (update, delete, append)", pr_ro_enforced, NULL },
+	{ "properties.min-max-size", CF_LIB, "edk2 VarCheckLib: DataSize outside [MinSize, MaxSize] -> EFI_INVALID_PARAMETER; deletion not size-checked", pr_sizes, NULL },
+	{ "properties.attributes", CF_LIB, "edk2 VarCheckLib: attributes other than the property's -> EFI_INVALID_PARAMETER", pr_attributes, NULL },
+	{ "properties.set-after-end-of-dxe", CF_LIB, "edk2 SmmVariableHandler PROPERTY_SET after READY_TO_BOOT (EndOfDxe) -> EFI_ACCESS_DENIED", pr_set_denied, NULL },
+	{ "properties.lock-after-end-of-dxe", CF_LIB, "edk2 SmmVariableHandler LOCK_VARIABLE after READY_TO_BOOT -> EFI_ACCESS_DENIED", pr_lock_denied, NULL },
+	{ "properties.get-at-runtime", CF_LIB, "edk2 SmmVariableHandler PROPERTY_GET works in every phase", pr_get_after, NULL },
+	{ "properties.forgotten-on-reset", CF_LIB, "edk2 VarCheckLib: properties are RAM-only; after a reset -> EFI_NOT_FOUND", pr_forgotten, NULL },
 };
 CF_GROUP(cf_group_properties, "properties", "VAR_CHECK properties and LOCK_VARIABLE", CF_GROUP_DESTRUCTIVE, pr_cases);
 
@@ -400,9 +400,9 @@ static int rs_query(struct cf *cf)
 }
 
 static const struct cf_case rs_cases[] = {
-	{ "reset.nv-survives", CF_LIB, "SCT SetVariable_Func Sub6: non-volatile variables survive ResetSystem", rs_nv },
-	{ "reset.volatile-gone", CF_LIB, "SCT SetVariable_Func Sub7: volatile variables are gone after ResetSystem", rs_volatile },
-	{ "reset.boot-time-again", CF_LIB, "UEFI ResetSystem / edk2: after a reset the service is at boot time (BS writes, Query without RT, PROPERTY_SET, READY_TO_BOOT)", rs_phase },
-	{ "reset.remaining-stable", CF_LIB, "edk2 QueryVariableInfo: NV remaining storage is the same after a reset", rs_query },
+	{ "reset.nv-survives", CF_LIB, "SCT SetVariable_Func Sub6: non-volatile variables survive ResetSystem", rs_nv, NULL },
+	{ "reset.volatile-gone", CF_LIB, "SCT SetVariable_Func Sub7: volatile variables are gone after ResetSystem", rs_volatile, NULL },
+	{ "reset.boot-time-again", CF_LIB, "UEFI ResetSystem / edk2: after a reset the service is at boot time (BS writes, Query without RT, PROPERTY_SET, READY_TO_BOOT)", rs_phase, NULL },
+	{ "reset.remaining-stable", CF_LIB, "edk2 QueryVariableInfo: NV remaining storage is the same after a reset", rs_query, NULL },
 };
 CF_GROUP(cf_group_reset, "reset", "ResetSystem", CF_GROUP_DESTRUCTIVE, rs_cases);

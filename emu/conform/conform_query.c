@@ -148,21 +148,21 @@ static int q_raw_in_place(struct cf *cf)
 }
 
 static const struct cf_case q_cases[] = {
-	{ "query.attributes0", CF_LIB, "SCT QueryVariableInfo_Conf: Attributes 0 -> EFI_INVALID_PARAMETER", q_zero },
-	{ "query.nv", CF_LIB, "SCT QueryVariableInfo_Conf: NV (no BS) -> EFI_INVALID_PARAMETER", q_nv },
-	{ "query.rt", CF_LIB, "SCT QueryVariableInfo_Conf: RT (no BS) -> EFI_INVALID_PARAMETER", q_rt },
-	{ "query.nv-rt", CF_LIB, "SCT QueryVariableInfo_Conf: NV|RT (no BS) -> EFI_INVALID_PARAMETER", q_nv_rt },
-	{ "query.authenticated-write", CF_LIB, "SCT AuthVar_Conf / edk2 QueryVariableInfo: AUTHENTICATED_WRITE_ACCESS -> EFI_UNSUPPORTED", q_aw },
-	{ "query.no-mask-bits", CF_LIB, "edk2 QueryVariableInfo: no bit of the attribute mask (0x80) -> EFI_UNSUPPORTED", q_no_mask },
-	{ "query.hr-without-nv", CF_LIB, "edk2 QueryVariableInfo: HR without NV -> EFI_INVALID_PARAMETER", q_hr_no_nv },
-	{ "query.hr-no-storage", CF_LIB, "edk2 QueryVariableInfo: HR with PcdHwErrStorageSize 0 -> EFI_UNSUPPORTED", q_hr },
-	{ "query.time-based", CF_LIB, "edk2 QueryVariableInfo with AuthVariableLib: NV|BS|RT|AT -> EFI_SUCCESS, MaximumVariableSize from PcdMaxAuthVariableSize", q_at },
-	{ "query.bs-non-zero", CF_LIB, "U-Boot efi_selftest_variables: QueryVariableInfo(BS) succeeds with three non-zero outputs", q_nonzero },
-	{ "query.storage-sizes", CF_LIB, "edk2 QueryVariableInfo (OP-TEE RPMB build): NV max storage var-store-size - 0x48 - 28 (16284 by default), volatile 16356", q_sizes },
-	{ "query.max-variable-size", CF_LIB, "edk2 QueryVariableInfo: MaximumVariableSize = PcdMaxVariableSize - 60, clamped to Remaining - 60", q_max_var },
-	{ "query.func", CF_LIB, "SCT QueryVariableInfo_Func (+ edk2 accounting): query/set 20 bytes/query/delete/query; max stable, remaining -record, +record", q_func },
-	{ "query.nv-volatile-apart", CF_LIB, "checklist §5.4 / edk2: NV and volatile storage are accounted separately", q_apart },
-	{ "query.raw-in-place", CF_RAW, "edk2 SmmVariableHandler QUERY: answered in place in the 32-byte payload", q_raw_in_place },
+	{ "query.attributes0", CF_LIB, "SCT QueryVariableInfo_Conf: Attributes 0 -> EFI_INVALID_PARAMETER", q_zero, NULL },
+	{ "query.nv", CF_LIB, "SCT QueryVariableInfo_Conf: NV (no BS) -> EFI_INVALID_PARAMETER", q_nv, NULL },
+	{ "query.rt", CF_LIB, "SCT QueryVariableInfo_Conf: RT (no BS) -> EFI_INVALID_PARAMETER", q_rt, NULL },
+	{ "query.nv-rt", CF_LIB, "SCT QueryVariableInfo_Conf: NV|RT (no BS) -> EFI_INVALID_PARAMETER", q_nv_rt, NULL },
+	{ "query.authenticated-write", CF_LIB, "SCT AuthVar_Conf / edk2 QueryVariableInfo: AUTHENTICATED_WRITE_ACCESS -> EFI_UNSUPPORTED", q_aw, NULL },
+	{ "query.no-mask-bits", CF_LIB, "edk2 QueryVariableInfo: no bit of the attribute mask (0x80) -> EFI_UNSUPPORTED", q_no_mask, NULL },
+	{ "query.hr-without-nv", CF_LIB, "edk2 QueryVariableInfo: HR without NV -> EFI_INVALID_PARAMETER", q_hr_no_nv, NULL },
+	{ "query.hr-no-storage", CF_LIB, "edk2 QueryVariableInfo: HR with PcdHwErrStorageSize 0 -> EFI_UNSUPPORTED", q_hr, NULL },
+	{ "query.time-based", CF_LIB, "edk2 QueryVariableInfo with AuthVariableLib: NV|BS|RT|AT -> EFI_SUCCESS, MaximumVariableSize from PcdMaxAuthVariableSize", q_at, NULL },
+	{ "query.bs-non-zero", CF_LIB, "U-Boot efi_selftest_variables: QueryVariableInfo(BS) succeeds with three non-zero outputs", q_nonzero, NULL },
+	{ "query.storage-sizes", CF_LIB, "edk2 QueryVariableInfo (OP-TEE RPMB build): NV max storage var-store-size - 0x48 - 28 (16284 by default), volatile 16356", q_sizes, NULL },
+	{ "query.max-variable-size", CF_LIB, "edk2 QueryVariableInfo: MaximumVariableSize = PcdMaxVariableSize - 60, clamped to Remaining - 60", q_max_var, NULL },
+	{ "query.func", CF_LIB, "SCT QueryVariableInfo_Func (+ edk2 accounting): query/set 20 bytes/query/delete/query; max stable, remaining -record, +record", q_func, NULL },
+	{ "query.nv-volatile-apart", CF_LIB, "checklist §5.4 / edk2: NV and volatile storage are accounted separately", q_apart, NULL },
+	{ "query.raw-in-place", CF_RAW, "edk2 SmmVariableHandler QUERY: answered in place in the 32-byte payload", q_raw_in_place, NULL },
 };
 CF_GROUP(cf_group_query, "query", "QueryVariableInfo", 0, q_cases);
 
@@ -219,9 +219,9 @@ static int p_excess(struct cf *cf)
 }
 
 static const struct cf_case p_cases[] = {
-	{ "payload.size", CF_LIB, "edk2 VariableSmm (OP-TEE RPMB build): GET_PAYLOAD_SIZE answers 10228", p_size },
-	{ "payload.raw-answer", CF_RAW, "edk2 SmmVariableHandler GET_PAYLOAD_SIZE: EFI_SUCCESS, size written in place", p_raw_answer },
-	{ "payload.max-variable", CF_LIB, "TS SmmVariableServiceTests checkMaxVariablePayload: the largest variable round-trips within the budget", p_max_variable },
-	{ "payload.excess-data", CF_RAW, "OP-TEE PTA_STMM: memref over the 16 KiB NS buffer -> TEE_ERROR_EXCESS_DATA, size rewritten to 16384", p_excess },
+	{ "payload.size", CF_LIB, "edk2 VariableSmm (OP-TEE RPMB build): GET_PAYLOAD_SIZE answers 10228", p_size, NULL },
+	{ "payload.raw-answer", CF_RAW, "edk2 SmmVariableHandler GET_PAYLOAD_SIZE: EFI_SUCCESS, size written in place", p_raw_answer, NULL },
+	{ "payload.max-variable", CF_LIB, "TS SmmVariableServiceTests checkMaxVariablePayload: the largest variable round-trips within the budget", p_max_variable, NULL },
+	{ "payload.excess-data", CF_RAW, "OP-TEE PTA_STMM: memref over the 16 KiB NS buffer -> TEE_ERROR_EXCESS_DATA, size rewritten to 16384", p_excess, NULL },
 };
 CF_GROUP(cf_group_payload, "payload", "GET_PAYLOAD_SIZE and the buffer budget", 0, p_cases);

@@ -164,25 +164,25 @@ static int sa_append_not_stored(struct cf *cf)
 }
 
 static const struct cf_case sa_cases[] = {
-	{ "set-attributes.empty-name", CF_LIB, "SCT SetVariable_Conf: VariableName L\"\" -> EFI_INVALID_PARAMETER", sa_empty_name },
-	{ "set-attributes.rt-only", CF_LIB, "SCT SetVariable_Conf: Attributes RT (RT without BS) -> EFI_INVALID_PARAMETER, nothing created", sa_rt_only },
-	{ "set-attributes.nv-rt", CF_LIB, "SCT SetVariable_Conf: Attributes NV|RT (RT without BS) -> EFI_INVALID_PARAMETER", sa_nv_rt },
-	{ "set-attributes.nv-only", CF_LIB, "edk2 VariableServiceSetVariable: Attributes NV alone -> EFI_INVALID_PARAMETER", sa_nv_only },
-	{ "set-attributes.reserved-bit", CF_LIB, "edk2 VariableServiceSetVariable: a bit outside EFI_VARIABLE_ATTRIBUTES_MASK (0x100) -> EFI_INVALID_PARAMETER", sa_reserved_bit },
-	{ "set-attributes.high-bit", CF_LIB, "edk2 VariableServiceSetVariable: bit 31 (U-Boot's private read-only flag) on the wire -> EFI_INVALID_PARAMETER", sa_high_bit },
-	{ "set-attributes.enhanced-auth", CF_LIB, "edk2 VariableServiceSetVariable: ENHANCED_AUTHENTICATED_ACCESS 0x80 is not in the mask -> EFI_INVALID_PARAMETER", sa_ea },
-	{ "set-attributes.enhanced-and-time-based", CF_LIB, "fwts setvariable: 0x80 together with TIME_BASED_AUTHENTICATED -> must fail (edk2 EFI_INVALID_PARAMETER)", sa_ea_at },
-	{ "set-attributes.authenticated-write", CF_LIB, "SCT AuthVar_Conf / fwts: deprecated AUTHENTICATED_WRITE_ACCESS 0x10 OR-ed into any set -> EFI_UNSUPPORTED", sa_aw },
-	{ "set-attributes.hr-disabled", CF_LIB, "edk2 VariableServiceSetVariable: HR with PcdHwErrStorageSize 0 (OP-TEE build) -> EFI_INVALID_PARAMETER", sa_hr_disabled },
-	{ "set-attributes.hr-rt", CF_LIB, "SCT HardwareErrorRecord_Conf: HR|RT (no BS) -> EFI_INVALID_PARAMETER", sa_hr_rt },
-	{ "set-attributes.hr-rt-nv", CF_LIB, "SCT HardwareErrorRecord_Conf: HR|RT|NV (no BS) -> EFI_INVALID_PARAMETER", sa_hr_rt_nv },
-	{ "set-attributes.different-attributes", CF_LIB, "SCT SetVariable_Conf: rewrite with other attributes -> EFI_INVALID_PARAMETER and the data unchanged (all 12 pairs)", sa_different_attrs },
-	{ "set-attributes.insert-two-guids", CF_LIB, "SCT SetVariable_Func Sub1: TestVariable under VENDOR2 (20 bytes) and VENDOR1 (10 bytes) both read back", sa_insert_two_guids },
-	{ "set-attributes.overwrite", CF_LIB, "SCT SetVariable_Func Sub2 / fwts setvariable: same data, other data, other sizes overwrite", sa_overwrite },
-	{ "set-attributes.similar-names", CF_LIB, "SCT SetVariable_Func Sub3 / fwts: TestVariableA, TestVariabl, 'Testvar ', Testva are independent variables", sa_similar },
-	{ "set-attributes.identical-no-write", CF_LIB, "edk2 UpdateVariable: rewriting identical data succeeds without writing the store (RPMB counter unchanged)", sa_identical_no_write },
-	{ "set-attributes.null-data", CF_LIB, "edk2 VariableServiceSetVariable: DataSize != 0 with Data NULL -> EFI_INVALID_PARAMETER", sa_null_data },
-	{ "set-attributes.append-not-stored", CF_LIB, "edk2 UpdateVariable: APPEND_WRITE never appears in the stored attributes", sa_append_not_stored },
+	{ "set-attributes.empty-name", CF_LIB, "SCT SetVariable_Conf: VariableName L\"\" -> EFI_INVALID_PARAMETER", sa_empty_name, NULL },
+	{ "set-attributes.rt-only", CF_LIB, "SCT SetVariable_Conf: Attributes RT (RT without BS) -> EFI_INVALID_PARAMETER, nothing created", sa_rt_only, NULL },
+	{ "set-attributes.nv-rt", CF_LIB, "SCT SetVariable_Conf: Attributes NV|RT (RT without BS) -> EFI_INVALID_PARAMETER", sa_nv_rt, NULL },
+	{ "set-attributes.nv-only", CF_LIB, "edk2 VariableServiceSetVariable: Attributes NV alone -> EFI_INVALID_PARAMETER", sa_nv_only, NULL },
+	{ "set-attributes.reserved-bit", CF_LIB, "edk2 VariableServiceSetVariable: a bit outside EFI_VARIABLE_ATTRIBUTES_MASK (0x100) -> EFI_INVALID_PARAMETER", sa_reserved_bit, NULL },
+	{ "set-attributes.high-bit", CF_LIB, "edk2 VariableServiceSetVariable: bit 31 (U-Boot's private read-only flag) on the wire -> EFI_INVALID_PARAMETER", sa_high_bit, NULL },
+	{ "set-attributes.enhanced-auth", CF_LIB, "edk2 VariableServiceSetVariable: ENHANCED_AUTHENTICATED_ACCESS 0x80 is not in the mask -> EFI_INVALID_PARAMETER", sa_ea, NULL },
+	{ "set-attributes.enhanced-and-time-based", CF_LIB, "fwts setvariable: 0x80 together with TIME_BASED_AUTHENTICATED -> must fail (edk2 EFI_INVALID_PARAMETER)", sa_ea_at, NULL },
+	{ "set-attributes.authenticated-write", CF_LIB, "SCT AuthVar_Conf / fwts: deprecated AUTHENTICATED_WRITE_ACCESS 0x10 OR-ed into any set -> EFI_UNSUPPORTED", sa_aw, NULL },
+	{ "set-attributes.hr-disabled", CF_LIB, "edk2 VariableServiceSetVariable: HR with PcdHwErrStorageSize 0 (OP-TEE build) -> EFI_INVALID_PARAMETER", sa_hr_disabled, NULL },
+	{ "set-attributes.hr-rt", CF_LIB, "SCT HardwareErrorRecord_Conf: HR|RT (no BS) -> EFI_INVALID_PARAMETER", sa_hr_rt, NULL },
+	{ "set-attributes.hr-rt-nv", CF_LIB, "SCT HardwareErrorRecord_Conf: HR|RT|NV (no BS) -> EFI_INVALID_PARAMETER", sa_hr_rt_nv, NULL },
+	{ "set-attributes.different-attributes", CF_LIB, "SCT SetVariable_Conf: rewrite with other attributes -> EFI_INVALID_PARAMETER and the data unchanged (all 12 pairs)", sa_different_attrs, NULL },
+	{ "set-attributes.insert-two-guids", CF_LIB, "SCT SetVariable_Func Sub1: TestVariable under VENDOR2 (20 bytes) and VENDOR1 (10 bytes) both read back", sa_insert_two_guids, NULL },
+	{ "set-attributes.overwrite", CF_LIB, "SCT SetVariable_Func Sub2 / fwts setvariable: same data, other data, other sizes overwrite", sa_overwrite, NULL },
+	{ "set-attributes.similar-names", CF_LIB, "SCT SetVariable_Func Sub3 / fwts: TestVariableA, TestVariabl, 'Testvar ', Testva are independent variables", sa_similar, NULL },
+	{ "set-attributes.identical-no-write", CF_LIB, "edk2 UpdateVariable: rewriting identical data succeeds without writing the store (RPMB counter unchanged)", sa_identical_no_write, NULL },
+	{ "set-attributes.null-data", CF_LIB, "edk2 VariableServiceSetVariable: DataSize != 0 with Data NULL -> EFI_INVALID_PARAMETER", sa_null_data, NULL },
+	{ "set-attributes.append-not-stored", CF_LIB, "edk2 UpdateVariable: APPEND_WRITE never appears in the stored attributes", sa_append_not_stored, NULL },
 };
 CF_GROUP(cf_group_set_attributes, "set-attributes", "SetVariable attribute rules", 0, sa_cases);
 
@@ -272,13 +272,13 @@ static int ss_query_max_fits(struct cf *cf)
 }
 
 static const struct cf_case ss_cases[] = {
-	{ "set-size.nv-limit", CF_LIB, "edk2 VariableServiceSetVariable: NV name+data <= PcdMaxVariableSize (0x2000) - 60 succeeds, one more -> EFI_INVALID_PARAMETER", ss_nv_limit },
-	{ "set-size.volatile-limit", CF_LIB, "edk2 VariableServiceSetVariable: volatile name+data <= PcdMaxVolatileVariableSize - 60 succeeds, one more -> EFI_INVALID_PARAMETER", ss_volatile_limit },
-	{ "set-size.size-max", CF_LIB, "SCT SetVariable_Conf 'too large variable': DataSize (UINTN)-1 -> EFI_INVALID_PARAMETER", ss_size_max },
-	{ "set-size.raw-size-max", CF_RAW, "TS SmmVariableAttackTests / edk2 SmmVariableHandler: SET DataSize SIZE_MAX -> InfoSize overflow -> EFI_ACCESS_DENIED", ss_raw_size_max },
-	{ "set-size.client-budget", CF_LIB, "Linux tee_stmm_efi / U-Boot: 40 + name + data over the payload budget -> EFI_INVALID_PARAMETER without a request", ss_budget },
-	{ "set-size.raw-at-payload", CF_RAW, "edk2 SmmVariableHandler: a SET of exactly GET_PAYLOAD_SIZE bytes is handled (not dropped): EFI_INVALID_PARAMETER by the size limit", ss_raw_at_budget },
-	{ "set-size.query-max-fits", CF_LIB, "edk2 QueryVariableInfo: MaximumVariableSize (name + data) fits, one byte more -> EFI_INVALID_PARAMETER", ss_query_max_fits },
+	{ "set-size.nv-limit", CF_LIB, "edk2 VariableServiceSetVariable: NV name+data <= PcdMaxVariableSize (0x2000) - 60 succeeds, one more -> EFI_INVALID_PARAMETER", ss_nv_limit, NULL },
+	{ "set-size.volatile-limit", CF_LIB, "edk2 VariableServiceSetVariable: volatile name+data <= PcdMaxVolatileVariableSize - 60 succeeds, one more -> EFI_INVALID_PARAMETER", ss_volatile_limit, NULL },
+	{ "set-size.size-max", CF_LIB, "SCT SetVariable_Conf 'too large variable': DataSize (UINTN)-1 -> EFI_INVALID_PARAMETER", ss_size_max, NULL },
+	{ "set-size.raw-size-max", CF_RAW, "TS SmmVariableAttackTests / edk2 SmmVariableHandler: SET DataSize SIZE_MAX -> InfoSize overflow -> EFI_ACCESS_DENIED", ss_raw_size_max, NULL },
+	{ "set-size.client-budget", CF_LIB, "Linux tee_stmm_efi / U-Boot: 40 + name + data over the payload budget -> EFI_INVALID_PARAMETER without a request", ss_budget, NULL },
+	{ "set-size.raw-at-payload", CF_RAW, "edk2 SmmVariableHandler: a SET of exactly GET_PAYLOAD_SIZE bytes is handled (not dropped): EFI_INVALID_PARAMETER by the size limit", ss_raw_at_budget, NULL },
+	{ "set-size.query-max-fits", CF_LIB, "edk2 QueryVariableInfo: MaximumVariableSize (name + data) fits, one byte more -> EFI_INVALID_PARAMETER", ss_query_max_fits, NULL },
 };
 CF_GROUP(cf_group_set_size, "set-size", "SetVariable size limits", 0, ss_cases);
 
@@ -361,13 +361,13 @@ static int ap_repeated(struct cf *cf)
 }
 
 static const struct cf_case ap_cases[] = {
-	{ "append.existing", CF_LIB, "U-Boot efi_selftest_variables: 8 bytes then APPEND 7 -> 15 bytes, concatenated (all four attribute sets)", ap_existing },
-	{ "append.empty-absent", CF_LIB, "U-Boot efi_selftest / edk2 UpdateVariable: APPEND of 0 bytes to an absent variable -> EFI_SUCCESS, nothing created", ap_empty_absent },
-	{ "append.creates", CF_LIB, "U-Boot efi_selftest: APPEND of 15 bytes to an absent variable creates it", ap_creates },
-	{ "append.empty-existing", CF_LIB, "edk2 UpdateVariable: APPEND of 0 bytes keeps an existing variable unchanged (not a delete)", ap_empty_existing },
-	{ "append.other-attributes", CF_LIB, "edk2 VariableServiceSetVariable: APPEND with attributes other than the variable's -> EFI_INVALID_PARAMETER, data unchanged", ap_other_attrs },
-	{ "append.over-max", CF_LIB, "edk2 UpdateVariable: an append growing past PcdMaxVariableSize - DataOffset -> EFI_INVALID_PARAMETER, data unchanged", ap_over_max },
-	{ "append.repeated", CF_LIB, "UEFI 2.10 SetVariable APPEND_WRITE: ten 5-byte appends to a volatile variable give the 50 bytes in order", ap_repeated },
+	{ "append.existing", CF_LIB, "U-Boot efi_selftest_variables: 8 bytes then APPEND 7 -> 15 bytes, concatenated (all four attribute sets)", ap_existing, NULL },
+	{ "append.empty-absent", CF_LIB, "U-Boot efi_selftest / edk2 UpdateVariable: APPEND of 0 bytes to an absent variable -> EFI_SUCCESS, nothing created", ap_empty_absent, NULL },
+	{ "append.creates", CF_LIB, "U-Boot efi_selftest: APPEND of 15 bytes to an absent variable creates it", ap_creates, NULL },
+	{ "append.empty-existing", CF_LIB, "edk2 UpdateVariable: APPEND of 0 bytes keeps an existing variable unchanged (not a delete)", ap_empty_existing, NULL },
+	{ "append.other-attributes", CF_LIB, "edk2 VariableServiceSetVariable: APPEND with attributes other than the variable's -> EFI_INVALID_PARAMETER, data unchanged", ap_other_attrs, NULL },
+	{ "append.over-max", CF_LIB, "edk2 UpdateVariable: an append growing past PcdMaxVariableSize - DataOffset -> EFI_INVALID_PARAMETER, data unchanged", ap_over_max, NULL },
+	{ "append.repeated", CF_LIB, "UEFI 2.10 SetVariable APPEND_WRITE: ten 5-byte appends to a volatile variable give the 50 bytes in order", ap_repeated, NULL },
 };
 CF_GROUP(cf_group_append, "append", "SetVariable APPEND_WRITE", 0, ap_cases);
 
@@ -441,12 +441,12 @@ static int de_not_listed(struct cf *cf)
 }
 
 static const struct cf_case de_cases[] = {
-	{ "delete.size0", CF_LIB, "SCT SetVariable_Conf 'DataSize is 0' / Func Sub4: delete -> EFI_SUCCESS, again -> EFI_NOT_FOUND", de_size0 },
-	{ "delete.attributes0", CF_LIB, "SCT SetVariable_Func Sub5 / fwts: Attributes 0 with DataSize 10 -> EFI_SUCCESS and the variable gone", de_attrs0 },
-	{ "delete.absent", CF_LIB, "edk2 UpdateVariable: deleting a variable that does not exist -> EFI_NOT_FOUND", de_absent },
-	{ "delete.nv-only", CF_LIB, "edk2 VariableServiceSetVariable: NV alone is refused (EFI_INVALID_PARAMETER) before the no-access delete rule", de_no_access },
-	{ "delete.wrong-attributes", CF_LIB, "edk2 VariableServiceSetVariable: size-0 delete with other non-zero attributes -> EFI_INVALID_PARAMETER, kept", de_wrong_attrs },
-	{ "delete.other-guid-kept", CF_LIB, "SCT SetVariable_Func Sub1/Sub4: deleting under VENDOR1 leaves the VENDOR2 variable", de_other_guid_kept },
-	{ "delete.not-listed", CF_LIB, "edk2 GetNextVariableName: an updated then deleted variable is not enumerated (no stale copy)", de_not_listed },
+	{ "delete.size0", CF_LIB, "SCT SetVariable_Conf 'DataSize is 0' / Func Sub4: delete -> EFI_SUCCESS, again -> EFI_NOT_FOUND", de_size0, NULL },
+	{ "delete.attributes0", CF_LIB, "SCT SetVariable_Func Sub5 / fwts: Attributes 0 with DataSize 10 -> EFI_SUCCESS and the variable gone", de_attrs0, NULL },
+	{ "delete.absent", CF_LIB, "edk2 UpdateVariable: deleting a variable that does not exist -> EFI_NOT_FOUND", de_absent, NULL },
+	{ "delete.nv-only", CF_LIB, "edk2 VariableServiceSetVariable: NV alone is refused (EFI_INVALID_PARAMETER) before the no-access delete rule", de_no_access, NULL },
+	{ "delete.wrong-attributes", CF_LIB, "edk2 VariableServiceSetVariable: size-0 delete with other non-zero attributes -> EFI_INVALID_PARAMETER, kept", de_wrong_attrs, NULL },
+	{ "delete.other-guid-kept", CF_LIB, "SCT SetVariable_Func Sub1/Sub4: deleting under VENDOR1 leaves the VENDOR2 variable", de_other_guid_kept, NULL },
+	{ "delete.not-listed", CF_LIB, "edk2 GetNextVariableName: an updated then deleted variable is not enumerated (no stale copy)", de_not_listed, NULL },
 };
 CF_GROUP(cf_group_delete, "delete", "SetVariable delete", 0, de_cases);

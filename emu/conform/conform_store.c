@@ -183,12 +183,12 @@ static int sf_volatile(struct cf *cf)
 }
 
 static const struct cf_case sf_cases[] = {
-	{ "store-full.overflow", CF_LIB, "SCT Overflow_Stress: TestVariable_N (NV|BS, 10 bytes) until the store is full -> EFI_OUT_OF_RESOURCES; all kept over a reset, all deletable, space reusable", sf_overflow },
-	{ "store-full.reclaim", CF_LIB, "edk2 Reclaim at boot time: a write that fits only after compaction succeeds and no variable is lost (also after a reset)", sf_reclaim },
-	{ "store-full.update-in-full-store", CF_LIB, "edk2 Reclaim(UpdatingVariable): in a full store an update of the same size succeeds (old copy dropped)", sf_update_full },
-	{ "store-full.runtime-no-reclaim", CF_LIB, "edk2 UpdateVariable at runtime: no reclaim -> EFI_OUT_OF_RESOURCES; after a reset the write fits", sf_runtime_no_reclaim },
-	{ "store-full.ready-to-boot-reclaims", CF_LIB, "edk2 ReclaimForOS: READY_TO_BOOT reclaims when less than the max variable size is free", sf_rtb_reclaims },
-	{ "store-full.volatile", CF_LIB, "edk2 volatile store (PcdVariableStoreSize 0x4000): full -> EFI_OUT_OF_RESOURCES, reclaimed after a delete", sf_volatile },
+	{ "store-full.overflow", CF_LIB, "SCT Overflow_Stress: TestVariable_N (NV|BS, 10 bytes) until the store is full -> EFI_OUT_OF_RESOURCES; all kept over a reset, all deletable, space reusable", sf_overflow, NULL },
+	{ "store-full.reclaim", CF_LIB, "edk2 Reclaim at boot time: a write that fits only after compaction succeeds and no variable is lost (also after a reset)", sf_reclaim, NULL },
+	{ "store-full.update-in-full-store", CF_LIB, "edk2 Reclaim(UpdatingVariable): in a full store an update of the same size succeeds (old copy dropped)", sf_update_full, NULL },
+	{ "store-full.runtime-no-reclaim", CF_LIB, "edk2 UpdateVariable at runtime: no reclaim -> EFI_OUT_OF_RESOURCES; after a reset the write fits", sf_runtime_no_reclaim, NULL },
+	{ "store-full.ready-to-boot-reclaims", CF_LIB, "edk2 ReclaimForOS: READY_TO_BOOT reclaims when less than the max variable size is free", sf_rtb_reclaims, NULL },
+	{ "store-full.volatile", CF_LIB, "edk2 volatile store (PcdVariableStoreSize 0x4000): full -> EFI_OUT_OF_RESOURCES, reclaimed after a delete", sf_volatile, NULL },
 };
 CF_GROUP(cf_group_store_full, "store-full", "a full store and reclaim", CF_GROUP_DESTRUCTIVE, sf_cases);
 
@@ -301,14 +301,14 @@ static int st_fwts_query(struct cf *cf)
 }
 
 static const struct cf_case st_cases[] = {
-	{ "stress.sct-get", CF_LIB, "SCT Multiple_Stress: GetVariable x50", st_sct_get },
-	{ "stress.sct-getnext", CF_LIB, "SCT Multiple_Stress: GetNextVariableName x50 (whole walks, same count)", st_sct_getnext },
-	{ "stress.sct-set-same", CF_LIB, "SCT Multiple_Stress: SetVariable same data x50 (and no RPMB write)", st_sct_set_same },
-	{ "stress.sct-set-different", CF_LIB, "SCT Multiple_Stress: SetVariable different data x50, each read back", st_sct_set_diff },
-	{ "stress.fwts-get", CF_LIB, "fwts uefirtvariable test 5: GetVariable x1024 (default --uefi-get-var-multiple)", st_fwts_get },
-	{ "stress.fwts-getnext", CF_LIB, "fwts uefirtvariable test 5: GetNextVariableName x1024", st_fwts_getnext },
-	{ "stress.fwts-set", CF_LIB, "fwts uefirtvariable test 6: SetVariable same and different data x40", st_fwts_set },
-	{ "stress.fwts-names", CF_LIB, "fwts uefirtvariable test 6: names 'a' .. 40 x 'a' created, read, deleted", st_fwts_names },
-	{ "stress.fwts-query", CF_LIB, "fwts uefirtvariable test 7: QueryVariableInfo x1024, stable answers", st_fwts_query },
+	{ "stress.sct-get", CF_LIB, "SCT Multiple_Stress: GetVariable x50", st_sct_get, NULL },
+	{ "stress.sct-getnext", CF_LIB, "SCT Multiple_Stress: GetNextVariableName x50 (whole walks, same count)", st_sct_getnext, NULL },
+	{ "stress.sct-set-same", CF_LIB, "SCT Multiple_Stress: SetVariable same data x50 (and no RPMB write)", st_sct_set_same, NULL },
+	{ "stress.sct-set-different", CF_LIB, "SCT Multiple_Stress: SetVariable different data x50, each read back", st_sct_set_diff, NULL },
+	{ "stress.fwts-get", CF_LIB, "fwts uefirtvariable test 5: GetVariable x1024 (default --uefi-get-var-multiple)", st_fwts_get, NULL },
+	{ "stress.fwts-getnext", CF_LIB, "fwts uefirtvariable test 5: GetNextVariableName x1024", st_fwts_getnext, NULL },
+	{ "stress.fwts-set", CF_LIB, "fwts uefirtvariable test 6: SetVariable same and different data x40", st_fwts_set, NULL },
+	{ "stress.fwts-names", CF_LIB, "fwts uefirtvariable test 6: names 'a' .. 40 x 'a' created, read, deleted", st_fwts_names, NULL },
+	{ "stress.fwts-query", CF_LIB, "fwts uefirtvariable test 7: QueryVariableInfo x1024, stable answers", st_fwts_query, NULL },
 };
 CF_GROUP(cf_group_stress, "stress", "SCT and fwts stress", 0, st_cases);

@@ -15,6 +15,11 @@ bool emu_rpmb_route_valid(const char *name)
 	return name && (!strcmp(name, "probe") || !strcmp(name, "legacy"));
 }
 
+bool emu_profile_valid(const char *name)
+{
+	return name && (!strcmp(name, "optee-stmm") || !strcmp(name, "strict"));
+}
+
 bool emu_normal_world_valid(const char *name)
 {
 	return name && (!strcmp(name, "supplicant") || !strcmp(name, "kernel") ||
@@ -38,6 +43,8 @@ static const struct {
 	  sizeof(((struct emu_config *)0)->normal_world), emu_normal_world_valid },
 	{ "rpmbd", "durability", offsetof(struct emu_config, durability),
 	  sizeof(((struct emu_config *)0)->durability), emu_durability_valid },
+	{ "stmmd", "profile", offsetof(struct emu_config, profile),
+	  sizeof(((struct emu_config *)0)->profile), emu_profile_valid },
 };
 
 static const struct {

@@ -8,6 +8,7 @@
  *            RPMB -- changing them by hand makes stmmd format the store)
  *            rpmb-layout = optee-fs | raw   (where the store lives; recorded by the first
  *            `up` of a state: a state made before the RPMB FS layout existed is raw)
+ *            profile = optee-stmm | strict   (stmmd --profile; `up --profile`)
  *   [stack]  trace = true   (`up --trace`: stmmd and rpmbd record STATE/trace.bin)
  *   [rpmbd]  size-mult                                          (EXT_CSD RPMB_SIZE_MULT;
  *            only used when rpmb.db is created)
@@ -37,10 +38,13 @@ struct emu_config {
 	char normal_world[24];     /* [supplicantd] route: "supplicant", "kernel", "uboot-2025.01"
 				    * or "" (supplicant); README "The kernel RPMB route" */
 	char durability[16];       /* [rpmbd] durability: "full", "process" or "" (full) */
+	char profile[16];          /* [stmmd] profile: "optee-stmm", "strict" or "" (optee-stmm) */
 };
 #define EMU_DURABILITY_DEFAULT "full"
 /* "full" (on disk before the answer) and "process" (survives kill -9, not power loss). */
 bool emu_durability_valid(const char *name);
+/* The build profiles stmmd knows (stmm/profile.h): "optee-stmm", "strict". */
+bool emu_profile_valid(const char *name);
 #define EMU_RPMB_LAYOUT_DEFAULT "optee-fs"
 /* "probe"/"legacy" and "supplicant"/"kernel"/"uboot-2025.01" (NULL: no). */
 bool emu_rpmb_route_valid(const char *name);

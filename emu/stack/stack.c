@@ -306,6 +306,10 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 			g_ptr_array_add(a, g_strdup("--quirk"));
 			g_ptr_array_add(a, g_strdup(opt->quirks));
 		}
+		if (cfg.profile[0]) {
+			g_ptr_array_add(a, g_strdup("--profile"));
+			g_ptr_array_add(a, g_strdup(cfg.profile));
+		}
 		if (cfg.rpmb_route[0]) {
 			g_ptr_array_add(a, g_strdup("--rpmb-route"));
 			g_ptr_array_add(a, g_strdup(cfg.rpmb_route));
@@ -531,8 +535,14 @@ static int record_rpmb_layout(const struct emu_state *st, struct emu_config *cfg
 static int record_route(const struct emu_state *st, struct emu_config *cfg,
 			const struct emu_up_options *opt, GString *err)
 {
-	if (!opt->rpmb_route && !opt->normal_world)
+	if (!opt->rpmb_route && !opt->normal_world && !opt->profile)
 		return 0;
+	if (opt->profile && !emu_profile_valid(opt->profile)) {
+		g_string_append_printf(err, "--profile %s: not optee-stmm or strict", opt->profile);
+		return -EINVAL;
+	}
+	if (opt->profile)
+		g_strlcpy(cfg->profile, opt->profile, sizeof(cfg->profile));
 	if (opt->rpmb_route && !emu_rpmb_route_valid(opt->rpmb_route)) {
 		g_string_append_printf(err, "--rpmb-route %s: not probe or legacy", opt->rpmb_route);
 		return -EINVAL;

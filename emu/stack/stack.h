@@ -49,6 +49,7 @@ struct emu_up_options {
 	 * (README "The kernel RPMB route"); NULL: what the state recorded, else the daemons' defaults. */
 	const char *rpmb_route;
 	const char *normal_world;
+	const char *profile;    /* --profile: recorded in STATE/stmm-emu.conf; NULL = keep */
 	/* Return once every daemon reported ready, without the GET_PAYLOAD_SIZE round trip
 	 * (a stack whose StMM cannot come up, on purpose: max_payload is then 0). */
 	bool no_round_trip;

@@ -27,7 +27,9 @@
 
 enum var_kind { KIND_PRIVATE, KIND_PK, KIND_KEK, KIND_DB };
 /* Who must have signed: the PK holder, any X.509 in KEK, or the variable's own signer. */
-enum trust { TRUST_PK, TRUST_KEK, TRUST_SIGNER };
+/* Trust anchors: PK's cert, KEK's certs, the signer (private), the new payload's first cert
+ * (AuthVarTypePayload: PK in setup mode with PcdRequireSelfSignedPk). */
+enum trust { TRUST_PK, TRUST_KEK, TRUST_SIGNER, TRUST_PAYLOAD };
 
 /*
  * The certificates of PK or KEK, parsed once per value: a signed write checks against the
@@ -208,16 +210,16 @@ static efi_status_t put_u8(struct authvar *av, const struct known_name *k, const
 	return av->ops.update(av->ops.ctx, k->ucs2, k->size, g, attrs, &v, 1, NULL);
 }
 
-/* Physical presence as the platform reports it (quirk: always present on OP-TEE StMM). */
+/* UserPhysicalPresent(): PlatformSecureLibNull returns PcdUserPhysicalPresence. */
 static bool user_physical_present(const struct authvar *av)
 {
-	return av->cfg.quirk_optee_stmm;
+	return av->cfg.user_physical_presence;
 }
 
 /* Is edk2's variable-policy engine running?  Not linked into OP-TEE's StMM build. */
 static bool variable_policy_enabled(const struct authvar *av)
 {
-	return !av->cfg.quirk_optee_stmm;
+	return av->cfg.policy_engine;
 }
 
 static bool custom_mode_on(struct authvar *av)
@@ -510,6 +512,19 @@ static efi_status_t verify_signature(struct authvar *av, enum trust trust, const
 			goto out; /* no certificate to trust: nothing can verify */
 		p7 = auth_pkcs7_load(a->cert, a->cert_size);
 		break;
+	case TRUST_PAYLOAD: {
+		/* PcdRequireSelfSignedPk: the first certificate of the new PK's first list. */
+		STACK_OF(X509) *certs = auth_siglist_certs(a->payload, a->payload_size);
+		while (certs && sk_X509_num(certs) > 1)
+			X509_free(sk_X509_pop(certs));
+		if (certs && sk_X509_num(certs) == 1)
+			store = own = auth_trust_store_new(certs);
+		sk_X509_pop_free(certs, X509_free); /* the store holds its own reference */
+		if (!store)
+			goto out;
+		p7 = auth_pkcs7_load(a->cert, a->cert_size);
+		break;
+	}
 	case TRUST_SIGNER: {
 		/* Trusted: the top of the signer's own chain inside the SignedData. */
 		STACK_OF(X509) *one = sk_X509_new_null();
@@ -595,7 +610,8 @@ static efi_status_t process_with_pk(struct authvar *av, enum var_kind kind, cons
 		return EFI_INVALID_PARAMETER;
 
 	bool custom = custom_mode_on(av) && user_physical_present(av);
-	if (av->mode == AUTHVAR_SETUP_MODE || custom) {
+	bool self_signed = av->cfg.require_self_signed_pk && kind == KIND_PK;
+	if ((av->mode == AUTHVAR_SETUP_MODE && !self_signed) || custom) {
 		/* No signature or timestamp check: the payload's format only. */
 		struct auth2 a;
 		const size_t auth_info = offsetof(struct efi_variable_authentication_2, auth_info);
@@ -620,7 +636,7 @@ static efi_status_t process_with_pk(struct authvar *av, enum var_kind kind, cons
 		s = apply(av, kind, name, name_size, guid, attributes, &a, exists ? &ev : NULL);
 		if (s != EFI_SUCCESS)
 			return s;
-		if (av->mode != AUTHVAR_SETUP_MODE) {
+		if (av->mode != AUTHVAR_SETUP_MODE || self_signed) {
 			/* Keys changed through CustomMode: VendorKeys become "modified". */
 			s = put_u8(av, &N_VENDOR_KEYS_NV, &guid_vendor_keys_nv,
 				   ATTR_NV | ATTR_BS | ATTR_AT, 0);
@@ -634,6 +650,15 @@ static efi_status_t process_with_pk(struct authvar *av, enum var_kind kind, cons
 		return EFI_SUCCESS;
 	}
 
+	if (av->mode == AUTHVAR_SETUP_MODE) {
+		/* PcdRequireSelfSignedPk: verified against the new PK itself (566cdfc675). */
+		efi_status_t s = verify_and_update(av, kind, TRUST_PAYLOAD, name, name_size, guid,
+						   attributes, data, data_size);
+		struct authvar_var v;
+		if (s == EFI_SUCCESS && av->ops.find(av->ops.ctx, name, name_size, guid, &v) == 0)
+			return update_platform_mode(av, AUTHVAR_USER_MODE);
+		return s;
+	}
 	efi_status_t s = verify_and_update(av, kind, TRUST_PK, name, name_size, guid, attributes,
 					   data, data_size);
 	if (s == EFI_SUCCESS && kind == KIND_PK) {

@@ -42,12 +42,18 @@ struct authvar_ops {
 
 struct authvar_config {
 	/*
-	 * Quirk "optee-stmm": OP-TEE's StMM build has PcdUserPhysicalPresence TRUE and no
-	 * variable-policy engine, so an unsigned (well-formed, newer) empty-payload write
-	 * deletes any authenticated variable, and CustomMode/SecureBootEnable are writable.
-	 * Off = spec-strict (the default).
+	 * The build's PCDs and libraries (stmm/profile.h sets them per profile; all false =
+	 * physical presence off, no policy engine, PK unsigned in setup mode).
+	 * PcdUserPhysicalPresence (PlatformSecureLibNull's UserPhysicalPresent): an unsigned,
+	 * well-formed empty-payload write deletes any private authenticated variable, and
+	 * CustomMode / SecureBootEnable are writable.
 	 */
-	bool quirk_optee_stmm;
+	bool user_physical_presence;
+	/* VarCheckPolicyLib linked (the variable-policy engine initialised). */
+	bool policy_engine;
+	/* PcdRequireSelfSignedPk (edk2 566cdfc675): PK in setup mode must verify against its
+	 * own payload's certificate (AuthService.c ProcessVarWithPk, AuthVarTypePayload). */
+	bool require_self_signed_pk;
 };
 
 enum authvar_mode {

@@ -19,6 +19,7 @@
 #include "mm.h"
 #include "pta_stmm.h"
 #include "store_status.h"
+#include "varcheck_uefi.h"
 #include "varsvc.h"
 #include "varsvc_auth.h"
 #include "volatile.h"
@@ -85,6 +86,8 @@ void varsvc_config_defaults(struct varsvc_config *cfg)
 		.volatile_store_size = STMM_DEFAULT_VOLATILE_STORE_SIZE,
 		.hwerr_storage_size = 0,
 		.max_hwerr_variable_size = 0x8000,
+		.var_check_uefi = true, /* PlatformStandaloneMmRpmb.dsc: NULL|VarCheckUefiLib */
+		.policy_engine = false, /* ... and no VarCheckPolicyLib */
 	};
 }
 
@@ -497,25 +500,32 @@ static bool property_lookup(const struct varsvc *svc, const efi_guid_t *guid,
 		*ret = c->prop;
 		return true;
 	}
-	return svc->auth && varsvc_auth_property(guid, name, nsz, ret) == 0;
+	if (svc->auth && varsvc_auth_property(guid, name, nsz, ret) == 0)
+		return true;
+	return svc->cfg.var_check_uefi && varcheck_uefi_property(guid, name, nsz, ret);
 }
 
 /*
  * VarCheckLibSetVariableCheck for a request from the normal world (untrusted), after
  * EndOfDxe only: READ_ONLY -> EFI_WRITE_PROTECTED; unless it is a delete (attributes 0 or
  * DataSize 0), property attributes other than the request's (APPEND_WRITE aside) or a
- * DataSize outside [MinSize, MaxSize] -> EFI_INVALID_PARAMETER; then the handlers: a
- * LOCK_VARIABLE lock (VariablePolicy LOCK_NOW) -> EFI_WRITE_PROTECTED.
+ * DataSize outside [MinSize, MaxSize] -> EFI_INVALID_PARAMETER; then the handlers in the
+ * order the libraries register them: VarCheckUefiLib's SetVariableCheckHandlerUefiDefined
+ * (varcheck_uefi.c) when linked, then VarCheckPolicyLib's ValidateSetVariable when linked
+ * (a LOCK_VARIABLE lock, VariablePolicy LOCK_NOW) -> EFI_WRITE_PROTECTED.
  */
 static efi_status_t var_check(const struct varsvc *svc, const efi_guid_t *guid,
-			      const uint8_t *name, size_t nsz, uint32_t attrs, uint64_t ds)
+			      const uint8_t *name, size_t nsz, uint32_t attrs,
+			      const uint8_t *payload, uint64_t ds)
 {
 	struct var_check_variable_property prop;
 	const struct var_check *c;
+	bool has_prop;
 
 	if (!svc->end_of_dxe)
 		return EFI_SUCCESS;
-	if (property_lookup(svc, guid, name, nsz, &prop)) {
+	has_prop = property_lookup(svc, guid, name, nsz, &prop);
+	if (has_prop) {
 		if (prop.property & VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY)
 			return EFI_WRITE_PROTECTED;
 		if (attrs != 0 && ds != 0) {
@@ -524,6 +534,11 @@ static efi_status_t var_check(const struct varsvc *svc, const efi_guid_t *guid,
 			if (ds < prop.min_size || ds > prop.max_size)
 				return EFI_INVALID_PARAMETER;
 		}
+	}
+	if (svc->cfg.var_check_uefi) {
+		efi_status_t st = varcheck_uefi_check(guid, name, nsz, attrs, payload, ds, has_prop);
+		if (st != EFI_SUCCESS)
+			return st;
 	}
 	c = check_lookup(svc, guid, name, nsz);
 	if (c && c->locked)
@@ -565,7 +580,7 @@ static efi_status_t set_variable(struct varsvc *svc, const efi_guid_t *guid, con
 		return EFI_INVALID_PARAMETER;
 	if (nsz + payload_size > max_size_for(svc, attrs) - HDR)
 		return EFI_INVALID_PARAMETER;
-	st = var_check(svc, guid, name, nsz, attrs, payload_size);
+	st = var_check(svc, guid, name, nsz, attrs, data + (ds - payload_size), payload_size);
 	if (st != EFI_SUCCESS)
 		return st;
 
@@ -685,6 +700,7 @@ static efi_status_t svc_property_get(const struct varsvc *svc, uint8_t *p)
 	uint64_t ns = get_le64(p + offsetof(struct smm_variable_var_check_property, name_size));
 	const uint8_t *name = p + SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET;
 	size_t nsz = var_name_size(name, ns);
+	struct var_check_variable_property prop;
 	const struct var_check *c;
 	efi_guid_t guid;
 
@@ -692,13 +708,15 @@ static efi_status_t svc_property_get(const struct varsvc *svc, uint8_t *p)
 		return EFI_INVALID_PARAMETER; /* empty name */
 	memcpy(guid.b, p, 16);
 	c = check_lookup(svc, &guid, name, nsz);
-	if (!c || !c->has_property)
-		return EFI_NOT_FOUND;
-	put_le16(p + PROP_OFF(revision), c->prop.revision);
-	put_le16(p + PROP_OFF(property), c->prop.property);
-	put_le32(p + PROP_OFF(attributes), c->prop.attributes);
-	put_le64(p + PROP_OFF(min_size), c->prop.min_size);
-	put_le64(p + PROP_OFF(max_size), c->prop.max_size);
+	if (c && c->has_property)
+		prop = c->prop;
+	else if (!svc->cfg.var_check_uefi || !varcheck_uefi_property(&guid, name, nsz, &prop))
+		return EFI_NOT_FOUND; /* AuthVariableLib's are looked up next */
+	put_le16(p + PROP_OFF(revision), prop.revision);
+	put_le16(p + PROP_OFF(property), prop.property);
+	put_le32(p + PROP_OFF(attributes), prop.attributes);
+	put_le64(p + PROP_OFF(min_size), prop.min_size);
+	put_le64(p + PROP_OFF(max_size), prop.max_size);
 	return EFI_SUCCESS;
 }
 
@@ -890,8 +908,13 @@ static void varsvc_handle(struct varsvc *svc, uint8_t *comm, size_t comm_size)
 		}
 		memcpy(scratch, payload, psize);
 		st = lock_checks(scratch, psize);
+		/*
+		 * Without VarCheckPolicyLib nothing runs InitVariablePolicyLib, so
+		 * VariableLockRequestToLock's RegisterVariablePolicy answers EFI_NOT_READY
+		 * (VariablePolicyLib.c RegisterVariablePolicy; VarCheckPolicyLib.c:457).
+		 */
 		if (st == EFI_SUCCESS)
-			st = svc_lock_variable(svc, scratch);
+			st = svc->cfg.policy_engine ? svc_lock_variable(svc, scratch) : EFI_NOT_READY;
 		break;
 	case SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_SET:
 		if (svc->end_of_dxe) {

@@ -6,6 +6,7 @@
 #ifndef STMM_EMU_STMM_VARSVC_H
 #define STMM_EMU_STMM_VARSVC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,8 @@ struct varsvc_config {
 	uint32_t volatile_store_size;        /* PcdVariableStoreSize, default 0x4000 */
 	uint32_t hwerr_storage_size;         /* PcdHwErrStorageSize, default 0 = no HR variables */
 	uint32_t max_hwerr_variable_size;    /* PcdMaxHardwareErrorVariableSize, default 0x8000 */
+	bool var_check_uefi;  /* VarCheckUefiLib linked (varcheck_uefi.h); default true */
+	bool policy_engine;   /* VarCheckPolicyLib linked: LOCK_VARIABLE works; default false */
 };
 void varsvc_config_defaults(struct varsvc_config *cfg);
 

@@ -28,17 +28,10 @@ struct varsvc_auth {
 	struct store *nv;             /* not owned */
 	struct volatile_store *vol;   /* not owned */
 	struct authvar *av;
-	bool quirk_optee_stmm;
+	struct authvar_config cfg;
 };
 
 /* ---- quirks ------------------------------------------------------------------------------ */
-
-static const struct {
-	const char *name;
-	size_t offset; /* of the bool in struct authvar_config */
-} quirks[] = {
-	{ "optee-stmm", offsetof(struct authvar_config, quirk_optee_stmm) },
-};
 
 const char *varsvc_auth_quirk_names(void)
 {
@@ -55,11 +48,13 @@ int varsvc_auth_parse_quirks(const char *list, struct authvar_config *cfg, char 
 		bool found = false;
 		if (!*w)
 			continue;
-		for (size_t i = 0; i < G_N_ELEMENTS(quirks); i++)
-			if (strcmp(w, quirks[i].name) == 0) {
-				*(bool *)((char *)cfg + quirks[i].offset) = true;
-				found = true;
-			}
+		/* The old spelling of the optee-stmm profile's AuthVariableLib switches. */
+		if (strcmp(w, "optee-stmm") == 0) {
+			cfg->user_physical_presence = true;
+			cfg->policy_engine = false;
+			cfg->require_self_signed_pk = false;
+			found = true;
+		}
 		if (!found) {
 			if (ret_bad)
 				*ret_bad = g_strdup(w);
@@ -149,7 +144,8 @@ int varsvc_auth_new(const struct authvar_config *cfg, struct store *nv,
 	struct authvar_ops ops = { .ctx = va, .find = ops_find, .update = ops_update };
 	va->nv = nv;
 	va->vol = vol;
-	va->quirk_optee_stmm = cfg && cfg->quirk_optee_stmm;
+	if (cfg)
+		va->cfg = *cfg;
 	int r = authvar_new(cfg, &ops, &va->av);
 	if (r < 0) {
 		g_free(va);
@@ -300,6 +296,9 @@ void varsvc_auth_get_status(struct varsvc_auth *va, struct varsvc_auth_status *r
 		.setup_mode = authvar_get_mode(va->av) == AUTHVAR_SETUP_MODE,
 		.secure_boot = ops_find(va, secure_boot, sizeof(secure_boot), &global, &v) == 0 &&
 			       v.size == 1 && v.data[0] == 1,
-		.quirk_optee_stmm = va->quirk_optee_stmm,
+		.quirk_optee_stmm = va->cfg.user_physical_presence && !va->cfg.policy_engine,
+		.user_physical_presence = va->cfg.user_physical_presence,
+		.policy_engine = va->cfg.policy_engine,
+		.require_self_signed_pk = va->cfg.require_self_signed_pk,
 	};
 }

@@ -88,7 +88,8 @@ efi_status_t varsvc_auth_property_get(uint8_t *p);
 struct varsvc_auth_status {
 	bool setup_mode;      /* no PK */
 	bool secure_boot;     /* SecureBoot == 1 */
-	bool quirk_optee_stmm;
+	bool quirk_optee_stmm; /* physical presence on, no policy engine (as --quirk optee-stmm) */
+	bool user_physical_presence, policy_engine, require_self_signed_pk;
 };
 void varsvc_auth_get_status(struct varsvc_auth *va, struct varsvc_auth_status *ret);
 

@@ -88,7 +88,15 @@ static void update_snapshot(struct tee_stmm *s)
 			st.flags |= EMU_CTRL_STATUS_SECURE_BOOT;
 		if (as.quirk_optee_stmm)
 			st.flags |= EMU_CTRL_STATUS_QUIRK_OPTEE_STMM;
+		if (as.user_physical_presence)
+			st.flags |= EMU_CTRL_STATUS_PHYSICAL_PRESENCE;
+		if (as.require_self_signed_pk)
+			st.flags |= EMU_CTRL_STATUS_SELF_SIGNED_PK;
 	}
+	if (s->cfg.vars.var_check_uefi)
+		st.flags |= EMU_CTRL_STATUS_VAR_CHECK_UEFI;
+	if (s->cfg.vars.policy_engine)
+		st.flags |= EMU_CTRL_STATUS_POLICY_ENGINE;
 	g_mutex_lock(&s->lock);
 	s->snap = st;
 	g_mutex_unlock(&s->lock);

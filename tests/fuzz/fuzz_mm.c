@@ -40,11 +40,15 @@ static void mm_up(void)
 {
 	struct store_layout l = default_layout();
 	struct varsvc_config cfg;
-	struct authvar_config acfg = { .quirk_optee_stmm = cycles++ % 2 == 1 };
+	/* Alternate the two profiles (stmm/profile.h): strict, then optee-stmm. */
+	bool optee = cycles++ % 2 == 1;
+	struct authvar_config acfg = { .user_physical_presence = optee, .policy_engine = !optee,
+				       .require_self_signed_pk = !optee };
 
 	mem = membackend_new(DEFAULT_REGION_SIZE, 0xff);
 	struct store_backend be = membackend_ops(mem);
 	varsvc_config_defaults(&cfg);
+	cfg.policy_engine = !optee;
 	if (store_open(&l, &be, &store) < 0 || varsvc_new(&cfg, store, &svc) < 0 ||
 	    varsvc_enable_auth(svc, &acfg) < 0) {
 		fprintf(stderr, "fuzz_mm: cannot set up the variable service\n");

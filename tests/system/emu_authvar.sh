@@ -10,8 +10,9 @@
 #   - UEFI SCT AuthVar function/conformance flows on a private variable: create, replay,
 #     tampered, newer/older timestamp, other key, append, signed delete, re-create
 #   - Trusted Services' one-byte flips of the signature, the certificate, the timestamp
-#   - the optee-stmm quirk: an unsigned empty-payload delete refused by default, accepted
-#     with `stmm-emu up --quirk optee-stmm` (and the quirk kept by a later `up`)
+#   - the optee-stmm quirk (the default profile): an unsigned empty-payload delete refused
+#     with --profile strict, accepted with `stmm-emu up --quirk optee-stmm` (and the quirk
+#     kept by a later `up`)
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"
@@ -245,9 +246,13 @@ ok "private: EFI_NOT_FOUND after the signed delete"
 expect OK "private: re-created by another key (priv2)" "$V" "${P[@]}" --data-file "$WORK/r2.auth"
 expect OK "private: priv2 now owns it" "$V" "${P[@]}" --data-file "$WORK/r3.auth"
 
-# ==== the optee-stmm quirk ====================================================================
+# ==== the optee-stmm quirk (now the default profile) =========================================
+# Physical presence is on in the default profile (PlatformStandaloneMmRpmb.dsc sets
+# PcdUserPhysicalPresence TRUE), so the refusal needs --profile strict.
+"$EMU" down --quiet
+"$EMU" up --quiet --profile strict || fail "up --profile strict"
 unsigned_delete "$WORK/unsigned-del.auth"
-expect EFI_SECURITY_VIOLATION "spec-strict: unsigned empty-payload delete" "$V" "${P[@]}" \
+expect EFI_SECURITY_VIOLATION "strict: unsigned empty-payload delete" "$V" "${P[@]}" \
 	--data-file "$WORK/unsigned-del.auth"
 [[ $(get_status "$V" --guid "$PRIV_GUID") == OK ]] || fail "variable gone after refused delete"
 "$EMU" down --quiet
@@ -255,7 +260,7 @@ out=$("$EMU" up --quirk bogus 2>&1) && fail "up --quirk bogus succeeded"
 [[ $out == *"unknown quirk 'bogus'"* ]] || fail "up --quirk bogus: $out"
 ok "unknown quirk name -> clear error from stmmd"
 "$EMU" down --quiet
-"$EMU" up --quiet --quirk optee-stmm || fail "up --quirk optee-stmm"
+"$EMU" up --quiet --profile optee-stmm --quirk optee-stmm || fail "up --quirk optee-stmm"
 [[ $("$EMU" status) == *"quirk optee-stmm"* ]] || fail "status does not show the quirk"
 ok "status shows quirk optee-stmm"
 expect OK "quirk optee-stmm: unsigned empty-payload delete" "$V" "${P[@]}" \
@@ -267,7 +272,7 @@ ok "quirk optee-stmm: variable gone"
 "$EMU" status --json | json_ok 'd["ctrl"]["secure_boot"]["quirks"] == ["optee-stmm"]' || fail "quirk not kept by up"
 ok "a later up keeps the quirk"
 "$EMU" down --quiet
-"$EMU" up --quiet --quirk none || fail "up --quirk none"
+"$EMU" up --quiet --quirk none --profile strict || fail "up --quirk none"
 "$EMU" status --json | json_ok 'd["ctrl"]["secure_boot"]["quirks"] == []' || fail "quirk not cleared"
 ok "up --quirk none clears it"
 

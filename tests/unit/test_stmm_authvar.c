@@ -87,7 +87,7 @@ struct fixture {
 static struct authvar *make_av(GHashTable *vars, bool quirk)
 {
 	struct authvar_ops ops = { .ctx = vars, .find = t_find, .update = t_update };
-	struct authvar_config cfg = { .quirk_optee_stmm = quirk };
+	struct authvar_config cfg = { .user_physical_presence = quirk, .policy_engine = !quirk };
 	struct authvar *av = NULL;
 	assert_int_equal(authvar_new(&cfg, &ops, &av), 0);
 	assert_int_equal(authvar_init(av), EFI_SUCCESS);

@@ -409,6 +409,12 @@ static void lock_variable_is_lock_now_after_end_of_dxe(void **state)
 {
 	struct fx *f = *state;
 
+	/* Without VarCheckPolicyLib (the optee-stmm default) the engine is not ready. */
+	assert_int_equal(lock_var(f, "L"), EFI_NOT_READY);
+	/* With it (the strict profile) LOCK_VARIABLE is a lock-now policy. */
+	fx_close(f);
+	f->cfg.policy_engine = true;
+	fx_open(f);
 	assert_int_equal(set_var(f, &guid_v, "L", NV_BS_RT, "x", 1), EFI_SUCCESS);
 	assert_int_equal(lock_var(f, "L"), EFI_SUCCESS);
 	assert_int_equal(lock_var(f, "Absent"), EFI_SUCCESS);

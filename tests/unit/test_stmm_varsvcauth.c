@@ -32,7 +32,7 @@ static const efi_guid_t guid_certdb = EFI_CERT_DB_GUID;
 /* The fixture's store and service, AuthVariableLib hooked in. */
 static void fx_open_auth(struct fx *f, bool quirk)
 {
-	struct authvar_config acfg = { .quirk_optee_stmm = quirk };
+	struct authvar_config acfg = { .user_physical_presence = quirk, .policy_engine = !quirk };
 
 	fx_open(f);
 	assert_int_equal(varsvc_enable_auth(f->svc, &acfg), 0);
@@ -318,7 +318,10 @@ static void varsvcauth_property_get(void **state)
 	assert_int_equal(get_le16(f->buf + O_P + 26), 0);
 	assert_int_equal(get_le64(f->buf + O_P + 32), 1);
 	assert_int_equal(get_le64(f->buf + O_P + 40), 1);
-	assert_int_equal(property_get(f, &guid_g, "SetupMode"), EFI_NOT_FOUND);
+	/* SetupMode's property is VarCheckUefiLib's (linked in the default profile). */
+	assert_int_equal(property_get(f, &guid_g, "SetupMode"), EFI_SUCCESS);
+	assert_int_equal(get_le16(f->buf + O_P + 26), VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY);
+	assert_int_equal(property_get(f, &guid_g, "NotAUefiName"), EFI_NOT_FOUND);
 	assert_int_equal(property_get(f, &guid_v, "certdb"), EFI_NOT_FOUND);
 }
 
@@ -329,8 +332,8 @@ static void varsvcauth_parse_quirks(void **state)
 	char *bad = NULL;
 
 	assert_int_equal(varsvc_auth_parse_quirks(" optee-stmm ,", &cfg, &bad), 0);
-	assert_true(cfg.quirk_optee_stmm);
-	cfg.quirk_optee_stmm = false;
+	assert_true(cfg.user_physical_presence);
+	cfg.user_physical_presence = false;
 	assert_int_equal(varsvc_auth_parse_quirks("optee-stmm,nope", &cfg, &bad), -EINVAL);
 	assert_string_equal(bad, "nope");
 	g_free(bad);
