@@ -81,4 +81,16 @@ static inline int fuzz_msgseq_drain(int peer_fd, const char *who)
 	}
 }
 
+/* A daemon answers each request exactly once: a count of replies outside [min, max] is a
+ * finding (STYLE.md "Daemons": the loop replies exactly once). */
+static inline void fuzz_msgseq_expect(const char *who, const struct emu_msg *msg, int got,
+				      int min, int max)
+{
+	if (got >= min && got <= max)
+		return;
+	fprintf(stderr, "%s: message type 0x%04x (%u bytes) got %d replies, expected %d..%d\n",
+		who, msg->hdr.type, msg->hdr.length, got, min, max);
+	abort();
+}
+
 #endif

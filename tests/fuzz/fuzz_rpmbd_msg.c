@@ -15,7 +15,8 @@
  * The device starts with FUZZ_RPMB_KEY programmed when bit 7 of the first record's peer
  * byte is set (bit 0 picks the client, of two).
  * Faults that end or stall the process (POWER_CUT, DELAY) are not armed: their records
- * are skipped.  Every reply must be a well-formed message; nothing may leak.
+ * are skipped.  Every reply must be a well-formed message, and each message gets exactly
+ * one on its connection (none yet for a queued command); nothing may leak.
  */
 #include "fuzz_msgseq.h"
 #include "fuzz_rpmbdev.h"
@@ -107,6 +108,17 @@ static bool process_fault(const struct emu_msg *msg)
 	return f.action == EMU_FAULT_POWER_CUT || f.action == EMU_FAULT_DELAY;
 }
 
+/* A single command that may be held back (answered later, after its runs). */
+static bool may_queue(const struct emu_msg *msg)
+{
+	struct emu_mmc_single c;
+
+	if (msg->hdr.type != EMU_MSG_MMC_CMD_REQ || msg->hdr.length < sizeof(c))
+		return false;
+	memcpy(&c, msg->payload, sizeof(c));
+	return c.flags & EMU_MMC_CMD_AFTER_RPMB_REQ;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_record rec;
@@ -123,9 +135,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, "fuzz_rpmbd_msg: client %u unknown to the server\n", p);
 			abort();
 		}
-		for (unsigned i = 0; i < PEERS; i++)
-			if (fuzz_msgseq_drain(peer_fd[i], "fuzz_rpmbd_msg") < 0 || (i == p && r < 0))
+		for (unsigned i = 0; i < PEERS; i++) {
+			int n = fuzz_msgseq_drain(peer_fd[i], "fuzz_rpmbd_msg");
+			if (i == p && r == 0 && n >= 0)
+				fuzz_msgseq_expect("fuzz_rpmbd_msg", &rec.msg, n,
+						   may_queue(&rec.msg) ? 0 : 1, 1);
+			if (n < 0 || (i == p && r < 0))
 				connect_peer(i); /* dropped: the peer connects again */
+		}
 	}
 	return 0;
 }

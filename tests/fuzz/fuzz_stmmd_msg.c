@@ -19,7 +19,8 @@
  * the buffer's first byte and writes into it; boot fails when asked to by the fuzzer
  * (an MM buffer starting with 0xbb makes the next boot fail); export and reset succeed.
  * Faults that end the process (STMM_CRASH) are not armed: their records are skipped.
- * Every reply must be a well-formed message; nothing may leak.
+ * Every reply must be a well-formed message, and each message gets exactly one on its
+ * connection (none for a supplicant's RPC reply); nothing may leak.
  */
 #include <sys/mman.h>
 
@@ -176,9 +177,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The worker's turn, then the main loop's: replies of finished jobs. */
 		while (tee_core_run_jobs(core) || g_main_context_iteration(NULL, FALSE))
 			;
-		for (unsigned i = 0; i < PEERS; i++)
-			if (fuzz_msgseq_drain(peer_fd[i], "fuzz_stmmd_msg") < 0 || (i == p && r < 0))
+		for (unsigned i = 0; i < PEERS; i++) {
+			int n = fuzz_msgseq_drain(peer_fd[i], "fuzz_stmmd_msg");
+			/* Queued jobs have run and answered: one reply per message, except an
+			 * RPC reply from the supplicant that matched (or missed) a call. */
+			if (i == p && r == 0 && n >= 0)
+				fuzz_msgseq_expect("fuzz_stmmd_msg", &rec.msg, n,
+						   rec.msg.hdr.type == EMU_MSG_SUPP_RPC_RSP ? 0 : 1, 1);
+			if (n < 0 || (i == p && r < 0))
 				connect_peer(i);
+		}
 	}
 	return 0;
 }

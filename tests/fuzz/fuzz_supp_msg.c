@@ -13,7 +13,8 @@
  * with a device behind.  A supplicant a STALL fault stopped is replaced, as supplicantd
  * would be restarted.  The connections and the fault table start afresh for every input
  * (an input replays alone); state lives across its records.  Faults that exit (SUPP_EXIT) are not armed: their records are
- * skipped.  Every reply must be a well-formed message; nothing may leak.
+ * skipped.  Every reply must be a well-formed message, and each message gets exactly one
+ * (none for an EMU_MSG_ERROR, none for an RPC a DROP/STALL fault took); nothing may leak.
  */
 #include "control.h"
 #include "fuzz_msgseq.h"
@@ -91,7 +92,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned p = rec.peer % PEERS;
 		int r = p == 2 ? supp_control_handle(ctl_fd, &rec.msg) : supp_handle(supp[p], &rec.msg);
 		bool stalled = p < 2 && supp_stalled(supp[p]);
-		if (fuzz_msgseq_drain(peer_fd[p], "fuzz_supp_msg") < 0 || r < 0 || stalled)
+		int n = fuzz_msgseq_drain(peer_fd[p], "fuzz_supp_msg");
+		/* One reply per message, except: an EMU_MSG_ERROR is never answered, and an RPC
+		 * a DROP or STALL fault takes is not either. */
+		if (r == 0 && n >= 0)
+			fuzz_msgseq_expect("fuzz_supp_msg", &rec.msg, n,
+					   p < 2 && (rec.msg.hdr.type == EMU_MSG_ERROR ||
+						     rec.msg.hdr.type == EMU_MSG_SUPP_RPC_REQ) ? 0 : 1,
+					   p < 2 && rec.msg.hdr.type == EMU_MSG_ERROR ? 0 : 1);
+		if (n < 0 || r < 0 || stalled)
 			connect_peer(p);
 	}
 	return 0;
