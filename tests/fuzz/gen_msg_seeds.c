@@ -9,6 +9,7 @@
  *   gen_msg_seeds OUTDIR
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,8 +147,7 @@ static void single(uint8_t peer, uint32_t opcode, uint32_t arg, uint32_t blocks,
 	if (write && part == EMU_MMC_PART_RPMB && data) {
 		/* an RPMB request frame: the write counter read */
 		memset(b + sizeof(c), 0, data);
-		b[sizeof(c) + 510] = 0;
-		b[sizeof(c) + 511] = RPMB_REQ_WRITE_COUNTER;
+		put_be16(b + sizeof(c) + offsetof(struct rpmb_frame, req_resp), RPMB_REQ_WRITE_COUNTER);
 	}
 	msg(peer, EMU_MSG_MMC_CMD_REQ, b, sizeof(c) + data);
 }
