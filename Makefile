@@ -123,14 +123,20 @@ $(BUILD)/bench/%: tests/bench/%.c $(foreach d,$(PROG_DIRS),$(call mod_objs,$(d))
 deps:
 	@.ci/install-deps --if-missing
 
+# Build everything the tests need on every CPU first, then run them.
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 check: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_REPLAYS)
 	@$(MAKE) --no-print-directory unit-check system-check
 
 unit-check: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
+# Up to SYSTEM_JOBS system tests at once (tests/system/lib/runner.bash: each test's log is
+# printed when it ends, failures whole; a test marked "# system-check: alone" runs by itself).
+SYSTEM_JOBS ?= 3
 system-check: all $(TOOL_BINS)
-	@set -e; for t in $(SYSTEM_TESTS); do echo "== $$t"; BUILD=$(BUILD) bash $$t; done
+	@BUILD=$(BUILD) bash tests/system/lib/runner.bash -j $(SYSTEM_JOBS) $(SYSTEM_TESTS)
 
 bench: all $(BENCH_BINS)
 	@BUILD=$(BUILD) bash tests/bench/run.sh

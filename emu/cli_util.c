@@ -123,12 +123,21 @@ int emu_cli_open_client_persona(const char *opt_state, int opt_timeout_ms, int p
 				const char *what, struct emu_client **ret)
 {
 	struct emu_state st;
+	enum emu_client_transport transport;
+	if (emu_client_transport_from_env(&transport) < 0) {
+		emu_cli_err("%s: $%s=%s: not optee or ffa", what, EMU_CLIENT_TRANSPORT_ENV,
+			    g_getenv(EMU_CLIENT_TRANSPORT_ENV));
+		return EMU_EXIT_USAGE;
+	}
 	emu_state_init(&st, opt_state);
 	int r = emu_client_open_persona(st.tee_sock, emu_cli_timeout_ms(opt_timeout_ms),
 					(enum emu_client_persona)persona, ret);
 	if (r == -ENOENT || r == -ECONNREFUSED)
 		emu_cli_err("%s: the stack is not up (nothing listens on %s); run `stmm-emu up`",
 			    what, st.tee_sock);
+	else if (r < 0 && transport == EMU_CLIENT_TRANSPORT_FFA)
+		emu_cli_err("%s: %s: FF-A probe or MM SP discovery failed: %s", what, st.tee_sock,
+			    g_strerror(-r));
 	else if (r < 0)
 		emu_cli_err("%s: %s: %s", what, st.tee_sock, g_strerror(-r));
 	emu_state_clear(&st);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "client.h"
 #include "fault_cli.h"
 #include "version.h"
 
@@ -35,7 +36,7 @@ static const struct {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: stmm-emu [--state DIR] COMMAND [OPTIONS]\n"
+		"Usage: stmm-emu [--state DIR] [--transport optee|ffa] COMMAND [OPTIONS]\n"
 		"       stmm-emu --version\n\n"
 		"A user-space OP-TEE + StandaloneMM board keeping UEFI variables in an emulated\n"
 		"eMMC RPMB, reached through an emulated tee-supplicant.\n\nCommands:\n");
@@ -73,6 +74,19 @@ static int global_options(int argc, char **argv, int *ret_exit)
 			fputs(STMM_EMU_VERSION_LINE("stmm-emu"), stdout);
 			*ret_exit = EMU_EXIT_OK;
 			return -1;
+		}
+		if (strcmp(a, "--transport") == 0 || g_str_has_prefix(a, "--transport=")) {
+			/* Handed to the client library as $STMM_EMU_TRANSPORT (README "Transports"). */
+			const char *name = a[strlen("--transport")] == '=' ? a + strlen("--transport=") :
+					   (i + 1 < argc ? argv[++i] : NULL);
+			enum emu_client_transport t;
+			if (!name || emu_client_transport_from_name(name, &t) < 0) {
+				emu_cli_err("--transport: optee or ffa");
+				*ret_exit = EMU_EXIT_USAGE;
+				return -1;
+			}
+			g_setenv(EMU_CLIENT_TRANSPORT_ENV, name, TRUE);
+			continue;
 		}
 		if (strcmp(a, "--state") == 0 || strcmp(a, "-s") == 0) {
 			if (++i == argc) {

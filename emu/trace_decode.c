@@ -14,6 +14,7 @@
 
 #include "efi_util.h"
 #include "emu_ipc.h"
+#include "ffa.h"
 #include "mm.h"
 #include "optee_rpmb.h"
 #include "pta_stmm.h"
@@ -276,6 +277,10 @@ static const char *msg_type_name(uint16_t t)
 	case EMU_MSG_CTRL_FAULT_RSP: return "CTRL_FAULT_RSP";
 	case EMU_MSG_CTRL_FAULT_CLEAR_REQ: return "CTRL_FAULT_CLEAR";
 	case EMU_MSG_CTRL_FAULT_CLEAR_RSP: return "CTRL_FAULT_CLEAR_RSP";
+	case EMU_MSG_FFA_REQ: return "FFA";
+	case EMU_MSG_FFA_RSP: return "FFA_RSP";
+	case EMU_MSG_FFA_MM_BUF_REQ: return "FFA_MM_BUF";
+	case EMU_MSG_FFA_MM_BUF_RSP: return "FFA_MM_BUF_RSP";
 	default: return NULL;
 	}
 }
@@ -879,6 +884,101 @@ static void decode_fault(struct trace_item *it, const uint8_t *p, size_t len)
 	f_int(it, "value2", f.value2);
 }
 
+/* FF-A function ids (include/ffa.h) by their names in U-Boot's arm_ffa_priv.h. */
+static const char *ffa_fid_name(uint64_t x0)
+{
+	switch (x0) {
+	case FFA_ERROR: return "FFA_ERROR";
+	case FFA_SUCCESS_32: return "FFA_SUCCESS_32";
+	case FFA_SUCCESS_64: return "FFA_SUCCESS_64";
+	case FFA_INTERRUPT: return "FFA_INTERRUPT";
+	case FFA_VERSION: return "FFA_VERSION";
+	case FFA_FEATURES: return "FFA_FEATURES";
+	case FFA_RX_RELEASE: return "FFA_RX_RELEASE";
+	case FFA_RXTX_MAP_32: return "FFA_RXTX_MAP_32";
+	case FFA_RXTX_MAP_64: return "FFA_RXTX_MAP_64";
+	case FFA_RXTX_UNMAP: return "FFA_RXTX_UNMAP";
+	case FFA_PARTITION_INFO_GET: return "FFA_PARTITION_INFO_GET";
+	case FFA_ID_GET: return "FFA_ID_GET";
+	case FFA_RUN: return "FFA_RUN";
+	case FFA_MSG_SEND_DIRECT_REQ_32: return "FFA_MSG_SEND_DIRECT_REQ_32";
+	case FFA_MSG_SEND_DIRECT_REQ_64: return "FFA_MSG_SEND_DIRECT_REQ_64";
+	case FFA_MSG_SEND_DIRECT_RESP_32: return "FFA_MSG_SEND_DIRECT_RESP_32";
+	case FFA_MSG_SEND_DIRECT_RESP_64: return "FFA_MSG_SEND_DIRECT_RESP_64";
+	default: return NULL;
+	}
+}
+
+static const char *ffa_error_name(int32_t e)
+{
+	static const char *const n[] = { "NOT_SUPPORTED", "INVALID_PARAMETERS", "NO_MEMORY", "BUSY",
+					 "INTERRUPTED", "DENIED", "RETRY", "ABORTED" };
+	return e <= -1 && e >= -8 ? n[-e - 1] : "?";
+}
+
+/* One FF-A register message: the function by name, its arguments, what they mean. */
+static void decode_ffa(struct trace_item *it, bool reply, const uint8_t *p, size_t len)
+{
+	struct ffa_regs r;
+	if (len < sizeof(r)) {
+		say(it, "(short)");
+		return;
+	}
+	memcpy(&r, p, sizeof(r));
+	const char *fn = ffa_fid_name(r.x[0]);
+	/* FFA_VERSION's reply is a bare version number (or NOT_SUPPORTED) in w0. */
+	if (!fn && reply && r.x[0] <= UINT32_MAX && !(r.x[0] & 0x80000000u)) {
+		say(it, "version %u.%u", (unsigned)(r.x[0] >> 16), (unsigned)(r.x[0] & 0xffff));
+		f_str(it, "ffa", "VERSION_RESULT");
+	} else {
+		say(it, "%s", fn ? fn : "?");
+		f_str(it, "ffa", fn ? fn : "?");
+	}
+	for (unsigned i = 0; i < 8; i++) {
+		char k[4] = { 'x', (char)('0' + i), 0 };
+		f_int(it, k, (gint64)r.x[i]);
+	}
+	switch ((uint32_t)r.x[0]) {
+	case FFA_ERROR:
+		say(it, "%s", ffa_error_name((int32_t)(uint32_t)r.x[2]));
+		f_str(it, "error", ffa_error_name((int32_t)(uint32_t)r.x[2]));
+		break;
+	case FFA_VERSION:
+	case FFA_FEATURES:
+		say(it, "w1 0x%08x", (uint32_t)r.x[1]);
+		break;
+	case FFA_SUCCESS_32:
+		say(it, "w2 0x%08x", (uint32_t)r.x[2]);
+		break;
+	case FFA_RXTX_MAP_64:
+		say(it, "tx 0x%" PRIx64 " rx 0x%" PRIx64 " pages %u", r.x[1], r.x[2], (unsigned)(r.x[3] & 0x3f));
+		break;
+	case FFA_PARTITION_INFO_GET: {
+		bool mm = (uint32_t)r.x[1] == FFA_MM_SP_UUID_W1 && (uint32_t)r.x[2] == FFA_MM_SP_UUID_W2 &&
+			  (uint32_t)r.x[3] == FFA_MM_SP_UUID_W3 && (uint32_t)r.x[4] == FFA_MM_SP_UUID_W4;
+		bool nil = !(uint32_t)r.x[1] && !(uint32_t)r.x[2] && !(uint32_t)r.x[3] && !(uint32_t)r.x[4];
+		say(it, "uuid %08x %08x %08x %08x%s", (uint32_t)r.x[1], (uint32_t)r.x[2],
+		    (uint32_t)r.x[3], (uint32_t)r.x[4], nil ? " (nil: all)" : mm ? " (MM SP)" : "");
+		break;
+	}
+	case FFA_MSG_SEND_DIRECT_REQ_32:
+	case FFA_MSG_SEND_DIRECT_REQ_64:
+		say(it, "0x%04x -> 0x%04x x3 0x%" PRIx64 " (MM buffer)", FFA_SENDER(r.x[1]),
+		    FFA_RECEIVER(r.x[1]), r.x[3]);
+		break;
+	case FFA_MSG_SEND_DIRECT_RESP_32:
+	case FFA_MSG_SEND_DIRECT_RESP_64: {
+		int32_t mm = (int32_t)(uint32_t)r.x[3];
+		say(it, "0x%04x -> 0x%04x mm %s", FFA_SENDER(r.x[1]), FFA_RECEIVER(r.x[1]),
+		    trace_mm_ret_name(mm));
+		f_int(it, "mm_ret", mm);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 static void decode_msg(struct trace_dec *d, GPtrArray *items, const struct emu_trace_rec *rec,
 		       const uint8_t *data)
 {
@@ -954,6 +1054,19 @@ static void decode_msg(struct trace_dec *d, GPtrArray *items, const struct emu_t
 			f_hex(it, "cid", mi.cid, 16);
 			f_int(it, "rpmb_size_mult", mi.rpmb_size_mult);
 			f_int(it, "rel_wr_sec_c", mi.rel_wr_sec_c);
+		}
+		break;
+	case EMU_MSG_FFA_REQ:
+	case EMU_MSG_FFA_RSP:
+		decode_ffa(it, h.type == EMU_MSG_FFA_RSP, p, len);
+		break;
+	case EMU_MSG_FFA_MM_BUF_REQ:
+		if (len >= sizeof(struct emu_ffa_mm_buf)) {
+			struct emu_ffa_mm_buf b;
+			memcpy(&b, p, sizeof(b));
+			say(it, "base 0x%" PRIx64 " size %" PRIu64, b.base, b.size);
+			f_int(it, "base", (gint64)b.base);
+			f_int(it, "size", (gint64)b.size);
 		}
 		break;
 	case EMU_MSG_TEE_OPEN_SESSION_REQ:

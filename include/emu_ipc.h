@@ -547,4 +547,31 @@ _Static_assert(offsetof(struct emu_supp_rpc_value, c) == 16, "c");
 /* emu_ctrl_status.flags: an in-kernel RPMB handler is registered. */
 #define EMU_CTRL_STATUS_RPMB_HANDLER 0x1000u
 
+/* ---- FF-A on the tee socket (include/ffa.h) ------------------------------------------- */
+/*
+ * One FF-A call (an SMC to the SPMC): payload struct ffa_regs (x0..x7), reply
+ * EMU_MSG_FFA_RSP with the registers the SPMC returned.  FFA_RXTX_MAP carries a memfd
+ * (SCM_RIGHTS) of 2 x page-count x 4 KiB: TX at 0, RX right after it; x1/x2 are the
+ * caller's addresses of TX and RX, checked for alignment only.  Any malformed call is an
+ * FFA_ERROR reply; EMU_MSG_ERROR only for a payload that is not 64 bytes.
+ */
+#define EMU_MSG_FFA_REQ 0x0211
+#define EMU_MSG_FFA_RSP 0x0212
+/*
+ * The board's MM shared buffer (the carveout in the MM SP's manifest, "mm-comm-buffer"),
+ * which FF-A itself never shares: a memfd of `size` bytes that the SP sees at physical
+ * address `base`.  Once per connection, before the first door bell.  Reply
+ * EMU_MSG_FFA_MM_BUF_RSP (no payload) or EMU_MSG_ERROR (-EINVAL size 0 or above
+ * FFA_EMU_MM_BUF_MAX or no fd, -EEXIST already declared).
+ */
+#define EMU_MSG_FFA_MM_BUF_REQ 0x0213
+#define EMU_MSG_FFA_MM_BUF_RSP 0x0214
+struct emu_ffa_mm_buf {
+	uint64_t base;
+	uint64_t size;
+};
+_Static_assert(sizeof(struct emu_ffa_mm_buf) == 16, "emu_ffa_mm_buf");
+_Static_assert(offsetof(struct emu_ffa_mm_buf, base) == 0, "base");
+_Static_assert(offsetof(struct emu_ffa_mm_buf, size) == 8, "size");
+
 #endif

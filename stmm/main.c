@@ -82,7 +82,8 @@ int main(int argc, char **argv)
 	/* Socket: the tee core serving PTA_STMM (freed before the socket file goes). */
 	struct tee_pta_ops ops;
 	tee_stmm_pta_ops(stmm, &ops);
-	struct tee_config tcfg = { .ns_buf_size = (uint32_t)o.ns_buf_size };
+	struct tee_config tcfg = { .ns_buf_size = (uint32_t)o.ns_buf_size,
+				   .ffa_profile = o.ffa_profile };
 	g_autoptr(StmmdSocketFile) socket_file = NULL;
 	g_autoptr(StmmdCore) core = NULL;
 	if ((r = tee_core_new(&tcfg, &ops, rpc, NULL, &core)) < 0 ||

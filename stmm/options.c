@@ -32,6 +32,7 @@ void stmmd_options_clear(struct stmmd_options *o)
 	g_clear_pointer(&o->check_store, g_free);
 	g_clear_pointer(&o->rpmb_layout, g_free);
 	g_clear_pointer(&o->rpmb_route, g_free);
+	g_clear_pointer(&o->ffa_sp, g_free);
 	g_clear_pointer(&o->import_fv, g_free);
 	g_clear_pointer(&o->trace_file, g_free);
 	g_clear_pointer(&o->quirks, g_strfreev);
@@ -77,6 +78,7 @@ int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 		{ "check-quirks", 0, 0, G_OPTION_ARG_STRING, &check_quirks, "Check a --quirk LIST (comma list) and exit: 0 every name is known, 2 not (naming it); how `stmm-emu up` validates before it starts anything", "LIST" },
 		{ "rpmb-layout", 0, 0, G_OPTION_ARG_STRING, &o->rpmb_layout, "Where the NV store lives: optee-fs (default: the file EFI_VARS in OP-TEE's RPMB file system, as on a board) or raw (the store's bytes at --store-offset)", "optee-fs|raw" },
 		{ "rpmb-route", 0, 0, G_OPTION_ARG_STRING, &o->rpmb_route, "How OP-TEE reaches RPMB: probe (default, CFG_RPMB_ANNOUNCE_PROBE_CAP=y: PROBE_RESET first, the kernel route when the normal world serves it, else legacy; key writing forces legacy, as CFG_RPMB_WRITE_KEY does) or legacy (only OPTEE_RPC_CMD_RPMB)", "probe|legacy" },
+		{ "ffa-sp", 0, 0, G_OPTION_ARG_STRING, &o->ffa_sp, "What the MM secure partition behind FF-A is: smm-gateway (default, Trusted Services: x3 = offset into the MM shared buffer, 32-bit door bells refused, MessageLength rewritten) or edk2 (StandaloneMm: x3 = address in the buffer)", "smm-gateway|edk2" },
 		{ "check-fv", 0, 0, G_OPTION_ARG_FILENAME, &o->check_fv, "Validate an EDK2 variable file, print the layout it needs and exit", "FILE" },
 		{ "check-store", 0, 0, G_OPTION_ARG_FILENAME, &o->check_store, "Validate a raw NV store region (RPMB bytes from --store-offset) for the layout options; print each problem and exit 0 clean / 1 problems / 2 error", "FILE" },
 		{ "import-fv", 0, 0, G_OPTION_ARG_FILENAME, &o->import_fv, "Provision RPMB from an EDK2 variable file at boot (only if it holds no store)", "FILE" },
@@ -139,6 +141,10 @@ int stmmd_options_parse(int *argc, char ***argv, struct stmmd_options *o)
 			fprintf(stderr, "stmmd: variable sizes are at most 16 MiB\n");
 			return -EINVAL;
 		}
+	if (o->ffa_sp && ffa_sp_profile_from_name(o->ffa_sp, &o->ffa_profile) < 0) {
+		fprintf(stderr, "stmmd: --ffa-sp %s: not smm-gateway or edk2\n", o->ffa_sp);
+		return -EINVAL;
+	}
 	if (!o->socket_path || o->rpc_timeout_ms <= 0 || o->ns_buf_size <= 0 ||
 	    o->ns_buf_size > 64 * 1024 * 1024) {
 		fprintf(stderr, "stmmd: need --state or --socket; timeout and buffer size must be positive\n");

@@ -14,6 +14,8 @@ struct stmmd_options {
 	gchar *state_dir, *socket_path, *huk_file, *check_fv, *import_fv, *check_store, *rpmb_layout;
 	gchar *trace_file; /* --trace */
 	gchar *rpmb_route; /* probe|legacy (rpmb_route.h) */
+	gchar *ffa_sp;     /* smm-gateway|edk2 (ffa_spmc.h) */
+	enum ffa_sp_profile ffa_profile; /* parsed from ffa_sp */
 	gchar **quirks;
 	gint rpc_timeout_ms, ready_fd;
 	gint64 ns_buf_size, store_offset, var_store_size, ftw_working_size, ftw_spare_size;

@@ -9,6 +9,7 @@
 
 #include "bytes.h"
 #include "efi_util.h"
+#include "ffa_client.h"
 #include "mm.h"
 #include "mmvar.h"
 #include "pta_stmm.h"
@@ -21,6 +22,7 @@ struct emu_client {
 	uint64_t max_payload;   /* after the quirk; 0 until GET_PAYLOAD_SIZE answered */
 	enum emu_client_persona persona;
 	struct uboot_state *uboot;  /* UBOOT persona only */
+	struct ffa_client *ffa;     /* FF-A transport (no session, no shm registration) */
 	char last_error[256];
 };
 
@@ -91,18 +93,124 @@ int emu_client_open(const char *tee_socket, int timeout_ms, struct emu_client **
 	return emu_client_open_persona(tee_socket, timeout_ms, EMU_CLIENT_PERSONA_LINUX, ret_client);
 }
 
+int emu_client_transport_from_name(const char *name, enum emu_client_transport *ret)
+{
+	if (g_strcmp0(name, "optee") == 0)
+		*ret = EMU_CLIENT_TRANSPORT_OPTEE;
+	else if (g_strcmp0(name, "ffa") == 0)
+		*ret = EMU_CLIENT_TRANSPORT_FFA;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int emu_client_transport_from_env(enum emu_client_transport *ret)
+{
+	const char *v = g_getenv(EMU_CLIENT_TRANSPORT_ENV);
+	if (!v || !*v) {
+		*ret = EMU_CLIENT_TRANSPORT_OPTEE;
+		return 0;
+	}
+	return emu_client_transport_from_name(v, ret);
+}
+
+enum emu_client_transport emu_client_transport(const struct emu_client *c)
+{
+	return c->ffa ? EMU_CLIENT_TRANSPORT_FFA : EMU_CLIENT_TRANSPORT_OPTEE;
+}
+
+/* ---- FF-A over the tee socket (include/emu_ipc.h EMU_MSG_FFA_*) ------------------------- */
+
+static int ffa_sock_call(void *ctx, const struct ffa_regs *in, int fd, struct ffa_regs *ret_out)
+{
+	struct emu_teec *t = ctx;
+	g_autoptr(emu_msg) reply = NULL;
+	int r = emu_teec_call(t->fd, &t->next_id, t->timeout_ms, EMU_MSG_FFA_REQ, in, sizeof(*in),
+			      fd, EMU_MSG_FFA_RSP, &reply, NULL);
+	if (r < 0)
+		return r;
+	if (reply->hdr.length != sizeof(*ret_out))
+		return -EPROTO;
+	memcpy(ret_out, reply->payload, sizeof(*ret_out));
+	emu_log_hexdump("ffa call", in, sizeof(*in));
+	emu_log_hexdump("ffa reply", ret_out, sizeof(*ret_out));
+	return 0;
+}
+
+static int ffa_sock_mm_buf(void *ctx, int fd, uint64_t base, uint64_t size)
+{
+	struct emu_teec *t = ctx;
+	struct emu_ffa_mm_buf req = { .base = base, .size = size };
+	g_autoptr(emu_msg) reply = NULL;
+	return emu_teec_call(t->fd, &t->next_id, t->timeout_ms, EMU_MSG_FFA_MM_BUF_REQ, &req,
+			     sizeof(req), fd, EMU_MSG_FFA_MM_BUF_RSP, &reply, NULL);
+}
+
+/* The FF-A client's board: STMM_EMU_FFA_BUF_SIZE (default: smm-gateway's 8-page carveout),
+ * STMM_EMU_FFA_X3=address for an edk2 StMM target. */
+static int ffa_open(struct emu_client *c)
+{
+	struct ffa_client_config cfg = {
+		.mm_buf_size = EMU_CLIENT_FFA_DEFAULT_BUF_SIZE,
+		.mm_buf_addr = FFA_EMU_MM_BUF_ADDR,
+		.mm_buf_offset = FFA_EMU_MM_BUF_OFFSET,
+	};
+	const char *v = g_getenv("STMM_EMU_FFA_BUF_SIZE");
+	if (v && *v) {
+		char *end;
+		guint64 n = g_ascii_strtoull(v, &end, 0);
+		if (*end || n < MM_COMMUNICATE_HEADER_SIZE || n > FFA_EMU_MM_BUF_MAX)
+			return -EINVAL;
+		cfg.mm_buf_size = n;
+	}
+	v = g_getenv("STMM_EMU_FFA_X3");
+	if (v && *v) {
+		if (strcmp(v, "address") == 0)
+			cfg.x3_address = true;
+		else if (strcmp(v, "offset") != 0)
+			return -EINVAL;
+	}
+	struct ffa_client_ops ops = { .ctx = c->teec, .call = ffa_sock_call,
+				      .declare_mm_buf = ffa_sock_mm_buf };
+	int r = ffa_client_new(&ops, &cfg, &c->ffa);
+	if (r < 0)
+		return r;
+	r = ffa_client_probe(c->ffa);
+	if (r < 0)
+		emu_client_set_error(c, "FF-A probe/discovery: %s", g_strerror(-r));
+	return r;
+}
+
 int emu_client_open_persona(const char *tee_socket, int timeout_ms,
 			    enum emu_client_persona persona, struct emu_client **ret_client)
 {
 	static const uint8_t uuid[TEE_UUID_SIZE] = PTA_STMM_UUID_BYTES;
 	g_autoptr(emu_teec) t = NULL;
 	struct emu_tee_result res;
+	enum emu_client_transport transport;
 
 	if (persona != EMU_CLIENT_PERSONA_LINUX && persona != EMU_CLIENT_PERSONA_UBOOT)
+		return -EINVAL;
+	if (emu_client_transport_from_env(&transport) < 0)
 		return -EINVAL;
 	int r = emu_teec_connect(tee_socket, timeout_ms, &t);
 	if (r < 0)
 		return r;
+	if (transport == EMU_CLIENT_TRANSPORT_FFA) {
+		/* U-Boot's FF-A path: no session; probe and discovery once, at open. */
+		struct emu_client *c = g_new0(struct emu_client, 1);
+		c->teec = g_steal_pointer(&t);
+		c->persona = persona;
+		if (persona == EMU_CLIENT_PERSONA_UBOOT)
+			c->uboot = uboot_state_new();
+		r = ffa_open(c);
+		if (r < 0) {
+			emu_client_free(c);
+			return r;
+		}
+		*ret_client = c;
+		return 0;
+	}
 	if (persona == EMU_CLIENT_PERSONA_UBOOT) {
 		/* U-Boot opens a session per MM call (uboot_mm_communicate). */
 		struct emu_client *c = g_new0(struct emu_client, 1);
@@ -128,6 +236,7 @@ void emu_client_free(struct emu_client *c)
 {
 	if (!c)
 		return;
+	ffa_client_free(c->ffa);
 	emu_teec_free(c->teec);
 	uboot_state_free(c->uboot);
 	g_free(c);
@@ -160,8 +269,8 @@ int emu_client_raw(struct emu_client *c, const uint8_t *buf, size_t len, uint64_
 	size_t need = len > memref_size ? len : (size_t)memref_size;
 	struct emu_tee_invoke_rsp rsp;
 
-	if (c->uboot)
-		return -EOPNOTSUPP;  /* raw mode needs the Linux persona's long-lived session */
+	if (c->uboot || c->ffa)
+		return -EOPNOTSUPP;  /* raw mode needs the Linux persona's PTA session */
 	if (memref_size > SIZE_MAX / 2)
 		return -E2BIG;
 	int r = emu_teec_shm_reserve(c->teec, need);
@@ -207,6 +316,18 @@ static efi_status_t mm_communicate(struct emu_client *c, uint8_t *buf, size_t si
 
 	int r;
 	emu_log_hexdump("mm request", buf, size);
+	if (c->ffa) {
+		/* U-Boot's ffa_mm_communicate: its own size rules and error tables. */
+		const char *what = "";
+		efi_status_t fs = ffa_client_mm_communicate(c->ffa, buf, size, &what);
+		if (fs != EFI_SUCCESS) {
+			emu_client_set_error(c, "FF-A: %s", what);
+			return fs;
+		}
+		emu_log_hexdump("mm answer", buf, size);
+		*ret_answered = true;
+		return get_le64(buf + MM_COMMUNICATE_HEADER_SIZE + 8);
+	}
 	if (c->uboot) {
 		r = uboot_mm_communicate(c->teec, buf, size, &rsp);
 		if (r == -EACCES || r == -ENOBUFS) {

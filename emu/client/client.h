@@ -69,6 +69,28 @@ __attribute__((warn_unused_result)) int emu_client_open_persona(const char *tee_
 enum emu_client_persona emu_client_persona(const struct emu_client *c);
 
 /*
+ * How the client reaches StMM (README "Transports"), chosen when it opens from
+ * $STMM_EMU_TRANSPORT (the CLI's --transport sets it):
+ *  OPTEE  (default) OP-TEE's PTA_STMM over the tee socket: sessions, shm, invoke.
+ *  FFA    U-Boot's FF-A MM transport (emu/client/ffa_client.h): probe, MM SP discovery by
+ *         UUID, the fixed MM shared buffer ($STMM_EMU_FFA_BUF_SIZE bytes, default
+ *         EMU_CLIENT_FFA_DEFAULT_BUF_SIZE; $STMM_EMU_FFA_X3=address for an edk2 SP) and the
+ *         door bell.  Either persona; raw mode is -EOPNOTSUPP (it is PTA_STMM's memref).
+ */
+enum emu_client_transport {
+	EMU_CLIENT_TRANSPORT_OPTEE,
+	EMU_CLIENT_TRANSPORT_FFA,
+};
+#define EMU_CLIENT_TRANSPORT_ENV "STMM_EMU_TRANSPORT"
+#define EMU_CLIENT_FFA_DEFAULT_BUF_SIZE (32u * 1024u) /* smm-gateway's mm-comm-buffer, 8 pages */
+/* "optee" | "ffa" -> transport; -EINVAL otherwise. */
+__attribute__((warn_unused_result)) int emu_client_transport_from_name(const char *name,
+									enum emu_client_transport *ret);
+/* $STMM_EMU_TRANSPORT (unset or empty: OPTEE); -EINVAL for an unknown name. */
+__attribute__((warn_unused_result)) int emu_client_transport_from_env(enum emu_client_transport *ret);
+enum emu_client_transport emu_client_transport(const struct emu_client *c);
+
+/*
  * ExitBootServices as the persona's firmware signals it to StMM.
  *  UBOOT: SMM_VARIABLE_FUNCTION_EXIT_BOOT_SERVICE (never READY_TO_BOOT), then the snapshot
  *         of the runtime variables (GetNext/Get/PROPERTY_GET over MM); from then on the

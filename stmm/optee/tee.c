@@ -55,9 +55,10 @@ struct tee_conn {
 	GHashTable *shms;     /* shm id -> struct tee_shm* (one reference) */
 	uint32_t next_shm_id;
 	unsigned inflight;
+	struct ffa_endpoint *ffa; /* FF-A calls on this connection (tee_ffa), NULL until one */
 };
 
-enum job_kind { JOB_BOOT, JOB_INVOKE, JOB_EXPORT, JOB_RESET, JOB_QUIT };
+enum job_kind { JOB_BOOT, JOB_INVOKE, JOB_EXPORT, JOB_RESET, JOB_FFA, JOB_QUIT };
 
 struct job {
 	enum job_kind kind;
@@ -75,6 +76,8 @@ struct job {
 	GBytes *export_image;
 	int export_r;
 	int reset_r;          /* JOB_RESET */
+	struct ffa_mm_call ffa_mm; /* JOB_FFA: the door bell */
+	struct ffa_regs ffa_out;   /* JOB_FFA: DIRECT_RESP */
 };
 
 struct tee_core {
@@ -188,6 +191,7 @@ static void conn_destroy(struct tee_core *core, struct tee_conn *conn)
 	remove_source(core, conn->src);
 	g_hash_table_destroy(conn->sessions);
 	g_hash_table_destroy(conn->shms);
+	ffa_endpoint_free(conn->ffa);
 	close(conn->fd);
 	g_hash_table_remove(core->conns, GUINT_TO_POINTER(conn->id)); /* frees conn */
 }
@@ -222,6 +226,7 @@ static void job_free(gpointer data)
 {
 	struct job *job = data;
 	shm_unref(job->shm);
+	ffa_mm_call_clear(&job->ffa_mm);
 	if (job->export_image)
 		g_bytes_unref(job->export_image);
 	g_free(job);
@@ -255,6 +260,7 @@ static void job_enqueue(struct tee_core *core, struct tee_conn *conn, uint32_t r
 static int answer_invoke(struct tee_conn *conn, struct job *job);
 static int answer_export(struct tee_conn *conn, struct job *job);
 static int answer_reset(struct tee_conn *conn, struct job *job);
+static int answer_ffa(struct tee_conn *conn, struct job *job);
 
 /*
  * Main thread: answer a finished job on its connection, its in-flight slot given back;
@@ -281,6 +287,9 @@ static gboolean job_reply(gpointer data)
 		break;
 	case JOB_RESET:
 		r = answer_reset(conn, job);
+		break;
+	case JOB_FFA:
+		r = answer_ffa(conn, job);
 		break;
 	default:
 		g_assert_not_reached();
@@ -413,6 +422,37 @@ static int answer_reset(struct tee_conn *conn, struct job *job)
 	return conn_send(conn, EMU_MSG_CTRL_RESET_RSP, job->req_id, NULL, 0);
 }
 
+/* The PTA's MM handler behind the FF-A door bell, traced like an invoke (session 0). */
+struct ffa_mm_ctx {
+	struct tee_core *core;
+	struct job *job;
+};
+
+static int32_t ffa_mm_handler_traced(void *ctx, uint8_t *buf, size_t size)
+{
+	struct ffa_mm_ctx *m = ctx;
+	emu_log_hexdump("MM request (FF-A)", buf, size);
+	emu_trace_mm(EMU_TRACE_MM_REQ, m->job->conn_id, 0, m->job->req_id, size, 0, 0, buf);
+	int32_t mm_ret = m->core->pta.communicate(m->core->pta.ctx, buf, size);
+	emu_log_hexdump("MM response (FF-A)", buf, size);
+	emu_trace_mm(EMU_TRACE_MM_RSP, m->job->conn_id, 0, m->job->req_id, size, TEE_SUCCESS,
+		     (uint32_t)mm_ret, buf);
+	return mm_ret;
+}
+
+/* Worker: an FF-A door bell to the MM SP (the same handler as PTA_STMM's). */
+static void run_ffa(struct tee_core *core, struct job *job)
+{
+	struct ffa_mm_ctx m = { core, job };
+	bool up = ensure_booted(core) == 0;
+	ffa_spmc_mm_run(&job->ffa_mm, up ? ffa_mm_handler_traced : NULL, &m, &job->ffa_out);
+}
+
+static int answer_ffa(struct tee_conn *conn, struct job *job)
+{
+	return conn_send(conn, EMU_MSG_FFA_RSP, job->req_id, &job->ffa_out, sizeof(job->ffa_out));
+}
+
 /* Worker: run one job.  False for JOB_QUIT (freed). */
 static bool run_job(struct tee_core *core, struct job *job)
 {
@@ -435,6 +475,10 @@ static bool run_job(struct tee_core *core, struct job *job)
 		break;
 	case JOB_EXPORT:
 		run_export(core, job);
+		job_post_reply(core, job);
+		break;
+	case JOB_FFA:
+		run_ffa(core, job);
 		job_post_reply(core, job);
 		break;
 	}
@@ -693,6 +737,54 @@ static int handle_reset(struct tee_core *core, struct tee_conn *conn, const stru
 
 /* Validate and answer one message; exactly one reply unless the call was queued.  A
  * negative return means the connection is unusable. */
+/* ---- FF-A (ffa_spmc.h) ----------------------------------------------------------------- */
+
+static struct ffa_endpoint *conn_ffa(struct tee_core *core, struct tee_conn *conn)
+{
+	if (!conn->ffa)
+		conn->ffa = ffa_endpoint_new(core->cfg.ffa_profile);
+	return conn->ffa;
+}
+
+static int handle_ffa(struct tee_core *core, struct tee_conn *conn, struct emu_msg *msg)
+{
+	struct ffa_regs in, out;
+	struct job init = { .kind = JOB_FFA };
+
+	if (msg->hdr.length != sizeof(in))
+		return send_error(conn, msg->hdr.req_id, -EINVAL, "FFA: bad payload size");
+	memcpy(&in, msg->payload, sizeof(in));
+	if (ffa_spmc_call(conn_ffa(core, conn), &in, &msg->fd, &out, &init.ffa_mm) ==
+	    FFA_SPMC_ANSWERED)
+		return conn_send(conn, EMU_MSG_FFA_RSP, msg->hdr.req_id, &out, sizeof(out));
+	if (conn->inflight >= TEE_MAX_INFLIGHT) {
+		/* The SP is busy with this endpoint's earlier door bells. */
+		ffa_mm_call_clear(&init.ffa_mm);
+		memset(&out, 0, sizeof(out));
+		out.x[0] = FFA_ERROR;
+		out.x[2] = (uint32_t)FFA_RET_BUSY;
+		return conn_send(conn, EMU_MSG_FFA_RSP, msg->hdr.req_id, &out, sizeof(out));
+	}
+	job_enqueue(core, conn, msg->hdr.req_id, &init);
+	return 0;
+}
+
+static int handle_ffa_mm_buf(struct tee_core *core, struct tee_conn *conn, struct emu_msg *msg)
+{
+	struct emu_ffa_mm_buf req;
+
+	if (msg->hdr.length != sizeof(req))
+		return send_error(conn, msg->hdr.req_id, -EINVAL, "FFA_MM_BUF: bad payload size");
+	memcpy(&req, msg->payload, sizeof(req));
+	int r = ffa_endpoint_set_mm_buf(conn_ffa(core, conn), msg->fd, req.base, req.size);
+	if (r < 0)
+		return send_error(conn, msg->hdr.req_id, r,
+				  r == -EEXIST ? "FFA_MM_BUF: already declared" :
+						 "FFA_MM_BUF: bad size or memory");
+	msg->fd = -1; /* the endpoint owns it now */
+	return conn_send(conn, EMU_MSG_FFA_MM_BUF_RSP, msg->hdr.req_id, NULL, 0);
+}
+
 static int dispatch(struct tee_core *core, struct tee_conn *conn, struct emu_msg *msg)
 {
 	g_debug("connection %u: message 0x%04x id %u, %u bytes%s", conn->id, msg->hdr.type,
@@ -723,6 +815,10 @@ static int dispatch(struct tee_core *core, struct tee_conn *conn, struct emu_msg
 	case EMU_MSG_CTRL_FAULT_REQ:
 	case EMU_MSG_CTRL_FAULT_CLEAR_REQ:
 		return stmm_fault_handle(conn->fd, msg);
+	case EMU_MSG_FFA_REQ:
+		return handle_ffa(core, conn, msg);
+	case EMU_MSG_FFA_MM_BUF_REQ:
+		return handle_ffa_mm_buf(core, conn, msg);
 	default:
 		return send_error(conn, msg->hdr.req_id, -EOPNOTSUPP, "message type not supported");
 	}

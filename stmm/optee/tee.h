@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "emu_ipc.h"
+#include "ffa_spmc.h"
 #include "ipc.h"
 #include "rpc.h"
 
@@ -55,6 +56,7 @@ struct tee_pta_ops {
 
 struct tee_config {
 	uint32_t ns_buf_size; /* largest memref PTA_STMM accepts (OP-TEE: 16 KiB) */
+	enum ffa_sp_profile ffa_profile; /* what the MM SP behind FF-A is (ffa_spmc.h) */
 };
 
 struct tee_core;

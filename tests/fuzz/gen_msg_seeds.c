@@ -19,6 +19,7 @@
 
 #include "bytes.h"
 #include "emu_ipc.h"
+#include "ffa.h"
 #include "mmc_seq.h"
 #include "optee_rpmb.h"
 #include "pta_stmm.h"
@@ -391,6 +392,43 @@ static void stmmd_seeds(void)
 	end("stmmd_msg");
 }
 
+static void ffa(uint8_t peer, uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3, uint64_t x4)
+{
+	struct ffa_regs r = { .x = { x0, x1, x2, x3, x4 } };
+	msg(peer, EMU_MSG_FFA_REQ, &r, sizeof(r));
+}
+
+/* FF-A on the tee socket, as U-Boot's FF-A MM transport talks to the SPMC. */
+static void stmmd_ffa_seeds(void)
+{
+	struct emu_ffa_mm_buf b = { .base = FFA_EMU_MM_BUF_ADDR, .size = 16384 };
+	const uint64_t sp = FFA_ENDPOINTS(FFA_EMU_NS_ID, FFA_EMU_MM_SP_ID);
+
+	begin(); /* discovery, the MM buffer, a door bell */
+	ffa(0, FFA_VERSION, FFA_VERSION_1_0, 0, 0, 0);
+	ffa(0, FFA_ID_GET, 0, 0, 0, 0);
+	ffa(0, FFA_FEATURES, FFA_RXTX_MAP_64, 0, 0, 0);
+	ffa(MEMFD(2), FFA_RXTX_MAP_64, 0x10000, 0x11000, 1, 0);
+	ffa(0, FFA_PARTITION_INFO_GET, FFA_MM_SP_UUID_W1, FFA_MM_SP_UUID_W2, FFA_MM_SP_UUID_W3,
+	    FFA_MM_SP_UUID_W4);
+	ffa(0, FFA_RX_RELEASE, 0, 0, 0, 0);
+	msg(MEMFD(4), EMU_MSG_FFA_MM_BUF_REQ, &b, sizeof(b));
+	ffa(0, FFA_MSG_SEND_DIRECT_REQ_64, sp, 0, 0, 0);
+	ffa(0, FFA_MSG_SEND_DIRECT_REQ_32, sp, 0, 0, 0);
+	ffa(0, FFA_RXTX_UNMAP, 0, 0, 0, 0);
+	end("stmmd_msg");
+	begin(); /* what the SPMC refuses */
+	ffa(0, FFA_MSG_SEND_DIRECT_REQ_64, FFA_ENDPOINTS(FFA_EMU_NS_ID, 0x1234), 0, 0, 0);
+	ffa(0, FFA_MSG_SEND_DIRECT_REQ_64, sp, 0, 0, 0); /* no MM buffer yet */
+	msg(0, EMU_MSG_FFA_MM_BUF_REQ, &b, sizeof(b));   /* no fd */
+	msg(MEMFD(1), EMU_MSG_FFA_MM_BUF_REQ, &b, sizeof(b));
+	msg(MEMFD(1), EMU_MSG_FFA_MM_BUF_REQ, &b, sizeof(b)); /* twice */
+	ffa(0, FFA_RXTX_MAP_64, 0x10001, 0x11000, 1, 0); /* unaligned, no fd */
+	ffa(0, 0x84000099u, 0, 0, 0, 0);
+	msg(0, EMU_MSG_FFA_REQ, "short", 5);
+	end("stmmd_msg");
+}
+
 /* ---- supplicantd ---------------------------------------------------------------------- */
 
 static void rpc(uint8_t peer, uint32_t cmd, const void *in, uint32_t in_len, uint32_t out_len)
@@ -483,6 +521,7 @@ int main(int argc, char **argv)
 	outdir = argv[1];
 	rpmbd_seeds();
 	stmmd_seeds();
+	stmmd_ffa_seeds();
 	supp_seeds();
 	printf("gen_msg_seeds: %u seeds in %s\n", written, outdir);
 	return 0;

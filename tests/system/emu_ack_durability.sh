@@ -21,6 +21,7 @@
 # and never be missing once a write of it was acknowledged.
 # Knobs: ACK_SEED (default 1), ACK_ROUNDS (default 12; 6 in a sanitizer build),
 # ACK_CLIENTS (8), ACK_SETS (sets per client and round, 10).
+# system-check: long
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"

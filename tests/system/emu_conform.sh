@@ -5,6 +5,7 @@
 # none fails, the TAP plan matches, and the exit status is 0.  The destructive groups run
 # on conform's own scratch stack (started and removed by it).  The auth and secure-boot
 # groups sign with fixtures/keys and must run here (--require-auth), never be skipped.
+# system-check: long
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"

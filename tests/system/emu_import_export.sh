@@ -11,6 +11,7 @@
 # one signed by another key fails with EFI_SECURITY_VIOLATION.
 #
 # Without the files: skipped with a message, but a failure under $CI.
+# system-check: long
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"

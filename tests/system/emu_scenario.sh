@@ -8,6 +8,7 @@
 #     the line and what was seen, and later expectations are reported as not reached
 #   - a file that does not parse is refused before anything runs (exit 2, FILE:LINE)
 #   - --keep keeps the state directory; --tap prints TAP 13
+# system-check: long
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"

@@ -15,6 +15,7 @@
 #   - that stack's own trace, harvested with --from --layer mm --max-per-kind 0, holds every
 #     input that was sent, under the same name (the MM buffer is recorded byte for byte);
 #     harvesting it twice adds nothing; a truncated trace gives a warning and what came before
+# system-check: long
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "emu_ipc.h"
+#include "ffa.h"
 #include "emu_trace.h"
 #include "mm.h"
 #include "optee_rpmb.h"
@@ -184,6 +185,46 @@ static void bad_messages_are_undecodable(void **state)
 	assert_non_null(strstr(item_text(items3, 0), "undecodable: record kind 0x0077 unknown"));
 }
 
+/* FF-A register messages by name: the MM UUID, the door bell, its answer, an error. */
+static const char *ffa_text(uint16_t type, const struct ffa_regs *r, const char *want_layer)
+{
+	static char out[256];
+	g_autoptr(trace_dec) d = trace_dec_new(NULL);
+	struct emu_trace_rec rec;
+	g_autoptr(GByteArray) m = msg_new(type, 3, r, sizeof(*r));
+	g_autoptr(GByteArray) b = rec_new(EMU_TRACE_MSG_RX, EMU_TRACE_ROLE_STMMD, m->data, m->len, &rec);
+	g_autoptr(GPtrArray) items = trace_dec_record(d, &rec, b->data);
+	assert_int_equal(items->len, 1);
+	assert_string_equal(((struct trace_item *)items->pdata[0])->layer, want_layer);
+	g_strlcpy(out, item_text(items, 0), sizeof(out));
+	return out;
+}
+
+static void ffa_calls_golden(void **state)
+{
+	(void)state;
+	struct ffa_regs r = { .x = { FFA_PARTITION_INFO_GET, 0x33d532ed, 0x0942e699, 0x722dc09c,
+				     0xa798d9cd } };
+	assert_string_equal(ffa_text(EMU_MSG_FFA_REQ, &r, "tee"),
+			    "FFA FFA_PARTITION_INFO_GET uuid 33d532ed 0942e699 722dc09c a798d9cd (MM SP)");
+	r = (struct ffa_regs){ .x = { FFA_MSG_SEND_DIRECT_REQ_64, 0x00008002, 0, 0 } };
+	assert_string_equal(ffa_text(EMU_MSG_FFA_REQ, &r, "tee"),
+			    "FFA FFA_MSG_SEND_DIRECT_REQ_64 0x0000 -> 0x8002 x3 0x0 (MM buffer)");
+	r = (struct ffa_regs){ .x = { FFA_MSG_SEND_DIRECT_RESP_64, 0x80020000, 0, (uint64_t)-2 } };
+	assert_string_equal(ffa_text(EMU_MSG_FFA_RSP, &r, "tee"),
+			    "FFA_RSP FFA_MSG_SEND_DIRECT_RESP_64 0x8002 -> 0x0000 mm INVALID_PARAMS");
+	r = (struct ffa_regs){ .x = { FFA_ERROR, 0, 0xfffffffcu } };
+	assert_string_equal(ffa_text(EMU_MSG_FFA_RSP, &r, "tee"), "FFA_RSP FFA_ERROR BUSY");
+	r = (struct ffa_regs){ .x = { 0x00010000 } };
+	assert_string_equal(ffa_text(EMU_MSG_FFA_RSP, &r, "tee"), "FFA_RSP version 1.0");
+	g_autoptr(trace_dec) d = trace_dec_new(NULL);
+	struct emu_trace_rec rec;
+	g_autoptr(GByteArray) m = msg_new(EMU_MSG_FFA_REQ, 3, &r, 10);
+	g_autoptr(GByteArray) b = rec_new(EMU_TRACE_MSG_RX, EMU_TRACE_ROLE_STMMD, m->data, m->len, &rec);
+	g_autoptr(GPtrArray) items = trace_dec_record(d, &rec, b->data);
+	assert_string_equal(item_text(items, 0), "FFA (short)");
+}
+
 /* Every prefix and random bit flips of valid records decode to something, never crash. */
 static void mutations_never_crash(void **state)
 {
@@ -232,6 +273,7 @@ int main(void)
 		cmocka_unit_test(rpc_rpmb_frames_mac),
 		cmocka_unit_test(bad_messages_are_undecodable),
 		cmocka_unit_test(mutations_never_crash),
+		cmocka_unit_test(ffa_calls_golden),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
