@@ -190,8 +190,12 @@ $(BUILD)/fuzz/gen_seeds: tests/fuzz/gen_seeds.c $$(FUZZ_MODS) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS) $(FUSE_LIBS)
 
+$(BUILD)/fuzz/gen_msg_seeds: tests/fuzz/gen_msg_seeds.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(FUZZ_INC) -DG_LOG_DOMAIN=\"fuzz\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
+
 # Rewrite the hand-built seeds of tests/fuzz/corpus (efitools signs the auth payloads).
-fuzz-seeds: $(BUILD)/fuzz/gen_seeds
+fuzz-seeds: $(BUILD)/fuzz/gen_seeds $(BUILD)/fuzz/gen_msg_seeds
 	@BUILD=$(BUILD) bash tests/fuzz/gen-seeds.sh
 
 fuzz-bins: $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)

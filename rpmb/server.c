@@ -263,6 +263,26 @@ static void client_drop(struct client *c)
 	g_free(c);
 }
 
+/* One received message of client c (exactly one reply, unless a command was queued).  0, or
+ * a -errno that drops the client. */
+static int dispatch(struct client *c, const struct emu_msg *msg)
+{
+	int r;
+
+	if (msg->hdr.type == EMU_MSG_MMC_CMD_REQ && msg->fd < 0)
+		return handle_single(c, msg);
+	if (msg->hdr.type == EMU_MSG_MMC_SEQ_REQ && c->srv->card) {
+		/* An ioctl on /dev/mmcblkNrpmb: the kernel selects RPMB and switches back. */
+		(void)mmc_card_select(c->srv->card, EMU_MMC_PART_RPMB);
+		r = rpmb_server_handle(c->srv->dev, c->fd, msg, c->id);
+		(void)mmc_card_select(c->srv->card, EMU_MMC_PART_USER);
+		if (r == 0 && c->srv->queued)
+			run_queued(c->srv, c, mmc_seq_has_data_write(msg->payload, msg->hdr.length));
+		return r;
+	}
+	return rpmb_server_handle(c->srv->dev, c->fd, msg, c->id);
+}
+
 static gboolean on_client(int fd, GIOCondition cond, gpointer user_data)
 {
 	struct client *c = user_data;
@@ -280,17 +300,8 @@ static gboolean on_client(int fd, GIOCondition cond, gpointer user_data)
 		/* Consumed; the socket stays usable.  No trustworthy req_id: answer with 0. */
 		r = refuse(fd, c->id, 0, -EBADMSG,
 			   "malformed message (bad magic/version, length mismatch or truncated)");
-	} else if (r == 0 && msg->hdr.type == EMU_MSG_MMC_CMD_REQ && msg->fd < 0) {
-		r = handle_single(c, msg);
-	} else if (r == 0 && msg->hdr.type == EMU_MSG_MMC_SEQ_REQ && c->srv->card) {
-		/* An ioctl on /dev/mmcblkNrpmb: the kernel selects RPMB and switches back. */
-		(void)mmc_card_select(c->srv->card, EMU_MMC_PART_RPMB);
-		r = rpmb_server_handle(c->srv->dev, fd, msg, c->id);
-		(void)mmc_card_select(c->srv->card, EMU_MMC_PART_USER);
-		if (r == 0 && c->srv->queued)
-			run_queued(c->srv, c, mmc_seq_has_data_write(msg->payload, msg->hdr.length));
 	} else if (r == 0) {
-		r = rpmb_server_handle(c->srv->dev, fd, msg, c->id);
+		r = dispatch(c, msg);
 	} else if (r != -ECONNRESET) {
 		g_warning("client %u: receive failed: %s", c->id, g_strerror(-r));
 	}
@@ -302,6 +313,37 @@ static gboolean on_client(int fd, GIOCondition cond, gpointer user_data)
 		return G_SOURCE_REMOVE;
 	}
 	return G_SOURCE_CONTINUE;
+}
+
+static struct client *client_add(struct rpmb_server *srv, int cfd)
+{
+	struct client *c = g_new0(struct client, 1);
+	c->srv = srv;
+	c->fd = cfd;
+	c->id = ++srv->next_id;
+	srv->clients = g_list_prepend(srv->clients, c);
+	g_debug("client %u: connected", c->id);
+	emu_trace_connect(c->id, EMU_TRACE_ROLE_UNKNOWN, cfd);
+	return c;
+}
+
+unsigned rpmb_server_adopt(struct rpmb_server *srv, int fd)
+{
+	return client_add(srv, fd)->id;
+}
+
+int rpmb_server_dispatch(struct rpmb_server *srv, unsigned client_id, const struct emu_msg *msg)
+{
+	for (GList *l = srv->clients; l; l = l->next) {
+		struct client *c = l->data;
+		if (c->id != client_id)
+			continue;
+		int r = dispatch(c, msg);
+		if (r < 0)
+			client_drop(c);
+		return r;
+	}
+	return -ENOENT;
 }
 
 static gboolean on_listen(int fd, GIOCondition cond, gpointer user_data)
@@ -325,14 +367,8 @@ static gboolean on_listen(int fd, GIOCondition cond, gpointer user_data)
 	struct timeval tv = { .tv_sec = RPMBD_SEND_TIMEOUT_S };
 	if (setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
 		g_debug("SO_SNDTIMEO: %s", g_strerror(errno));
-	struct client *c = g_new0(struct client, 1);
-	c->srv = srv;
-	c->fd = cfd;
-	c->id = ++srv->next_id;
+	struct client *c = client_add(srv, cfd);
 	c->source = g_unix_fd_add(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client, c);
-	srv->clients = g_list_prepend(srv->clients, c);
-	g_debug("client %u: connected", c->id);
-	emu_trace_connect(c->id, EMU_TRACE_ROLE_UNKNOWN, cfd);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -342,7 +378,8 @@ int rpmb_server_new(struct rpmb_device *dev, int listen_fd, struct rpmb_server *
 
 	srv->dev = dev;
 	srv->listen_fd = listen_fd;
-	srv->listen_source = g_unix_fd_add(listen_fd, G_IO_IN, on_listen, srv);
+	if (listen_fd >= 0)
+		srv->listen_source = g_unix_fd_add(listen_fd, G_IO_IN, on_listen, srv);
 	*ret_server = srv;
 	return 0;
 }

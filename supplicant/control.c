@@ -37,6 +37,15 @@ static void client_drop(struct ctl_client *c)
 	g_free(c);
 }
 
+int supp_control_handle(int fd, const struct emu_msg *msg)
+{
+	if (msg->hdr.type == EMU_MSG_CTRL_FAULT_REQ || msg->hdr.type == EMU_MSG_CTRL_FAULT_CLEAR_REQ)
+		return fault_ctrl_handle(&faults, FAULT_DAEMON_SUPPLICANTD, fd, msg);
+	return emu_ipc_send_error(fd, msg->hdr.req_id, -EOPNOTSUPP,
+				  "message type 0x%04x is not supported on the control socket",
+				  msg->hdr.type);
+}
+
 static gboolean on_client(gint fd, GIOCondition cond, gpointer data)
 {
 	struct ctl_client *c = data;
@@ -49,13 +58,8 @@ static gboolean on_client(gint fd, GIOCondition cond, gpointer data)
 		return G_SOURCE_CONTINUE;
 	if (r == -EBADMSG)
 		r = emu_ipc_send_error(fd, 0, -EBADMSG, "malformed message");
-	else if (r == 0 && (msg->hdr.type == EMU_MSG_CTRL_FAULT_REQ ||
-			    msg->hdr.type == EMU_MSG_CTRL_FAULT_CLEAR_REQ))
-		r = fault_ctrl_handle(&faults, FAULT_DAEMON_SUPPLICANTD, fd, msg);
 	else if (r == 0)
-		r = emu_ipc_send_error(fd, msg->hdr.req_id, -EOPNOTSUPP,
-				       "message type 0x%04x is not supported on the control socket",
-				       msg->hdr.type);
+		r = supp_control_handle(fd, msg);
 	if (r < 0) {
 		c->src = 0;
 		client_drop(c);

@@ -32,6 +32,11 @@ enum supp_fault {
 	SUPP_FAULT_ERROR, /* *ret_teec set */
 };
 
+/* One message received on the control socket (the reader's dispatch, callable in process
+ * by tests/fuzz/fuzz_supp_msg.c): exactly one reply on fd.  0 or the send's -errno. */
+struct emu_msg;
+__attribute__((warn_unused_result)) int supp_control_handle(int fd, const struct emu_msg *msg);
+
 /* One RPC of kind `rpc_cmd` arrived: the fault to apply.  Does not return on SUPP_EXIT. */
 enum supp_fault supp_control_rpc_event(uint32_t rpc_cmd, uint32_t *ret_teec);
 

@@ -51,13 +51,18 @@ static int connect_as(const char *tee_socket, uint16_t req, uint16_t want, struc
 		close(fd);
 		return r;
 	}
+	*ret_supp = supp_adopt(fd, mmc, krpmb);
+	return 0;
+}
+
+struct supp *supp_adopt(int fd, struct rpmb_mmc *mmc, struct krpmb *krpmb)
+{
 	struct supp *s = g_new0(struct supp, 1);
 	s->fd = fd;
 	s->mmc = mmc;
 	s->krpmb = krpmb;
 	s->probe_answer = TEE_ERROR_NOT_SUPPORTED; /* tee_supplicant.c process_one_request() default */
-	*ret_supp = s;
-	return 0;
+	return s;
 }
 
 int supp_connect(const char *tee_socket, struct rpmb_mmc *mmc, struct supp **ret_supp)
@@ -137,6 +142,26 @@ static int process_one_request(struct supp *s, const struct emu_msg *msg)
 	return emu_ipc_sendv(s->fd, EMU_MSG_SUPP_RPC_RSP, msg->hdr.req_id, iov, 2, -1);
 }
 
+int supp_handle(struct supp *s, const struct emu_msg *msg)
+{
+	if (msg->hdr.type == EMU_MSG_SUPP_RPC_REQ)
+		return process_one_request(s, msg);
+	if (msg->hdr.type == EMU_MSG_ERROR) {
+		/* Never answer an error: two peers doing so would bounce it forever. */
+		g_warning("stmmd sent an error for request %u; ignored", msg->hdr.req_id);
+		return 0;
+	}
+	g_warning("stmmd sent unexpected message type 0x%04x; refused", msg->hdr.type);
+	return emu_ipc_send_error(s->fd, msg->hdr.req_id, -EOPNOTSUPP,
+				  "message type 0x%04x is not supported by supplicantd",
+				  msg->hdr.type);
+}
+
+gboolean supp_stalled(const struct supp *s)
+{
+	return s->stalled;
+}
+
 static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
 {
 	struct supp *s = data;
@@ -150,16 +175,8 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
 		/* Consumed; no trustworthy req_id: answer with 0, as the daemons do. */
 		g_warning("stmmd sent a malformed message; refused");
 		r = emu_ipc_send_error(fd, 0, -EBADMSG, "malformed message");
-	} else if (r == 0 && msg->hdr.type == EMU_MSG_SUPP_RPC_REQ) {
-		r = process_one_request(s, msg);
-	} else if (r == 0 && msg->hdr.type == EMU_MSG_ERROR) {
-		/* Never answer an error: two peers doing so would bounce it forever. */
-		g_warning("stmmd sent an error for request %u; ignored", msg->hdr.req_id);
 	} else if (r == 0) {
-		g_warning("stmmd sent unexpected message type 0x%04x; refused", msg->hdr.type);
-		r = emu_ipc_send_error(fd, msg->hdr.req_id, -EOPNOTSUPP,
-				       "message type 0x%04x is not supported by supplicantd",
-				       msg->hdr.type);
+		r = supp_handle(s, msg);
 	}
 	if (r == 0 && s->stalled) {
 		s->src = 0; /* stay connected, read nothing more */

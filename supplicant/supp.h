@@ -34,4 +34,16 @@ void supp_free(struct supp *supp);
 void supp_attach(struct supp *supp, GMainLoop *loop);
 gboolean supp_lost(const struct supp *supp);
 
+/*
+ * For in-process drivers (tests/fuzz/fuzz_supp_msg.c): a supplicant over an fd already
+ * registered (taken over; supp_free closes it), and the handling of one message stmmd sent
+ * on it, as the RPC loop does (exactly one reply, except for an EMU_MSG_ERROR, which is
+ * never answered, and a request a STALL/DROP fault takes).  0 or the send's -errno.
+ * supp_stalled: a STALL fault fired (the loop reads nothing more).
+ */
+struct supp *supp_adopt(int fd, struct rpmb_mmc *mmc, struct krpmb *krpmb);
+struct emu_msg;
+__attribute__((warn_unused_result)) int supp_handle(struct supp *supp, const struct emu_msg *msg);
+gboolean supp_stalled(const struct supp *supp);
+
 #endif

@@ -453,39 +453,58 @@ static int answer_ffa(struct tee_conn *conn, struct job *job)
 	return conn_send(conn, EMU_MSG_FFA_RSP, job->req_id, &job->ffa_out, sizeof(job->ffa_out));
 }
 
+/* Worker: run one job.  False for JOB_QUIT (freed). */
+static bool run_job(struct tee_core *core, struct job *job)
+{
+	switch (job->kind) {
+	case JOB_QUIT:
+		job_free(job);
+		return false;
+	case JOB_BOOT:
+		g_atomic_int_set(&core->boot_queued, 0);
+		(void)ensure_booted(core);
+		job_free(job);
+		break;
+	case JOB_RESET:
+		run_reset(core, job);
+		job_post_reply(core, job);
+		break;
+	case JOB_INVOKE:
+		run_invoke(core, job);
+		job_post_reply(core, job);
+		break;
+	case JOB_EXPORT:
+		run_export(core, job);
+		job_post_reply(core, job);
+		break;
+	case JOB_FFA:
+		run_ffa(core, job);
+		job_post_reply(core, job);
+		break;
+	}
+	return true;
+}
+
 static gpointer worker_main(gpointer data)
 {
 	struct tee_core *core = data;
 
-	for (;;) {
-		struct job *job = g_async_queue_pop(core->jobs);
-		switch (job->kind) {
-		case JOB_QUIT:
-			job_free(job);
-			return NULL;
-		case JOB_BOOT:
-			g_atomic_int_set(&core->boot_queued, 0);
-			(void)ensure_booted(core);
-			job_free(job);
+	while (run_job(core, g_async_queue_pop(core->jobs)))
+		;
+	return NULL;
+}
+
+unsigned tee_core_run_jobs(struct tee_core *core)
+{
+	struct job *job;
+	unsigned n = 0;
+
+	while ((job = g_async_queue_try_pop(core->jobs))) {
+		n++;
+		if (!run_job(core, job))
 			break;
-		case JOB_RESET:
-			run_reset(core, job);
-			job_post_reply(core, job);
-			break;
-		case JOB_INVOKE:
-			run_invoke(core, job);
-			job_post_reply(core, job);
-			break;
-		case JOB_EXPORT:
-			run_export(core, job);
-			job_post_reply(core, job);
-			break;
-		case JOB_FFA:
-			run_ffa(core, job);
-			job_post_reply(core, job);
-			break;
-		}
 	}
+	return n;
 }
 
 /* ---- request handlers (main thread) -------------------------------------------------- */
@@ -843,6 +862,40 @@ static gboolean conn_event(gint fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+static struct tee_conn *conn_add(struct tee_core *core, int cfd)
+{
+	struct tee_conn *conn = g_new0(struct tee_conn, 1);
+	do
+		conn->id = ++core->next_conn_id;
+	while (conn->id == 0 || g_hash_table_contains(core->conns, GUINT_TO_POINTER(conn->id)));
+	conn->fd = cfd;
+	conn->sessions = g_hash_table_new(g_direct_hash, g_direct_equal);
+	conn->shms = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					   (GDestroyNotify)shm_unref);
+	g_hash_table_insert(core->conns, GUINT_TO_POINTER(conn->id), conn);
+
+	g_debug("connection %u accepted", conn->id);
+	emu_trace_connect(conn->id, EMU_TRACE_ROLE_CLIENT, cfd);
+	return conn;
+}
+
+uint32_t tee_core_adopt(struct tee_core *core, int fd)
+{
+	return conn_add(core, fd)->id;
+}
+
+int tee_core_dispatch(struct tee_core *core, uint32_t conn_id, struct emu_msg *msg)
+{
+	struct tee_conn *conn = g_hash_table_lookup(core->conns, GUINT_TO_POINTER(conn_id));
+
+	if (!conn)
+		return -ENOENT;
+	int r = dispatch(core, conn, msg);
+	if (r < 0)
+		conn_destroy(core, conn);
+	return r;
+}
+
 static gboolean listen_event(gint fd, GIOCondition cond, gpointer data)
 {
 	struct tee_core *core = data;
@@ -860,16 +913,7 @@ static gboolean listen_event(gint fd, GIOCondition cond, gpointer data)
 		close(cfd);
 		return G_SOURCE_CONTINUE;
 	}
-	struct tee_conn *conn = g_new0(struct tee_conn, 1);
-	do
-		conn->id = ++core->next_conn_id;
-	while (conn->id == 0 || g_hash_table_contains(core->conns, GUINT_TO_POINTER(conn->id)));
-	conn->fd = cfd;
-	conn->sessions = g_hash_table_new(g_direct_hash, g_direct_equal);
-	conn->shms = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-					   (GDestroyNotify)shm_unref);
-	g_hash_table_insert(core->conns, GUINT_TO_POINTER(conn->id), conn);
-
+	struct tee_conn *conn = conn_add(core, cfd);
 	struct conn_watch *w = g_new0(struct conn_watch, 1);
 	w->core = core;
 	w->conn_id = conn->id;
@@ -877,8 +921,6 @@ static gboolean listen_event(gint fd, GIOCondition cond, gpointer data)
 	g_source_set_callback(src, (GSourceFunc)(void (*)(void))conn_event, w, g_free);
 	conn->src = g_source_attach(src, core->main_ctx);
 	g_source_unref(src);
-	g_debug("connection %u accepted", conn->id);
-	emu_trace_connect(conn->id, EMU_TRACE_ROLE_CLIENT, cfd);
 	return G_SOURCE_CONTINUE;
 }
 

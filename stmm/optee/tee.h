@@ -36,6 +36,7 @@
 
 #include "emu_ipc.h"
 #include "ffa_spmc.h"
+#include "ipc.h"
 #include "rpc.h"
 
 /* The pseudo-TA behind PTA_STMM.  boot/communicate run on the worker; get_status anywhere. */
@@ -71,5 +72,19 @@ __attribute__((warn_unused_result)) int tee_core_start(struct tee_core *core);
 /* Stop the worker (fails a call waiting for the supplicant) and close every connection. */
 void tee_core_stop(struct tee_core *core);
 void tee_core_free(struct tee_core *core);
+
+/*
+ * For in-process drivers (tests/fuzz/fuzz_stmmd_msg.c), without sockets to listen on or a
+ * worker thread: tee_core_adopt takes a connected fd over as a connection that no main
+ * loop watches (replies go to it); tee_core_dispatch hands it one received message, through
+ * the same validation and handlers as the socket's reader (the connection is closed when it
+ * returns a -errno; -ENOENT: no such connection); tee_core_run_jobs runs the queued jobs
+ * (boot, invoke, export, reset) on the calling thread as the worker would, their replies
+ * posted to the main context.  Returns the jobs run.
+ */
+uint32_t tee_core_adopt(struct tee_core *core, int fd);
+__attribute__((warn_unused_result)) int tee_core_dispatch(struct tee_core *core, uint32_t conn_id,
+							  struct emu_msg *msg);
+unsigned tee_core_run_jobs(struct tee_core *core);
 
 #endif

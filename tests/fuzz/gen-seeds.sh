@@ -28,6 +28,7 @@ sign-efi-sig-list -t "2025-01-02 00:00:00" -k "$keys/PK.key" -c "$keys/PK.crt" P
 
 "$BUILD/fuzz/gen_seeds" "$out" PK="$tmp/PK.auth" KEK="$tmp/KEK.auth" db="$tmp/db.auth" \
 	PK="$tmp/PKdel.auth"
+"$BUILD/fuzz/gen_msg_seeds" "$out" # the dispatch harnesses (fuzz_*_msg)
 for f in "$tmp"/*.esl; do
 	[ -s "$f" ] && cp "$f" "$out/auth/$(sha1sum "$f" | cut -c1-40)"
 done
