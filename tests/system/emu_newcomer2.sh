@@ -122,6 +122,9 @@ run "$EMU" up --state "$SL" --var-store-size 32768
 "$EMU" event -q --state "$SL" exit-boot-services
 "$EMU" status --json --state "$SL" | json_ok 'd["ctrl"]["boot_phase"] == "runtime"' || fail "phase json after exit-boot-services"
 ok "status: boot phase boot time / ReadyToBoot / runtime (JSON boot_phase); event confirms"
+# Back to boot time (a restart of stmmd): after EndOfDxe the optee-stmm profile's
+# VarCheckUefiLib refuses names UEFI does not define under the global GUID used below.
+"$EMU" down -q --state "$SL" && "$EMU" up -q --state "$SL" || fail "phase: restart"
 # var get: the GUID-Name form var list prints (and efivarfs' Name-GUID); --string/--ucs2.
 G=8be4df61-93ca-11d2-aa0d-00e098032b8c
 "$EMU" var set --state "$SL" Txt --string "héllo" && "$EMU" var set --state "$SL" Wide --ucs2 "wörld" || fail "get: set"
