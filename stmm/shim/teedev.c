@@ -285,18 +285,19 @@ static int do_shm_alloc(struct teeshim_dev *dev, struct tee_ioctl_shm_alloc_data
 		close(mfd);
 		return r;
 	}
+	static int32_t next_shm_id;
 	int32_t id = 0;
+	do
+		id = __atomic_add_fetch(&next_shm_id, 1, __ATOMIC_RELAXED) & 0x7fffffff;
+	while (id == 0 || teeshim_shm_find(dev, id));
+	slot->remote_id = 0;
 	if (dev->supp) {
 		/* The supplicant's own buffers: only the shim reads them (supp.c). */
-		static int32_t next_supp_id;
 		int keep = fcntl(mfd, F_DUPFD_CLOEXEC, 0);
 		if (keep < 0) {
 			close(mfd);
 			return -ENOMEM;
 		}
-		do
-			id = __atomic_add_fetch(&next_supp_id, 1, __ATOMIC_RELAXED) & 0x7fffffff;
-		while (id == 0 || teeshim_shm_find(dev, id));
 		slot->fd = keep;
 	} else {
 		struct emu_tee_register_shm req = { .size = size };
@@ -305,13 +306,13 @@ static int do_shm_alloc(struct teeshim_dev *dev, struct tee_ioctl_shm_alloc_data
 		int r = call(dev, EMU_MSG_TEE_REGISTER_SHM_REQ, &req, sizeof(req), mfd,
 			     EMU_MSG_TEE_REGISTER_SHM_RSP, &res, sizeof(res));
 		pthread_mutex_unlock(&io_lock);
-		if (r < 0 || res.ret != TEE_SUCCESS || res.id == 0 || res.id > INT32_MAX) {
+		if (r < 0 || res.ret != TEE_SUCCESS || res.id == 0) {
 			close(mfd);
 			teeshim_debug("SHM_ALLOC: stmmd refused: %s / 0x%08x", r < 0 ? strerror(-r) : "",
 				      r < 0 ? 0 : res.ret);
 			return -ENOMEM;
 		}
-		id = (int32_t)res.id;
+		slot->remote_id = res.id;
 		slot->fd = -1;
 	}
 	slot->id = id;
@@ -363,10 +364,12 @@ static int params_to_emu(struct teeshim_dev *dev, const struct tee_ioctl_param *
 		if (!attr_known(p[i].attr))
 			return -EINVAL;
 		uint64_t type = p[i].attr & TEE_IOCTL_PARAM_ATTR_TYPE_MASK;
+		uint32_t remote = 0;
 		if (is_memref(type) && p[i].c != UINT64_MAX) {
 			struct teeshim_shm *shm = teeshim_shm_find(dev, (int64_t)p[i].c);
 			if (!shm || p[i].a > shm->size || p[i].b > shm->size - p[i].a)
 				return -EINVAL;
+			remote = shm->remote_id;
 		}
 		if (i >= TEE_NUM_PARAMS) {
 			if (type != TEE_IOCTL_PARAM_ATTR_TYPE_NONE)
@@ -376,7 +379,7 @@ static int params_to_emu(struct teeshim_dev *dev, const struct tee_ioctl_param *
 		types |= (uint32_t)type << (i * 4);
 		if (is_memref(type)) {
 			/* A NULL memref (c = -1) names no shm: stmmd refuses id 0 like a bad one. */
-			out[i].a = p[i].c == UINT64_MAX ? 0 : p[i].c;
+			out[i].a = remote;
 			out[i].b = p[i].a;
 			out[i].c = p[i].b;
 		} else {

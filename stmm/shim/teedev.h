@@ -26,7 +26,8 @@
 
 /* Shared memory allocated on one descriptor (TEE_IOC_SHM_ALLOC). */
 struct teeshim_shm {
-	int32_t id;      /* 0: slot free */
+	int32_t id;      /* 0: slot free; unique in the process, as the kernel's idr per device */
+	uint32_t remote_id; /* stmmd's id on this link (client side) */
 	uint64_t size;   /* page-rounded */
 	int fd;          /* our own duplicate (supplicant side only), else -1 */
 	void *map;       /* our mapping of it (supplicant side, once used), else NULL */
