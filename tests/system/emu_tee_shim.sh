@@ -44,6 +44,10 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$(dirname "$0")/lib/wait.bash"
+source "$(dirname "$0")/lib/shim.bash"
+# With sanitized shims the ASan runtime must come first in LD_PRELOAD.
+shim_preload "$TEESHIM" || exit 1
+BOTH_PRELOAD="$PRELOAD $RPMBSHIM"
 
 fail() {
 	local log
@@ -56,10 +60,10 @@ ok() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
 expect() { grep -q -- "$2" <<<"$1" || fail "$3: want '$2', got: $1"; }
 
 export STMM_EMU_STATE=$st TEE_SHIM_SOCKET=$st/tee.sock RPMB_SHIM_SOCKET=$st/mmc.sock
-shimmed() { LD_PRELOAD="$TEESHIM $RPMBSHIM" "$@"; }
+shimmed() { LD_PRELOAD="$BOTH_PRELOAD" "$@"; }
 
 "$EMU" up --state "$st" --without supplicantd -q >"$dir/up.log" 2>&1 || fail "stmm-emu up --without supplicantd"
-LD_PRELOAD="$TEESHIM $RPMBSHIM" "$SUPP" -v >"$dir/tee-supp.log" 2>&1 &
+LD_PRELOAD="$BOTH_PRELOAD" "$SUPP" -v >"$dir/tee-supp.log" 2>&1 &
 supp_pid=$!
 pids+=("$supp_pid")
 supp_serving() {
@@ -116,7 +120,7 @@ if ! command -v tee-supplicant >/dev/null; then
 	echo "$TEST_NAME: $PASSED passed"
 	exit 0
 fi
-LD_PRELOAD="$TEESHIM $RPMBSHIM" tee-supplicant -d /dev/teepriv0 >"$dir/tee-supplicant.log" 2>&1 &
+LD_PRELOAD="$BOTH_PRELOAD" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" tee-supplicant -d /dev/teepriv0 >"$dir/tee-supplicant.log" 2>&1 &
 pids+=($!)
 "$EMU" var set ShimRealSupp --data 42 >"$dir/real.log" 2>&1 || fail "var set through tee-supplicant"
 out=$("$EMU" var get ShimRealSupp 2>&1) || fail "var get through tee-supplicant: $out"
