@@ -70,6 +70,9 @@ PROGRAMS := $(foreach d,$(PROG_DIRS),$(if $(wildcard $(d)/main.c),$(BUILD)/$(PRO
 # ---- the RPMB ioctl shim (LD_PRELOAD) -------------------------------------------------
 SHIM_SRCS := $(wildcard rpmb/shim/*.c)
 SHIM := $(if $(SHIM_SRCS),$(BUILD)/librpmb-shim.so)
+# ---- the TEE device shim (LD_PRELOAD; stmm/shim: the normal-world face of stmmd's tee socket)
+TEESHIM_SRCS := $(wildcard stmm/shim/*.c)
+SHIM += $(if $(TEESHIM_SRCS),$(BUILD)/libtee-shim.so)
 
 # ---- tests: tests/unit/test_<dir>_<what>.c links <dir>'s modules ----------------------
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -109,6 +112,9 @@ $(foreach d,$(PROG_DIRS),$(eval $(call PROG_RULE,$(d))))
 
 $(BUILD)/librpmb-shim.so: $(SHIM_SRCS:%.c=$(BUILD)/pic/%.o) $(LIB_PIC_OBJS) rpmb/shim/exports.map
 	$(CC) -shared -Wl,--version-script=rpmb/shim/exports.map $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBS) -ldl
+
+$(BUILD)/libtee-shim.so: $(TEESHIM_SRCS:%.c=$(BUILD)/pic/%.o) $(LIB_PIC_OBJS) stmm/shim/exports.map
+	$(CC) -shared -Wl,--version-script=stmm/shim/exports.map $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBS) -ldl
 
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call mod_objs,$$(call test_dir,%)) $$(foreach d,$$(TEST_ALSO_$$*),$$(call mod_objs,$$(d))) $(LIBA)
