@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -27,9 +28,10 @@
 #define EFIVARS_DIR "/sys/firmware/efi/efivars"
 
 /*
- * efitools find efivarfs only in `mount -l` (type exactly "efivarfs", no override); a
- * FUSE mount says fuse.efivarfs.  A `mount` first in CMD's PATH that renames the type
- * for `mount -l` and hands everything else to the real one.
+ * efitools find efivarfs only in `mount -l` (type exactly "efivarfs", no override) and
+ * take the first such line; a FUSE mount says fuse.efivarfs.  A `mount` first in CMD's
+ * PATH that renames the type of our mount only (the one at EFIVARS_DIR) for `mount -l` and
+ * hands everything else to the real one.
  */
 static char *write_mount_wrapper(const char *state_dir, const char *path_env)
 {
@@ -43,7 +45,7 @@ static char *write_mount_wrapper(const char *state_dir, const char *path_env)
 		"PATH=%s\n"
 		"if [ \"$#\" -eq 1 ] && [ \"$1\" = -l ]; then\n"
 		"\tout=$(mount -l) || exit $?\n"
-		"\tprintf '%%s\\n' \"$out\" | sed 's# type fuse\\.efivarfs # type efivarfs #'\n"
+		"\tprintf '%%s\\n' \"$out\" | sed 's#^\\([^ ]* on " EFIVARS_DIR "\\) type fuse\\.efivarfs #\\1 type efivarfs #'\n"
 		"\texit 0\n"
 		"fi\n"
 		"exec mount \"$@\"\n",
@@ -52,6 +54,31 @@ static char *write_mount_wrapper(const char *state_dir, const char *path_env)
 	    chmod(file, 0755) < 0)
 		return NULL;
 	return g_steal_pointer(&dir);
+}
+
+/*
+ * The namespace starts as a copy of ours, with every `stmm-emu mount` of other stacks in
+ * it (another test's, another user's).  A board has one efivarfs; tools that pick the
+ * first one they see (efitools) must find ours, and a copy must not keep another server's
+ * superblock alive.  Detaching them here touches only this private namespace.
+ */
+static void detach_other_efivarfs(void)
+{
+	g_autofree char *info = NULL;
+	if (!g_file_get_contents("/proc/self/mountinfo", &info, NULL, NULL))
+		return;
+	g_auto(GStrv) lines = g_strsplit(info, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		/* id parent maj:min root MOUNTPOINT opts [optional...] - FSTYPE source superopts */
+		const char *sep = strstr(*l, " - ");
+		g_auto(GStrv) f = g_strsplit(*l, " ", 6);
+		if (!sep || g_strv_length(f) < 6 || !g_str_has_prefix(sep + 3, "fuse.efivarfs "))
+			continue;
+		g_autofree char *mnt = g_strcompress(f[4]); /* \040 and friends */
+		if (umount2(mnt, MNT_DETACH) < 0) {
+			/* gone with a parent detached before it */
+		}
+	}
 }
 
 static int ns_setup(void)
@@ -66,6 +93,7 @@ static int ns_setup(void)
 		emu_cli_err("run --efivarfs: making / private: %s", g_strerror(errno));
 		return -1;
 	}
+	detach_other_efivarfs();
 	if (mount("tmpfs", "/sys/firmware", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  "mode=0755") < 0) {
 		emu_cli_err("run --efivarfs: tmpfs on /sys/firmware: %s (is sysfs mounted on /sys?)",

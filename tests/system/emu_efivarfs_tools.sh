@@ -6,7 +6,8 @@
 # enrolment with efi-updatevar as on a board -- db and KEK as ESLs in setup mode, then PK
 # signed by itself; EPERM until `chattr -i` (efitools never clear the immutable flag), then
 # `stmm-emu status` in user mode with SecureBoot 1; efi-readvar shows the keys; CMD's exit
-# status is run's; a clear error without root.
+# status is run's; another stack's `stmm-emu mount` is not seen in CMD's namespace (efitools
+# would take it); a clear error without root.
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"
@@ -45,8 +46,21 @@ STATES+=("$STATE2")
 "$EMU" up -q --state "$STATE2" --import "$WORK/vars.fd" >/dev/null || fail "up --import"
 out=$("$EMU" run --state "$STATE2" --efivarfs -- efibootmgr -v) || fail "efibootmgr -v on the imported store"
 grep -q '^BootOrder: 0001' <<<"$out" && grep -q '^Boot0001\* A' <<<"$out" || fail "imported: $out"
-"$EMU" down -q --state "$STATE2"
 ok "efibootmgr -v lists the entries of an imported OVMF_VARS_4M.fd-sized variable file"
+
+# Another stack's `stmm-emu mount` (as emu_efivarfs.sh makes while tests run in parallel)
+# is older than ours, so it came first in `mount -l`, and efitools take the first efivarfs
+# there: they enrolled into that store, or read its SetupMode ("Can't update variable in
+# User Mode without a key").  CMD's namespace holds our mount only.
+M2=$WORK/m2
+mkdir -p "$M2"
+"$EMU" mount --state "$STATE2" "$M2" || fail "mount of the second stack"
+grep -q " $M2 fuse.efivarfs " /proc/mounts || fail "second stack not mounted"
+out=$("$EMU" run --efivarfs -- mount -l) || fail "mount -l in run --efivarfs"
+[[ $(grep -c 'type efivarfs\|type fuse\.efivarfs' <<<"$out") == 1 ]] && grep -q " on $V type efivarfs " <<<"$out" ||
+	fail "run --efivarfs: want our mount alone in mount -l, got: $(grep efivarfs <<<"$out")"
+grep -q " $M2 fuse.efivarfs " /proc/mounts || fail "run --efivarfs unmounted the second stack's mount outside its namespace"
+ok "run --efivarfs with another stack mounted: mount -l lists only ours (type efivarfs at $V); theirs stays outside"
 
 # On a board the new files are created mutable-less: KEK and db do not exist yet (create
 # works), PK last.  Then a second db update hits EPERM until chattr -i.
@@ -67,6 +81,10 @@ grep -q 'Variable PK, length' <<<"$out" && grep -q 'Variable KEK, length' <<<"$o
 grep -q 'SecureBoot enabled' <<<"$out" || fail "mokutil --sb-state: $out"
 st=$("$EMU" status) || fail "status"
 [[ $st == *"user mode, SetupMode 0, SecureBoot 1"* ]] || fail "status: $(grep 'secure boot' <<<"$st")"
+st=$("$EMU" status --state "$STATE2") || fail "status of the second stack"
+[[ $st == *"setup mode, SetupMode 1, SecureBoot 0"* ]] || fail "the enrolment reached the other stack's mount: $(grep 'secure boot' <<<"$st")"
+"$EMU" down -q --state "$STATE2"
+grep -q " $M2 " /proc/mounts && fail "down left the second stack's mount"
 ok "efi-updatevar enrols db, KEK, PK; EPERM before chattr -i, success after; status: user mode, SecureBoot 1; mokutil --sb-state: enabled"
 
 if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
