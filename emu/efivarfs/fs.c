@@ -38,6 +38,7 @@ struct node {
 	uint64_t local_size;
 	unsigned open_count;
 	uint64_t last_size; /* the size last reported, for fstat after a foreign delete */
+	bool present;       /* firmware's last answer: it exists (the kernel's dcache entry) */
 };
 
 struct efivarfs_fs {
@@ -191,7 +192,10 @@ static int var_size(struct efivarfs_fs *fs, struct node *n, uint64_t *ret_size)
 /*
  * The file size now: 0 and *ret_size, -ENOENT when the file does not exist.  An open
  * file whose variable went (another client, or a 6.13 deleting write) keeps its last size
- * for fstat (by_path false) but is gone for lookups.
+ * for fstat (by_path false) but is gone for lookups.  When firmware cannot answer (EIO: a
+ * timeout, a busy or restarting stmmd), the last answer stands: efivarfs looks up and
+ * stats in its dcache and inodes, which a firmware error does not touch, so a variable
+ * seen before is still there, with its size, and one never seen is "no such file".
  */
 static int node_size(struct efivarfs_fs *fs, struct node *n, bool by_path, uint64_t *ret_size)
 {
@@ -201,12 +205,21 @@ static int node_size(struct efivarfs_fs *fs, struct node *n, bool by_path, uint6
 		return 0;
 	}
 	int r = var_size(fs, n, &size);
+	if (r == -EIO) {
+		if (!n->present)
+			return by_path ? -ENOENT : r;
+		*ret_size = n->last_size;
+		return 0;
+	}
+	if (r == -ENOENT)
+		n->present = false;
 	if (r == -ENOENT && n->open_count > 0 && !by_path) {
 		*ret_size = n->last_size; /* deleted behind our back: the inode lives on */
 		return 0;
 	}
 	if (r < 0)
 		return r;
+	n->present = true;
 	*ret_size = n->last_size = 4 + size;
 	return 0;
 }
@@ -258,9 +271,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *fname)
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	int r = node_size(fs, n, true, &size);
-	if (r == -EIO)
-		r = -ENOENT; /* efivarfs looks up in its dcache, never in firmware */
+	int r = node_size(fs, n, true, &size); /* never EIO: the dcache's answer */
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
@@ -542,10 +553,16 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 	}
 	int r = var_size(fs, n, &now);
 	if (r == -ENOENT) {
+		n->present = false;
 		deleted_by_write(fs, n);
-	} else {
+	} else if (r == 0) {
 		n->local = false;
+		n->present = true;
 		n->last_size = 4 + now;
+	} else {
+		/* Firmware took the write; the size comes with its next answer. */
+		n->local = false;
+		n->present = size > 4;
 	}
 	fuse_reply_write(req, size);
 }
@@ -577,6 +594,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *fname)
 		return;
 	}
 	n->local = false;
+	n->present = false;
 	fuse_reply_err(req, 0);
 }
 
@@ -620,6 +638,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		if (!n || g_hash_table_contains(seen, n->fname))
 			continue;
 		g_hash_table_add(seen, n->fname);
+		n->present = true;
 		g_ptr_array_add(dl->names, g_strdup(n->fname));
 		g_array_append_val(dl->inos, n->ino);
 		c = client(fs);

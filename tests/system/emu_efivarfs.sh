@@ -8,6 +8,7 @@
 #   - efivar 37 (-l, -p, -w, -A append)
 #   - the immutable whitelist (FS_IOC_GETFLAGS/SETFLAGS, EPERM from the fs), errno mapping,
 #     df from QueryVariableInfo, a writer through the mount and one through the CLI
+#   - stmmd not answering: what was seen stays (no ENOENT), reads EIO
 #   - `stmm-emu down` unmounts
 set -euo pipefail
 
@@ -141,9 +142,31 @@ wait "$wpid" || fail "mount writer"
 [[ ! -e $M/Conc2-$T ]] || fail "a delete by another client is not seen"
 ok "5 writes through the mount and 5 through the CLI at once; each sees the other's"
 
+# ---- firmware not answering (a stopped stmmd, a client timeout) ------------------------------
+# efivarfs finds a file in its dcache, never in firmware: a variable seen before is still
+# there (stat, with its size), one never seen is ENOENT, and a read, which asks firmware, is
+# EIO.  A second mount with a short client timeout; the answers are gathered while stmmd is
+# stopped and checked after SIGCONT, so a failure leaves no stopped daemon behind.
+M3=$WORK/mnt3
+mkdir -p "$M3"
+STMM_EMU_TIMEOUT_MS=1000 "$EMU" mount "$M3" || fail "second mount"
+[[ $(stat -c %s "$M3/SecureBoot-$G") == 5 ]] || fail "SecureBoot through the second mount"
+spid=$(pid_of stmmd)
+[[ -n $spid ]] || fail "no stmmd pid"
+kill -STOP "$spid"
+seen=$(stat -c %s "$M3/SecureBoot-$G" 2>&1) || seen="failed: $seen"
+unseen=$(stat -c %s "$M3/Unseen-$T" 2>&1) && unseen="exists: $unseen"
+rd=$(cat "$M3/SecureBoot-$G" 2>&1 >/dev/null) && rd="read worked"
+kill -CONT "$spid"
+[[ $seen == 5 ]] || fail "stopped stmmd: stat of a variable seen before: $seen (want its size, 5)"
+[[ $unseen == *"No such file"* ]] || fail "stopped stmmd: stat of a name never seen: $unseen"
+[[ $rd == *"Input/output error"* ]] || fail "stopped stmmd: read: $rd (want EIO)"
+[[ $(od -An -tx1 "$M3/SecureBoot-$G" | tr -d ' \n') == 0600000000 ]] || fail "after SIGCONT: $(od -An -tx1 "$M3/SecureBoot-$G")"
+ok "stmmd not answering: a variable seen before stats with its size (not ENOENT), an unseen one is ENOENT, a read EIO; all back after SIGCONT"
+
 # ---- down ---------------------------------------------------------------------------------
 "$EMU" down -q
-[[ -z $(grep " $M " /proc/mounts) ]] || fail "down left the mount"
+[[ -z $(grep " $M " /proc/mounts) ]] && [[ -z $(grep " $M3 " /proc/mounts) ]] || fail "down left a mount"
 ok "stmm-emu down unmounted it"
 
 all_passed
