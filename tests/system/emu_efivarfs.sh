@@ -149,7 +149,7 @@ ok "5 writes through the mount and 5 through the CLI at once; each sees the othe
 # stopped and checked after SIGCONT, so a failure leaves no stopped daemon behind.
 M3=$WORK/mnt3
 mkdir -p "$M3"
-STMM_EMU_TIMEOUT_MS=1000 "$EMU" mount "$M3" || fail "second mount"
+STMM_EMU_TIMEOUT_MS=2000 "$EMU" mount "$M3" || fail "second mount"
 [[ $(stat -c %s "$M3/SecureBoot-$G") == 5 ]] || fail "SecureBoot through the second mount"
 spid=$(pid_of stmmd)
 [[ -n $spid ]] || fail "no stmmd pid"
