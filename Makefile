@@ -73,8 +73,9 @@ SHIM := $(if $(SHIM_SRCS),$(BUILD)/librpmb-shim.so)
 # ---- the TEE device shim (LD_PRELOAD; stmm/shim: the normal-world face of stmmd's tee socket)
 TEESHIM_SRCS := $(wildcard stmm/shim/*.c)
 SHIM += $(if $(TEESHIM_SRCS),$(BUILD)/libtee-shim.so)
-# The interposed libc entry points both shims share (not in lib/*.c: it defines open()).
-SHIM_COMMON_SRCS := lib/shim/shim_interpose.c
+# What both shims share: the interposed libc entry points (not in lib/*.c: it defines
+# open()) and small helpers.
+SHIM_COMMON_SRCS := lib/shim/shim_interpose.c lib/shim/shim_common.c
 
 # ---- tests: tests/unit/test_<dir>_<what>.c links <dir>'s modules ----------------------
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
