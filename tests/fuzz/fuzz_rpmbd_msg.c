@@ -55,25 +55,11 @@ static void teardown(void)
 
 static void setup(bool keyed)
 {
-	static const uint8_t cid[16] = RPMB_EMU_DEFAULT_CID;
 	g_autofree char *why = NULL;
 
 	teardown();
-	(void)fake_dev_info;   /* the memstore header's, for the unit tests */
 	(void)fuzz_rpmbdev_get; /* the shared device of the other harnesses */
-	rpmb_device_free(dev);
-	g_free(store);
-	store = g_new0(struct mem_store, 1);
-	store->base.ops = &mem_ops;
-	memcpy(store->meta.cid, cid, sizeof(cid));
-	store->meta.size_mult = MEM_SIZE_MULT;
-	store->meta.rel_wr_sec_c = 1;
-	if (keyed) {
-		memcpy(store->meta.key, FUZZ_RPMB_KEY, RPMB_KEY_SIZE);
-		store->meta.key_set = true;
-	}
-	if (rpmb_device_new(&store->base, 0, &dev) < 0)
-		abort();
+	fuzz_rpmbdev_renew(keyed, &store, &dev);
 	if (!ua && rpmb_userarea_open(":memory:", USER_BLOCKS, &ua, &why) < 0) {
 		fprintf(stderr, "fuzz_rpmbd_msg: user area: %s\n", why);
 		abort();
