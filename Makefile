@@ -73,6 +73,9 @@ SHIM := $(if $(SHIM_SRCS),$(BUILD)/librpmb-shim.so)
 # ---- the TEE device shim (LD_PRELOAD; stmm/shim: the normal-world face of stmmd's tee socket)
 TEESHIM_SRCS := $(wildcard stmm/shim/*.c)
 SHIM += $(if $(TEESHIM_SRCS),$(BUILD)/libtee-shim.so)
+# What both shims share: the interposed libc entry points (not in lib/*.c: it defines
+# open()) and small helpers.
+SHIM_COMMON_SRCS := lib/shim/shim_interpose.c lib/shim/shim_common.c
 
 # ---- tests: tests/unit/test_<dir>_<what>.c links <dir>'s modules ----------------------
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -110,10 +113,10 @@ $(BUILD)/$(PROG_$(1)): $(patsubst %.c,$(BUILD)/%.o,$(call prog_srcs,$(1))) $(LIB
 endef
 $(foreach d,$(PROG_DIRS),$(eval $(call PROG_RULE,$(d))))
 
-$(BUILD)/librpmb-shim.so: $(SHIM_SRCS:%.c=$(BUILD)/pic/%.o) $(LIB_PIC_OBJS) rpmb/shim/exports.map
+$(BUILD)/librpmb-shim.so: $(SHIM_SRCS:%.c=$(BUILD)/pic/%.o) $(SHIM_COMMON_SRCS:%.c=$(BUILD)/pic/%.o) $(LIB_PIC_OBJS) rpmb/shim/exports.map
 	$(CC) -shared -Wl,--version-script=rpmb/shim/exports.map $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBS) -ldl
 
-$(BUILD)/libtee-shim.so: $(TEESHIM_SRCS:%.c=$(BUILD)/pic/%.o) $(LIB_PIC_OBJS) stmm/shim/exports.map
+$(BUILD)/libtee-shim.so: $(TEESHIM_SRCS:%.c=$(BUILD)/pic/%.o) $(SHIM_COMMON_SRCS:%.c=$(BUILD)/pic/%.o) $(LIB_PIC_OBJS) stmm/shim/exports.map
 	$(CC) -shared -Wl,--version-script=stmm/shim/exports.map $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBS) -ldl
 
 .SECONDEXPANSION:

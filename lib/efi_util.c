@@ -49,6 +49,24 @@ bool efi_guid_equal(const efi_guid_t *a, const efi_guid_t *b)
 	return memcmp(a->b, b->b, sizeof(a->b)) == 0;
 }
 
+guint efi_var_key_hash(const efi_guid_t *guid, const uint8_t *name, size_t name_size)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < sizeof(guid->b); i++)
+		h = (h ^ guid->b[i]) * 16777619u;
+	for (size_t i = 0; i < name_size; i++)
+		h = (h ^ name[i]) * 16777619u;
+	return h;
+}
+
+bool efi_var_key_equal(const efi_guid_t *guid_a, const uint8_t *name_a, size_t size_a,
+		       const efi_guid_t *guid_b, const uint8_t *name_b, size_t size_b)
+{
+	return size_a == size_b && efi_guid_equal(guid_a, guid_b) &&
+	       (size_a == 0 || memcmp(name_a, name_b, size_a) == 0);
+}
+
 static const struct {
 	efi_status_t status;
 	const char *name;

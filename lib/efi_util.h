@@ -19,6 +19,12 @@ __attribute__((warn_unused_result)) int efi_guid_parse(const char *s, efi_guid_t
 char *efi_guid_format(const efi_guid_t *guid, char buf[static EFI_GUID_STRING_SIZE]);
 bool efi_guid_equal(const efi_guid_t *a, const efi_guid_t *b);
 
+/* A variable's key, GUID and name bytes, in hash tables: FNV-1a over the GUID's 16 bytes
+ * then the name's, and equality of both (names compared as bytes, size included). */
+guint efi_var_key_hash(const efi_guid_t *guid, const uint8_t *name, size_t name_size);
+bool efi_var_key_equal(const efi_guid_t *guid_a, const uint8_t *name_a, size_t size_a,
+		       const efi_guid_t *guid_b, const uint8_t *name_b, size_t size_b);
+
 /* "EFI_NOT_FOUND"; NULL for a value that has no name. */
 const char *efi_status_name(efi_status_t status);
 /* Name, or "EFI status 0x..." in buf for an unknown value. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ipc.h"
+#include "shim/shim_common.h"
 
 #define SHIM_MAX_DEVS   16
 #define SHIM_TIMEOUT_MS 15000
@@ -54,40 +55,16 @@ static int debug_level(void)
 
 __attribute__((format(printf, 1, 2))) static void debug(const char *fmt, ...)
 {
-	char line[512];
 	va_list ap;
-	int saved = errno;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	shim_debug_line("rpmb-shim", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "rpmb-shim: %s\n", line);
-	errno = saved;
 }
 
 bool shim_dev_path_match(const char *path)
 {
-	static const char prefix[] = "/dev/mmcblk";
-	const char *p;
-
-	if (!path || strncmp(path, prefix, sizeof(prefix) - 1) != 0)
-		return false;
-	p = path + sizeof(prefix) - 1;
-	if (*p < '0' || *p > '9')
-		return false;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return strcmp(p, "rpmb") == 0;
-}
-
-static int identify(int fd, dev_t *ret_dev, ino_t *ret_ino)
-{
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	*ret_dev = st.st_dev;
-	*ret_ino = st.st_ino;
-	return 0;
+	return shim_path_numbered(path, "/dev/mmcblk", "rpmb");
 }
 
 int shim_dev_open(const char *path, int flags)
@@ -105,7 +82,7 @@ int shim_dev_open(const char *path, int flags)
 	d.fd = socket(AF_UNIX, SOCK_SEQPACKET | ((flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0), 0);
 	if (d.fd < 0)
 		return -1;
-	r = identify(d.fd, &d.st_dev, &d.st_ino);
+	r = shim_fd_identify(d.fd, &d.st_dev, &d.st_ino);
 	if (r < 0)
 		goto fail;
 	snprintf(d.name, sizeof(d.name), "%s", path);
@@ -156,7 +133,7 @@ bool shim_dev_owns(int fd)
 	int i = find_unlocked(fd);
 	if (i >= 0) {
 		/* Closed by some other path (close_range, dup2 onto it) and reused: not ours. */
-		if (identify(fd, &sdev, &sino) == 0 && sdev == devs[i].st_dev &&
+		if (shim_fd_identify(fd, &sdev, &sino) == 0 && sdev == devs[i].st_dev &&
 		    sino == devs[i].st_ino)
 			owns = true;
 		else
@@ -192,7 +169,7 @@ static int reconnect(int fd, dev_t *ret_dev, ino_t *ret_ino)
 	if (fdflags < 0 || dup3(nfd, fd, (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
 		r = -errno;
 	else
-		r = identify(fd, ret_dev, ret_ino);
+		r = shim_fd_identify(fd, ret_dev, ret_ino);
 	close(nfd);
 	return r;
 }

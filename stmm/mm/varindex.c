@@ -4,6 +4,8 @@
 
 #include "varindex.h"
 
+#include "efi_util.h"
+
 size_t var_name_size(const uint8_t *name, size_t max_bytes)
 {
 	for (size_t i = 0; i + 1 < max_bytes; i += 2)
@@ -16,21 +18,15 @@ size_t var_name_size(const uint8_t *name, size_t max_bytes)
 static guint entry_hash(gconstpointer p)
 {
 	const struct var_entry *e = p;
-	uint32_t h = 2166136261u;
 
-	for (size_t i = 0; i < sizeof(e->guid.b); i++)
-		h = (h ^ e->guid.b[i]) * 16777619u;
-	for (size_t i = 0; i < e->name_size; i++)
-		h = (h ^ e->name[i]) * 16777619u;
-	return h;
+	return efi_var_key_hash(&e->guid, e->name, e->name_size);
 }
 
 static gboolean entry_equal(gconstpointer a, gconstpointer b)
 {
 	const struct var_entry *x = a, *y = b;
 
-	return x->name_size == y->name_size && memcmp(x->guid.b, y->guid.b, 16) == 0 &&
-	       memcmp(x->name, y->name, x->name_size) == 0;
+	return efi_var_key_equal(&x->guid, x->name, x->name_size, &y->guid, y->name, y->name_size);
 }
 
 static void entry_free(gpointer p)

@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "bytes.h"
+#include "efi_util.h"
 #include "fv.h"
 #include "mm.h"
 #include "pta_stmm.h"
@@ -95,21 +96,15 @@ void varsvc_config_defaults(struct varsvc_config *cfg)
 static guint check_hash(gconstpointer p)
 {
 	const struct var_check *c = p;
-	uint32_t h = 2166136261u; /* FNV-1a */
 
-	for (size_t i = 0; i < sizeof(c->guid.b); i++)
-		h = (h ^ c->guid.b[i]) * 16777619u;
-	for (size_t i = 0; i < c->name_size; i++)
-		h = (h ^ c->name[i]) * 16777619u;
-	return h;
+	return efi_var_key_hash(&c->guid, c->name, c->name_size);
 }
 
 static gboolean check_equal(gconstpointer a, gconstpointer b)
 {
 	const struct var_check *x = a, *y = b;
 
-	return x->name_size == y->name_size && memcmp(x->guid.b, y->guid.b, 16) == 0 &&
-	       memcmp(x->name, y->name, x->name_size) == 0;
+	return efi_var_key_equal(&x->guid, x->name, x->name_size, &y->guid, y->name, y->name_size);
 }
 
 static void check_free(gpointer p)

@@ -29,6 +29,7 @@
 
 #include "ipc.h"
 #include "pta_stmm.h"
+#include "shim/shim_common.h"
 #include "supp.h"
 
 #define TEESHIM_MAX_DEVS   16
@@ -41,43 +42,19 @@ static int ndevs; /* entries in use, read without the lock */
 
 void teeshim_debug(const char *fmt, ...)
 {
-	char line[512];
 	va_list ap;
-	int saved = errno;
 
 	if (!getenv("TEE_SHIM_DEBUG"))
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	shim_debug_line("tee-shim", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "tee-shim: %s\n", line);
-	errno = saved;
 }
 
 bool teeshim_path_match(const char *path)
 {
-	const char *p;
-
-	if (!path || strncmp(path, "/dev/tee", 8) != 0)
-		return false;
-	p = path + 8;
-	if (strncmp(p, "priv", 4) == 0)
-		p += 4;
-	if (*p < '0' || *p > '9')
-		return false;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return *p == '\0';
-}
-
-static int identify(int fd, dev_t *ret_dev, ino_t *ret_ino)
-{
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	*ret_dev = st.st_dev;
-	*ret_ino = st.st_ino;
-	return 0;
+	return shim_path_numbered(path, "/dev/tee", "") ||
+	       shim_path_numbered(path, "/dev/teepriv", "");
 }
 
 /* One request/reply with stmmd; reply of type want_type and exactly want_len bytes. */
@@ -140,7 +117,7 @@ int teeshim_open(const char *path, int flags)
 		r = errno == ECONNREFUSED ? -ENOENT : -errno; /* no stmmd: no device */
 		goto fail;
 	}
-	r = identify(d.fd, &d.st_dev, &d.st_ino);
+	r = shim_fd_identify(d.fd, &d.st_dev, &d.st_ino);
 	if (r < 0)
 		goto fail;
 	if (d.supp) {
@@ -200,7 +177,7 @@ static struct teeshim_dev *lookup(int fd)
 	struct teeshim_dev *d = find_unlocked(fd);
 	pthread_mutex_unlock(&table_lock);
 	/* The number may have been closed behind our back (e.g. by a raw syscall) and reused. */
-	if (d && (identify(fd, &sdev, &sino) < 0 || sdev != d->st_dev || sino != d->st_ino))
+	if (d && (shim_fd_identify(fd, &sdev, &sino) < 0 || sdev != d->st_dev || sino != d->st_ino))
 		return NULL;
 	return d;
 }

@@ -93,4 +93,69 @@ static inline void fuzz_msgseq_expect(const char *who, const struct emu_msg *msg
 	abort();
 }
 
+/* Replace the peer's connection: close its old end (if any), make a new pair, keep the
+ * peer's end in *peer_fd and return the daemon's, for the harness to adopt. */
+static inline int fuzz_msgseq_reconnect(int *peer_fd)
+{
+	int sp[2];
+
+	if (*peer_fd >= 0)
+		close(*peer_fd);
+	fuzz_msgseq_pair(sp);
+	*peer_fd = sp[0];
+	return sp[1];
+}
+
+/* Close the peers' ends (after the daemon closed its own). */
+static inline void fuzz_msgseq_close_peers(int *peer_fd, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (peer_fd[i] >= 0)
+			close(peer_fd[i]);
+		peer_fd[i] = -1;
+	}
+}
+
+/* Does msg arm a fault whose action is `a` or `b` (those that end or stall the process,
+ * which a harness skips)?  A malformed fault request is the daemon's to refuse: false. */
+static inline bool fuzz_msgseq_arms_fault(const struct emu_msg *msg, uint16_t a, uint16_t b)
+{
+	struct emu_ctrl_fault f;
+
+	if (msg->hdr.type != EMU_MSG_CTRL_FAULT_REQ || msg->hdr.length != sizeof(f))
+		return false;
+	memcpy(&f, msg->payload, sizeof(f));
+	return f.action == a || f.action == b;
+}
+
+/* A daemon's dispatch of one message from peer `peer` (0, or a negative errno). */
+typedef int (*fuzz_msgseq_dispatch_fn)(unsigned peer, struct emu_msg *msg);
+
+/* The fault table is one per daemon process: start every input with none, through the
+ * daemon's own EMU_MSG_CTRL_FAULT_CLEAR_REQ from `peer`, answered exactly once. */
+static inline void fuzz_msgseq_clear_faults(fuzz_msgseq_dispatch_fn dispatch, unsigned peer,
+					    int peer_fd, const char *who)
+{
+	struct emu_msg clear = { .hdr = { .type = EMU_MSG_CTRL_FAULT_CLEAR_REQ }, .fd = -1 };
+
+	if (dispatch(peer, &clear) < 0 || fuzz_msgseq_drain(peer_fd, who) != 1)
+		abort();
+}
+
+/* After peer p's message was dispatched with result r: drain every peer's replies, expect
+ * `want` (0 or 1) on p's when r == 0, and reconnect a peer whose connection the daemon
+ * closed (or p's, when the dispatch failed): the peer connects again. */
+static inline void fuzz_msgseq_settle(int *peer_fd, unsigned n, unsigned p, int r,
+				      const struct emu_msg *msg, int want,
+				      void (*reconnect)(unsigned peer), const char *who)
+{
+	for (unsigned i = 0; i < n; i++) {
+		int got = fuzz_msgseq_drain(peer_fd[i], who);
+		if (i == p && r == 0 && got >= 0)
+			fuzz_msgseq_expect(who, msg, got, want, 1);
+		if (got < 0 || (i == p && r < 0))
+			reconnect(i);
+	}
+}
+
 #endif

@@ -38,47 +38,28 @@ static unsigned client_id[PEERS];
 
 static void connect_peer(unsigned i)
 {
-	int sp[2];
+	client_id[i] = rpmb_server_adopt(srv, fuzz_msgseq_reconnect(&peer_fd[i]));
+}
 
-	if (peer_fd[i] >= 0)
-		close(peer_fd[i]);
-	fuzz_msgseq_pair(sp);
-	peer_fd[i] = sp[0];
-	client_id[i] = rpmb_server_adopt(srv, sp[1]);
+static int dispatch(unsigned p, struct emu_msg *msg)
+{
+	return rpmb_server_dispatch(srv, client_id[p], msg);
 }
 
 static void teardown(void)
 {
 	g_clear_pointer(&srv, rpmb_server_free); /* closes the clients' ends */
 	g_clear_pointer(&card, mmc_card_free);
-	for (unsigned i = 0; i < PEERS; i++) {
-		if (peer_fd[i] >= 0)
-			close(peer_fd[i]);
-		peer_fd[i] = -1;
-	}
+	fuzz_msgseq_close_peers(peer_fd, PEERS);
 }
 
 static void setup(bool keyed)
 {
-	static const uint8_t cid[16] = RPMB_EMU_DEFAULT_CID;
 	g_autofree char *why = NULL;
 
 	teardown();
-	(void)fake_dev_info;   /* the memstore header's, for the unit tests */
 	(void)fuzz_rpmbdev_get; /* the shared device of the other harnesses */
-	rpmb_device_free(dev);
-	g_free(store);
-	store = g_new0(struct mem_store, 1);
-	store->base.ops = &mem_ops;
-	memcpy(store->meta.cid, cid, sizeof(cid));
-	store->meta.size_mult = MEM_SIZE_MULT;
-	store->meta.rel_wr_sec_c = 1;
-	if (keyed) {
-		memcpy(store->meta.key, FUZZ_RPMB_KEY, RPMB_KEY_SIZE);
-		store->meta.key_set = true;
-	}
-	if (rpmb_device_new(&store->base, 0, &dev) < 0)
-		abort();
+	fuzz_rpmbdev_renew(keyed, &store, &dev);
 	if (!ua && rpmb_userarea_open(":memory:", USER_BLOCKS, &ua, &why) < 0) {
 		fprintf(stderr, "fuzz_rpmbd_msg: user area: %s\n", why);
 		abort();
@@ -90,22 +71,7 @@ static void setup(bool keyed)
 	rpmb_fault_set_store(&store->base);
 	for (unsigned i = 0; i < PEERS; i++)
 		connect_peer(i);
-	/* The fault table is rpmbd's (one per process): start every input with none. */
-	struct emu_msg clear = { .hdr = { .type = EMU_MSG_CTRL_FAULT_CLEAR_REQ }, .fd = -1 };
-	if (rpmb_server_dispatch(srv, client_id[0], &clear) < 0 ||
-	    fuzz_msgseq_drain(peer_fd[0], "fuzz_rpmbd_msg") != 1)
-		abort();
-}
-
-/* Would this message arm a fault that exits or sleeps? */
-static bool process_fault(const struct emu_msg *msg)
-{
-	struct emu_ctrl_fault f;
-
-	if (msg->hdr.type != EMU_MSG_CTRL_FAULT_REQ || msg->hdr.length != sizeof(f))
-		return false;
-	memcpy(&f, msg->payload, sizeof(f));
-	return f.action == EMU_FAULT_POWER_CUT || f.action == EMU_FAULT_DELAY;
+	fuzz_msgseq_clear_faults(dispatch, 0, peer_fd[0], "fuzz_rpmbd_msg");
 }
 
 /* A single command that may be held back (answered later, after its runs). */
@@ -127,22 +93,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_quiet();
 	setup(size > 0 && (data[0] & 0x80));
 	while (fuzz_msgseq_next(data, size, &off, &rec)) {
-		if (process_fault(&rec.msg))
+		/* Faults that exit or sleep are not armed. */
+		if (fuzz_msgseq_arms_fault(&rec.msg, EMU_FAULT_POWER_CUT, EMU_FAULT_DELAY))
 			continue;
 		unsigned p = rec.peer % PEERS;
-		int r = rpmb_server_dispatch(srv, client_id[p], &rec.msg);
+		int r = dispatch(p, &rec.msg);
 		if (r == -ENOENT) {
 			fprintf(stderr, "fuzz_rpmbd_msg: client %u unknown to the server\n", p);
 			abort();
 		}
-		for (unsigned i = 0; i < PEERS; i++) {
-			int n = fuzz_msgseq_drain(peer_fd[i], "fuzz_rpmbd_msg");
-			if (i == p && r == 0 && n >= 0)
-				fuzz_msgseq_expect("fuzz_rpmbd_msg", &rec.msg, n,
-						   may_queue(&rec.msg) ? 0 : 1, 1);
-			if (n < 0 || (i == p && r < 0))
-				connect_peer(i); /* dropped: the peer connects again */
-		}
+		fuzz_msgseq_settle(peer_fd, PEERS, p, r, &rec.msg, may_queue(&rec.msg) ? 0 : 1,
+				   connect_peer, "fuzz_rpmbd_msg");
 	}
 	return 0;
 }

@@ -22,30 +22,39 @@ static const uint8_t FUZZ_RPMB_KEY[RPMB_KEY_SIZE] = "stmm-emu fuzz RPMB key 32 b
 static struct mem_store *fuzz_rpmb_store;
 static struct rpmb_device *fuzz_rpmb_dev;
 
-static inline struct rpmb_device *fuzz_rpmbdev_get(void)
+/* Free *dev and *store (either may be NULL) and replace them with a new device over an
+ * empty in-memory store, with FUZZ_RPMB_KEY programmed when `keyed`. */
+static inline void fuzz_rpmbdev_renew(bool keyed, struct mem_store **store,
+				      struct rpmb_device **dev)
 {
 	static const uint8_t cid[16] = RPMB_EMU_DEFAULT_CID;
-	static unsigned calls, cycles;
 
 	(void)fake_dev_info; /* the memstore header's, for the unit tests */
-
-	if (calls++ % FUZZ_RESET_EVERY)
-		return fuzz_rpmb_dev;
-	rpmb_device_free(fuzz_rpmb_dev);
-	g_free(fuzz_rpmb_store);
-	fuzz_rpmb_store = g_new0(struct mem_store, 1);
-	fuzz_rpmb_store->base.ops = &mem_ops;
-	memcpy(fuzz_rpmb_store->meta.cid, cid, sizeof(cid));
-	fuzz_rpmb_store->meta.size_mult = MEM_SIZE_MULT;
-	fuzz_rpmb_store->meta.rel_wr_sec_c = 1;
-	if (cycles++ % 2) {
-		memcpy(fuzz_rpmb_store->meta.key, FUZZ_RPMB_KEY, RPMB_KEY_SIZE);
-		fuzz_rpmb_store->meta.key_set = true;
+	rpmb_device_free(*dev);
+	*dev = NULL;
+	g_free(*store);
+	*store = g_new0(struct mem_store, 1);
+	(*store)->base.ops = &mem_ops;
+	memcpy((*store)->meta.cid, cid, sizeof(cid));
+	(*store)->meta.size_mult = MEM_SIZE_MULT;
+	(*store)->meta.rel_wr_sec_c = 1;
+	if (keyed) {
+		memcpy((*store)->meta.key, FUZZ_RPMB_KEY, RPMB_KEY_SIZE);
+		(*store)->meta.key_set = true;
 	}
-	if (rpmb_device_new(&fuzz_rpmb_store->base, 0, &fuzz_rpmb_dev) < 0) {
+	if (rpmb_device_new(&(*store)->base, 0, dev) < 0) {
 		fprintf(stderr, "fuzz: cannot create the RPMB device\n");
 		abort();
 	}
+}
+
+static inline struct rpmb_device *fuzz_rpmbdev_get(void)
+{
+	static unsigned calls, cycles;
+
+	if (calls++ % FUZZ_RESET_EVERY)
+		return fuzz_rpmb_dev;
+	fuzz_rpmbdev_renew(cycles++ % 2, &fuzz_rpmb_store, &fuzz_rpmb_dev);
 	return fuzz_rpmb_dev;
 }
 

@@ -93,13 +93,12 @@ static const struct tee_pta_ops stub_pta = {
 
 static void connect_peer(unsigned i)
 {
-	int sp[2];
+	conn_id[i] = tee_core_adopt(core, fuzz_msgseq_reconnect(&peer_fd[i]));
+}
 
-	if (peer_fd[i] >= 0)
-		close(peer_fd[i]);
-	fuzz_msgseq_pair(sp);
-	peer_fd[i] = sp[0];
-	conn_id[i] = tee_core_adopt(core, sp[1]);
+static int dispatch(unsigned p, struct emu_msg *msg)
+{
+	return tee_core_dispatch(core, conn_id[p], msg);
 }
 
 static void teardown(void)
@@ -111,11 +110,7 @@ static void teardown(void)
 	}
 	g_clear_pointer(&core, tee_core_free); /* closes the connections */
 	g_clear_pointer(&rpc, rpc_free);
-	for (unsigned i = 0; i < PEERS; i++) {
-		if (peer_fd[i] >= 0)
-			close(peer_fd[i]);
-		peer_fd[i] = -1;
-	}
+	fuzz_msgseq_close_peers(peer_fd, PEERS);
 }
 
 static void setup(void)
@@ -128,20 +123,7 @@ static void setup(void)
 		abort();
 	for (unsigned i = 0; i < PEERS; i++)
 		connect_peer(i);
-	struct emu_msg clear = { .hdr = { .type = EMU_MSG_CTRL_FAULT_CLEAR_REQ }, .fd = -1 };
-	if (tee_core_dispatch(core, conn_id[0], &clear) < 0 ||
-	    fuzz_msgseq_drain(peer_fd[0], "fuzz_stmmd_msg") != 1)
-		abort();
-}
-
-static bool process_fault(const struct emu_msg *msg)
-{
-	struct emu_ctrl_fault f;
-
-	if (msg->hdr.type != EMU_MSG_CTRL_FAULT_REQ || msg->hdr.length != sizeof(f))
-		return false;
-	memcpy(&f, msg->payload, sizeof(f));
-	return f.action == EMU_FAULT_STMM_CRASH;
+	fuzz_msgseq_clear_faults(dispatch, 0, peer_fd[0], "fuzz_stmmd_msg");
 }
 
 static int make_memfd(size_t size)
@@ -162,12 +144,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_quiet();
 	setup();
 	while (fuzz_msgseq_next(data, size, &off, &rec)) {
-		if (process_fault(&rec.msg))
+		if (fuzz_msgseq_arms_fault(&rec.msg, EMU_FAULT_STMM_CRASH, EMU_FAULT_STMM_CRASH))
 			continue;
 		unsigned p = (rec.peer & 3u) % PEERS;
 		if (rec.peer & 0x80)
 			rec.msg.fd = make_memfd((size_t)(((rec.peer >> 4) & 7u) + 1) * 4096);
-		int r = tee_core_dispatch(core, conn_id[p], &rec.msg);
+		int r = dispatch(p, &rec.msg);
 		if (rec.msg.fd >= 0)
 			close(rec.msg.fd); /* not taken over: emu_msg_free's job in the daemon */
 		if (r == -ENOENT) {
@@ -177,16 +159,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The worker's turn, then the main loop's: replies of finished jobs. */
 		while (tee_core_run_jobs(core) || g_main_context_iteration(NULL, FALSE))
 			;
-		for (unsigned i = 0; i < PEERS; i++) {
-			int n = fuzz_msgseq_drain(peer_fd[i], "fuzz_stmmd_msg");
-			/* Queued jobs have run and answered: one reply per message, except an
-			 * RPC reply from the supplicant that matched (or missed) a call. */
-			if (i == p && r == 0 && n >= 0)
-				fuzz_msgseq_expect("fuzz_stmmd_msg", &rec.msg, n,
-						   rec.msg.hdr.type == EMU_MSG_SUPP_RPC_RSP ? 0 : 1, 1);
-			if (n < 0 || (i == p && r < 0))
-				connect_peer(i);
-		}
+		/* Queued jobs have run and answered: one reply per message, except an RPC
+		 * reply from the supplicant that matched (or missed) a call. */
+		fuzz_msgseq_settle(peer_fd, PEERS, p, r, &rec.msg,
+				   rec.msg.hdr.type == EMU_MSG_SUPP_RPC_RSP ? 0 : 1, connect_peer,
+				   "fuzz_stmmd_msg");
 	}
 	return 0;
 }

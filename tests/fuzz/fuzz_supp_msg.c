@@ -33,20 +33,21 @@ static int ctl_fd = -1; /* the control socket's end of peer 2 */
 
 static void connect_peer(unsigned i)
 {
-	int sp[2];
+	int fd = fuzz_msgseq_reconnect(&peer_fd[i]);
 
-	if (peer_fd[i] >= 0)
-		close(peer_fd[i]);
-	fuzz_msgseq_pair(sp);
-	peer_fd[i] = sp[0];
 	if (i == 2) {
 		if (ctl_fd >= 0)
 			close(ctl_fd);
-		ctl_fd = sp[1];
+		ctl_fd = fd;
 		return;
 	}
 	supp_free(supp[i]);
-	supp[i] = supp_adopt(sp[1], i == 0 ? mmc : NULL, i == 1 ? krpmb : NULL);
+	supp[i] = supp_adopt(fd, i == 0 ? mmc : NULL, i == 1 ? krpmb : NULL);
+}
+
+static int dispatch(unsigned p, struct emu_msg *msg)
+{
+	return p == 2 ? supp_control_handle(ctl_fd, msg) : supp_handle(supp[p], msg);
 }
 
 static void setup(void)
@@ -57,23 +58,6 @@ static void setup(void)
 		abort();
 }
 
-static void clear_faults(void)
-{
-	struct emu_msg clear = { .hdr = { .type = EMU_MSG_CTRL_FAULT_CLEAR_REQ }, .fd = -1 };
-	if (supp_control_handle(ctl_fd, &clear) < 0 ||
-	    fuzz_msgseq_drain(peer_fd[2], "fuzz_supp_msg") != 1)
-		abort();
-}
-
-static bool process_fault(const struct emu_msg *msg)
-{
-	struct emu_ctrl_fault f;
-
-	if (msg->hdr.type != EMU_MSG_CTRL_FAULT_REQ || msg->hdr.length != sizeof(f))
-		return false;
-	memcpy(&f, msg->payload, sizeof(f));
-	return f.action == EMU_FAULT_SUPP_EXIT;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -85,12 +69,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	for (unsigned i = 0; i < PEERS; i++)
 		connect_peer(i);
-	clear_faults(); /* the fault table is supplicantd's, one per process */
+	fuzz_msgseq_clear_faults(dispatch, 2, peer_fd[2], "fuzz_supp_msg");
 	while (fuzz_msgseq_next(data, size, &off, &rec)) {
-		if (process_fault(&rec.msg))
+		if (fuzz_msgseq_arms_fault(&rec.msg, EMU_FAULT_SUPP_EXIT, EMU_FAULT_SUPP_EXIT))
 			continue;
 		unsigned p = rec.peer % PEERS;
-		int r = p == 2 ? supp_control_handle(ctl_fd, &rec.msg) : supp_handle(supp[p], &rec.msg);
+		int r = dispatch(p, &rec.msg);
 		bool stalled = p < 2 && supp_stalled(supp[p]);
 		int n = fuzz_msgseq_drain(peer_fd[p], "fuzz_supp_msg");
 		/* One reply per message, except: an EMU_MSG_ERROR is never answered, and an RPC

@@ -145,6 +145,23 @@ static void ipc_round_trip_and_bad_header(void **state)
 	close(sv[1]);
 }
 
+/* FNV-1a over GUID then name bytes: a known value, and each part of the key counts. */
+static void efi_var_key_hash_and_equal(void **state)
+{
+	(void)state;
+	const efi_guid_t zero = { { 0 } }, one = { { 1 } };
+	const uint8_t a[] = { 'A', 0 }, b[] = { 'B', 0 }, a_long[] = { 'A', 0, 0, 0 };
+
+	assert_int_equal(efi_var_key_hash(&zero, a, sizeof(a)), 0x9cadc4e4u);
+	assert_int_equal(efi_var_key_hash(&zero, NULL, 0), 0x69691905u);
+	assert_int_not_equal(efi_var_key_hash(&one, a, sizeof(a)), efi_var_key_hash(&zero, a, sizeof(a)));
+	assert_true(efi_var_key_equal(&zero, a, sizeof(a), &zero, a, sizeof(a)));
+	assert_false(efi_var_key_equal(&zero, a, sizeof(a), &one, a, sizeof(a)));
+	assert_false(efi_var_key_equal(&zero, a, sizeof(a), &zero, b, sizeof(b)));
+	assert_false(efi_var_key_equal(&zero, a, sizeof(a), &zero, a_long, sizeof(a_long)));
+	assert_true(efi_var_key_equal(&zero, NULL, 0, &zero, NULL, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +174,7 @@ int main(void)
 		cmocka_unit_test(hex_decode_accepts_separators_rejects_odd),
 		cmocka_unit_test(hex_decode_at_names_the_bad_character),
 		cmocka_unit_test(ipc_round_trip_and_bad_header),
+		cmocka_unit_test(efi_var_key_hash_and_equal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
