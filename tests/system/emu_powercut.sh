@@ -18,13 +18,15 @@
 # every $POWERCUT_STRIDE-th in between (the store-level unit test cuts every block write of
 # a reclaim in both builds).  Knobs (environment):
 #   POWERCUT_STRIDE (default 1; 25 in a sanitizer build), POWERCUT_EDGE (default 10; 3),
-#   POWERCUT_OPS (default "create update append delete reclaim").
-# The above runs on the raw layout; then POWERCUT_FS_OPS (default "create update delete
-# reclaim") run on the optee-fs layout (EFI_VARS in OP-TEE's RPMB file system), whose copy
+#   POWERCUT_OPS (default "create update append delete reclaim"; set and empty: none).
+# The above runs on the raw layout; then POWERCUT_FS_OPS run on the optee-fs layout (EFI_VARS in OP-TEE's RPMB file system), whose copy
 # updates make an operation hundreds of writes: every k of create, update and delete in the
 # plain build, every POWERCUT_FS_STRIDE-th (60 sanitized) and the edges in a sanitizer
 # build; the reclaim's 389 writes at every POWERCUT_FS_RECLAIM_STRIDE-th k (8; 60) and the
 # edges (the copy path it takes is the one create and update cover at every k).
+# POWERCUT_FS_OPS defaults to "reclaim" here: the optee-fs create, update and delete sweeps
+# are emu_powercut_fs_{create,update,delete}.sh, so that `make check` runs the four parts
+# side by side (tests/system/lib/runner.bash).
 # system-check: long
 set -euo pipefail
 
@@ -42,8 +44,9 @@ RAW_STRIDE=$STRIDE
 FS_STRIDE=${POWERCUT_FS_STRIDE:-$def_fs_stride}
 FS_RECLAIM_STRIDE=${POWERCUT_FS_RECLAIM_STRIDE:-$def_fs_reclaim_stride}
 EDGE=${POWERCUT_EDGE:-$def_edge}
-OPS=${POWERCUT_OPS:-create update append delete reclaim}
-FS_OPS=${POWERCUT_FS_OPS:-create update delete reclaim}
+# Set but empty means none (emu_powercut_fs_*.sh run the other parts of the sweep).
+OPS=${POWERCUT_OPS-create update append delete reclaim}
+FS_OPS=${POWERCUT_FS_OPS-reclaim}
 
 # `up --durability`: full (default) or process (EMU_DURABILITY; tests/system/
 # emu_durability_process.sh runs this test again in process mode).

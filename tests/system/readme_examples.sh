@@ -50,12 +50,17 @@ for b in "${blocks[@]}"; do
 	mkdir -p "$dir/tmp"
 	ln -s "$ROOT/fixtures" "$dir/fixtures"
 	# An ASan-built shim needs the ASan runtime first (tests/system/lib/shim.bash).
-	sed -e "s|LD_PRELOAD=build/librpmb-shim.so|LD_PRELOAD='$PRELOAD' ASAN_OPTIONS='$MMC_ASAN_OPTIONS'|g" \
-		-e "s|build/|$ROOT/$BUILD/|g" -e "s|/tmp/|$dir/tmp/|g" "$b" >"$dir/run.sh"
+	# The README's own paths only: /tmp/ and a `build/` that starts a word, through
+	# placeholders, so that the paths put in (a checkout under /tmp, BUILD=build) are never
+	# rewritten again.
+	sed -e "s|/tmp/|$dir/tmp/|g" \
+		-e "s|LD_PRELOAD=build/librpmb-shim.so|LD_PRELOAD=@PRELOAD@ ASAN_OPTIONS='$MMC_ASAN_OPTIONS'|g" \
+		-e 's#\(^\|[[:space:]=]\)build/#\1@BUILDDIR@/#g' \
+		-e "s|@PRELOAD@|'$PRELOAD'|g" -e "s|@BUILDDIR@|$ROOT/$BUILD|g" "$b" >"$dir/run.sh"
 	STATES+=("$dir/state")
 	rc=0
 	(cd "$dir" && PATH=$ROOT/$BUILD:$PATH STMM_EMU_STATE=$dir/state \
-		bash -euo pipefail -c 'trap "kill \$(jobs -p) 2>/dev/null || true" EXIT; source ./run.sh') \
+		timeout 120 bash -euo pipefail -c 'trap "kill \$(jobs -p) 2>/dev/null || true" EXIT; source ./run.sh') \
 		>"$dir/out" 2>&1 || rc=$?
 	[[ $rc == 0 ]] || fail "$(head -1 "$b"): exit $rc: $(tail -15 "$dir/out")"
 	ok "$(head -1 "$b" | sed 's/^# //'): ran ($(($(wc -l <"$b") - 1)) lines)"
