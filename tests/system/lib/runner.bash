@@ -23,6 +23,8 @@ if [[ ${1:-} == -j ]]; then
 fi
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "runner: -j wants a positive number, not '$jobs'" >&2; exit 2; }
 
+# A test that hangs is stopped (exit 124) after SYSTEM_TEST_TIMEOUT seconds.
+limit=${SYSTEM_TEST_TIMEOUT:-900}
 logdir=${BUILD:-build}/system-logs
 mkdir -p "$logdir"
 parallel=() alone=() rest=()
@@ -48,7 +50,9 @@ finish() { # pid status
 	if [[ $2 == 0 ]]; then
 		echo "== $t: ok (${secs} s)"
 	else
-		echo "== $t: FAILED (exit $2, ${secs} s); its output:"
+		local why="exit $2"
+		[[ $2 == 124 || $2 == 137 ]] && why="timed out after $limit s (SYSTEM_TEST_TIMEOUT)"
+		echo "== $t: FAILED ($why, ${secs} s); its output:"
 		sed 's/^/    /' "$logdir/$name.log"
 		failed+=("$t")
 	fi
@@ -58,7 +62,7 @@ finish() { # pid status
 launch() { # test
 	local name
 	name=$(basename "$1" .sh)
-	bash "$1" >"$logdir/$name.log" 2>&1 &
+	timeout --kill-after=10 "$limit" bash "$1" >"$logdir/$name.log" 2>&1 &
 	pid_test[$!]=$1
 	start[$!]=$SECONDS
 }
