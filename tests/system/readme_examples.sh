@@ -113,7 +113,7 @@ run_block() { # ID KIND ERREXIT NEEDS LINE
 			-e "s|@BUILDDIR@|$BUILD|g" \
 			-e "s|/tmp/|$dir/tmp/|g" \
 			-e "s|LD_PRELOAD=\"|LD_PRELOAD=\"${ASAN_RT:+$ASAN_RT }|g" \
-			-e "s|LD_PRELOAD=\\(build/[^ ]*\\)|LD_PRELOAD=\"${ASAN_RT:+$ASAN_RT }\\1\" ASAN_OPTIONS='$MMC_ASAN_OPTIONS'|g" \
+			-e "s|LD_PRELOAD=\\([^\" ][^ ]*\\)|LD_PRELOAD=\"${ASAN_RT:+$ASAN_RT }\\1\" ASAN_OPTIONS='$MMC_ASAN_OPTIONS'|g" \
 			"$WORK/blocks/$id" >"$dir/run.sh"
 		[[ -n $ASAN_RT ]] && sed -i "s|LD_PRELOAD=\"$ASAN_RT \\([^\"]*\"\\)|ASAN_OPTIONS='$MMC_ASAN_OPTIONS' &|" "$dir/run.sh"
 	fi
