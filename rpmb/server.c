@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fd_watch.h"
 #include "efi_util.h"
 #include "fault_plan.h"
 #include "partition.h"
@@ -368,7 +369,7 @@ static gboolean on_listen(int fd, GIOCondition cond, gpointer user_data)
 	if (setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
 		g_debug("SO_SNDTIMEO: %s", g_strerror(errno));
 	struct client *c = client_add(srv, cfd);
-	c->source = g_unix_fd_add(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client, c);
+	c->source = emu_fd_watch_add(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client, c);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -379,7 +380,7 @@ int rpmb_server_new(struct rpmb_device *dev, int listen_fd, struct rpmb_server *
 	srv->dev = dev;
 	srv->listen_fd = listen_fd;
 	if (listen_fd >= 0)
-		srv->listen_source = g_unix_fd_add(listen_fd, G_IO_IN, on_listen, srv);
+		srv->listen_source = emu_fd_watch_add(listen_fd, G_IO_IN, on_listen, srv);
 	*ret_server = srv;
 	return 0;
 }

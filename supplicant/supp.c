@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fd_watch.h"
 #include "control.h"
 #include "ipc.h"
 #include "optee_rpmb.h"
@@ -195,5 +196,5 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
 void supp_attach(struct supp *s, GMainLoop *loop)
 {
 	s->loop = loop;
-	s->src = g_unix_fd_add(s->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, s);
+	s->src = emu_fd_watch_add(s->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, s);
 }
