@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "debug_gate.h"
 #include "fd_watch.h"
 #include "efi_util.h"
 #include "fault_plan.h"
@@ -97,7 +98,7 @@ static int handle_seq(struct rpmb_device *dev, int fd, const struct emu_msg *msg
 int rpmb_server_handle(struct rpmb_device *dev, int fd, const struct emu_msg *msg,
 		       unsigned client_id)
 {
-	g_debug("client %u: request %u type 0x%04x, %u bytes", client_id, msg->hdr.req_id,
+	emu_debug("client %u: request %u type 0x%04x, %u bytes", client_id, msg->hdr.req_id,
 		msg->hdr.type, msg->hdr.length);
 	emu_log_hexdump("rx", msg->payload, msg->hdr.length);
 	if (msg->fd >= 0)
@@ -153,7 +154,7 @@ static int run_single(struct rpmb_server *srv, int fd, unsigned client_id, uint3
 	if (res.lost)
 		g_message("client %u: CMD%u reached the card after an RPMB request: its prepared "
 			  "response or result is lost", client_id, cmd->opcode);
-	g_debug("client %u: CMD%u arg 0x%08x -> status 0x%08x, partition %u", client_id,
+	emu_debug("client %u: CMD%u arg 0x%08x -> status 0x%08x, partition %u", client_id,
 		cmd->opcode, cmd->arg, res.status, mmc_card_part(srv->card));
 	struct emu_mmc_single_rsp rsp = { .status = res.status, .data_len = res.data_len,
 					  .part = (uint16_t)mmc_card_part(srv->card),

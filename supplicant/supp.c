@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "debug_gate.h"
 #include "fd_watch.h"
 #include "control.h"
 #include "ipc.h"
@@ -138,7 +139,7 @@ static int process_one_request(struct supp *s, const struct emu_msg *msg)
 	}
 	if (rsp.ret == TEE_SUCCESS && fault == SUPP_FAULT_NONE)
 		rsp.out_len = rpc.out_len;
-	g_debug("RPC %u: cmd %u -> 0x%08x", msg->hdr.req_id, rpc.cmd, rsp.ret);
+	emu_debug("RPC %u: cmd %u -> 0x%08x", msg->hdr.req_id, rpc.cmd, rsp.ret);
 	struct iovec iov[2] = { { &rsp, sizeof(rsp) }, { out, rsp.out_len } };
 	return emu_ipc_sendv(s->fd, EMU_MSG_SUPP_RPC_RSP, msg->hdr.req_id, iov, 2, -1);
 }
