@@ -199,9 +199,16 @@ static int wait_readable(int fd, int timeout_ms)
 
 int emu_ipc_recv(int fd, int timeout_ms, struct emu_msg **ret_msg)
 {
-	int r = wait_readable(fd, timeout_ms);
-	if (r < 0)
-		return r;
+	/*
+	 * timeout 0 (a main loop saw the socket readable): no poll first, a non-blocking
+	 * receive says the same in one system call (EAGAIN -> -ETIMEDOUT).
+	 */
+	int flags = timeout_ms == 0 ? MSG_DONTWAIT : 0;
+	if (timeout_ms != 0) {
+		int r = wait_readable(fd, timeout_ms);
+		if (r < 0)
+			return r;
+	}
 
 	g_autofree uint8_t *buf = g_malloc(EMU_MSG_MAX_SIZE);
 	union {
@@ -213,10 +220,13 @@ int emu_ipc_recv(int fd, int timeout_ms, struct emu_msg **ret_msg)
 			     .msg_controllen = sizeof(ctrl.buf) };
 	ssize_t n;
 	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_TRUNC);
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_TRUNC | flags);
 	while (n < 0 && errno == EINTR);
-	if (n < 0)
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return -ETIMEDOUT;
 		return errno == EPIPE ? -ECONNRESET : -errno;
+	}
 	emu_perf_count(EMU_PERF_IPC_RECEIVED);
 
 	/* Take every passed descriptor first so that none leaks on a bad message. */

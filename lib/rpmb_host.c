@@ -25,6 +25,23 @@ static EVP_MAC *hmac_algorithm(void)
 	return mac;
 }
 
+/*
+ * Keying HMAC-SHA256 costs a context allocation, a digest fetch and two compressions of the
+ * padded key; an RPMB device and its host use one key for every frame.  So the context of
+ * the last key is kept (one per process, under a lock) and only reset for the next MAC:
+ * EVP_MAC_init() with a NULL key restarts with the key already set.  Any other key simply
+ * rekeys it.  Counted in perf_count.h's "hmacs" exactly as before: one per MAC computed.
+ */
+#define HMAC_CACHED_KEY_MAX 64
+
+static struct {
+	GMutex lock;
+	EVP_MAC_CTX *ctx; /* keyed with key[0..key_len), or NULL */
+	uint8_t key[HMAC_CACHED_KEY_MAX];
+	size_t key_len;
+} hmac_cache;
+
+/* Returns the context, keyed and reset, with hmac_cache.lock held; NULL (unlocked) on error. */
 static EVP_MAC_CTX *hmac_begin(const uint8_t *key, size_t key_len)
 {
 	EVP_MAC *alg = hmac_algorithm();
@@ -39,28 +56,49 @@ static EVP_MAC_CTX *hmac_begin(const uint8_t *key, size_t key_len)
 	if (!alg)
 		return NULL;
 	emu_perf_count(EMU_PERF_HMAC);
-	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(alg);
-	if (!ctx)
-		return NULL;
-	if (!EVP_MAC_init(ctx, key_len ? key : empty_key, key_len, params)) {
-		EVP_MAC_CTX_free(ctx);
-		return NULL;
+	g_mutex_lock(&hmac_cache.lock);
+	if (hmac_cache.ctx && key_len == hmac_cache.key_len &&
+	    CRYPTO_memcmp(key, hmac_cache.key, key_len) == 0) {
+		if (EVP_MAC_init(hmac_cache.ctx, NULL, 0, NULL))
+			return hmac_cache.ctx;
 	}
-	return ctx;
+	if (!hmac_cache.ctx)
+		hmac_cache.ctx = EVP_MAC_CTX_new(alg);
+	hmac_cache.key_len = 0;
+	OPENSSL_cleanse(hmac_cache.key, sizeof(hmac_cache.key));
+	if (hmac_cache.ctx && EVP_MAC_init(hmac_cache.ctx, key_len ? key : empty_key, key_len,
+					   params)) {
+		if (key_len <= sizeof(hmac_cache.key)) {
+			memcpy(hmac_cache.key, key, key_len);
+			hmac_cache.key_len = key_len;
+		} else {
+			hmac_cache.key_len = SIZE_MAX; /* matches no key: rekeyed next time */
+		}
+		return hmac_cache.ctx;
+	}
+	EVP_MAC_CTX_free(hmac_cache.ctx);
+	hmac_cache.ctx = NULL;
+	g_mutex_unlock(&hmac_cache.lock);
+	return NULL;
 }
 
-static int hmac_end(EVP_MAC_CTX *ctx, uint8_t ret_mac[32])
+/* Ends what hmac_begin() started and releases the lock. */
+static int hmac_end(EVP_MAC_CTX *ctx, const struct iovec *iov, size_t n, uint8_t ret_mac[32])
 {
 	uint8_t mac[EVP_MAX_MD_SIZE];
 	size_t len = 0;
 	int r = 0;
 
-	if (!EVP_MAC_final(ctx, mac, &len, sizeof(mac)) || len != 32)
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (iov[i].iov_len && !EVP_MAC_update(ctx, iov[i].iov_base, iov[i].iov_len))
+			r = -EIO;
+	}
+	if (r == 0 && (!EVP_MAC_final(ctx, mac, &len, sizeof(mac)) || len != 32))
 		r = -EIO;
-	else
+	if (r == 0)
 		memcpy(ret_mac, mac, 32);
 	OPENSSL_cleanse(mac, sizeof(mac));
-	EVP_MAC_CTX_free(ctx);
+	g_mutex_unlock(&hmac_cache.lock);
 	return r;
 }
 
@@ -71,13 +109,7 @@ int hmac_sha256(const uint8_t *key, size_t key_len, const struct iovec *iov, siz
 
 	if (!ctx)
 		return -EIO;
-	for (size_t i = 0; i < n; i++) {
-		if (iov[i].iov_len && !EVP_MAC_update(ctx, iov[i].iov_base, iov[i].iov_len)) {
-			EVP_MAC_CTX_free(ctx);
-			return -EIO;
-		}
-	}
-	return hmac_end(ctx, ret_mac);
+	return hmac_end(ctx, iov, n, ret_mac);
 }
 
 int rpmb_mac_frames(const uint8_t key[RPMB_KEY_SIZE], const struct rpmb_frame *frames,
@@ -90,11 +122,11 @@ int rpmb_mac_frames(const uint8_t key[RPMB_KEY_SIZE], const struct rpmb_frame *f
 		return -EIO;
 	for (size_t i = 0; i < n; i++) {
 		if (!EVP_MAC_update(ctx, frames[i].data, RPMB_MAC_DATA_SIZE)) {
-			EVP_MAC_CTX_free(ctx);
+			g_mutex_unlock(&hmac_cache.lock);
 			return -EIO;
 		}
 	}
-	return hmac_end(ctx, ret_mac);
+	return hmac_end(ctx, NULL, 0, ret_mac);
 }
 
 int rpmb_sign_frames(const uint8_t key[RPMB_KEY_SIZE], struct rpmb_frame *frames, size_t n)

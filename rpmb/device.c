@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "debug_gate.h"
 #include "bytes.h"
 #include "warn_limit.h"
 #include "rpmb_host.h"
@@ -234,7 +235,7 @@ static void counter_read(struct rpmb_device *d, const struct rpmb_xfer *x)
 	set_result(f, d, result);
 	sign_response(d, f, 1);
 	d->pending = PENDING_FRAME;
-	g_debug("GET_WRITE_COUNTER -> %s, counter %u", result_str(get_be16(f->result)),
+	emu_debug("GET_WRITE_COUNTER -> %s, counter %u", result_str(get_be16(f->result)),
 		d->meta.write_counter);
 }
 
@@ -249,7 +250,7 @@ static void result_read(struct rpmb_device *d, const struct rpmb_xfer *x)
 		set_result(f, d, RPMB_RESULT_GENERAL_FAILURE);
 	}
 	d->pending = PENDING_FRAME;
-	g_debug("RESULT_READ -> type 0x%04x %s", get_be16(f->req_resp),
+	emu_debug("RESULT_READ -> type 0x%04x %s", get_be16(f->req_resp),
 		result_str(get_be16(f->result)));
 }
 
@@ -269,7 +270,7 @@ static void run_request(struct rpmb_device *d, const struct rpmb_xfer *x)
 		rpmb_frame_init(&d->result, RPMB_RESP_PROGRAM_KEY, 0, 0, d->meta.write_counter, NULL);
 		set_result(&d->result, d, result);
 		d->have_result = true;
-		g_debug("PROGRAM_KEY -> %s", result_str(get_be16(d->result.result)));
+		emu_debug("PROGRAM_KEY -> %s", result_str(get_be16(d->result.result)));
 		break;
 	case RPMB_REQ_DATA_WRITE:
 		result = data_write(d, x, &req);
@@ -278,7 +279,7 @@ static void run_request(struct rpmb_device *d, const struct rpmb_xfer *x)
 		set_result(&d->result, d, result);
 		sign_response(d, &d->result, 1);
 		d->have_result = true;
-		g_debug("DATA_WRITE %u block(s) at %u -> %s, counter %u", req.block_count,
+		emu_debug("DATA_WRITE %u block(s) at %u -> %s, counter %u", req.block_count,
 			req.address, result_str(get_be16(d->result.result)), d->meta.write_counter);
 		break;
 	case RPMB_REQ_WRITE_COUNTER:
@@ -347,7 +348,7 @@ static void data_read(struct rpmb_device *d, struct rpmb_xfer *x)
 			memcpy(f->data, data + (size_t)i * RPMB_DATA_SIZE, RPMB_DATA_SIZE);
 	}
 	sign_response(d, x->out, n);
-	g_debug("DATA_READ %u block(s) at %u -> %s", n, d->read_address,
+	emu_debug("DATA_READ %u block(s) at %u -> %s", n, d->read_address,
 		result_str(get_be16(x->out[0].result)));
 }
 

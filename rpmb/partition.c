@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "debug_gate.h"
 #include "bytes.h"
 #include "sequence.h"
 
@@ -103,7 +104,7 @@ static bool do_switch(struct mmc_card *card, unsigned access)
 	bool lost = rpmb_device_interrupt(card->dev);
 	card->part_config = (uint8_t)((card->part_config & ~EXT_CSD_PART_CONFIG_ACC_MASK) | access);
 	card->have_sbc = false;
-	g_debug("card: partition %u selected%s", access,
+	emu_debug("card: partition %u selected%s", access,
 		lost ? " (a prepared RPMB response was lost)" : "");
 	return lost;
 }

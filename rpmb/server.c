@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "debug_gate.h"
+#include "fd_watch.h"
 #include "efi_util.h"
 #include "fault_plan.h"
 #include "partition.h"
@@ -96,7 +98,7 @@ static int handle_seq(struct rpmb_device *dev, int fd, const struct emu_msg *msg
 int rpmb_server_handle(struct rpmb_device *dev, int fd, const struct emu_msg *msg,
 		       unsigned client_id)
 {
-	g_debug("client %u: request %u type 0x%04x, %u bytes", client_id, msg->hdr.req_id,
+	emu_debug("client %u: request %u type 0x%04x, %u bytes", client_id, msg->hdr.req_id,
 		msg->hdr.type, msg->hdr.length);
 	emu_log_hexdump("rx", msg->payload, msg->hdr.length);
 	if (msg->fd >= 0)
@@ -152,7 +154,7 @@ static int run_single(struct rpmb_server *srv, int fd, unsigned client_id, uint3
 	if (res.lost)
 		g_message("client %u: CMD%u reached the card after an RPMB request: its prepared "
 			  "response or result is lost", client_id, cmd->opcode);
-	g_debug("client %u: CMD%u arg 0x%08x -> status 0x%08x, partition %u", client_id,
+	emu_debug("client %u: CMD%u arg 0x%08x -> status 0x%08x, partition %u", client_id,
 		cmd->opcode, cmd->arg, res.status, mmc_card_part(srv->card));
 	struct emu_mmc_single_rsp rsp = { .status = res.status, .data_len = res.data_len,
 					  .part = (uint16_t)mmc_card_part(srv->card),
@@ -368,7 +370,7 @@ static gboolean on_listen(int fd, GIOCondition cond, gpointer user_data)
 	if (setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
 		g_debug("SO_SNDTIMEO: %s", g_strerror(errno));
 	struct client *c = client_add(srv, cfd);
-	c->source = g_unix_fd_add(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client, c);
+	c->source = emu_fd_watch_add(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client, c);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -379,7 +381,7 @@ int rpmb_server_new(struct rpmb_device *dev, int listen_fd, struct rpmb_server *
 	srv->dev = dev;
 	srv->listen_fd = listen_fd;
 	if (listen_fd >= 0)
-		srv->listen_source = g_unix_fd_add(listen_fd, G_IO_IN, on_listen, srv);
+		srv->listen_source = emu_fd_watch_add(listen_fd, G_IO_IN, on_listen, srv);
 	*ret_server = srv;
 	return 0;
 }

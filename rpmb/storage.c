@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +44,8 @@ struct sqlite_store {
 	sqlite3_stmt *read;
 	sqlite3_stmt *put_block;
 	sqlite3_stmt *set_counter;
+	sqlite3_stmt *begin;  /* BEGIN IMMEDIATE, prepared once */
+	sqlite3_stmt *commit; /* COMMIT, prepared once */
 	char *error; /* what the last failed op was doing, and why */
 };
 
@@ -154,18 +157,28 @@ static void rollback(sqlite3 *db)
 		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* SHA-256 over the big-endian address and the 256 data bytes. */
+/* SHA-256 over the big-endian address and the 256 data bytes (one buffer, no allocation). */
 static void block_checksum(uint16_t address, const uint8_t *data, uint8_t ret_sum[CHECKSUM_SIZE])
 {
-	g_autoptr(GChecksum) c = g_checksum_new(G_CHECKSUM_SHA256);
-	uint8_t a[2];
-	gsize len = CHECKSUM_SIZE;
+	uint8_t buf[2 + RPMB_DATA_SIZE];
+	unsigned int len = CHECKSUM_SIZE;
 
-	put_be16(a, address);
-	g_checksum_update(c, a, sizeof(a));
-	g_checksum_update(c, data, RPMB_DATA_SIZE);
-	g_checksum_get_digest(c, ret_sum, &len);
+	put_be16(buf, address);
+	memcpy(buf + 2, data, RPMB_DATA_SIZE);
+	if (!EVP_Digest(buf, sizeof(buf), ret_sum, &len, EVP_sha256(), NULL))
+		g_error("SHA-256 failed"); /* OpenSSL cannot compute a digest: nothing works */
 	g_assert(len == CHECKSUM_SIZE);
+}
+
+/* BEGIN IMMEDIATE / COMMIT by their prepared statements (no parse per transaction). */
+static int begin_tx(struct sqlite_store *q)
+{
+	return step_done(q, q->begin, "\"BEGIN IMMEDIATE\"");
+}
+
+static int commit_tx(struct sqlite_store *q)
+{
+	return step_done(q, q->commit, "\"COMMIT\"");
 }
 
 /* ---- ops ------------------------------------------------------------------------- */
@@ -284,28 +297,33 @@ static int sq_write(struct rpmb_store *s, uint16_t address, uint16_t count, cons
 	clear_error(q);
 	if ((uint32_t)address + count > 65536u)
 		return record_text(q, -EINVAL, "write: past the last block address");
-	r = exec_sql(q, "BEGIN IMMEDIATE");
+	r = begin_tx(q);
 	if (r < 0)
 		return r;
 	for (uint16_t i = 0; i < count && r == 0; i++) {
 		uint16_t a = (uint16_t)(address + i);
 		const uint8_t *block = data + (size_t)i * RPMB_DATA_SIZE;
 		uint8_t sum[CHECKSUM_SIZE];
-		char what[32];
 
 		block_checksum(a, block, sum);
-		snprintf(what, sizeof(what), "write block %u", a);
 		sqlite3_bind_int64(q->put_block, 1, a);
 		sqlite3_bind_blob(q->put_block, 2, block, RPMB_DATA_SIZE, SQLITE_STATIC);
-		sqlite3_bind_blob(q->put_block, 3, sum, CHECKSUM_SIZE, SQLITE_TRANSIENT);
-		r = step_done(q, q->put_block, what);
+		sqlite3_bind_blob(q->put_block, 3, sum, CHECKSUM_SIZE, SQLITE_STATIC);
+		r = step_done(q, q->put_block, "write block");
+		if (r < 0 && q->error && g_str_has_prefix(q->error, "write block")) {
+			/* Name the block only on failure: no formatting per write. */
+			char *what = g_strdup_printf("write block %u%s", a,
+						     q->error + strlen("write block"));
+			g_free(q->error);
+			q->error = what;
+		}
 	}
 	if (r == 0) {
 		sqlite3_bind_int64(q->set_counter, 1, new_counter);
 		r = step_done(q, q->set_counter, "write the counter");
 	}
 	if (r == 0)
-		r = exec_sql(q, "COMMIT");
+		r = commit_tx(q);
 	if (r < 0)
 		rollback(q->db);
 	return r;
@@ -325,6 +343,8 @@ static void sq_close(struct rpmb_store *s)
 	sqlite3_finalize(q->read);
 	sqlite3_finalize(q->put_block);
 	sqlite3_finalize(q->set_counter);
+	sqlite3_finalize(q->begin);
+	sqlite3_finalize(q->commit);
 	sqlite3_close(q->db);
 	/* Only now: closing the lock file releases the lock for the next rpmbd. */
 	if (q->lock_fd >= 0)
@@ -656,6 +676,10 @@ static int open_db(struct sqlite_store *q, const char *path, const struct rpmb_s
 			    &q->put_block);
 	if (r == 0)
 		r = prepare(q, "UPDATE device SET write_counter = ?1 WHERE id = 1", &q->set_counter);
+	if (r == 0)
+		r = prepare(q, "BEGIN IMMEDIATE", &q->begin);
+	if (r == 0)
+		r = prepare(q, "COMMIT", &q->commit);
 	if (r < 0)
 		*ret_error = g_strdup_printf("cannot set up database %s: %s", path, q->error);
 	clear_error(q);

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fd_watch.h"
 #include "fault_count.h"
 #include "ipc.h"
 
@@ -84,7 +85,7 @@ static gboolean on_listen(gint fd, GIOCondition cond, gpointer data)
 	struct ctl_client *c = g_new0(struct ctl_client, 1);
 	c->ctl = ctl;
 	c->fd = cfd;
-	c->src = g_unix_fd_add(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client, c);
+	c->src = emu_fd_watch_add(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_client, c);
 	ctl->clients = g_list_prepend(ctl->clients, c);
 	return G_SOURCE_CONTINUE;
 }
@@ -98,7 +99,7 @@ int supp_control_new(const char *path, struct supp_control **ret)
 	struct supp_control *ctl = g_new0(struct supp_control, 1);
 	ctl->path = g_strdup(path);
 	ctl->listen_fd = fd;
-	ctl->listen_src = g_unix_fd_add(fd, G_IO_IN, on_listen, ctl);
+	ctl->listen_src = emu_fd_watch_add(fd, G_IO_IN, on_listen, ctl);
 	*ret = ctl;
 	return 0;
 }

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "debug_gate.h"
+#include "fd_watch.h"
 #include "control.h"
 #include "ipc.h"
 #include "optee_rpmb.h"
@@ -137,7 +139,7 @@ static int process_one_request(struct supp *s, const struct emu_msg *msg)
 	}
 	if (rsp.ret == TEE_SUCCESS && fault == SUPP_FAULT_NONE)
 		rsp.out_len = rpc.out_len;
-	g_debug("RPC %u: cmd %u -> 0x%08x", msg->hdr.req_id, rpc.cmd, rsp.ret);
+	emu_debug("RPC %u: cmd %u -> 0x%08x", msg->hdr.req_id, rpc.cmd, rsp.ret);
 	struct iovec iov[2] = { { &rsp, sizeof(rsp) }, { out, rsp.out_len } };
 	return emu_ipc_sendv(s->fd, EMU_MSG_SUPP_RPC_RSP, msg->hdr.req_id, iov, 2, -1);
 }
@@ -195,5 +197,5 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
 void supp_attach(struct supp *s, GMainLoop *loop)
 {
 	s->loop = loop;
-	s->src = g_unix_fd_add(s->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, s);
+	s->src = emu_fd_watch_add(s->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, s);
 }

@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 #include <string.h>
 
+#include "auth_p7cache.h"
 #include "bytes.h"
 #include "efi_util.h"
 
@@ -97,6 +98,12 @@ PKCS7 *auth_pkcs7_load(const uint8_t *der, size_t size)
 
 	if (size == 0 || size > 16 * 1024 * 1024)
 		return NULL;
+	/* Certificates from the cache when the input is plain DER (auth_p7cache.h). */
+	p7 = auth_p7cache_load(der, size, true);
+	if (!p7)
+		p7 = auth_p7cache_load(der, size, false);
+	if (p7)
+		return p7;
 	p7 = d2i_PKCS7(NULL, &p, (long)size);
 	if (p7 && (size_t)(p - der) == size && PKCS7_type_is_signed(p7))
 		return p7;

@@ -24,7 +24,8 @@
  * writes they made (stmmd's counter, EMU_MSG_CTRL_STATUS) and CPU per RPMB write.
  *
  * Other modes (run.sh): --set-only (one SetVariable figure: the stack on disk, or the
- * counted breakdown run), --first-get (one GetVariable, retried until the stack answers),
+ * counted breakdown run), --auth-only (raw IPC + the authenticated figure, e.g. on a stack
+ * with `up --rpmb-layout raw`; --label names the stack in the rows), --first-get (one GetVariable, retried until the stack answers),
  * --fsync-dir (latency of one 4 KiB write + fdatasync there).  --json FILE writes the
  * figures as one JSON object.
  */
@@ -209,6 +210,19 @@ static GPtrArray *load_auth_payloads(const char *dir)
 	return out;
 }
 
+/* "SetVariable AT (32 B)", or with --label: "SetVariable AT (<label>)". */
+static const char *auth_label;
+
+static const char *auth_what(void)
+{
+	static char what[64];
+
+	if (!auth_label)
+		return "SetVariable AT (32 B)";
+	snprintf(what, sizeof(what), "SetVariable AT (%s)", auth_label);
+	return what;
+}
+
 static int bench_auth_set(emu_client *c, GPtrArray *payloads, const efi_guid_t *g,
 			  double seconds, uint64_t max_ops, struct figure *f)
 {
@@ -229,7 +243,7 @@ static int bench_auth_set(emu_client *c, GPtrArray *payloads, const efi_guid_t *
 		efi_status_t s = emu_client_set_variable(c, name, name_size, g, attrs, size, data);
 		if (s == EFI_OUT_OF_RESOURCES && n > 0) {
 			double dt = now_s() - t0, cpu = cpu_now_s() - c0;
-			*f = (struct figure){ "SetVariable AT (32 B)", n, dt,
+			*f = (struct figure){ auth_what(), n, dt,
 					      "stopped early: store full (EFI_OUT_OF_RESOURCES)", cpu,
 					      rpmb_writes_now() - w0 };
 			return 0;
@@ -243,7 +257,7 @@ static int bench_auth_set(emu_client *c, GPtrArray *payloads, const efi_guid_t *
 		n++;
 	}
 	double dt = now_s() - t0, cpu = cpu_now_s() - c0;
-	*f = (struct figure){ "SetVariable AT (32 B)", n, dt,
+	*f = (struct figure){ auth_what(), n, dt,
 			      n == payloads->len ? "all presigned payloads used" : NULL, cpu,
 			      rpmb_writes_now() - w0 };
 	return 0;
@@ -348,7 +362,7 @@ static void print_row(const struct figure *f, const struct figure *base)
 	double us = us_per_op(f), cpu = cpu_us_per_op(f);
 	double bus = us_per_op(base), bcpu = cpu_us_per_op(base);
 
-	printf("%-24s %8" PRIu64 " %10.1f", f->what, f->ops, us);
+	printf("%-27s %8" PRIu64 " %10.1f", f->what, f->ops, us);
 	if (bus > 0)
 		printf(" %8.1fx", us / bus);
 	else
@@ -436,7 +450,8 @@ int main(int argc, char **argv)
 	g_autofree char *fsync_dir = NULL;
 	double seconds = 2.0;
 	gint64 max_ops = 200000;
-	gboolean set_only = FALSE, want_first_get = FALSE;
+	gboolean set_only = FALSE, auth_only = FALSE, want_first_get = FALSE;
+	g_autofree char *label = NULL;
 	GOptionEntry entries[] = {
 		{ "state", 's', 0, G_OPTION_ARG_FILENAME, &state, "state directory of a running stack",
 		  "DIR" },
@@ -447,6 +462,10 @@ int main(int argc, char **argv)
 		{ "auth-guid", 0, 0, G_OPTION_ARG_STRING, &auth_guid, "their vendor GUID", "GUID" },
 		{ "set-only", 0, 0, G_OPTION_ARG_NONE, &set_only,
 		  "only the SetVariable NV figure (and --fsync-dir)", NULL },
+		{ "auth-only", 0, 0, G_OPTION_ARG_NONE, &auth_only,
+		  "only raw IPC and the authenticated figure (needs --auth-dir)", NULL },
+		{ "label", 0, 0, G_OPTION_ARG_STRING, &label,
+		  "names the stack in the authenticated row, e.g. \"raw layout\"", "TEXT" },
 		{ "first-get", 0, 0, G_OPTION_ARG_NONE, &want_first_get,
 		  "one GetVariable as soon as the stack answers, then exit", NULL },
 		{ "fsync-dir", 0, 0, G_OPTION_ARG_FILENAME, &fsync_dir,
@@ -466,6 +485,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_vars: --seconds must be in (0, 60], --max-ops > 0\n");
 		return 2;
 	}
+	if (auth_only && (set_only || !auth_dir)) {
+		fprintf(stderr, "bench_vars: --auth-only needs --auth-dir, not --set-only\n");
+		return 2;
+	}
+	auth_label = label;
 	signal(SIGPIPE, SIG_IGN);
 
 	g_autofree uint8_t *name = NULL;
@@ -506,11 +530,12 @@ int main(int argc, char **argv)
 			goto out;
 	}
 	/* The variable GetVariable reads; SetVariable then rewrites it. */
-	if (bench_set(c, name, name_size, 0.001, 1, &set) < 0)
+	if (!auth_only && bench_set(c, name, name_size, 0.001, 1, &set) < 0)
 		goto out;
-	if (!set_only && bench_get(c, name, name_size, seconds, (uint64_t)max_ops, &get) < 0)
+	if (!set_only && !auth_only &&
+	    bench_get(c, name, name_size, seconds, (uint64_t)max_ops, &get) < 0)
 		goto out;
-	if (bench_set(c, name, name_size, seconds, (uint64_t)max_ops, &set) < 0)
+	if (!auth_only && bench_set(c, name, name_size, seconds, (uint64_t)max_ops, &set) < 0)
 		goto out;
 	if (fsync_dir) {
 		r = bench_fsync(fsync_dir, 1000, &fsy);
@@ -529,20 +554,21 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf("%-24s %8s %10s %9s %10s %9s\n", "", "ops", "us/op", "vs raw", "CPU us/op",
+	printf("%-27s %8s %10s %9s %10s %9s\n", "", "ops", "us/op", "vs raw", "CPU us/op",
 	       "vs raw");
 	if (ipc.ops)
 		print_row(&ipc, &ipc);
 	if (get.ops)
 		print_row(&get, &ipc);
-	print_row(&set, &ipc);
+	if (set.ops)
+		print_row(&set, &ipc);
 	if (aset.ops)
 		print_row(&aset, &ipc);
 	if (fsy.ops) {
 		double one = us_per_op(&fsy);
-		printf("%-24s %8" PRIu64 " %10.1f\n", fsy.what, fsy.ops, one);
+		printf("%-27s %8" PRIu64 " %10.1f\n", fsy.what, fsy.ops, one);
 	}
-	if (!set_only) {
+	if (!set_only && !auth_only) {
 		printf("\nraw IPC = one %zu-byte message there and back between two processes\n"
 		       "(SOCK_SEQPACKET socketpair, lib/ipc.c framing).  GetVariable crosses 2\n"
 		       "processes (client, stmmd); SetVariable NV crosses all 4 with RPMB writes.\n"

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "rpmb_host.h"
 
@@ -157,6 +159,50 @@ static void rpmb_mac_frames_matches_hmac_over_bytes_228_to_511(void **state)
 	assert_int_equal(rpmb_mac_frames(test_key, f, 2, mac), 0);
 	assert_memory_equal(mac, want, 32);
 	assert_int_equal(rpmb_mac_frames(test_key, f, 0, mac), -EINVAL);
+}
+
+/*
+ * The keyed context is reused for the same key (lib/rpmb_host.c): every MAC must still be the
+ * one of its own key, whatever came before -- alternating keys, a key that is a prefix of
+ * the previous one, keys differing only in their last byte, an empty key, one longer than
+ * a block.  Checked against OpenSSL's one-shot HMAC().
+ */
+static void hmac_sha256_right_key_after_any_other(void **state)
+{
+	(void)state;
+	uint8_t k32[32], k32b[32], k131[131];
+	memset(k32, 0x5a, sizeof(k32));
+	memcpy(k32b, k32, sizeof(k32b));
+	k32b[31] ^= 1;
+	memset(k131, 0xaa, sizeof(k131));
+	const struct { const uint8_t *key; size_t len; } keys[] = {
+		{ k32, 32 }, { k32, 32 }, { k32b, 32 }, { k32, 31 }, { k32, 32 },
+		{ (const uint8_t *)"", 0 }, { k131, 131 }, { k32, 32 }, { k131, 131 }, { k131, 64 },
+	};
+	const char *msg = "the same message under every key";
+	struct iovec v = { (void *)msg, strlen(msg) };
+
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			uint8_t mac[32], want[32];
+			unsigned int want_len = 0;
+			static const uint8_t zero[1];
+			assert_non_null(HMAC(EVP_sha256(), keys[i].len ? keys[i].key : zero,
+					     (int)keys[i].len, (const unsigned char *)msg, strlen(msg),
+					     want, &want_len));
+			assert_int_equal(want_len, 32);
+			assert_int_equal(hmac_sha256(keys[i].key, keys[i].len, &v, 1, mac), 0);
+			assert_memory_equal(mac, want, 32);
+		}
+	}
+	/* RPMB frames between plain MACs: the frame key, then another key, then frames again. */
+	struct rpmb_frame f[1];
+	uint8_t a[32], b[32];
+	make_frames(f, 1);
+	assert_int_equal(rpmb_mac_frames(test_key, f, 1, a), 0);
+	assert_int_equal(hmac_sha256(k32, 32, &v, 1, b), 0);
+	assert_int_equal(rpmb_mac_frames(test_key, f, 1, b), 0);
+	assert_memory_equal(a, b, 32);
 }
 
 static void rpmb_mac_frames_ignores_stuff_and_earlier_key_mac(void **state)
@@ -318,6 +364,7 @@ int main(void)
 		cmocka_unit_test(rpmb_frame_init_writes_big_endian_fields),
 		cmocka_unit_test(rpmb_frame_get_info_reads_big_endian_fields),
 		cmocka_unit_test(rpmb_result_name_names_codes_and_expiry),
+		cmocka_unit_test(hmac_sha256_right_key_after_any_other),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

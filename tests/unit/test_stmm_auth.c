@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 
 #include "auth.h"
+#include "auth_p7cache.h"
 #include "bytes.h"
 #include "efi_util.h"
 #include "test_efitools.h"
@@ -369,6 +370,88 @@ static void auth_filter_signature_lists_drops_duplicates(void **state)
 	assert_int_equal(none->len, 0);
 }
 
+/* i2d of a PKCS7's SignedData (g_free). */
+static uint8_t *signed_data_der(PKCS7 *p7, int *ret_len)
+{
+	unsigned char *der = NULL;
+	*ret_len = i2d_PKCS7_SIGNED(p7->d.sign, &der);
+	assert_true(*ret_len > 0);
+	uint8_t *copy = g_memdup2(der, (gsize)*ret_len);
+	OPENSSL_free(der);
+	return copy;
+}
+
+/*
+ * The certificate-cache parse (auth_p7cache.h) makes what d2i makes: the same SignedData
+ * re-encoded byte for byte, for efitools' payload and for a CMS ContentInfo with a chain;
+ * a second parse shares the cached certificate; the bytes it does not take stay NULL.
+ */
+static void auth_p7cache_parses_as_d2i(void **state)
+{
+	(void)state;
+	g_autofree char *content = g_build_filename(tmpdir, "p7cache.bin", NULL);
+	g_autofree char *sig = g_build_filename(tmpdir, "p7cache.p7", NULL);
+	assert_true(g_file_set_contents(content, "cached", 6, NULL));
+	g_autofree char *cmd = g_strdup_printf(
+		"openssl cms -sign -binary -noattr -outform DER -md sha256 -in %s -out %s "
+		"-signer %s/inter-leaf.crt -inkey %s/inter-leaf.key -certfile %s/inter.crt",
+		content, sig, keys, keys, keys);
+	run(cmd);
+	g_autoptr(GBytes) pk = slurp("PK.auth");
+	g_autoptr(GBytes) cms = slurp("p7cache.p7");
+	gsize pk_size, cms_size;
+	const uint8_t *pk_data = g_bytes_get_data(pk, &pk_size);
+	const uint8_t *cms_data = g_bytes_get_data(cms, &cms_size);
+	struct auth2 a;
+	assert_int_equal(auth2_parse(pk_data, pk_size, &a), EFI_SUCCESS);
+	const struct { const uint8_t *der; size_t size; } inputs[] = {
+		{ a.cert, a.cert_size },
+		{ cms_data, cms_size },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(inputs); i++) {
+		const uint8_t *der = inputs[i].der;
+		size_t size = inputs[i].size;
+		PKCS7 *fast = auth_p7cache_load(der, size, true);
+		if (!fast)
+			fast = auth_p7cache_load(der, size, false);
+		assert_non_null(fast);
+		/* The reference: OpenSSL's own parse of the same bytes. */
+		const unsigned char *p = der;
+		PKCS7 *ref = d2i_PKCS7(NULL, &p, (long)size);
+		PKCS7_SIGNED *ref_sd = NULL;
+		if (!ref) {
+			p = der;
+			ref_sd = d2i_PKCS7_SIGNED(NULL, &p, (long)size);
+			assert_non_null(ref_sd);
+		}
+		int fl, rl;
+		g_autofree uint8_t *f = signed_data_der(fast, &fl);
+		unsigned char *r = NULL;
+		rl = i2d_PKCS7_SIGNED(ref ? ref->d.sign : ref_sd, &r);
+		assert_int_equal(fl, rl);
+		assert_memory_equal(f, r, (size_t)rl);
+		OPENSSL_free(r);
+		assert_true(sk_X509_num(fast->d.sign->cert) >= 1);
+
+		/* Parsed again: the very same certificate object, from the cache. */
+		PKCS7 *again = auth_p7cache_load(der, size, ref != NULL);
+		assert_non_null(again);
+		assert_ptr_equal(sk_X509_value(again->d.sign->cert, 0),
+				 sk_X509_value(fast->d.sign->cert, 0));
+		PKCS7_free(again);
+		PKCS7_free(fast);
+		PKCS7_free(ref);
+		PKCS7_SIGNED_free(ref_sd);
+	}
+	/* Truncated or trailing bytes: not taken (the d2i path then decides). */
+	assert_null(auth_p7cache_load(cms_data, cms_size - 1, true));
+	assert_null(auth_p7cache_load(cms_data, cms_size - 1, false));
+	g_autofree uint8_t *longer = g_malloc0(cms_size + 1);
+	memcpy(longer, cms_data, cms_size);
+	assert_null(auth_p7cache_load(longer, cms_size + 1, true));
+}
+
 static void efi_time_compare_ignores_nanoseconds(void **state)
 {
 	(void)state;
@@ -399,6 +482,7 @@ int main(void)
 		cmocka_unit_test(auth_cert_cache_answers_as_a_parse),
 		cmocka_unit_test(auth_filter_signature_lists_drops_duplicates),
 		cmocka_unit_test(efi_time_compare_ignores_nanoseconds),
+		cmocka_unit_test(auth_p7cache_parses_as_d2i),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
