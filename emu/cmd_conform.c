@@ -400,10 +400,10 @@ int emu_cmd_conform(int argc, char **argv)
 		{ "in-place", 0, 0, G_OPTION_ARG_NONE, &a.in_place,
 		  "run destructive groups on the given stack too (resets it, fills its store)", NULL },
 		{ "parallel", 'P', 0, G_OPTION_ARG_INT, &a.parallel,
-		  "run the destructive groups on N scratch stacks at once (each a fresh state "
-		  "started with the options of the stack under test's stmm-emu.conf, removed "
-		  "afterwards), the others on the stack meanwhile; same results, in the same order "
-		  "(default 1: one scratch stack, one group after the other)", "N" },
+		  "run the destructive groups' cases on N scratch stacks at once (each a fresh "
+		  "state started with the options of the stack under test's stmm-emu.conf, removed "
+		  "afterwards), the other groups on the stack meanwhile; same results, in the same "
+		  "order (default 1: one scratch stack, one case after the other)", "N" },
 		{ "keep-scratch", 0, 0, G_OPTION_ARG_NONE, &a.keep_scratch,
 		  "keep the scratch state directory (logs) for debugging", NULL },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &a.timeout_ms, "per request (default 30000)", "MS" },
@@ -432,9 +432,10 @@ int emu_cmd_conform(int argc, char **argv)
 		"(only variables under the test GUIDs).  Destructive groups (phases, properties,\n"
 		"reset, store-full, secure-boot) start a scratch stack in a temporary directory and\n"
 		"take it down afterwards, unless --in-place.  A line per group, then a summary.\n"
-		"--parallel N starts N such stacks (with the stack's own stmm-emu.conf) and runs\n"
-		"the destructive groups on them at once while the others run on the stack; the\n"
-		"lines, reports and exit status are those of a run without it, in the same order.\n\n"
+		"--parallel N starts N such stacks (with the stack's own stmm-emu.conf) and shares\n"
+		"the destructive cases out among them (each between two resets, as always) while\n"
+		"the other groups run on the stack; the lines, reports and exit status are those\n"
+		"of a run without it, in the same order.\n\n"
 		"The auth and secure-boot groups sign EFI_VARIABLE_AUTHENTICATION_2 payloads\n"
 		"themselves (OpenSSL, as efitools does) with the keys of --keys; without keys they\n"
 		"are reported as skipped (TAP '# SKIP', JUnit <skipped/>) unless --require-auth.\n\n"

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `stmm-emu conform --parallel N` (cmd_conform.h): the destructive groups on N scratch
+ * `stmm-emu conform --parallel N` (cmd_conform.h): the destructive cases on N scratch
  * stacks at once, each a thread with a stack of its own (started from the stmm-emu.conf of
- * the stack under test, removed afterwards) that takes the next group off a queue; the
- * non-destructive groups run meanwhile on the stack under test, in this thread.  Every
- * group writes its cases and its progress lines into a slot of its own; the slots are
- * printed and merged in the suite's order as soon as all before them are done, so the
- * output, the reports and the exit status are those of a run without --parallel.
+ * the stack under test, removed afterwards) that takes the next case off a queue and runs
+ * it as the serial runner does, between two platform resets; the non-destructive groups
+ * run meanwhile on the stack under test, in this thread.  Every group writes its cases and
+ * its progress lines into a slot of its own (a destructive one once its last case is
+ * done); the slots are printed and merged in the suite's order as soon as all before them
+ * are done, so the output, the reports and the exit status are those of a run without
+ * --parallel (but the seconds).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -26,6 +29,16 @@ struct slot {
 	char *text;       /* its progress lines (open_memstream) */
 	size_t text_len;
 	bool done;        /* under par.lock */
+	/* A destructive group runs case by case, each case a work item of its own (on any
+	 * scratch stack: it starts and ends with a platform reset, as in a serial run). */
+	GArray **case_results; /* [n_cases] the case's report */
+	char **case_text;      /* [n_cases] the progress of its one-case run */
+	unsigned items_left;   /* under par.lock */
+};
+
+struct item {
+	struct slot *s;
+	size_t ci;
 };
 
 struct par {
@@ -36,7 +49,7 @@ struct par {
 	bool with_keys;             /* the keyed groups run: every worker loads its own keys */
 	GMutex lock;
 	GCond cond;                 /* a slot is done, or a worker ended */
-	GQueue queue;               /* struct slot * of the destructive groups not started yet */
+	GQueue queue;               /* struct item * of the destructive cases not started yet */
 	unsigned workers_alive;
 	GString *errors;            /* scratch stacks that did not come up */
 };
@@ -69,6 +82,73 @@ static void skip_into(struct slot *s, int outcome, const char *why)
 		fclose(f);
 }
 
+/* One case of a destructive group, run as a group of its own (its resets included). */
+static void run_case(struct item *it, struct cf *cf)
+{
+	const struct cf_group *g = it->s->g;
+	struct cf_group one = *g;
+	size_t len = 0;
+	FILE *f = open_memstream(&it->s->case_text[it->ci], &len);
+
+	one.cases = &g->cases[it->ci];
+	one.n_cases = 1;
+	it->s->case_results[it->ci] = emu_report_new();
+	conform_run_group(cf, &one, it->s->case_results[it->ci], f ? f : stderr);
+	if (f)
+		fclose(f);
+}
+
+/*
+ * The group's cases in order and its progress as conform_run_group prints it: the counts
+ * and seconds of the one-case runs summed (the seconds are the cases' own, resets
+ * included, not the group's wall time), then the failures of the counted cases.
+ */
+static void compose(struct slot *s)
+{
+	const struct cf_group *g = s->g;
+	unsigned pass = 0, fail = 0, skip = 0;
+	double seconds = 0;
+	FILE *f = open_memstream(&s->text, &s->text_len);
+	FILE *out = f ? f : stderr;
+
+	s->results = emu_report_new();
+	for (size_t i = 0; i < g->n_cases; i++) {
+		unsigned a = 0, b = 0, c = 0;
+		double t = 0;
+		const char *line = s->case_text[i] ? s->case_text[i] : "";
+		const char *sk = strstr(line, "  skipped (PTA-specific)");
+		if (sscanf(line + strlen(g->name), " %u passed, %u failed (%lf s)", &a, &b, &t) == 3) {
+			pass += a;
+			fail += b;
+			seconds += t;
+		}
+		if (sk) {
+			while (sk > line && sk[-1] >= '0' && sk[-1] <= '9')
+				sk--;
+			c = (unsigned)strtoul(sk, NULL, 10);
+			skip += c;
+		}
+		const GArray *r = s->case_results[i];
+		for (guint j = 0; r && j < r->len; j++) {
+			const struct emu_report_case *k = &g_array_index(r, struct emu_report_case, j);
+			emu_report_add(s->results, k->suite, k->id, k->source, k->mode, k->outcome,
+				       k->message, k->seconds);
+		}
+	}
+	fprintf(out, "%-15s %3u passed, %3u failed  (%.1f s)%s", g->name, pass, fail, seconds,
+		(g->flags & CF_GROUP_DESTRUCTIVE) ? "  [destructive]" : "");
+	if (skip)
+		fprintf(out, "  %u skipped (PTA-specific)", skip);
+	fputc('\n', out);
+	for (guint i = s->results->len - (pass + fail + skip); i < s->results->len; i++) {
+		const struct emu_report_case *r = &g_array_index(s->results, struct emu_report_case, i);
+		if (r->outcome == CF_FAIL)
+			fprintf(out, "  FAIL %s: %s\n       (%s)\n", r->id, r->message, r->source);
+	}
+	if (f)
+		fclose(f);
+}
+
 static gpointer worker_main(gpointer data)
 {
 	struct worker *w = data;
@@ -94,14 +174,17 @@ static gpointer worker_main(gpointer data)
 	}
 	while (r >= 0) {
 		g_mutex_lock(&p->lock);
-		struct slot *s = g_queue_pop_head(&p->queue);
+		struct item *it = g_queue_pop_head(&p->queue);
 		g_mutex_unlock(&p->lock);
-		if (!s)
+		if (!it)
 			break;
-		run_into(s, &cf);
+		run_case(it, &cf);
 		g_mutex_lock(&p->lock);
-		s->done = true;
-		g_cond_broadcast(&p->cond);
+		if (--it->s->items_left == 0) {
+			compose(it->s);
+			it->s->done = true;
+			g_cond_broadcast(&p->cond);
+		}
 		g_mutex_unlock(&p->lock);
 	}
 	g_clear_pointer(&cf.c, emu_client_free);
@@ -167,7 +250,7 @@ int conform_run_parallel(const struct conform_args *a, GArray *results, double *
 		if ((g->flags & CF_GROUP_NEEDS_KEYS) && !keys)
 			; /* reported skipped (or failed), never run */
 		else if (g->flags & CF_GROUP_DESTRUCTIVE)
-			n_dest++;
+			n_dest += (unsigned)g->n_cases;
 		else
 			need_live = true;
 		n++;
@@ -191,7 +274,7 @@ int conform_run_parallel(const struct conform_args *a, GArray *results, double *
 			profile, pl);
 	}
 
-	/* The workers: no more stacks than destructive groups. */
+	/* The workers: no more stacks than destructive cases. */
 	unsigned n_workers = (unsigned)a->parallel < n_dest ? (unsigned)a->parallel : n_dest;
 	p.st = &st;
 	p.profile = profile;
@@ -201,10 +284,26 @@ int conform_run_parallel(const struct conform_args *a, GArray *results, double *
 	g_mutex_init(&p.lock);
 	g_cond_init(&p.cond);
 	g_queue_init(&p.queue);
+	size_t n_items = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((slots[i].g->flags & CF_GROUP_DESTRUCTIVE) &&
+		    !((slots[i].g->flags & CF_GROUP_NEEDS_KEYS) && !keys))
+			n_items += slots[i].g->n_cases;
+	struct item *items = g_new0(struct item, n_items ? n_items : 1);
+	n_items = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct cf_group *g = slots[i].g;
-		if ((g->flags & CF_GROUP_DESTRUCTIVE) && !((g->flags & CF_GROUP_NEEDS_KEYS) && !keys))
-			g_queue_push_tail(&p.queue, &slots[i]);
+		if (!(g->flags & CF_GROUP_DESTRUCTIVE) || ((g->flags & CF_GROUP_NEEDS_KEYS) && !keys))
+			continue;
+		slots[i].case_results = g_new0(GArray *, g->n_cases);
+		slots[i].case_text = g_new0(char *, g->n_cases);
+		slots[i].items_left = (unsigned)g->n_cases;
+		for (size_t ci = 0; ci < g->n_cases; ci++) {
+			items[n_items] = (struct item){ .s = &slots[i], .ci = ci };
+			g_queue_push_tail(&p.queue, &items[n_items++]);
+		}
+		if (!g->n_cases)
+			slots[i].done = true;
 	}
 	struct worker *workers = g_new0(struct worker, n_workers ? n_workers : 1);
 	if (n_workers) {
@@ -260,6 +359,7 @@ int conform_run_parallel(const struct conform_args *a, GArray *results, double *
 	}
 	flush_done(slots, n, &next, results, progress);
 	g_queue_clear(&p.queue);
+	g_free(items);
 	g_mutex_clear(&p.lock);
 	g_cond_clear(&p.cond);
 	g_string_free(p.errors, TRUE);
@@ -268,6 +368,13 @@ out:
 		if (slots[i].results)
 			g_array_unref(slots[i].results);
 		free(slots[i].text);
+		for (size_t ci = 0; slots[i].case_results && ci < slots[i].g->n_cases; ci++) {
+			if (slots[i].case_results[ci])
+				g_array_unref(slots[i].case_results[ci]);
+			free(slots[i].case_text[ci]);
+		}
+		g_free(slots[i].case_results);
+		g_free(slots[i].case_text);
 	}
 	g_free(slots);
 	g_clear_pointer(&live.c, emu_client_free);
