@@ -302,8 +302,10 @@ int conform_run_parallel(const struct conform_args *a, GArray *results, double *
 			items[n_items] = (struct item){ .s = &slots[i], .ci = ci };
 			g_queue_push_tail(&p.queue, &items[n_items++]);
 		}
-		if (!g->n_cases)
+		if (!g->n_cases) {
+			compose(&slots[i]); /* its line, "0 passed" */
 			slots[i].done = true;
+		}
 	}
 	struct worker *workers = g_new0(struct worker, n_workers ? n_workers : 1);
 	if (n_workers) {
