@@ -290,3 +290,9 @@ install: all man
 	install -m 755 $(SHIM) $(DESTDIR)$(PREFIX)/lib/stmm-emu/
 	install -m 644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 emu/stmm-emu.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/stmm-emu
+
+# Optional (not in CI): OVMF booted in qemu (TCG) next to `stmm-emu up` to the first
+# GetVariable, in the same run; needs qemu-system-x86 and ovmf (tests/bench/anchor.sh).
+.PHONY: bench-anchor
+bench-anchor: all $(BENCH_BINS)
+	@BUILD=$(BUILD) bash tests/bench/anchor.sh

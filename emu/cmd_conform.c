@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_conform.h"
 #include "config.h"
 #include "conform.h"
 #include "edk2_store.h"
@@ -17,7 +18,7 @@
 #include "stack.h"
 #include "state.h"
 
-static const struct cf_group *const groups[] = {
+const struct cf_group *const conform_groups[] = {
 	&cf_group_get,       &cf_group_getnext,       &cf_group_set_attributes,
 	&cf_group_set_size,  &cf_group_append,        &cf_group_delete,
 	&cf_group_query,     &cf_group_payload,       &cf_group_raw_malformed,
@@ -26,19 +27,13 @@ static const struct cf_group *const groups[] = {
 	&cf_group_secure_boot,
 	&cf_group_varcheck_uefi,
 };
+const size_t conform_n_groups = G_N_ELEMENTS(conform_groups);
 
 _Static_assert(CF_PASS == EMU_REPORT_PASS && CF_FAIL == EMU_REPORT_FAIL &&
 		       CF_SKIP == EMU_REPORT_SKIP, "conform outcomes are report outcomes");
 
-struct conform_args {
-	char *state, *junit, *keys, *transport;
-	char **groups;
-	gboolean tap, list, in_place, keep_scratch, require_auth;
-	gboolean json; /* the summary as one JSON object on stdout (progress to stderr) */
-	int timeout_ms;
-};
 
-static bool group_selected(const struct conform_args *a, const struct cf_group *g)
+bool conform_group_selected(const struct conform_args *a, const struct cf_group *g)
 {
 	if (!a->groups)
 		return true;
@@ -59,8 +54,8 @@ static int check_group_names(const struct conform_args *a)
 		g_auto(GStrv) parts = g_strsplit(*p, ",", -1);
 		for (char **q = parts; *q; q++) {
 			bool known = false;
-			for (size_t i = 0; i < G_N_ELEMENTS(groups); i++)
-				known |= strcmp(g_strstrip(*q), groups[i]->name) == 0;
+			for (size_t i = 0; i < conform_n_groups; i++)
+				known |= strcmp(g_strstrip(*q), conform_groups[i]->name) == 0;
 			if (!known) {
 				emu_cli_err("conform: unknown group '%s' (see --list)", *q);
 				return -EINVAL;
@@ -74,9 +69,9 @@ static int check_group_names(const struct conform_args *a)
 
 static void list_cases(const struct conform_args *a)
 {
-	for (size_t gi = 0; gi < G_N_ELEMENTS(groups); gi++) {
-		const struct cf_group *g = groups[gi];
-		if (!group_selected(a, g))
+	for (size_t gi = 0; gi < conform_n_groups; gi++) {
+		const struct cf_group *g = conform_groups[gi];
+		if (!conform_group_selected(a, g))
 			continue;
 		for (size_t i = 0; i < g->n_cases; i++)
 			printf("%-52s %-6s %-18s %s%s%s\n", g->cases[i].id,
@@ -89,7 +84,7 @@ static void list_cases(const struct conform_args *a)
 
 /* ---- running ------------------------------------------------------------------------------ */
 
-static int open_session(struct cf *cf, GString *err)
+int conform_open_session(struct cf *cf, GString *err)
 {
 	g_clear_pointer(&cf->c, emu_client_free);
 	int r = emu_client_open(cf->st->tee_sock, cf->timeout_ms, &cf->c);
@@ -128,7 +123,7 @@ static void report_case(GArray *results, const struct cf_group *g, const struct 
 }
 
 /* Every case of a group that cannot run, reported as skipped (or failed) with the reason. */
-static void skip_group(const struct cf_group *g, GArray *results, FILE *progress, int outcome,
+void conform_skip_group(const struct cf_group *g, GArray *results, FILE *progress, int outcome,
 		       const char *why)
 {
 	for (size_t i = 0; i < g->n_cases; i++)
@@ -138,7 +133,7 @@ static void skip_group(const struct cf_group *g, GArray *results, FILE *progress
 	fflush(progress);
 }
 
-static void run_group(struct cf *cf, const struct cf_group *g, GArray *results, FILE *progress)
+void conform_run_group(struct cf *cf, const struct cf_group *g, GArray *results, FILE *progress)
 {
 	unsigned pass = 0, fail = 0;
 	gint64 t0 = g_get_monotonic_time();
@@ -168,7 +163,7 @@ static void run_group(struct cf *cf, const struct cf_group *g, GArray *results, 
 		g_string_truncate(cf->why, 0);
 		if (!cf->c) {
 			g_autoptr(GString) err = g_string_new("");
-			if (open_session(cf, err) < 0)
+			if (conform_open_session(cf, err) < 0)
 				g_string_printf(cf->why, "no session: %s", err->str);
 		}
 		if (k->profiles && !strstr(k->profiles, cf->profile)) {
@@ -215,11 +210,25 @@ static void run_group(struct cf *cf, const struct cf_group *g, GArray *results, 
 }
 
 /* A stack of our own in a temporary directory, for the destructive groups. */
-static int scratch_up(struct emu_state *st, const char *profile, GString *err)
+int conform_scratch_up(struct emu_state *st, const char *profile,
+		       const struct emu_state *conf_from, GString *err)
 {
 	int r = emu_scratch_new("stmm-emu-conform", st, err);
 	if (r < 0)
 		return r;
+	if (conf_from) {
+		/* The start options of the stack under test, as its stmm-emu.conf records them. */
+		g_autofree char *src = g_build_filename(conf_from->dir, EMU_CONFIG_FILE, NULL);
+		g_autofree char *dst = g_build_filename(st->dir, EMU_CONFIG_FILE, NULL);
+		struct emu_config cfg;
+		if (g_file_test(src, G_FILE_TEST_EXISTS)) {
+			r = emu_config_load(conf_from, &cfg, err);
+			if (r == 0)
+				r = emu_config_save(src, dst, &cfg, err);
+			if (r < 0)
+				return r;
+		}
+	}
 	g_autofree char *bin_dir = emu_daemon_dir();
 	struct emu_up_options opt = { .bin_dir = bin_dir, .wait_ms = 20000, .profile = profile };
 	struct emu_up_result res;
@@ -234,7 +243,7 @@ static int scratch_up(struct emu_state *st, const char *profile, GString *err)
 	return r;
 }
 
-static void scratch_down(struct emu_state *st, bool keep)
+void conform_scratch_down(struct emu_state *st, bool keep)
 {
 	emu_scratch_remove(st, keep, "conform: scratch");
 }
@@ -243,7 +252,7 @@ static void scratch_down(struct emu_state *st, bool keep)
  * The keys directory: --keys, else $STMM_EMU_KEYS, else <dir of stmm-emu>/../fixtures/keys,
  * else ./fixtures/keys.  NULL keys and the reason when none loads.
  */
-static struct cf_keys *find_keys(const struct conform_args *a, GString *why)
+struct cf_keys *conform_find_keys(const struct conform_args *a, GString *why)
 {
 	g_autofree char *self = emu_self_dir();
 	g_autofree char *beside = self ? g_build_filename(self, "..", "fixtures", "keys", NULL) : NULL;
@@ -283,20 +292,22 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 	int rc = EMU_EXIT_OK;
 	gint64 t0 = g_get_monotonic_time();
 
-	for (size_t gi = 0; gi < G_N_ELEMENTS(groups); gi++)
-		if (group_selected(a, groups[gi]) && (groups[gi]->flags & CF_GROUP_NEEDS_KEYS))
+	if (a->parallel > 1 && !a->in_place)
+		return conform_run_parallel(a, results, ret_seconds);
+	for (size_t gi = 0; gi < conform_n_groups; gi++)
+		if (conform_group_selected(a, conform_groups[gi]) && (conform_groups[gi]->flags & CF_GROUP_NEEDS_KEYS))
 			need_keys = true;
 	if (need_keys) {
-		keys = find_keys(a, no_keys);
+		keys = conform_find_keys(a, no_keys);
 		if (!keys && a->require_auth)
 			emu_cli_err("conform: --require-auth: %s", no_keys->str);
 	}
-	for (size_t gi = 0; gi < G_N_ELEMENTS(groups); gi++) {
-		if (!group_selected(a, groups[gi]))
+	for (size_t gi = 0; gi < conform_n_groups; gi++) {
+		if (!conform_group_selected(a, conform_groups[gi]))
 			continue;
-		if ((groups[gi]->flags & CF_GROUP_NEEDS_KEYS) && !keys)
+		if ((conform_groups[gi]->flags & CF_GROUP_NEEDS_KEYS) && !keys)
 			continue;
-		if (groups[gi]->flags & CF_GROUP_DESTRUCTIVE)
+		if (conform_groups[gi]->flags & CF_GROUP_DESTRUCTIVE)
 			need_destructive = true;
 		else
 			need_live = true;
@@ -311,7 +322,7 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 			   .reset_wait_ms = 20000, .keep = keep, .keys = keys, .profile = profile };
 	struct cf dest = live;
 	if (need_live || (need_destructive && a->in_place)) {
-		if (open_session(&live, err) < 0) {
+		if (conform_open_session(&live, err) < 0) {
 			emu_cli_err("conform: %s", err->str);
 			emu_state_clear(&st);
 			cf_keys_free(keys);
@@ -322,9 +333,9 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 			profile, pl);
 	}
 	if (need_destructive && !a->in_place) {
-		if (scratch_up(&scratch, profile, err) < 0) {
+		if (conform_scratch_up(&scratch, profile, NULL, err) < 0) {
 			emu_cli_err("conform: scratch stack: %s", err->str);
-			scratch_down(&scratch, a->keep_scratch);
+			conform_scratch_down(&scratch, a->keep_scratch);
 			g_clear_pointer(&live.c, emu_client_free);
 			emu_state_clear(&st);
 			cf_keys_free(keys);
@@ -332,7 +343,7 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 		}
 		dest.st = &scratch;
 		dest.c = NULL;
-		if (open_session(&dest, err) < 0) {
+		if (conform_open_session(&dest, err) < 0) {
 			emu_cli_err("conform: scratch stack: %s", err->str);
 			rc = EMU_EXIT_STACK;
 		} else {
@@ -343,27 +354,27 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 		dest.c = NULL; /* shares live's session below */
 	}
 
-	for (size_t gi = 0; gi < G_N_ELEMENTS(groups) && rc == EMU_EXIT_OK; gi++) {
-		const struct cf_group *g = groups[gi];
-		if (!group_selected(a, g))
+	for (size_t gi = 0; gi < conform_n_groups && rc == EMU_EXIT_OK; gi++) {
+		const struct cf_group *g = conform_groups[gi];
+		if (!conform_group_selected(a, g))
 			continue;
 		if ((g->flags & CF_GROUP_NEEDS_KEYS) && !keys) {
-			skip_group(g, results, progress, a->require_auth ? CF_FAIL : CF_SKIP,
+			conform_skip_group(g, results, progress, a->require_auth ? CF_FAIL : CF_SKIP,
 				   no_keys->str);
 			continue;
 		}
 		if (!(g->flags & CF_GROUP_DESTRUCTIVE)) {
-			run_group(&live, g, results, progress);
+			conform_run_group(&live, g, results, progress);
 		} else if (a->in_place) {
-			run_group(&live, g, results, progress);
+			conform_run_group(&live, g, results, progress);
 		} else {
-			run_group(&dest, g, results, progress);
+			conform_run_group(&dest, g, results, progress);
 		}
 	}
 	g_clear_pointer(&dest.c, emu_client_free);
 	g_clear_pointer(&live.c, emu_client_free);
 	if (need_destructive && !a->in_place)
-		scratch_down(&scratch, a->keep_scratch);
+		conform_scratch_down(&scratch, a->keep_scratch);
 	emu_state_clear(&st);
 	cf_keys_free(keys);
 	*ret_seconds = (double)(g_get_monotonic_time() - t0) / 1e6;
@@ -372,7 +383,7 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 
 int emu_cmd_conform(int argc, char **argv)
 {
-	struct conform_args a = { 0 };
+	struct conform_args a = { .parallel = 1 };
 	g_autoptr(GArray) results = NULL;
 	g_autoptr(GString) jerr = g_string_new("");
 	GOptionEntry entries[] = {
@@ -388,6 +399,11 @@ int emu_cmd_conform(int argc, char **argv)
 		  "failures [{id, message}] (progress goes to stderr)", NULL },
 		{ "in-place", 0, 0, G_OPTION_ARG_NONE, &a.in_place,
 		  "run destructive groups on the given stack too (resets it, fills its store)", NULL },
+		{ "parallel", 'P', 0, G_OPTION_ARG_INT, &a.parallel,
+		  "run the destructive groups' cases on N scratch stacks at once (each a fresh "
+		  "state started with the options of the stack under test's stmm-emu.conf, removed "
+		  "afterwards), the other groups on the stack meanwhile; same results, in the same "
+		  "order (default 1: one scratch stack, one case after the other)", "N" },
 		{ "keep-scratch", 0, 0, G_OPTION_ARG_NONE, &a.keep_scratch,
 		  "keep the scratch state directory (logs) for debugging", NULL },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &a.timeout_ms, "per request (default 30000)", "MS" },
@@ -415,7 +431,11 @@ int emu_cmd_conform(int argc, char **argv)
 		"Non-destructive groups run against the running stack and delete what they create\n"
 		"(only variables under the test GUIDs).  Destructive groups (phases, properties,\n"
 		"reset, store-full, secure-boot) start a scratch stack in a temporary directory and\n"
-		"take it down afterwards, unless --in-place.  A line per group, then a summary.\n\n"
+		"take it down afterwards, unless --in-place.  A line per group, then a summary.\n"
+		"--parallel N starts N such stacks (with the stack's own stmm-emu.conf) and shares\n"
+		"the destructive cases out among them (each between two resets, as always) while\n"
+		"the other groups run on the stack; the lines, reports and exit status are those\n"
+		"of a run without it, in the same order.\n\n"
 		"The auth and secure-boot groups sign EFI_VARIABLE_AUTHENTICATION_2 payloads\n"
 		"themselves (OpenSSL, as efitools does) with the keys of --keys; without keys they\n"
 		"are reported as skipped (TAP '# SKIP', JUnit <skipped/>) unless --require-auth.\n\n"
@@ -428,6 +448,15 @@ int emu_cmd_conform(int argc, char **argv)
 	}
 	if (check_group_names(&a) < 0)
 		goto usage;
+	if (a.parallel < 1 || a.parallel > 64) {
+		emu_cli_err("conform: --parallel %d: not 1..64", a.parallel);
+		goto usage;
+	}
+	if (a.parallel > 1 && a.in_place) {
+		emu_cli_err("conform: --parallel and --in-place exclude each other "
+			    "(--in-place runs every group on the one stack)");
+		goto usage;
+	}
 	if (a.transport) {
 		enum emu_client_transport t;
 		if (emu_client_transport_from_name(a.transport, &t) < 0) {
