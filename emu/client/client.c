@@ -24,11 +24,17 @@ struct emu_client {
 	struct uboot_state *uboot;  /* UBOOT persona only */
 	struct ffa_client *ffa;     /* FF-A transport (no session, no shm registration) */
 	char last_error[256];
+	uint64_t mm_round_trips; /* MM buffers sent to the secure world */
 };
 
 const char *emu_client_last_error(const struct emu_client *c)
 {
 	return c->last_error;
+}
+
+uint64_t emu_client_mm_round_trips(const struct emu_client *c)
+{
+	return c->mm_round_trips;
 }
 
 void emu_client_set_error(struct emu_client *c, const char *fmt, ...)
@@ -316,6 +322,7 @@ static efi_status_t mm_communicate(struct emu_client *c, uint8_t *buf, size_t si
 
 	int r;
 	emu_log_hexdump("mm request", buf, size);
+	c->mm_round_trips++;
 	if (c->ffa) {
 		/* U-Boot's ffa_mm_communicate: its own size rules and error tables. */
 		const char *what = "";

@@ -110,6 +110,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(emu_client, emu_client_free)
 
 /* What the last call failed on below the EFI status ("" when nothing failed). */
 const char *emu_client_last_error(const struct emu_client *c);
+/* MM communicate round trips this client has made so far (what `make bench` divides by). */
+uint64_t emu_client_mm_round_trips(const struct emu_client *c);
 
 /*
  * GET_PAYLOAD_SIZE, once per session (cached afterwards).  ret_max_payload is the

@@ -930,6 +930,25 @@ static void varsvc_handle(struct varsvc *svc, uint8_t *comm, size_t comm_size)
 	put_le64(comm + offsetof(struct smm_variable_communicate_header, return_status), st);
 }
 
+bool varsvc_call_is_read_only(const uint8_t *buf, size_t size)
+{
+	const efi_guid_t var_guid = SMM_VARIABLE_GUID;
+
+	if (!buf || size < MM_VARIABLE_PAYLOAD_OFFSET || memcmp(buf, var_guid.b, sizeof(var_guid.b)))
+		return false;
+	switch (get_le64(buf + MM_COMMUNICATE_HEADER_SIZE +
+			 offsetof(struct smm_variable_communicate_header, function))) {
+	case SMM_VARIABLE_FUNCTION_GET_VARIABLE:
+	case SMM_VARIABLE_FUNCTION_GET_NEXT_VARIABLE_NAME:
+	case SMM_VARIABLE_FUNCTION_QUERY_VARIABLE_INFO:
+	case SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET:
+	case SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int32_t varsvc_communicate(struct varsvc *svc, uint8_t *buf, size_t size)
 {
 	const efi_guid_t var_guid = SMM_VARIABLE_GUID;

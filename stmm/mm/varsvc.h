@@ -83,6 +83,14 @@ void varsvc_get_phase(const struct varsvc *svc, bool *end_of_dxe, bool *at_runti
 int32_t varsvc_communicate(struct varsvc *svc, uint8_t *buf, size_t size);
 
 /*
+ * Whether the MM buffer `buf` (as varsvc_communicate takes it) only reads the service's
+ * memory: the variable handler with 1 GET_VARIABLE, 2 GET_NEXT_VARIABLE_NAME,
+ * 4 QUERY_VARIABLE_INFO, 10 VAR_CHECK_VARIABLE_PROPERTY_GET or 11 GET_PAYLOAD_SIZE.  Such a
+ * call changes no state and never reaches the NV store's backend (no RPMB access).
+ */
+bool varsvc_call_is_read_only(const uint8_t *buf, size_t size);
+
+/*
  * mVariableBufferPayloadSize = max(MaxVariableSize, MaxAuthVariableSize,
  * MaxVolatileVariableSize) + 48 - 60: what GET_PAYLOAD_SIZE answers (10228 by default).
  */

@@ -96,6 +96,13 @@ struct tee_core {
 	GAsyncQueue *jobs;
 	gint booted;       /* worker sets, anyone reads */
 	gint boot_queued;  /* a BOOT job is waiting */
+	/* Jobs queued or running: the main thread adds, the worker takes off once a job is
+	 * done.  0 means StMM is idle and stays so until the main thread queues again. */
+	gint jobs_pending;
+	bool debug;        /* debug logging on (checked once: g_debug formats even when dropped) */
+	/* Private copies of MM buffers (TOCTOU), kept across calls: one per thread. */
+	uint8_t *main_buf, *worker_buf;
+	size_t main_buf_size, worker_buf_size;
 };
 
 /* ---- shared memory -------------------------------------------------------------------- */
@@ -239,6 +246,7 @@ static void queue_boot(struct tee_core *core)
 	struct job *job = g_new0(struct job, 1);
 	job->kind = JOB_BOOT;
 	job->core = core;
+	g_atomic_int_inc(&core->jobs_pending);
 	g_async_queue_push(core->jobs, job);
 }
 
@@ -254,6 +262,7 @@ static void job_enqueue(struct tee_core *core, struct tee_conn *conn, uint32_t r
 	job->conn_id = conn->id;
 	job->req_id = req_id;
 	conn->inflight++;
+	g_atomic_int_inc(&core->jobs_pending);
 	g_async_queue_push(core->jobs, job);
 }
 
@@ -331,6 +340,50 @@ static int ensure_booted(struct tee_core *core)
 	return 0;
 }
 
+/* A private buffer of at least `size` bytes, kept for the next call (no per-call allocation). */
+static uint8_t *mm_buf(uint8_t **buf, size_t *buf_size, size_t size)
+{
+	if (*buf_size < MAX(size, 1)) {
+		g_free(*buf);
+		*buf_size = MAX(size, 1);
+		*buf = g_malloc(*buf_size);
+	}
+	return *buf;
+}
+
+/*
+ * One PTA_STMM communicate on `buf`, the private copy of the request (copied out of shared
+ * memory first: the client can change it while StMM parses, TOCTOU); the answer goes back
+ * into shared memory and *rsp.  Main thread (mm_call_is_local) or worker.
+ */
+static void run_communicate(struct tee_core *core, uint32_t conn_id, uint32_t session,
+			    uint32_t req_id, struct tee_shm *shm, uint64_t offset, uint8_t *buf,
+			    size_t size, struct emu_tee_invoke_rsp *rsp)
+{
+	if (core->debug)
+		emu_log_hexdump("MM request", buf, size);
+	emu_trace_mm(EMU_TRACE_MM_REQ, conn_id, session, req_id, size, 0, 0, buf);
+	int32_t mm_ret = core->pta.communicate(core->pta.ctx, buf, size);
+	if (core->debug)
+		emu_log_hexdump("MM response", buf, size);
+	emu_trace_mm(EMU_TRACE_MM_RSP, conn_id, session, req_id, size, TEE_SUCCESS,
+		     (uint32_t)mm_ret, buf);
+	if (shm_copy_out(shm, offset, buf, size) < 0) {
+		rsp->ret = TEE_ERROR_BAD_PARAMETERS;
+		rsp->origin = TEE_ORIGIN_COMMS;
+		return;
+	}
+	rsp->ret = TEE_SUCCESS;
+	rsp->origin = TEE_ORIGIN_TRUSTED_APP;
+	/*
+	 * StMM's x4 is a 64-bit register holding a signed 32-bit code: OP-TEE copies the
+	 * register into value[1].a, so -2 arrives as 0xfffffffffffffffe (sign-extended).
+	 */
+	rsp->params[1].a = (uint64_t)(int64_t)mm_ret;
+	rsp->params[1].b = 0;
+	rsp->params[1].c = 0;
+}
+
 static void run_invoke(struct tee_core *core, struct job *job)
 {
 	if (ensure_booted(core) < 0) {
@@ -338,34 +391,15 @@ static void run_invoke(struct tee_core *core, struct job *job)
 		job->rsp.origin = TEE_ORIGIN_TEE;
 		return;
 	}
-	/* Copy out of shared memory first: the client can change it while StMM parses (TOCTOU). */
 	size_t size = (size_t)job->size;
-	g_autofree uint8_t *buf = g_malloc0(MAX(size, 1));
+	uint8_t *buf = mm_buf(&core->worker_buf, &core->worker_buf_size, size);
 	if (shm_copy_in(job->shm, job->offset, buf, size) < 0) {
 		job->rsp.ret = TEE_ERROR_BAD_PARAMETERS;
 		job->rsp.origin = TEE_ORIGIN_COMMS;
 		return;
 	}
-	emu_log_hexdump("MM request", buf, size);
-	emu_trace_mm(EMU_TRACE_MM_REQ, job->conn_id, job->session, job->req_id, size, 0, 0, buf);
-	int32_t mm_ret = core->pta.communicate(core->pta.ctx, buf, size);
-	emu_log_hexdump("MM response", buf, size);
-	emu_trace_mm(EMU_TRACE_MM_RSP, job->conn_id, job->session, job->req_id, size, TEE_SUCCESS,
-		     (uint32_t)mm_ret, buf);
-	if (shm_copy_out(job->shm, job->offset, buf, size) < 0) {
-		job->rsp.ret = TEE_ERROR_BAD_PARAMETERS;
-		job->rsp.origin = TEE_ORIGIN_COMMS;
-		return;
-	}
-	job->rsp.ret = TEE_SUCCESS;
-	job->rsp.origin = TEE_ORIGIN_TRUSTED_APP;
-	/*
-	 * StMM's x4 is a 64-bit register holding a signed 32-bit code: OP-TEE copies the
-	 * register into value[1].a, so -2 arrives as 0xfffffffffffffffe (sign-extended).
-	 */
-	job->rsp.params[1].a = (uint64_t)(int64_t)mm_ret;
-	job->rsp.params[1].b = 0;
-	job->rsp.params[1].c = 0;
+	run_communicate(core, job->conn_id, job->session, job->req_id, job->shm, job->offset, buf,
+			size, &job->rsp);
 }
 
 /* Worker: build the export image; the chunk is cut on the main thread. */
@@ -453,13 +487,25 @@ static int answer_ffa(struct tee_conn *conn, struct job *job)
 	return conn_send(conn, EMU_MSG_FFA_RSP, job->req_id, &job->ffa_out, sizeof(job->ffa_out));
 }
 
+static void run_job_kind(struct tee_core *core, struct job *job);
+
 /* Worker: run one job.  False for JOB_QUIT (freed). */
 static bool run_job(struct tee_core *core, struct job *job)
 {
+	if (job->kind != JOB_QUIT) {
+		run_job_kind(core, job);
+		g_atomic_int_dec_and_test(&core->jobs_pending);
+		return true;
+	}
+	job_free(job);
+	return false;
+}
+
+static void run_job_kind(struct tee_core *core, struct job *job)
+{
 	switch (job->kind) {
 	case JOB_QUIT:
-		job_free(job);
-		return false;
+		g_assert_not_reached();
 	case JOB_BOOT:
 		g_atomic_int_set(&core->boot_queued, 0);
 		(void)ensure_booted(core);
@@ -482,7 +528,6 @@ static bool run_job(struct tee_core *core, struct job *job)
 		job_post_reply(core, job);
 		break;
 	}
-	return true;
 }
 
 static gpointer worker_main(gpointer data)
@@ -595,6 +640,35 @@ static bool memrefs_valid(struct tee_conn *conn, const struct emu_tee_invoke *re
 	return true;
 }
 
+/*
+ * Main thread: answer a valid invoke right here, without the hand-off to the worker and
+ * back, when that cannot change what anybody observes: StMM is booted and idle (no job
+ * queued or running, and none can start: only this thread queues), this connection has no
+ * answer outstanding (its replies stay in order), and the request only reads StMM's memory
+ * (the PTA's mm_call_is_local: no RPMB access, so no RPC to the supplicant that this thread
+ * would have to route while it waits).  Everything else runs on the worker.  True when
+ * answered (*rsp filled); the request has then run exactly as the worker would run it.
+ */
+static bool invoke_here(struct tee_core *core, struct tee_conn *conn, uint32_t req_id,
+			const struct emu_tee_invoke *req, struct tee_shm *shm,
+			struct emu_tee_invoke_rsp *rsp)
+{
+	if (!core->pta.mm_call_is_local || conn->inflight ||
+	    g_atomic_int_get(&core->jobs_pending) || !g_atomic_int_get(&core->booted))
+		return false;
+	size_t size = (size_t)req->params[0].c;
+	uint8_t *buf = mm_buf(&core->main_buf, &core->main_buf_size, size);
+	if (shm_copy_in(shm, req->params[0].b, buf, size) < 0) {
+		rsp->ret = TEE_ERROR_BAD_PARAMETERS;
+		rsp->origin = TEE_ORIGIN_COMMS;
+		return true;
+	}
+	if (!core->pta.mm_call_is_local(core->pta.ctx, buf, size))
+		return false; /* the worker copies it again: it runs what it reads then */
+	run_communicate(core, conn->id, req->session, req_id, shm, req->params[0].b, buf, size, rsp);
+	return true;
+}
+
 static int handle_invoke(struct tee_core *core, struct tee_conn *conn, const struct emu_msg *msg)
 {
 	struct emu_tee_invoke req;
@@ -625,11 +699,15 @@ static int handle_invoke(struct tee_core *core, struct tee_conn *conn, const str
 	} else if (stmm_fault_mm_call(&rsp.ret, &rsp.origin)) {
 		/* a run-time fault answered the MM call (stmm/optee/fault.h) */
 	} else {
+		struct tee_shm *shm =
+			g_hash_table_lookup(conn->shms, GUINT_TO_POINTER((uint32_t)req.params[0].a));
+		if (invoke_here(core, conn, msg->hdr.req_id, &req, shm, &rsp))
+			return conn_send(conn, EMU_MSG_TEE_INVOKE_RSP, msg->hdr.req_id, &rsp,
+					 sizeof(rsp));
 		struct job init = {
 			.kind = JOB_INVOKE,
 			.session = req.session,
-			.shm = shm_ref(g_hash_table_lookup(conn->shms,
-							   GUINT_TO_POINTER((uint32_t)req.params[0].a))),
+			.shm = shm_ref(shm),
 			.offset = req.params[0].b,
 			.size = req.params[0].c,
 			.rsp = rsp,
@@ -787,8 +865,9 @@ static int handle_ffa_mm_buf(struct tee_core *core, struct tee_conn *conn, struc
 
 static int dispatch(struct tee_core *core, struct tee_conn *conn, struct emu_msg *msg)
 {
-	g_debug("connection %u: message 0x%04x id %u, %u bytes%s", conn->id, msg->hdr.type,
-		msg->hdr.req_id, msg->hdr.length, msg->fd >= 0 ? " + fd" : "");
+	if (core->debug)
+			g_debug("connection %u: message 0x%04x id %u, %u bytes%s", conn->id, msg->hdr.type,
+			msg->hdr.req_id, msg->hdr.length, msg->fd >= 0 ? " + fd" : "");
 	switch (msg->hdr.type) {
 	case EMU_MSG_TEE_OPEN_SESSION_REQ:
 		return handle_open_session(core, conn, msg);
@@ -896,6 +975,17 @@ int tee_core_dispatch(struct tee_core *core, uint32_t conn_id, struct emu_msg *m
 	return r;
 }
 
+/*
+ * GLib blocks a source that cannot recurse around each dispatch: it takes its fd out of
+ * the poll set and puts it back, each time waking the context through its eventfd -- two
+ * write()s and a read() per message.  Nothing here iterates the main context from inside a
+ * callback, so a callback cannot re-enter and the blocking buys nothing.
+ */
+static void source_no_block(GSource *src)
+{
+	g_source_set_can_recurse(src, TRUE);
+}
+
 static gboolean listen_event(gint fd, GIOCondition cond, gpointer data)
 {
 	struct tee_core *core = data;
@@ -919,6 +1009,7 @@ static gboolean listen_event(gint fd, GIOCondition cond, gpointer data)
 	w->conn_id = conn->id;
 	GSource *src = g_unix_fd_source_new(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR);
 	g_source_set_callback(src, (GSourceFunc)(void (*)(void))conn_event, w, g_free);
+	source_no_block(src);
 	conn->src = g_source_attach(src, core->main_ctx);
 	g_source_unref(src);
 	return G_SOURCE_CONTINUE;
@@ -941,6 +1032,7 @@ int tee_core_new(const struct tee_config *cfg, const struct tee_pta_ops *pta, st
 	core->listen_fd = -1;
 	core->conns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	core->jobs = g_async_queue_new();
+	core->debug = !g_log_writer_default_would_drop(G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
 	*ret_core = core;
 	return 0;
 }
@@ -954,6 +1046,7 @@ int tee_core_listen(struct tee_core *core, const char *path)
 		return -errno;
 	GSource *src = g_unix_fd_source_new(core->listen_fd, G_IO_IN);
 	g_source_set_callback(src, (GSourceFunc)(void (*)(void))listen_event, core, NULL);
+	source_no_block(src);
 	core->listen_src = g_source_attach(src, core->main_ctx);
 	g_source_unref(src);
 	return 0;
@@ -1012,5 +1105,7 @@ void tee_core_free(struct tee_core *core)
 	g_hash_table_destroy(core->conns);
 	g_main_context_unref(core->main_ctx);
 	warn_limit_clear(&core->boot_warn);
+	g_free(core->main_buf);
+	g_free(core->worker_buf);
 	g_free(core);
 }

@@ -17,6 +17,14 @@
  *                   the main thread routes the supplicant's reply back, the supplicant
  *                   disconnects, or --rpc-timeout expires (rpc.h).
  *
+ * One shortcut, for speed (issue 16): a read that StMM answers from memory alone
+ * (GetVariable, GetNextVariableName, QueryVariableInfo, the property and payload-size
+ * queries: tee_pta_ops.mm_call_is_local) runs on the main thread itself when StMM is booted
+ * and idle -- no job queued or running, none outstanding on that connection -- so it costs
+ * one receive and one send, no hand-off to the worker and back.  It cannot need an RPC, and
+ * nothing else can run StMM meanwhile (only the main thread queues jobs), so the secure
+ * partition still runs one call at a time, in order, with the same trace records.
+ *
  * So while StMM waits for the supplicant, the main thread keeps serving everybody: other
  * clients open and close sessions, register memory, ask for status, the supplicant
  * registers or replies.  Further invokes queue behind the running one (bounded per
@@ -31,6 +39,7 @@
 #define STMM_EMU_STMM_TEE_H
 
 #include <glib.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +61,10 @@ struct tee_pta_ops {
 	/* Optional, worker: platform reset (EMU_MSG_CTRL_RESET_REQ): StMM booted afresh from
 	 * its NV store.  0 or -errno (then StMM counts as not booted). */
 	int (*reset)(void *ctx);
+	/* Optional, any thread while StMM is idle: true when the MM buffer (the private copy)
+	 * asks for something StMM answers from memory alone, with no RPMB access and so no RPC
+	 * to the supplicant; the core may then run `communicate` for it on the main thread. */
+	bool (*mm_call_is_local)(void *ctx, const uint8_t *buf, size_t size);
 };
 
 struct tee_config {

@@ -286,10 +286,20 @@ static int32_t stmm_communicate(void *ctx, uint8_t *buf, size_t size)
 	struct tee_stmm *s = ctx;
 	if (!s->svc)
 		return ARM_SPM_MM_RET_NOT_SUPPORTED; /* the core boots first; defensive only */
+	bool read_only = varsvc_call_is_read_only(buf, size); /* before buf holds the answer */
 	int32_t ret = varsvc_communicate(s->svc, buf, size);
-	log_dead_transition(s);
-	update_snapshot(s);
+	if (!read_only) { /* a read changes nothing a status request reports */
+		log_dead_transition(s);
+		update_snapshot(s);
+	}
 	return ret;
+}
+
+/* Any thread while StMM is idle: a booted StMM answers reads from memory (tee.h). */
+static bool stmm_mm_call_is_local(void *ctx, const uint8_t *buf, size_t size)
+{
+	const struct tee_stmm *s = ctx;
+	return s->svc && varsvc_call_is_read_only(buf, size);
 }
 
 static void stmm_get_status(void *ctx, struct emu_ctrl_status *st)
@@ -353,5 +363,6 @@ void tee_stmm_pta_ops(struct tee_stmm *s, struct tee_pta_ops *ret_ops)
 		.get_status = stmm_get_status,
 		.export_fv = stmm_export_fv,
 		.reset = stmm_reset,
+		.mm_call_is_local = stmm_mm_call_is_local,
 	};
 }

@@ -17,7 +17,9 @@
  *
  * The PTA behind PTA_STMM is a stub (MM parsing has fuzz_mm): communicate answers from
  * the buffer's first byte and writes into it; boot fails when asked to by the fuzzer
- * (an MM buffer starting with 0xbb makes the next boot fail); export and reset succeed.
+ * (an MM buffer starting with 0xbb makes the next boot fail); export and reset succeed; a
+ * buffer starting with an odd byte is a local read (answered inside dispatch when StMM is
+ * idle).
  * Faults that end the process (STMM_CRASH) are not armed: their records are skipped.
  * Every reply must be a well-formed message, and each message gets exactly one on its
  * connection (none for a supplicant's RPC reply); nothing may leak.
@@ -81,12 +83,21 @@ static int stub_reset(void *ctx)
 	return fail_boot ? -EIO : 0;
 }
 
+/* A buffer whose first byte is odd is a read StMM answers from memory: the core may run it
+ * on the dispatching thread (tee.h). */
+static bool stub_is_local(void *ctx, const uint8_t *buf, size_t size)
+{
+	(void)ctx;
+	return size > 0 && (buf[0] & 1);
+}
+
 static const struct tee_pta_ops stub_pta = {
 	.boot = stub_boot,
 	.communicate = stub_communicate,
 	.get_status = stub_status,
 	.export_fv = stub_export,
 	.reset = stub_reset,
+	.mm_call_is_local = stub_is_local,
 };
 
 /* ---- the harness ---- */

@@ -640,6 +640,61 @@ static void varsvc_new_rejects_bad_config(void **state)
 	varsvc_free(NULL);
 }
 
+/*
+ * varsvc_call_is_read_only names exactly the functions that only read the service's
+ * memory (stmmd answers those on its main thread, tee.h): each of them leaves the backend
+ * untouched -- not one read or write -- and the others are not named.
+ */
+static void call_is_read_only_functions(void **state)
+{
+	struct fx *f = *state;
+	const efi_guid_t other = EFI_GLOBAL_VARIABLE_GUID;
+	size_t n;
+
+	for (uint64_t fn = 0; fn <= 12; fn++) {
+		bool want = fn == SMM_VARIABLE_FUNCTION_GET_VARIABLE ||
+			    fn == SMM_VARIABLE_FUNCTION_GET_NEXT_VARIABLE_NAME ||
+			    fn == SMM_VARIABLE_FUNCTION_QUERY_VARIABLE_INFO ||
+			    fn == SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET ||
+			    fn == SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE;
+		n = hdr(f->buf, fn, 64);
+		assert_int_equal(varsvc_call_is_read_only(f->buf, n), want);
+		assert_false(varsvc_call_is_read_only(f->buf, MM_VARIABLE_PAYLOAD_OFFSET - 1));
+		memcpy(f->buf, other.b, 16); /* no handler for that GUID: not ours to judge */
+		assert_false(varsvc_call_is_read_only(f->buf, n));
+	}
+	assert_false(varsvc_call_is_read_only(NULL, 64));
+
+	assert_int_equal(set_var(f, &guid_v, "Foo", NV_BS_RT, "\x01\x02\x03\x04", 4), EFI_SUCCESS);
+	unsigned reads = f->m->reads, attempts = f->m->attempts;
+	n = access_req(f->buf, SMM_VARIABLE_FUNCTION_GET_VARIABLE, &guid_v, "Foo", 0, NULL, 4);
+	assert_true(varsvc_call_is_read_only(f->buf, n));
+	assert_int_equal(call(f, n), EFI_SUCCESS);
+	assert_memory_equal(REPLY_DATA(f->buf, "Foo"), "\x01\x02\x03\x04", 4);
+	n = hdr(f->buf, SMM_VARIABLE_FUNCTION_GET_NEXT_VARIABLE_NAME, 16 + 8 + 64);
+	put_le64(f->buf + O_P + 16, 64);
+	assert_true(varsvc_call_is_read_only(f->buf, n));
+	assert_int_equal(call(f, n), EFI_SUCCESS);
+	uint64_t max, rem, maxv;
+	assert_int_equal(query(f, NV_BS_RT, &max, &rem, &maxv), EFI_SUCCESS);
+	assert_true(rem > 0 && rem < max);
+	n = hdr(f->buf, SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE, 8);
+	assert_true(varsvc_call_is_read_only(f->buf, n));
+	assert_int_equal(call(f, n), EFI_SUCCESS);
+	n = hdr(f->buf, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET, 64);
+	put_le64(f->buf + O_P + 16, 8);
+	put_name(f->buf + O_P + SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET, "Foo");
+	assert_true(varsvc_call_is_read_only(f->buf, n));
+	assert_int_equal(call(f, n), EFI_NOT_FOUND);
+	assert_int_equal(f->m->reads, reads);
+	assert_int_equal(f->m->attempts, attempts);
+	/* A write is not one of them: it reaches the device. */
+	n = access_req(f->buf, SMM_VARIABLE_FUNCTION_SET_VARIABLE, &guid_v, "Foo", NV_BS_RT, "x", 1);
+	assert_false(varsvc_call_is_read_only(f->buf, n));
+	assert_int_equal(call(f, n), EFI_SUCCESS);
+	assert_true(f->m->attempts > attempts);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -665,6 +720,7 @@ int main(void)
 		T(query_variable_info),
 		T(property_get_not_found),
 		T(varsvc_new_rejects_bad_config),
+		T(call_is_read_only_functions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
