@@ -238,7 +238,7 @@ int main(int argc, char **argv)
 	/* Options. */
 	if (parse_options(&argc, &argv, &o, &create) < 0)
 		return 2;
-	if (emu_crypto_init() < 0) {
+	if (emu_crypto_init(EMU_CRYPTO_HMAC_SHA256) < 0) {
 		g_printerr("rpmbd: OpenSSL initialisation failed\n");
 		return EXIT_FAILURE;
 	}

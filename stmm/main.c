@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 	stmmd_options_init(&o);
 	if (stmmd_options_parse(&argc, &argv, &o) < 0)
 		return 2;
-	if (emu_crypto_init() < 0) {
+	if (emu_crypto_init(EMU_CRYPTO_HMAC_SHA256 | EMU_CRYPTO_AES) < 0) {
 		g_printerr("stmmd: OpenSSL initialisation failed\n");
 		return EXIT_FAILURE;
 	}
