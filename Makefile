@@ -118,7 +118,7 @@ $(LIBA): $(LIB_OBJS)
 DAEMON_PKGS_rpmb := libcrypto sqlite3 glib-2.0
 DAEMON_PKGS_stmm := libcrypto glib-2.0
 DAEMON_PKGS_supplicant := glib-2.0
-STATIC_ARCHIVES := libcrypto.a libsqlite3.a libglib-2.0.a libpcre2-8.a libc.a libm.a
+STATIC_ARCHIVES := libcrypto.a libsqlite3.a libz.a libglib-2.0.a libpcre2-8.a libc.a libm.a
 STATIC_MISSING := $(strip $(foreach a,$(STATIC_ARCHIVES),$(if $(filter /%,$(shell $(CC) -print-file-name=$(a))),,$(a))))
 STATIC_DAEMONS ?= $(if $(findstring -fsanitize,$(SAN_FLAGS) $(CFLAGS) $(LDFLAGS))$(STATIC_MISSING),0,1)
 COMMA := ,
