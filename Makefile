@@ -107,9 +107,35 @@ $(LIBA): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The three daemons link only the libraries they use (supplicantd: GLib alone), and
+# statically when every archive is there (issue 16: RSS and start-up): the kernel maps only
+# the pages of the objects they use, and exec skips the dynamic loader's ~20k relocations of
+# libcrypto/libsqlite3/libglib.  Measured on one stack (README "Start-up and memory"): 18.6 -> 12 MB
+# RSS, rpmbd exec to main 3.7 -> 0.8 ms.  The sanitizers need the dynamic runtime:
+# SANITIZE=1 (or -fsanitize in CFLAGS/LDFLAGS) or STATIC_DAEMONS=0 links them dynamically.
+# A successful static link's messages are dropped: glibc's "getpwuid_r in statically linked
+# applications" notes (GLib reaches NSS only for user names, which the daemons never ask for).
+DAEMON_PKGS_rpmb := libcrypto sqlite3 glib-2.0
+DAEMON_PKGS_stmm := libcrypto glib-2.0
+DAEMON_PKGS_supplicant := glib-2.0
+STATIC_ARCHIVES := libcrypto.a libsqlite3.a libz.a libglib-2.0.a libpcre2-8.a libc.a libm.a
+STATIC_MISSING := $(strip $(foreach a,$(STATIC_ARCHIVES),$(if $(filter /%,$(shell $(CC) -print-file-name=$(a))),,$(a))))
+STATIC_DAEMONS ?= $(if $(findstring -fsanitize,$(SAN_FLAGS) $(CFLAGS) $(LDFLAGS))$(STATIC_MISSING),0,1)
+# (A distribution whose pkg-config --static names an archive that is not installed: the
+# static link fails and the daemon is linked dynamically, with a note.)
+daemon_dynamic = $(CC) $(LDFLAGS_ALL) -o $@ $^ $(shell pkg-config --libs $(DAEMON_PKGS_$(1))) -lpthread
+ifeq ($(STATIC_DAEMONS),1)
+daemon_link = $(CC) $(LDFLAGS_ALL) -static -o $@ $^ \
+	$(shell pkg-config --static --libs $(DAEMON_PKGS_$(1))) 2>$@.ld-log && rm -f $@.ld-log || \
+	{ cat $@.ld-log; rm -f $@.ld-log; \
+	  echo "$(notdir $@): static link failed; linking it dynamically"; $(daemon_dynamic); }
+else
+daemon_link = $(daemon_dynamic)
+endif
+
 define PROG_RULE
 $(BUILD)/$(PROG_$(1)): $(patsubst %.c,$(BUILD)/%.o,$(call prog_srcs,$(1))) $(LIBA)
-	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(LIBS) $$(LIBS_$(1))
+	$(if $(DAEMON_PKGS_$(1)),$$(call daemon_link,$(1)),$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(LIBS) $$(LIBS_$(1)))
 endef
 $(foreach d,$(PROG_DIRS),$(eval $(call PROG_RULE,$(d))))
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crypto_init.h"
 #include "cli.h"
 #include "client.h"
 #include "fault_cli.h"
@@ -122,6 +123,10 @@ int main(int argc, char **argv)
 	int rc = EMU_EXIT_USAGE;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (emu_crypto_init(0) < 0) { /* without openssl.cnf, as the daemons (crypto_init.h) */
+		fprintf(stderr, "stmm-emu: OpenSSL initialisation failed\n");
+		return EMU_EXIT_STACK;
+	}
 	int first = global_options(argc, argv, &rc);
 	if (first < 0)
 		return rc;

@@ -25,7 +25,8 @@ int emu_store_read_at_rest(const char *db_path, bool optee_fs, uint32_t len, uin
 	size_t img_len;
 	int r = emu_rpmbdb_read_image(db_path, &img, &img_len, err);
 	if (r == 0)
-		r = optee_rpmb_image_read_file(img, img_len, huk, RPMB_FS_STMM_FILENAME, &file, err);
+		r = optee_rpmb_image_read_file_head(img, img_len, huk, RPMB_FS_STMM_FILENAME, len,
+						    &file, err);
 	if (r < 0) {
 		g_string_prepend(err, "EFI_VARS in OP-TEE's RPMB file system: ");
 		return r;

@@ -77,6 +77,13 @@ static int uuid_of_name(const char *name, uint8_t uuid[OPTEE_FS_UUID_SIZE])
 int optee_rpmb_image_read_file(const uint8_t *img, size_t len, const uint8_t huk[OPTEE_HUK_SIZE],
 			       const char *name, GBytes **ret_data, GString *err)
 {
+	return optee_rpmb_image_read_file_head(img, len, huk, name, SIZE_MAX, ret_data, err);
+}
+
+int optee_rpmb_image_read_file_head(const uint8_t *img, size_t len,
+				    const uint8_t huk[OPTEE_HUK_SIZE], const char *name,
+				    size_t max_bytes, GBytes **ret_data, GString *err)
+{
 	g_autoptr(GArray) files = NULL;
 	int r = optee_rpmb_image_list(img, len, &files, err);
 	if (r < 0)
@@ -104,7 +111,8 @@ int optee_rpmb_image_read_file(const uint8_t *img, size_t len, const uint8_t huk
 	if (r == 0)
 		r = optee_fs_fek_crypt(tsk, false, img + f->fat_address + offsetof(struct rpmb_fat_entry, fek),
 				       fek);
-	size_t blocks = (f->data_size + RPMB_FS_BLOCK_SIZE - 1) / RPMB_FS_BLOCK_SIZE;
+	size_t want = MIN((size_t)f->data_size, max_bytes);
+	size_t blocks = (want + RPMB_FS_BLOCK_SIZE - 1) / RPMB_FS_BLOCK_SIZE;
 	g_autofree uint8_t *out = g_malloc(blocks * RPMB_FS_BLOCK_SIZE + 1);
 	for (size_t i = 0; r == 0 && i < blocks; i++) {
 		uint32_t blk = f->start_address / RPMB_FS_BLOCK_SIZE + (uint32_t)i;
@@ -118,6 +126,6 @@ int optee_rpmb_image_read_file(const uint8_t *img, size_t len, const uint8_t huk
 		g_string_append_printf(err, "%s: decryption failed", name);
 		return r;
 	}
-	*ret_data = g_bytes_new(out, f->data_size);
+	*ret_data = g_bytes_new(out, want);
 	return 0;
 }

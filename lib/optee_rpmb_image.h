@@ -39,5 +39,12 @@ __attribute__((warn_unused_result)) int optee_rpmb_image_read_file(const uint8_t
 								   const uint8_t huk[OPTEE_HUK_SIZE],
 								   const char *name, GBytes **ret_data,
 								   GString *err);
+/*
+ * The same, up to its first max_bytes bytes (fewer when the file is shorter): only the
+ * blocks that hold them are decrypted (`stmm-emu up`'s layout guard reads two headers).
+ */
+__attribute__((warn_unused_result)) int optee_rpmb_image_read_file_head(
+	const uint8_t *img, size_t len, const uint8_t huk[OPTEE_HUK_SIZE], const char *name,
+	size_t max_bytes, GBytes **ret_data, GString *err);
 
 #endif

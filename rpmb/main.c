@@ -16,6 +16,7 @@
 #include "ipc.h"
 #include "optee_rpmb.h"
 #include "partition.h"
+#include "crypto_init.h"
 #include "ready.h"
 #include "server.h"
 #include "storage.h"
@@ -237,6 +238,10 @@ int main(int argc, char **argv)
 	/* Options. */
 	if (parse_options(&argc, &argv, &o, &create) < 0)
 		return 2;
+	if (emu_crypto_init(EMU_CRYPTO_HMAC_SHA256) < 0) {
+		g_printerr("rpmbd: OpenSSL initialisation failed\n");
+		return EXIT_FAILURE;
+	}
 	/* Logging. */
 	g_log_writer_default_set_use_stderr(TRUE); /* stdout stays free; the log is stderr */
 	if (o.verbose)

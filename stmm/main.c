@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "crypto_init.h"
 #include "gone_watch.h"
 #include "fvio.h"
 #include "options.h"
@@ -58,6 +59,10 @@ int main(int argc, char **argv)
 	stmmd_options_init(&o);
 	if (stmmd_options_parse(&argc, &argv, &o) < 0)
 		return 2;
+	if (emu_crypto_init(EMU_CRYPTO_HMAC_SHA256 | EMU_CRYPTO_AES) < 0) {
+		g_printerr("stmmd: OpenSSL initialisation failed\n");
+		return EXIT_FAILURE;
+	}
 	if (o.check_fv)
 		return fvio_check_main(o.check_fv, stdout, stderr);
 	if (o.check_store)

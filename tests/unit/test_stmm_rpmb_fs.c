@@ -25,6 +25,7 @@
 #include "bytes.h"
 #include "optee_rpmb.h"
 #include "optee_rpmb_fs.h"
+#include "optee_rpmb_image.h"
 #include "rpmb_client.h"
 #include "rpmb_fs.h"
 #include "rpmb_host.h"
@@ -463,6 +464,47 @@ static void efi_vars_48k_round_trip(void **state)
 }
 
 /*
+ * The image reader (lib/optee_rpmb_image.c) over the same partition: the whole file, and
+ * its head alone (`up`'s layout guard) -- only the blocks that hold the head.
+ */
+static void image_read_file_head(void **state)
+{
+	struct fixture *f = *state;
+	struct store_backend be;
+	g_autofree uint8_t *data = g_malloc(48 * 1024);
+	static const uint8_t huk[OPTEE_HUK_SIZE] = RPMB_CLIENT_TEST_HUK;
+	g_autoptr(GString) err = g_string_new("");
+	g_autoptr(GBytes) all = NULL, head = NULL, more = NULL;
+
+	rpmb_fs_store_backend(f->fs, &be);
+	fill(data, 48 * 1024, 0x17);
+	assert_int_equal(be.write(be.ctx, 0, data, 48 * 1024), 0);
+	g_autofree uint8_t *img = g_memdup2(f->store.blocks, sizeof(f->store.blocks));
+	const size_t len = sizeof(f->store.blocks);
+
+	assert_int_equal(optee_rpmb_image_read_file(img, len, huk, RPMB_FS_STMM_FILENAME, &all, err), 0);
+	assert_int_equal(g_bytes_get_size(all), 48 * 1024);
+	assert_memory_equal(g_bytes_get_data(all, NULL), data, 48 * 1024);
+	assert_int_equal(optee_rpmb_image_read_file_head(img, len, huk, RPMB_FS_STMM_FILENAME, 300,
+							 &head, err), 0);
+	assert_int_equal(g_bytes_get_size(head), 300);
+	assert_memory_equal(g_bytes_get_data(head, NULL), data, 300);
+	/* Asking for more than the file holds gives the file. */
+	assert_int_equal(optee_rpmb_image_read_file_head(img, len, huk, RPMB_FS_STMM_FILENAME,
+							 64 * 1024, &more, err), 0);
+	assert_int_equal(g_bytes_get_size(more), 48 * 1024);
+	/* Only the head's blocks are decrypted: garbage in the third block does not matter. */
+	memset(img + 833 * RPMB_FS_BLOCK_SIZE, 0xa5, RPMB_FS_BLOCK_SIZE);
+	g_clear_pointer(&head, g_bytes_unref);
+	assert_int_equal(optee_rpmb_image_read_file_head(img, len, huk, RPMB_FS_STMM_FILENAME, 512,
+							 &head, err), 0);
+	assert_memory_equal(g_bytes_get_data(head, NULL), data, 512);
+	g_clear_pointer(&all, g_bytes_unref);
+	assert_int_equal(optee_rpmb_image_read_file(img, len, huk, RPMB_FS_STMM_FILENAME, &all, err), 0);
+	assert_memory_not_equal(g_bytes_get_data(all, NULL), data, 48 * 1024);
+}
+
+/*
  * In place: "end <= data_size && tee_rpmb_write_is_atomic(start, size)": one block.
  * An aligned 256-byte write at 4096 is block 831 + 16 = 847; 10 bytes at 100 are a
  * read-modify-write of block 831.  Nothing else is written, not even the FAT entry.
@@ -707,6 +749,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(write_beyond_capacity_no_space, setup, teardown),
 		cmocka_unit_test_setup_teardown(fat_read_eight_entries_per_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(efi_vars_48k_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(image_read_file_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(in_place_update_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(copy_update_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(copy_update_power_cut_every_write, setup, teardown),
