@@ -7,7 +7,7 @@
 
 int emu_crypto_init(unsigned warm)
 {
-	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1)
+	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL) != 1)
 		return -EIO;
 	/* Fetched and freed: the library's method store keeps them for the later fetches. */
 	if (warm & EMU_CRYPTO_HMAC_SHA256) {
