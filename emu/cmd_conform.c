@@ -84,6 +84,17 @@ static void list_cases(const struct conform_args *a)
 
 /* ---- running ------------------------------------------------------------------------------ */
 
+/* The profile of the stack under test (STATE/stmm-emu.conf, default optee-stmm): the
+ * scratch stacks run it too. */
+void conform_stack_profile(const struct emu_state *st, char profile[CONFORM_PROFILE_SIZE])
+{
+	struct emu_config cfg;
+
+	g_strlcpy(profile, "optee-stmm", CONFORM_PROFILE_SIZE);
+	if (emu_config_load(st, &cfg, NULL) == 0 && cfg.profile[0])
+		g_strlcpy(profile, cfg.profile, CONFORM_PROFILE_SIZE);
+}
+
 int conform_open_session(struct cf *cf, GString *err)
 {
 	g_clear_pointer(&cf->c, emu_client_free);
@@ -313,11 +324,8 @@ static int run_all(const struct conform_args *a, GArray *results, double *ret_se
 			need_live = true;
 	}
 	emu_state_init(&st, a->state);
-	/* The profile of the stack under test (STATE/stmm-emu.conf); the scratch stack runs it too. */
-	struct emu_config scfg;
-	char profile[sizeof(scfg.profile)] = "optee-stmm";
-	if (emu_config_load(&st, &scfg, NULL) == 0 && scfg.profile[0])
-		g_strlcpy(profile, scfg.profile, sizeof(profile));
+	char profile[CONFORM_PROFILE_SIZE];
+	conform_stack_profile(&st, profile);
 	struct cf live = { .st = &st, .timeout_ms = emu_cli_timeout_ms(a->timeout_ms), .why = why,
 			   .reset_wait_ms = 20000, .keep = keep, .keys = keys, .profile = profile };
 	struct cf dest = live;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "config.h"
 #include "conform.h"
 #include "state.h"
 
@@ -29,6 +30,8 @@ extern const size_t conform_n_groups;
 
 bool conform_group_selected(const struct conform_args *a, const struct cf_group *g);
 /* (Re)open cf's session on cf->st and read the sizes it needs.  0 or -errno with err. */
+#define CONFORM_PROFILE_SIZE sizeof(((struct emu_config *)0)->profile)
+void conform_stack_profile(const struct emu_state *st, char profile[CONFORM_PROFILE_SIZE]);
 int conform_open_session(struct cf *cf, GString *err);
 /* Run every case of g on cf, appending to results; the group's line (and failures) to progress. */
 void conform_run_group(struct cf *cf, const struct cf_group *g, GArray *results, FILE *progress);

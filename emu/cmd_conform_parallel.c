@@ -257,10 +257,8 @@ int conform_run_parallel(const struct conform_args *a, GArray *results, double *
 	}
 
 	emu_state_init(&st, a->state);
-	struct emu_config scfg;
-	char profile[sizeof(scfg.profile)] = "optee-stmm";
-	if (emu_config_load(&st, &scfg, NULL) == 0 && scfg.profile[0])
-		g_strlcpy(profile, scfg.profile, sizeof(profile));
+	char profile[CONFORM_PROFILE_SIZE];
+	conform_stack_profile(&st, profile);
 	struct cf live = { .st = &st, .timeout_ms = emu_cli_timeout_ms(a->timeout_ms), .why = why,
 			   .reset_wait_ms = 20000, .keep = keep, .keys = keys, .profile = profile };
 	if (need_live) {

@@ -190,21 +190,29 @@ static void auth2_parse_rejects_bad_descriptors(void **state)
 	assert_int_equal(auth2_parse(c, size, &a), EFI_SUCCESS);
 }
 
-/* A CMS ContentInfo (not bare SignedData) whose chain ends at an intermediate. */
-static void auth_pkcs7_verify_content_info_and_partial_chain(void **state)
+/*
+ * CONTENT (a path) holds TEXT; SIG_NAME in tmpdir becomes its CMS signature (SHA-256, DER,
+ * no attributes) by the leaf under fixtures' intermediate, the intermediate included.
+ */
+static void sign_with_inter_leaf(const char *content, const char *text, const char *sig_name)
 {
-	(void)state;
-	g_autofree char *content = g_build_filename(tmpdir, "content.bin", NULL);
-	g_autofree char *sig = g_build_filename(tmpdir, "content.p7", NULL);
-	g_autofree char *sha1sig = g_build_filename(tmpdir, "content-sha1.p7", NULL);
-	assert_true(g_file_set_contents(content, "signed bytes", 12, NULL));
+	g_autofree char *sig = g_build_filename(tmpdir, sig_name, NULL);
+	assert_true(g_file_set_contents(content, text, (gssize)strlen(text), NULL));
 	g_autofree char *cmd = g_strdup_printf(
 		"openssl cms -sign -binary -noattr -outform DER -md sha256 -in %s -out %s "
 		"-signer %s/inter-leaf.crt -inkey %s/inter-leaf.key -certfile %s/inter.crt",
 		content, sig, keys, keys, keys);
 	run(cmd);
-	g_free(cmd);
-	cmd = g_strdup_printf("openssl cms -sign -binary -noattr -outform DER -md sha1 -in %s "
+}
+
+/* A CMS ContentInfo (not bare SignedData) whose chain ends at an intermediate. */
+static void auth_pkcs7_verify_content_info_and_partial_chain(void **state)
+{
+	(void)state;
+	g_autofree char *content = g_build_filename(tmpdir, "content.bin", NULL);
+	g_autofree char *sha1sig = g_build_filename(tmpdir, "content-sha1.p7", NULL);
+	sign_with_inter_leaf(content, "signed bytes", "content.p7");
+	g_autofree char *cmd = g_strdup_printf("openssl cms -sign -binary -noattr -outform DER -md sha1 -in %s "
 			      "-out %s -signer %s/inter-leaf.crt -inkey %s/inter-leaf.key",
 			      content, sha1sig, keys, keys);
 	run(cmd);
@@ -390,13 +398,7 @@ static void auth_p7cache_parses_as_d2i(void **state)
 {
 	(void)state;
 	g_autofree char *content = g_build_filename(tmpdir, "p7cache.bin", NULL);
-	g_autofree char *sig = g_build_filename(tmpdir, "p7cache.p7", NULL);
-	assert_true(g_file_set_contents(content, "cached", 6, NULL));
-	g_autofree char *cmd = g_strdup_printf(
-		"openssl cms -sign -binary -noattr -outform DER -md sha256 -in %s -out %s "
-		"-signer %s/inter-leaf.crt -inkey %s/inter-leaf.key -certfile %s/inter.crt",
-		content, sig, keys, keys, keys);
-	run(cmd);
+	sign_with_inter_leaf(content, "cached", "p7cache.p7");
 	g_autoptr(GBytes) pk = slurp("PK.auth");
 	g_autoptr(GBytes) cms = slurp("p7cache.p7");
 	gsize pk_size, cms_size;
