@@ -105,17 +105,21 @@ run_block() { # ID KIND ERREXIT NEEDS LINE
 		cp "$WORK/blocks/$id" "$dir/example.scen"
 		printf 'stmm-emu scenario example.scen\n' >"$dir/run.sh"
 	else
-		# make: in this checkout (make check: the command running this test); the
-		# README's /tmp/; LD_PRELOAD of a shim: an ASan-built shim needs its runtime first.
-		sed -e 's/^make check\b.*/: make check runs this test/' \
-			-e "s#^make \\(.*\\)#make -C '$ROOT' BUILD='$BUILD' SANITIZE=$SAN \\1#" \
-			-e '/^make -C/ { s/ BUILD=build / /g; s# build/# @BUILDDIR@/#g; }' \
-			-e "s|@BUILDDIR@|$BUILD|g" \
-			-e "s|/tmp/|$dir/tmp/|g" \
-			-e "s|LD_PRELOAD=\"|LD_PRELOAD=\"${ASAN_RT:+$ASAN_RT }|g" \
-			-e "s|LD_PRELOAD=\\([^\" ][^ ]*\\)|LD_PRELOAD=\"${ASAN_RT:+$ASAN_RT }\\1\" ASAN_OPTIONS='$MMC_ASAN_OPTIONS'|g" \
+		# The README's own text is rewritten first, with placeholders for what is put in,
+		# and the placeholders filled in last, so that nothing put in (a checkout or a
+		# build directory under /tmp, BUILD=build) is ever rewritten again: the README's
+		# /tmp/; make lines run in this checkout (make check: the command running this
+		# test); LD_PRELOAD of a shim: an ASan-built shim needs its runtime first.
+		sed -e 's|/tmp/|@DIR@/tmp/|g' \
+			-e 's/^make check\b.*/: make check runs this test/' \
+			-e 's#^make \(.*\)#make -C @ROOT@ BUILD=@BUILD@ SANITIZE=@SAN@ \1#' \
+			-e '/^make -C/ { s/ BUILD=build / /g; s# build/# @BUILD@/#g; }' \
+			-e 's|LD_PRELOAD="|@ASANOPTS@ LD_PRELOAD="@ASANRT@|g' \
+			-e 's|LD_PRELOAD=\([^" ][^ ]*\)|LD_PRELOAD="@ASANRT@\1" @ASANOPTS@|g' \
+			-e "s|@DIR@|$dir|g" -e "s|@ROOT@|'$ROOT'|g" -e "s|@BUILD@|$BUILD|g" \
+			-e "s|@SAN@|$SAN|g" -e "s|@ASANRT@|${ASAN_RT:+$ASAN_RT }|g" \
+			-e "s|@ASANOPTS@|ASAN_OPTIONS='$MMC_ASAN_OPTIONS'|g" \
 			"$WORK/blocks/$id" >"$dir/run.sh"
-		[[ -n $ASAN_RT ]] && sed -i "s|LD_PRELOAD=\"$ASAN_RT \\([^\"]*\"\\)|ASAN_OPTIONS='$MMC_ASAN_OPTIONS' &|" "$dir/run.sh"
 	fi
 	[[ $errexit == on ]] && flags=-euo
 	(cd "$dir" && unset MAKEFLAGS MFLAGS MAKELEVEL &&
