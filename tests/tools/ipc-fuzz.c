@@ -553,7 +553,10 @@ static void case_crowd(struct fuzz *f, unsigned n)
 		uint16_t want = f->mode == MODE_MMC ? EMU_MSG_MMC_INFO_RSP : EMU_MSG_CTRL_STATUS_RSP;
 		int r = emu_ipc_call(fd, &f->next_id, 2000, type, NULL, 0, -1, want, &m, NULL);
 		close(fd);
-		if (r != -ECONNRESET && r != -EBUSY)
+		/* Taken: answered (or a slow daemon, which the liveness checks judge).  Refused at
+		 * the limit shows as -EBUSY, or -- when the daemon's refusal and hang-up come
+		 * before our request is out -- as -EPIPE / -ECONNRESET: try again. */
+		if (r == 0 || r == -ETIMEDOUT)
 			break;
 		g_usleep(20000);
 	}
