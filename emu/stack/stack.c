@@ -6,10 +6,12 @@
 #include <glib-unix.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/pidfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -72,6 +74,17 @@ static char *file_for(const struct emu_state *st, enum emu_daemon d, const char 
 	return emu_state_path(st, base);
 }
 
+/*
+ * A daemon started here is our child until this process exits (then init's, or the
+ * nearest subreaper's).  A long-running command (scenario, mount, conform) that sees one
+ * exit reaps it, so it never stays a zombie here; for any other pid this does nothing.
+ */
+static void reap_if_child(pid_t pid)
+{
+	while (waitpid(pid, NULL, WNOHANG) < 0 && errno == EINTR)
+		;
+}
+
 /* Whether `fd` (a pidfd) says its process has exited, waiting up to timeout_ms (0: now). */
 static bool exited_within(int fd, int timeout_ms)
 {
@@ -111,6 +124,7 @@ static int process_open(pid_t pid, const char *name)
 	}
 	if (exited_within(fd, 0)) {
 		close(fd);
+		reap_if_child(pid);
 		return -1;
 	}
 	return fd;
@@ -344,29 +358,12 @@ static GPtrArray *daemon_argv(const struct emu_state *st, enum emu_daemon d,
 }
 
 /*
- * In the daemon, between fork and exec: its own session (a ^C in the terminal that ran
- * `up` does not reach it) and default signal handling.  Async-signal-safe calls only.
- */
-static void daemon_child_setup(gpointer unused)
-{
-	sigset_t none;
-
-	(void)unused;
-	(void)setsid();
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGQUIT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-}
-
-/*
- * Start one daemon detached, with GLib's spawning: without G_SPAWN_DO_NOT_REAP_CHILD it
- * forks through an intermediate child, so the daemon is nobody's child here (one that
- * dies is reaped by init, never left as our zombie).  stdin /dev/null, stdout+stderr
- * appended to its log, the write end of a readiness pipe as descriptor READY_FD; the
- * read end goes to *ret_ready_fd.
+ * Start one daemon detached with posix_spawn (a vfork-style clone, no copy of this
+ * process's page tables, no wait for an intermediate child): its own session (a ^C in
+ * the terminal that ran `up` does not reach it), default signal handling and an empty
+ * signal mask, stdin /dev/null, stdout+stderr appended to its log, the write end of a
+ * readiness pipe as descriptor READY_FD and nothing else of ours.  The read end of the
+ * pipe goes to *ret_ready_fd.
  */
 static int spawn_daemon(const struct emu_state *st, enum emu_daemon d,
 			const struct emu_up_options *opt, pid_t *ret_pid, int *ret_ready_fd,
@@ -375,13 +372,13 @@ static int spawn_daemon(const struct emu_state *st, enum emu_daemon d,
 	g_autoptr(GPtrArray) argv = daemon_argv(st, d, opt);
 	g_autofree char *log_path = file_for(st, d, ".log");
 	const char *exe = argv->pdata[0];
-	g_autoptr(GError) error = NULL;
 
 	if (!g_file_test(exe, G_FILE_TEST_IS_EXECUTABLE)) {
 		g_string_append_printf(err, "%s: %s not found or not executable (run make)",
 				       emu_daemon_name(d), exe);
 		return -ENOENT;
 	}
+	/* Both above READY_FD, so that every dup2 below really copies (and drops CLOEXEC). */
 	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (log_fd < 0) {
 		int r = -errno;
@@ -395,24 +392,49 @@ static int spawn_daemon(const struct emu_state *st, enum emu_daemon d,
 	dprintf(log_fd, "--- %s: stmm-emu up: %s\n", stamp, cmdline);
 
 	int ready[2];
-	if (!g_unix_open_pipe(ready, FD_CLOEXEC, &error)) {
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		int r = -errno;
 		g_string_append_printf(err, "%s: readiness pipe: %s", emu_daemon_name(d),
-				       error->message);
+				       g_strerror(-r));
 		close(log_fd);
-		return -EMFILE;
+		return r;
 	}
-	const int source_fds[] = { ready[1] }, target_fds[] = { READY_FD };
-	GPid pid = 0;
-	gboolean ok = g_spawn_async_with_pipes_and_fds(
-		NULL, (const char *const *)argv->pdata, NULL, G_SPAWN_STDIN_FROM_DEV_NULL,
-		daemon_child_setup, NULL, -1, log_fd, log_fd, source_fds, target_fds,
-		G_N_ELEMENTS(source_fds), &pid, NULL, NULL, NULL, &error);
+	int ready_w = ready[1] > READY_FD ? ready[1] : fcntl(ready[1], F_DUPFD_CLOEXEC, READY_FD + 1);
+
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, dfl;
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGQUIT);
+	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGCHLD);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, log_fd, STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, log_fd, STDERR_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, ready_w, READY_FD);
+	posix_spawn_file_actions_addclosefrom_np(&fa, READY_FD + 1);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF |
+					       POSIX_SPAWN_SETSIGMASK);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setsigmask(&attr, &none);
+	pid_t pid = 0;
+	int e = ready_w < 0 ? errno
+			    : posix_spawn(&pid, exe, &fa, &attr, (char *const *)argv->pdata, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (ready_w >= 0 && ready_w != ready[1])
+		close(ready_w);
 	close(ready[1]);
 	close(log_fd);
-	if (!ok) {
+	if (e != 0) {
 		close(ready[0]);
-		g_string_append_printf(err, "%s: could not be started: %s", emu_daemon_name(d),
-				       error->message);
+		g_string_append_printf(err, "%s: could not be started: %s: %s", emu_daemon_name(d),
+				       exe, g_strerror(e));
 		return -ECHILD;
 	}
 	*ret_pid = pid;
@@ -490,6 +512,7 @@ static int stop_process(pid_t pid, const char *name, int timeout_ms)
 		(void)exited_within(fd, 2000);
 	}
 	close(fd);
+	reap_if_child(pid);
 	return 1;
 }
 
