@@ -4,17 +4,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/pidfd.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "client.h"
+#include "proc.h"
 #include "config.h"
 #include "efi_util.h"
 #include "emu_trace.h"
@@ -74,77 +73,6 @@ static char *file_for(const struct emu_state *st, enum emu_daemon d, const char 
 	return emu_state_path(st, base);
 }
 
-/*
- * A daemon started here is our child until this process exits (then init's, or the
- * nearest subreaper's).  A long-running command (scenario, mount, conform) that sees one
- * exit reaps it, so it never stays a zombie here; for any other pid this does nothing.
- */
-static void reap_if_child(pid_t pid)
-{
-	while (waitpid(pid, NULL, WNOHANG) < 0 && errno == EINTR)
-		;
-}
-
-/* Whether `fd` (a pidfd) says its process has exited, waiting up to timeout_ms (0: now). */
-static bool exited_within(int fd, int timeout_ms)
-{
-	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-
-	for (;;) {
-		gint64 left = (deadline - g_get_monotonic_time()) / 1000;
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int n = poll(&p, 1, left > 0 ? (int)MIN(left, G_MAXINT) : 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		return n != 0; /* readable (exited, even as a zombie) or an error */
-	}
-}
-
-/*
- * A pidfd of `pid` while it runs (a zombie does not) and, when `name` is set, runs that
- * program (/proc/PID/comm; the pid may have been reused).  -1 when not.  The pidfd makes
- * the check race-free: once opened it keeps naming that process, and it turns readable
- * when the process exits.
- */
-static int process_open(pid_t pid, const char *name)
-{
-	if (pid <= 0)
-		return -1;
-	int fd = pidfd_open(pid, 0);
-	if (fd < 0)
-		return -1;
-	if (name) {
-		g_autofree char *path = g_strdup_printf("/proc/%d/comm", (int)pid);
-		g_autofree char *comm = NULL;
-		if (!g_file_get_contents(path, &comm, NULL, NULL) ||
-		    strcmp(g_strchomp(comm), name) != 0) {
-			close(fd);
-			return -1;
-		}
-	}
-	if (exited_within(fd, 0)) {
-		close(fd);
-		reap_if_child(pid);
-		return -1;
-	}
-	return fd;
-}
-
-static bool process_is(pid_t pid, const char *name)
-{
-	int fd = process_open(pid, name);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
-static bool process_alive(pid_t pid)
-{
-	return process_is(pid, NULL);
-}
-
 pid_t emu_stack_pid(const struct emu_state *st, enum emu_daemon d)
 {
 	g_autofree char *path = file_for(st, d, ".pid");
@@ -155,7 +83,7 @@ pid_t emu_stack_pid(const struct emu_state *st, enum emu_daemon d)
 	gint64 pid = g_ascii_strtoll(text, NULL, 10);
 	if (pid <= 0 || pid > INT32_MAX)
 		return 0;
-	return process_is((pid_t)pid, emu_daemon_name(d)) ? (pid_t)pid : 0;
+	return emu_proc_is((pid_t)pid, emu_daemon_name(d)) ? (pid_t)pid : 0;
 }
 
 int emu_stack_lock(const struct emu_state *st, int *ret_fd)
@@ -490,7 +418,7 @@ static int round_trip(const struct emu_state *st, const pid_t *pids, gint64 dead
 			g_string_assign(last_error, g_strerror(-r));
 		}
 		for (int d = 0; d < EMU_DAEMON_COUNT; d++)
-			if (!process_alive(pids[d]))
+			if (!emu_proc_running(pids[d]))
 				return -ECHILD; /* the caller names the dead one */
 		if (g_get_monotonic_time() > deadline)
 			return -ETIMEDOUT;
@@ -502,17 +430,17 @@ static int round_trip(const struct emu_state *st, const pid_t *pids, gint64 dead
 /* SIGTERM, up to timeout_ms for the exit, then SIGKILL and up to 2 s more.  1 if it ran. */
 static int stop_process(pid_t pid, const char *name, int timeout_ms)
 {
-	int fd = process_open(pid, name);
+	int fd = emu_proc_open(pid, name);
 
 	if (fd < 0)
 		return 0;
 	(void)pidfd_send_signal(fd, SIGTERM, NULL, 0);
-	if (!exited_within(fd, timeout_ms)) {
+	if (!emu_proc_exited_within(fd, timeout_ms)) {
 		(void)pidfd_send_signal(fd, SIGKILL, NULL, 0);
-		(void)exited_within(fd, 2000);
+		(void)emu_proc_exited_within(fd, 2000);
 	}
 	close(fd);
-	reap_if_child(pid);
+	emu_proc_reap_if_child(pid);
 	return 1;
 }
 
@@ -662,7 +590,7 @@ int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
 		enum emu_daemon blame = EMU_DAEMON_STMMD;
 		bool dead = false;
 		for (int i = 0; i < EMU_DAEMON_COUNT; i++)
-			if (!process_alive(res.pid[i])) {
+			if (!emu_proc_running(res.pid[i])) {
 				blame = (enum emu_daemon)i;
 				dead = true;
 				break;
