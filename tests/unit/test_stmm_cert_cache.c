@@ -3,8 +3,9 @@
  * stmmd's store of parsed certificates (stmm/mm/cert_cache.c): one parse per DER, what
  * d2i_X509 refuses refused and not kept, the least recently used certificate replaced at
  * the bound, certificates beyond the size bound parsed but not kept.  The certificates are
- * the DER files of fixtures/keys ($STMM_EMU_KEYS overrides), variants made by changing a byte of the
- * signature value (still DER, still a certificate: a parse does not check signatures).
+ * the DER files of fixtures/keys ($STMM_EMU_KEYS overrides), variants made by changing a
+ * byte of the signature value (still DER, still a certificate: a parse does not check
+ * signatures).
  */
 #include <setjmp.h>
 #include <stdarg.h>
