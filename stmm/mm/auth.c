@@ -11,6 +11,7 @@
 
 #include "auth_p7cache.h"
 #include "bytes.h"
+#include "cert_cache.h"
 #include "efi_util.h"
 
 /* EFI_VARIABLE_AUTHENTICATION_2 fields, from the start of the descriptor. */
@@ -347,76 +348,26 @@ static bool is_x509_type(const uint8_t *list)
 	return efi_guid_equal(&t, &x509);
 }
 
+/*
+ * An X.509 entry of a signature list: a certificate (exactly its bytes) with an RSA key,
+ * as edk2's CheckSignatureListFormat asks of RsaGetPublicKeyFromX509.  The parse comes
+ * from stmmd's certificate store (cert_cache.h); the RSA rule is applied here, on every
+ * call.  A new reference, or NULL.
+ */
 static X509 *parse_rsa_cert(const uint8_t *der, size_t size)
 {
-	const unsigned char *p = der;
-	X509 *x = d2i_X509(NULL, &p, (long)size);
+	X509 *x = cert_cache_get(der, size);
 	if (!x)
 		return NULL;
 	EVP_PKEY *k = X509_get0_pubkey(x);
-	if ((size_t)(p - der) != size || !k || EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA) {
+	if (!k || EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA) {
 		X509_free(x);
 		return NULL;
 	}
 	return x;
 }
 
-#define CERT_CACHE_SLOTS 8
-
-struct auth_cert_cache {
-	struct {
-		GBytes *der;
-		X509 *x;
-	} slot[CERT_CACHE_SLOTS];
-	unsigned next; /* the slot to replace next (round robin) */
-};
-
-struct auth_cert_cache *auth_cert_cache_new(void)
-{
-	return g_new0(struct auth_cert_cache, 1);
-}
-
-void auth_cert_cache_free(struct auth_cert_cache *c)
-{
-	if (!c)
-		return;
-	for (size_t i = 0; i < CERT_CACHE_SLOTS; i++) {
-		if (c->slot[i].der)
-			g_bytes_unref(c->slot[i].der);
-		X509_free(c->slot[i].x);
-	}
-	g_free(c);
-}
-
-/* parse_rsa_cert through `c` (may be NULL): a new reference, or NULL. */
-static X509 *parse_rsa_cert_cached(struct auth_cert_cache *c, const uint8_t *der, size_t size)
-{
-	if (!c)
-		return parse_rsa_cert(der, size);
-	for (size_t i = 0; i < CERT_CACHE_SLOTS; i++)
-		if (c->slot[i].der && g_bytes_get_size(c->slot[i].der) == size &&
-		    memcmp(g_bytes_get_data(c->slot[i].der, NULL), der, size) == 0)
-			return X509_up_ref(c->slot[i].x) == 1 ? c->slot[i].x : NULL;
-	X509 *x = parse_rsa_cert(der, size);
-	if (!x || X509_up_ref(x) != 1)
-		return x;
-	unsigned i = c->next;
-	c->next = (c->next + 1) % CERT_CACHE_SLOTS;
-	if (c->slot[i].der)
-		g_bytes_unref(c->slot[i].der);
-	X509_free(c->slot[i].x);
-	c->slot[i].der = g_bytes_new(der, size);
-	c->slot[i].x = x;
-	return x;
-}
-
 efi_status_t auth_check_signature_lists(const uint8_t *data, size_t size, bool is_pk)
-{
-	return auth_check_signature_lists_cached(NULL, data, size, is_pk);
-}
-
-efi_status_t auth_check_signature_lists_cached(struct auth_cert_cache *cache,
-					       const uint8_t *data, size_t size, bool is_pk)
 {
 	size_t off = 0, count = 0;
 
@@ -439,8 +390,7 @@ efi_status_t auth_check_signature_lists_cached(struct auth_cert_cache *cache,
 			return EFI_INVALID_PARAMETER;
 		for (size_t s = 0; s < body; s += sig_size) {
 			if (!fixed) {
-				X509 *x = parse_rsa_cert_cached(cache, l + SL_HDR + s + SD_DATA,
-								sig_size - SD_DATA);
+				X509 *x = parse_rsa_cert(l + SL_HDR + s + SD_DATA, sig_size - SD_DATA);
 				if (!x)
 					return EFI_INVALID_PARAMETER;
 				X509_free(x);
@@ -456,12 +406,6 @@ efi_status_t auth_check_signature_lists_cached(struct auth_cert_cache *cache,
 
 STACK_OF(X509) *auth_siglist_certs(const uint8_t *data, size_t size)
 {
-	return auth_siglist_certs_cached(NULL, data, size);
-}
-
-STACK_OF(X509) *auth_siglist_certs_cached(struct auth_cert_cache *cache, const uint8_t *data,
-					  size_t size)
-{
 	STACK_OF(X509) *out = sk_X509_new_null();
 
 	for (size_t off = 0; out && size - off >= sizeof(struct efi_signature_list);) {
@@ -472,8 +416,7 @@ STACK_OF(X509) *auth_siglist_certs_cached(struct auth_cert_cache *cache, const u
 		if (is_x509_type(l) && sig_size > SD_DATA)
 			for (size_t s = SL_HDR + get_le32(l + SL_HEADER_SIZE); s + sig_size <= list_size;
 			     s += sig_size) {
-				X509 *x = parse_rsa_cert_cached(cache, l + s + SD_DATA,
-								sig_size - SD_DATA);
+				X509 *x = parse_rsa_cert(l + s + SD_DATA, sig_size - SD_DATA);
 				if (x && !sk_X509_push(out, x))
 					X509_free(x);
 			}

@@ -90,26 +90,14 @@ __attribute__((warn_unused_result)) int auth_signer_identity(const uint8_t *p7, 
 /*
  * CheckSignatureListFormat: known types with their fixed sizes, X.509 entries that parse
  * as RSA certificates, SignatureHeaderSize 0, lists tiling the data exactly, at most one
- * signature for PK.  EFI_SUCCESS or EFI_INVALID_PARAMETER.
+ * signature for PK.  EFI_SUCCESS or EFI_INVALID_PARAMETER.  Certificates are parsed through
+ * stmmd's certificate store (cert_cache.h): the same bytes met in a key payload, a trust
+ * list or a SignedData are parsed once.
  */
 efi_status_t auth_check_signature_lists(const uint8_t *data, size_t size, bool is_pk);
 
 /* Every X.509 certificate in a run of signature lists (assumed well-formed). */
 STACK_OF(X509) *auth_siglist_certs(const uint8_t *data, size_t size);
-
-/*
- * The last few X.509 certificates that parsed as RSA certificates, by their exact DER: the
- * same certificate is checked in a key payload, then trusted from the stored variable, and
- * OpenSSL 3.0 spends most of a parse in its key decoders.  A parse is a pure function of
- * the bytes, so the two functions below answer exactly as the uncached ones.
- */
-struct auth_cert_cache;
-struct auth_cert_cache *auth_cert_cache_new(void);
-void auth_cert_cache_free(struct auth_cert_cache *cache);
-efi_status_t auth_check_signature_lists_cached(struct auth_cert_cache *cache,
-					       const uint8_t *data, size_t size, bool is_pk);
-STACK_OF(X509) *auth_siglist_certs_cached(struct auth_cert_cache *cache, const uint8_t *data,
-					  size_t size);
 
 /*
  * APPEND_WRITE to KEK/db/dbx/dbt: drop from `add` every EFI_SIGNATURE_DATA already in

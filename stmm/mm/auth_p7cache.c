@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "auth_p7cache.h"
 
+#include "cert_cache.h"
+
 #include <glib.h>
 #include <openssl/asn1t.h>
 #include <openssl/objects.h>
@@ -44,42 +46,6 @@ IMPLEMENT_ASN1_FUNCTIONS(RAW_SIGNED)
 DECLARE_ASN1_FUNCTIONS(RAW_CONTENT_INFO)
 IMPLEMENT_ASN1_FUNCTIONS(RAW_CONTENT_INFO)
 
-static struct {
-	GMutex lock;
-	GHashTable *certs; /* GBytes DER -> X509 (one reference) */
-} cache;
-
-/* The parsed certificate of `der` with a reference for the caller, or NULL. */
-static X509 *cached_cert(const uint8_t *der, size_t size)
-{
-	g_autoptr(GBytes) key = g_bytes_new(der, size);
-	X509 *x;
-
-	g_mutex_lock(&cache.lock);
-	if (!cache.certs)
-		cache.certs = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
-						    (GDestroyNotify)g_bytes_unref,
-						    (GDestroyNotify)X509_free);
-	x = g_hash_table_lookup(cache.certs, key);
-	if (!x) {
-		const unsigned char *p = der;
-		x = d2i_X509(NULL, &p, (long)size);
-		if (x && (size_t)(p - der) != size) {
-			X509_free(x);
-			x = NULL;
-		}
-		if (x) {
-			if (g_hash_table_size(cache.certs) >= AUTH_P7CACHE_MAX_CERTS)
-				g_hash_table_remove_all(cache.certs);
-			g_hash_table_insert(cache.certs, g_bytes_ref(key), x);
-		}
-	}
-	if (x && !X509_up_ref(x))
-		x = NULL;
-	g_mutex_unlock(&cache.lock);
-	return x;
-}
-
 /* The PKCS7 d2i_PKCS7 would make of `raw` (its fields are moved out), or NULL. */
 static PKCS7 *assemble(RAW_SIGNED *raw)
 {
@@ -95,8 +61,8 @@ static PKCS7 *assemble(RAW_SIGNED *raw)
 			const ASN1_TYPE *t = sk_ASN1_TYPE_value(raw->cert, i);
 			if (t->type != V_ASN1_SEQUENCE)
 				goto fail;
-			X509 *x = cached_cert(ASN1_STRING_get0_data(t->value.sequence),
-					      (size_t)ASN1_STRING_length(t->value.sequence));
+			X509 *x = cert_cache_get(ASN1_STRING_get0_data(t->value.sequence),
+						 (size_t)ASN1_STRING_length(t->value.sequence));
 			if (!x)
 				goto fail;
 			if (!sk_X509_push(certs, x)) {

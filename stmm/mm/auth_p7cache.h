@@ -6,8 +6,8 @@
  * when it parses the certificate: ~2/3 of the CPU time of an authenticated SetVariable's
  * signature check went into re-parsing the same signer certificate that every update of a
  * variable carries.  auth_p7cache_load() parses the SignedData with its `certificates`
- * field kept as raw DER, then takes each certificate from a small process-wide cache of
- * parsed certificates keyed by their DER bytes (parsing it with d2i_X509 the first time).
+ * field kept as raw DER, then takes each certificate from stmmd's store of parsed
+ * certificates keyed by their DER bytes (cert_cache.h; parsed with d2i_X509 the first time).
  * The result is the PKCS7 that d2i_PKCS7 makes, certificates shared by reference.
  *
  * Anything it does not recognise (BER the template refuses, a certificate that does not
@@ -21,9 +21,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Certificates kept at most; when full the cache starts again empty. */
-#define AUTH_P7CACHE_MAX_CERTS 32
 
 /*
  * The SignedData in der[0..size): a ContentInfo of type id-signedData (content_info) or a

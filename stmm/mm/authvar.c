@@ -49,7 +49,6 @@ struct authvar {
 	bool at_runtime;
 	enum authvar_mode mode;
 	struct trust_cache pk, kek;
-	struct auth_cert_cache *certs; /* X.509 parses shared by payload checks and trust */
 };
 
 /* UCS-2LE names of the variables the policy knows, built once. */
@@ -133,7 +132,6 @@ int authvar_new(const struct authvar_config *cfg, const struct authvar_ops *ops,
 		av->cfg = *cfg;
 	av->ops = *ops;
 	av->mode = AUTHVAR_SETUP_MODE;
-	av->certs = auth_cert_cache_new();
 	*ret_av = av;
 	return 0;
 }
@@ -149,7 +147,7 @@ static void trust_cache_clear(struct trust_cache *c)
 }
 
 /* The parsed certificates of `v` (PK or KEK), reparsed only when its value changed. */
-static const struct trust_cache *trust_cache_get(struct authvar *av, struct trust_cache *c,
+static const struct trust_cache *trust_cache_get(struct trust_cache *c,
 						 const struct authvar_var *v)
 {
 	if (c->value && g_bytes_get_size(c->value) == v->size &&
@@ -157,7 +155,7 @@ static const struct trust_cache *trust_cache_get(struct authvar *av, struct trus
 		return c;
 	trust_cache_clear(c);
 	c->value = g_bytes_new(v->data, v->size);
-	c->certs = auth_siglist_certs_cached(av->certs, v->data, v->size);
+	c->certs = auth_siglist_certs(v->data, v->size);
 	c->store = auth_trust_store_new(c->certs);
 	if (sk_X509_num(c->certs) == 1) {
 		unsigned char *der = NULL;
@@ -175,7 +173,6 @@ void authvar_free(struct authvar *av)
 		return;
 	trust_cache_clear(&av->pk);
 	trust_cache_clear(&av->kek);
-	auth_cert_cache_free(av->certs);
 	g_free(av);
 }
 
@@ -494,7 +491,7 @@ static efi_status_t verify_signature(struct authvar *av, enum trust trust, const
 		/* The signer must be the certificate held in PK. */
 		if (find(av, &N_PK, &guid_global, &v) != 0)
 			goto out;
-		const struct trust_cache *pk = trust_cache_get(av, &av->pk, &v);
+		const struct trust_cache *pk = trust_cache_get(&av->pk, &v);
 		if (!pk->only_der || !(p7 = auth_pkcs7_load(a->cert, a->cert_size)) ||
 		    auth_pkcs7_signer_p7(p7, &signer, NULL) < 0 ||
 		    !x509_der_equal(signer, pk->only_der))
@@ -507,7 +504,7 @@ static efi_status_t verify_signature(struct authvar *av, enum trust trust, const
 			s = EFI_NOT_FOUND; /* edk2 returns the failed KEK lookup */
 			goto out;
 		}
-		store = trust_cache_get(av, &av->kek, &v)->store;
+		store = trust_cache_get(&av->kek, &v)->store;
 		if (!store)
 			goto out; /* no certificate to trust: nothing can verify */
 		p7 = auth_pkcs7_load(a->cert, a->cert_size);
@@ -578,8 +575,7 @@ static efi_status_t verify_and_update(struct authvar *av, enum var_kind kind, en
 		if (s != EFI_SUCCESS)
 			return s;
 		if (kind != KIND_PRIVATE) {
-			s = auth_check_signature_lists_cached(av->certs, a.payload, a.payload_size,
-							      kind == KIND_PK);
+			s = auth_check_signature_lists(a.payload, a.payload_size, kind == KIND_PK);
 			if (s != EFI_SUCCESS)
 				return s;
 		}
@@ -627,8 +623,8 @@ static efi_status_t process_with_pk(struct authvar *av, enum var_kind kind, cons
 		       sizeof(a.time_stamp));
 		a.payload = data + auth_info + dw_length;
 		a.payload_size = data_size - auth_info - dw_length;
-		efi_status_t s = auth_check_signature_lists_cached(av->certs, a.payload, a.payload_size,
-							    kind == KIND_PK);
+		efi_status_t s = auth_check_signature_lists(a.payload, a.payload_size,
+							     kind == KIND_PK);
 		if (s != EFI_SUCCESS)
 			return s;
 		struct authvar_var ev;

@@ -20,6 +20,7 @@
 #include "auth.h"
 #include "auth_p7cache.h"
 #include "bytes.h"
+#include "cert_cache.h"
 #include "efi_util.h"
 #include "test_efitools.h"
 
@@ -321,43 +322,86 @@ static void auth_check_signature_lists_rules(void **state)
 	assert_int_equal(auth_check_signature_lists(sha, sizeof(sha), false), EFI_INVALID_PARAMETER);
 }
 
-/* The cache answers as a fresh parse: hits, a byte changed, more certificates than slots. */
-static void auth_cert_cache_answers_as_a_parse(void **state)
+/*
+ * The signature-list checks answer as a fresh parse once their certificates are in stmmd's
+ * store (cert_cache.h): hits, a byte changed, more certificates than the store holds.
+ */
+static void auth_check_signature_lists_answers_as_a_parse(void **state)
 {
 	(void)state;
 	g_autoptr(GBytes) pk = slurp("PK.esl");
 	g_autoptr(GBytes) kek = slurp("KEK.esl");
-	struct auth_cert_cache *cache = auth_cert_cache_new();
 	gsize n;
 	const uint8_t *d = g_bytes_get_data(pk, &n);
 	g_autofree uint8_t *bad = g_memdup2(d, n);
 	bad[28 + 16 + 4] ^= 0xff; /* same length, broken DER */
+	const unsigned char *p = d + 28 + 16;
+	X509 *ref = d2i_X509(NULL, &p, (long)(n - 28 - 16));
+	assert_non_null(ref);
 
 	for (int round = 0; round < 2; round++) {
-		assert_int_equal(auth_check_signature_lists_cached(cache, d, n, true), EFI_SUCCESS);
-		assert_int_equal(auth_check_signature_lists_cached(cache, bad, n, true),
-				 EFI_INVALID_PARAMETER);
-		STACK_OF(X509) *a = auth_siglist_certs_cached(cache, d, n);
-		STACK_OF(X509) *b = auth_siglist_certs(d, n);
+		assert_int_equal(auth_check_signature_lists(d, n, true), EFI_SUCCESS);
+		assert_int_equal(auth_check_signature_lists(bad, n, true), EFI_INVALID_PARAMETER);
+		STACK_OF(X509) *a = auth_siglist_certs(d, n);
 		assert_int_equal(sk_X509_num(a), 1);
-		assert_int_equal(X509_cmp(sk_X509_value(a, 0), sk_X509_value(b, 0)), 0);
+		assert_int_equal(X509_cmp(sk_X509_value(a, 0), ref), 0);
 		sk_X509_pop_free(a, X509_free);
-		sk_X509_pop_free(b, X509_free);
+		STACK_OF(X509) *none = auth_siglist_certs(bad, n);
+		assert_int_equal(sk_X509_num(none), 0);
+		sk_X509_pop_free(none, X509_free);
 	}
-	/* Push PK out with KEK certificates of varied DER (a changed serial byte is still DER). */
+	/* Push PK out with KEK certificates of varied DER (a changed signature byte is still DER). */
 	const uint8_t *k = g_bytes_get_data(kek, NULL);
 	gsize kn = g_bytes_get_size(kek);
 	g_autofree uint8_t *kv = g_memdup2(k, kn);
-	for (int i = 0; i < 10; i++) {
+	for (unsigned i = 0; i < CERT_CACHE_MAX_CERTS + 8; i++) {
 		kv[kn - 1] = (uint8_t)(k[kn - 1] ^ i); /* last signature byte: parses, differs */
-		assert_int_equal(auth_check_signature_lists_cached(cache, kv, kn, false),
-				 auth_check_signature_lists(kv, kn, false));
+		assert_int_equal(auth_check_signature_lists(kv, kn, false), EFI_SUCCESS);
 	}
-	assert_int_equal(auth_check_signature_lists_cached(cache, d, n, true), EFI_SUCCESS);
-	assert_int_equal(auth_check_signature_lists_cached(cache, bad, n, true),
-			 EFI_INVALID_PARAMETER);
-	auth_cert_cache_free(cache);
-	auth_cert_cache_free(NULL);
+	assert_int_equal(auth_check_signature_lists(d, n, true), EFI_SUCCESS);
+	assert_int_equal(auth_check_signature_lists(bad, n, true), EFI_INVALID_PARAMETER);
+	X509_free(ref);
+}
+
+/*
+ * One parse of PK's certificate serves both paths, in either order: the signer certificate
+ * of PK.auth's SignedData (the payload's signature check) and the certificate of PK.esl
+ * (the trust list, and the payload's format check when PK is enrolled) are one object.
+ */
+static void auth_cert_parsed_once_across_signature_and_trust_list(void **state)
+{
+	(void)state;
+	g_autoptr(GBytes) blob = slurp("PK.auth");
+	g_autoptr(GBytes) esl = slurp("PK.esl");
+	gsize size, n;
+	const uint8_t *data = g_bytes_get_data(blob, &size);
+	const uint8_t *d = g_bytes_get_data(esl, &n);
+	struct auth2 a;
+	assert_int_equal(auth2_parse(data, size, &a), EFI_SUCCESS);
+
+	for (int signature_first = 1; signature_first >= 0; signature_first--) {
+		cert_cache_clear();
+		struct cert_cache_stats s0, s1;
+		cert_cache_get_stats(&s0);
+		PKCS7 *p7 = NULL;
+		STACK_OF(X509) *trusted = NULL;
+		if (!signature_first)
+			trusted = auth_siglist_certs(d, n);
+		p7 = auth_pkcs7_load(a.cert, a.cert_size);
+		if (signature_first)
+			trusted = auth_siglist_certs(d, n);
+		assert_non_null(p7);
+		assert_int_equal(sk_X509_num(trusted), 1);
+		X509 *signer, *top;
+		assert_int_equal(auth_pkcs7_signer_p7(p7, &signer, &top), 0);
+		assert_ptr_equal(signer, sk_X509_value(trusted, 0));
+		assert_int_equal(auth_check_signature_lists(d, n, true), EFI_SUCCESS);
+		cert_cache_get_stats(&s1);
+		assert_int_equal(s1.parses - s0.parses, 1);
+		assert_int_equal(s1.hits - s0.hits, 2);
+		PKCS7_free(p7);
+		sk_X509_pop_free(trusted, X509_free);
+	}
 }
 
 static void auth_filter_signature_lists_drops_duplicates(void **state)
@@ -481,7 +525,8 @@ int main(void)
 		cmocka_unit_test(auth_pkcs7_verify_content_info_and_partial_chain),
 		cmocka_unit_test(auth_signer_identity_binds_signer_not_timestamp),
 		cmocka_unit_test(auth_check_signature_lists_rules),
-		cmocka_unit_test(auth_cert_cache_answers_as_a_parse),
+		cmocka_unit_test(auth_check_signature_lists_answers_as_a_parse),
+		cmocka_unit_test(auth_cert_parsed_once_across_signature_and_trust_list),
 		cmocka_unit_test(auth_filter_signature_lists_drops_duplicates),
 		cmocka_unit_test(efi_time_compare_ignores_nanoseconds),
 		cmocka_unit_test(auth_p7cache_parses_as_d2i),
