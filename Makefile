@@ -149,6 +149,8 @@ $(BUILD)/libtee-shim.so: $(TEESHIM_SRCS:%.c=$(BUILD)/pic/%.o) $(SHIM_COMMON_SRCS
 $(BUILD)/tests/%: tests/unit/%.c $$(call mod_objs,$$(call test_dir,%)) $$(foreach d,$$(TEST_ALSO_$$*),$$(call mod_objs,$$(d))) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(ROOM_INC_$(call test_dir,$@)) $(foreach d,$(TEST_ALSO_$*),$(ROOM_INC_$(d))) $(CMOCKA_CFLAGS) -DG_LOG_DOMAIN=\"test\" -o $@ $^ $(LDFLAGS_ALL) $(LIBS) $(LIBS_$(call test_dir,$@)) $(CMOCKA_LIBS)
+# The shims' fd table is outside libstmmemu.a (lib/shim/: beside a file that defines open()).
+$(BUILD)/tests/test_lib_shim_table: $(BUILD)/lib/shim/shim_common.o
 
 $(BUILD)/tools/%: tests/tools/%.c $(LIBA)
 	@mkdir -p $(dir $@)

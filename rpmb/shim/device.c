@@ -20,30 +20,18 @@
 #define SHIM_NAME_MAX   32
 
 struct shim_dev {
-	bool used;
-	bool connected;   /* fd is a socket connected to rpmbd */
-	int fd;
-	dev_t st_dev;     /* identity of the socket behind fd, to notice a stale entry */
-	ino_t st_ino;
+	struct shim_fd_entry ent; /* fd: a socket, connected to rpmbd or not yet */
+	bool connected;   /* ent.fd is a socket connected to rpmbd */
 	char name[SHIM_NAME_MAX];
 	uint32_t next_id; /* request ids on this device's link (lib/ipc.h) */
 };
+_Static_assert(offsetof(struct shim_dev, ent) == 0, "a shim_fd_table entry starts with its header");
 
-/* table_lock guards devs[] and is never held across I/O (lib/ipc.c's close() calls come
- * back through our close()).  io_lock serializes whole ioctls: one host controller. */
-static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+/* table's lock is never held across I/O (lib/shim/shim_common.h; lib/ipc.c's close() calls
+ * come back through our close()).  io_lock serializes whole ioctls: one host controller. */
 static pthread_mutex_t io_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct shim_dev devs[SHIM_MAX_DEVS];
-/* Entries in use; read without the lock so that close()/ioctl() of other programs' fds
- * cost one atomic load while no device is open. */
-static int ndevs;
-
-static void set_used_unlocked(struct shim_dev *d, bool used)
-{
-	if (d->used != used)
-		__atomic_add_fetch(&ndevs, used ? 1 : -1, __ATOMIC_RELEASE);
-	d->used = used;
-}
+static struct shim_fd_table table = SHIM_FD_TABLE_INIT(devs);
 
 static int debug_level(void)
 {
@@ -70,7 +58,7 @@ bool shim_dev_path_match(const char *path)
 int shim_dev_open(const char *path, int flags)
 {
 	const char *sock = getenv("RPMB_SHIM_SOCKET");
-	struct shim_dev d = { .used = true, .next_id = 1 };
+	struct shim_dev d = { .next_id = 1 };
 	int r;
 
 	if (!sock || !*sock) {
@@ -79,79 +67,37 @@ int shim_dev_open(const char *path, int flags)
 		errno = ENOENT;
 		return -1;
 	}
-	d.fd = socket(AF_UNIX, SOCK_SEQPACKET | ((flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0), 0);
-	if (d.fd < 0)
+	d.ent.fd = socket(AF_UNIX, SOCK_SEQPACKET | ((flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0), 0);
+	if (d.ent.fd < 0)
 		return -1;
-	r = shim_fd_identify(d.fd, &d.st_dev, &d.st_ino);
+	r = shim_fd_identify(d.ent.fd, &d.ent.st_dev, &d.ent.st_ino);
 	if (r < 0)
 		goto fail;
 	snprintf(d.name, sizeof(d.name), "%s", path);
-
-	r = -ENFILE;
-	pthread_mutex_lock(&table_lock);
-	for (size_t i = 0; i < SHIM_MAX_DEVS; i++) {
-		/* A stale entry for this number (closed behind our back) is replaced. */
-		if (!devs[i].used || devs[i].fd == d.fd) {
-			set_used_unlocked(&devs[i], true);
-			devs[i] = d;
-			r = 0;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&table_lock);
+	r = shim_fd_table_insert(&table, &d);
 	if (r < 0)
 		goto fail;
 	if (debug_level() >= 2)
-		debug("open %s -> fd %d (rpmbd at %s)", path, d.fd, sock);
-	return d.fd;
+		debug("open %s -> fd %d (rpmbd at %s)", path, d.ent.fd, sock);
+	return d.ent.fd;
 fail:
-	close(d.fd);
+	close(d.ent.fd);
 	if (debug_level())
 		debug("open %s: %s", path, strerror(-r));
 	errno = -r;
 	return -1;
 }
 
-/* Index of fd's entry, or -1.  Caller holds table_lock. */
-static int find_unlocked(int fd)
-{
-	for (int i = 0; i < SHIM_MAX_DEVS; i++)
-		if (devs[i].used && devs[i].fd == fd)
-			return i;
-	return -1;
-}
-
+/* A stale entry (the number closed by some other path -- close_range, dup2 onto it -- and
+ * reused) is dropped at once: it holds nothing to release. */
 bool shim_dev_owns(int fd)
 {
-	dev_t sdev = 0;
-	ino_t sino = 0;
-	bool owns = false;
-
-	if (fd < 0 || __atomic_load_n(&ndevs, __ATOMIC_ACQUIRE) == 0)
-		return false;
-	pthread_mutex_lock(&table_lock);
-	int i = find_unlocked(fd);
-	if (i >= 0) {
-		/* Closed by some other path (close_range, dup2 onto it) and reused: not ours. */
-		if (shim_fd_identify(fd, &sdev, &sino) == 0 && sdev == devs[i].st_dev &&
-		    sino == devs[i].st_ino)
-			owns = true;
-		else
-			set_used_unlocked(&devs[i], false);
-	}
-	pthread_mutex_unlock(&table_lock);
-	return owns;
+	return shim_fd_table_lookup(&table, fd, SHIM_FD_DROP_STALE) != NULL;
 }
 
 void shim_dev_forget(int fd)
 {
-	if (__atomic_load_n(&ndevs, __ATOMIC_ACQUIRE) == 0)
-		return;
-	pthread_mutex_lock(&table_lock);
-	int i = find_unlocked(fd);
-	if (i >= 0)
-		set_used_unlocked(&devs[i], false);
-	pthread_mutex_unlock(&table_lock);
+	shim_fd_table_take(&table, fd, NULL);
 }
 
 /* Connect a fresh socket to rpmbd and put it in place of fd. */
@@ -226,7 +172,7 @@ static int run_seq(struct shim_dev *d, struct mmc_ioc_cmd *cmds, size_t n, char 
 	for (int attempt = 0;; attempt++) {
 		if (!d->connected) {
 			*ret_stage = STAGE_CONNECT;
-			r = reconnect(d->fd, &d->st_dev, &d->st_ino);
+			r = reconnect(d->ent.fd, &d->ent.st_dev, &d->ent.st_ino);
 			if (r < 0) {
 				const char *sock = getenv("RPMB_SHIM_SOCKET");
 				*ret_text = g_strdup_printf("%s: %s",
@@ -236,7 +182,7 @@ static int run_seq(struct shim_dev *d, struct mmc_ioc_cmd *cmds, size_t n, char 
 			}
 			d->connected = true;
 		}
-		r = emu_ipc_call(d->fd, &d->next_id, SHIM_TIMEOUT_MS, EMU_MSG_MMC_SEQ_REQ, &v, 1, -1,
+		r = emu_ipc_call(d->ent.fd, &d->next_id, SHIM_TIMEOUT_MS, EMU_MSG_MMC_SEQ_REQ, &v, 1, -1,
 				 EMU_MSG_MMC_SEQ_RSP, &reply, ret_text);
 		if (r >= 0)
 			break;
@@ -299,14 +245,10 @@ int shim_dev_ioctl(int fd, unsigned long request, void *arg)
 		return -1;
 	}
 
+	/* The I/O runs on a copy of the entry, written back after (if fd is still ours). */
 	pthread_mutex_lock(&io_lock);
 	struct shim_dev d;
-	pthread_mutex_lock(&table_lock);
-	int i = find_unlocked(fd);
-	if (i >= 0)
-		d = devs[i];
-	pthread_mutex_unlock(&table_lock);
-	if (i < 0) { /* closed by another thread meanwhile */
+	if (!shim_fd_table_get(&table, fd, &d)) { /* closed by another thread meanwhile */
 		pthread_mutex_unlock(&io_lock);
 		errno = EBADF;
 		return -1;
@@ -316,11 +258,7 @@ int shim_dev_ioctl(int fd, unsigned long request, void *arg)
 	enum shim_stage stage;
 	int r = run_seq(&d, cmds, n, &text, &stage);
 
-	pthread_mutex_lock(&table_lock);
-	i = find_unlocked(fd);
-	if (i >= 0)
-		devs[i] = d;
-	pthread_mutex_unlock(&table_lock);
+	shim_fd_table_put(&table, &d);
 	pthread_mutex_unlock(&io_lock);
 
 	int lvl = debug_level();

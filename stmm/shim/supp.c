@@ -33,7 +33,7 @@ static void answer_stmmd(struct teeshim_dev *dev, uint32_t stmmd_id, uint32_t re
 		{ .iov_base = &rsp, .iov_len = sizeof(rsp) },
 		{ .iov_base = (void *)out, .iov_len = rsp.out_len },
 	};
-	int r = emu_ipc_sendv(dev->fd, EMU_MSG_SUPP_RPC_RSP, stmmd_id, iov, rsp.out_len ? 2 : 1, -1);
+	int r = emu_ipc_sendv(dev->ent.fd, EMU_MSG_SUPP_RPC_RSP, stmmd_id, iov, rsp.out_len ? 2 : 1, -1);
 	if (r < 0)
 		teeshim_debug("SUPP_RPC_RSP %u: %s", stmmd_id, strerror(-r));
 }
@@ -144,7 +144,7 @@ int teeshim_supp_recv(struct teeshim_dev *dev, void *a)
 
 		g_autoptr(emu_msg) msg = NULL;
 		do
-			r = emu_ipc_recv(dev->fd, -1, &msg);
+			r = emu_ipc_recv(dev->ent.fd, -1, &msg);
 		while (r == -EINTR);
 		if (r == -EBADMSG)
 			continue;

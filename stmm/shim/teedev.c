@@ -35,10 +35,13 @@
 #define TEESHIM_MAX_DEVS   16
 #define TEESHIM_TIMEOUT_MS 120000 /* an invoke may wait for RPMB retries */
 
-static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+_Static_assert(offsetof(struct teeshim_dev, ent) == 0, "a shim_fd_table entry starts with its header");
+
+/* table's lock is never held across I/O (lib/shim/shim_common.h).  An ioctl works on its
+ * entry in place, without that lock: entries are static, so the pointer stays valid. */
 static pthread_mutex_t io_lock = PTHREAD_MUTEX_INITIALIZER; /* client calls on any link */
 static struct teeshim_dev devs[TEESHIM_MAX_DEVS];
-static int ndevs; /* entries in use, read without the lock */
+static struct shim_fd_table table = SHIM_FD_TABLE_INIT(devs);
 
 void teeshim_debug(const char *fmt, ...)
 {
@@ -63,7 +66,7 @@ static int call(struct teeshim_dev *dev, uint16_t type, const void *p, size_t le
 {
 	struct iovec iov = { .iov_base = (void *)p, .iov_len = len };
 	g_autoptr(emu_msg) reply = NULL;
-	int r = emu_ipc_call(dev->fd, &dev->next_id, TEESHIM_TIMEOUT_MS, type, &iov, len ? 1 : 0,
+	int r = emu_ipc_call(dev->ent.fd, &dev->next_id, TEESHIM_TIMEOUT_MS, type, &iov, len ? 1 : 0,
 			     pass_fd, want_type, &reply, NULL);
 	if (r < 0)
 		return r;
@@ -90,11 +93,11 @@ static int socket_path(char *buf, size_t size)
 
 int teeshim_open(const char *path, int flags)
 {
-	struct teeshim_dev d = { .used = true, .next_id = 1, .next_rpc_id = 1 };
+	struct teeshim_dev d = { .next_id = 1, .next_rpc_id = 1 };
 	char sock[4096];
 	int r = socket_path(sock, sizeof(sock));
 
-	d.fd = -1;
+	d.ent.fd = -1;
 	if (r < 0) {
 		fprintf(stderr, "tee-shim: cannot open %s: neither TEE_SHIM_SOCKET nor STMM_EMU_STATE "
 				"is set (stmmd's tee socket)\n", path);
@@ -104,8 +107,8 @@ int teeshim_open(const char *path, int flags)
 	d.supp = strncmp(path, "/dev/teepriv", 12) == 0;
 	for (size_t i = 0; i < TEESHIM_MAX_SHMS; i++)
 		d.shms[i].fd = -1;
-	d.fd = socket(AF_UNIX, SOCK_SEQPACKET | ((flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0), 0);
-	if (d.fd < 0)
+	d.ent.fd = socket(AF_UNIX, SOCK_SEQPACKET | ((flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0), 0);
+	if (d.ent.fd < 0)
 		return -1;
 	struct sockaddr_un_path { sa_family_t f; char p[108]; } sa = { .f = AF_UNIX };
 	if (strlen(sock) >= sizeof(sa.p)) {
@@ -113,11 +116,11 @@ int teeshim_open(const char *path, int flags)
 		goto fail;
 	}
 	memcpy(sa.p, sock, strlen(sock) + 1);
-	if (connect(d.fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (connect(d.ent.fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = errno == ECONNREFUSED ? -ENOENT : -errno; /* no stmmd: no device */
 		goto fail;
 	}
-	r = shim_fd_identify(d.fd, &d.st_dev, &d.st_ino);
+	r = shim_fd_identify(d.ent.fd, &d.ent.st_dev, &d.ent.st_ino);
 	if (r < 0)
 		goto fail;
 	if (d.supp) {
@@ -133,53 +136,26 @@ int teeshim_open(const char *path, int flags)
 			goto fail;
 	}
 
-	r = -ENFILE;
-	pthread_mutex_lock(&table_lock);
-	for (size_t i = 0; i < TEESHIM_MAX_DEVS; i++) {
-		/* A stale entry for this number (closed behind our back) is replaced. */
-		if (!devs[i].used || devs[i].fd == d.fd) {
-			if (!devs[i].used)
-				__atomic_add_fetch(&ndevs, 1, __ATOMIC_RELEASE);
-			devs[i] = d;
-			r = 0;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&table_lock);
+	r = shim_fd_table_insert(&table, &d);
 	if (r < 0)
 		goto fail;
-	teeshim_debug("open %s -> fd %d (stmmd at %s)", path, d.fd, sock);
-	return d.fd;
+	teeshim_debug("open %s -> fd %d (stmmd at %s)", path, d.ent.fd, sock);
+	return d.ent.fd;
 fail:
-	close(d.fd);
+	close(d.ent.fd);
 	teeshim_debug("open %s: %s", path, strerror(-r));
 	errno = -r;
 	return -1;
 }
 
-/* Caller holds table_lock. */
-static struct teeshim_dev *find_unlocked(int fd)
-{
-	for (size_t i = 0; i < TEESHIM_MAX_DEVS; i++)
-		if (devs[i].used && devs[i].fd == fd)
-			return &devs[i];
-	return NULL;
-}
-
+/*
+ * fd's device if fd is still the socket we handed out.  A stale entry (the number closed
+ * behind our back, e.g. by a raw syscall, and reused) is kept: its shared memory is released
+ * when that number is closed (teeshim_forget).
+ */
 static struct teeshim_dev *lookup(int fd)
 {
-	dev_t sdev;
-	ino_t sino;
-
-	if (fd < 0 || __atomic_load_n(&ndevs, __ATOMIC_ACQUIRE) == 0)
-		return NULL;
-	pthread_mutex_lock(&table_lock);
-	struct teeshim_dev *d = find_unlocked(fd);
-	pthread_mutex_unlock(&table_lock);
-	/* The number may have been closed behind our back (e.g. by a raw syscall) and reused. */
-	if (d && (shim_fd_identify(fd, &sdev, &sino) < 0 || sdev != d->st_dev || sino != d->st_ino))
-		return NULL;
-	return d;
+	return shim_fd_table_lookup(&table, fd, SHIM_FD_KEEP_STALE);
 }
 
 bool teeshim_owns(int fd)
@@ -189,18 +165,11 @@ bool teeshim_owns(int fd)
 
 void teeshim_forget(int fd)
 {
-	if (fd < 0 || __atomic_load_n(&ndevs, __ATOMIC_ACQUIRE) == 0)
+	struct teeshim_dev copy;
+
+	if (!shim_fd_table_take(&table, fd, &copy))
 		return;
-	pthread_mutex_lock(&table_lock);
-	struct teeshim_dev *d = find_unlocked(fd);
-	struct teeshim_dev copy = { 0 };
-	if (d) {
-		copy = *d;
-		memset(d, 0, sizeof(*d));
-		__atomic_sub_fetch(&ndevs, 1, __ATOMIC_RELEASE);
-	}
-	pthread_mutex_unlock(&table_lock);
-	for (size_t i = 0; d && i < TEESHIM_MAX_SHMS; i++) {
+	for (size_t i = 0; i < TEESHIM_MAX_SHMS; i++) {
 		if (copy.shms[i].map)
 			munmap(copy.shms[i].map, copy.shms[i].size);
 		if (copy.shms[i].fd >= 0 && copy.shms[i].id)

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "shim/shim_common.h"
+
 #define TEESHIM_HIDDEN __attribute__((visibility("hidden")))
 #define TEESHIM_MAX_SHMS 64u
 
@@ -46,11 +48,8 @@ struct teeshim_rpc {
 };
 
 struct teeshim_dev {
-	bool used;
+	struct shim_fd_entry ent; /* fd: the socket connected to stmmd (teedev.c's table) */
 	bool supp;              /* /dev/teeprivN */
-	int fd;
-	dev_t st_dev;           /* identity of the socket behind fd, to notice a stale entry */
-	ino_t st_ino;
 	uint32_t next_id;       /* request ids on the link (lib/ipc.h), io_lock */
 	struct teeshim_shm shms[TEESHIM_MAX_SHMS];
 	/* supplicant side (state under state_lock) */
