@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include <openssl/asn1t.h>
+#include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
@@ -104,6 +105,22 @@ fail:
 	return NULL;
 }
 
+/*
+ * The tag of the first element inside the outer SEQUENCE of der[0..size), or -1.  A
+ * ContentInfo starts with its contentType (OBJECT IDENTIFIER), a SignedData with its
+ * version (INTEGER): neither template accepts anything else there.
+ */
+static int first_inner_tag(const uint8_t *der, size_t size)
+{
+	size_t hdr = 2;
+
+	if (size < 3 || der[0] != (V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED))
+		return -1;
+	if (der[1] & 0x80)
+		hdr += der[1] & 0x7f; /* long form; 0x80 (BER indefinite) adds nothing */
+	return hdr < size ? der[hdr] : -1;
+}
+
 PKCS7 *auth_p7cache_load(const uint8_t *der, size_t size, bool content_info)
 {
 	const unsigned char *p = der;
@@ -111,6 +128,14 @@ PKCS7 *auth_p7cache_load(const uint8_t *der, size_t size, bool content_info)
 
 	if (size == 0 || size > G_MAXLONG)
 		return NULL;
+	/*
+	 * Not this form: answered without a decode that fails (and each failing decode puts
+	 * its errors on OpenSSL's error queue of the thread).
+	 */
+	if (first_inner_tag(der, size) != (content_info ? V_ASN1_OBJECT : V_ASN1_INTEGER))
+		return NULL;
+	/* A refusal from here on leaves the thread's error queue as it was. */
+	ERR_set_mark();
 	if (content_info) {
 		RAW_CONTENT_INFO *ci = d2i_RAW_CONTENT_INFO(NULL, &p, (long)size);
 		if (ci && (size_t)(p - der) == size && OBJ_obj2nid(ci->type) == NID_pkcs7_signed &&
@@ -123,5 +148,6 @@ PKCS7 *auth_p7cache_load(const uint8_t *der, size_t size, bool content_info)
 			p7 = assemble(sd);
 		RAW_SIGNED_free(sd);
 	}
+	ERR_pop_to_mark();
 	return p7;
 }

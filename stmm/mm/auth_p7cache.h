@@ -12,7 +12,11 @@
  *
  * Anything it does not recognise (BER the template refuses, a certificate that does not
  * parse, no SignedData content) returns NULL: the caller then takes the plain d2i path, so
- * what is accepted or refused does not change.
+ * what is accepted or refused does not change.  Either way it leaves the thread's OpenSSL
+ * error queue as it found it: the form is told from the first tag before any decode, and
+ * the errors of a decode that fails are dropped (nothing reads them, and a queue that
+ * grows by a few entries per SetVariable costs each call and is, to libFuzzer's leak
+ * check in fuzz_mm, memory kept from one input to the next).
  */
 #ifndef STMM_EMU_STMM_AUTH_P7CACHE_H
 #define STMM_EMU_STMM_AUTH_P7CACHE_H

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include "auth.h"
@@ -498,6 +499,41 @@ static void auth_p7cache_parses_as_d2i(void **state)
 	assert_null(auth_p7cache_load(longer, cms_size + 1, true));
 }
 
+/*
+ * The certificate-cache parse leaves the thread's OpenSSL error queue as it found it: the
+ * usual payload (efitools' bare SignedData) is not first decoded as a ContentInfo that
+ * fails, and bytes it refuses leave no errors behind; an error already queued stays.
+ */
+static void auth_p7cache_leaves_error_queue_alone(void **state)
+{
+	(void)state;
+	g_autoptr(GBytes) pk = slurp("PK.auth");
+	gsize pk_size;
+	const uint8_t *pk_data = g_bytes_get_data(pk, &pk_size);
+	struct auth2 a;
+	assert_int_equal(auth2_parse(pk_data, pk_size, &a), EFI_SUCCESS);
+	assert_int_equal(a.cert[0], 0x30);
+
+	ERR_clear_error();
+	assert_null(auth_p7cache_load(a.cert, a.cert_size, true)); /* not a ContentInfo */
+	assert_int_equal(ERR_peek_error(), 0);
+	PKCS7 *p7 = auth_pkcs7_load(a.cert, a.cert_size);
+	assert_non_null(p7);
+	PKCS7_free(p7);
+	assert_int_equal(ERR_peek_error(), 0);
+
+	/* Refused after a decode began (truncated): the caller's own error is all that is left. */
+	ERR_raise(ERR_LIB_USER, 42);
+	unsigned long mine = ERR_peek_last_error();
+	assert_null(auth_p7cache_load(a.cert, a.cert_size - 1, false));
+	g_autofree uint8_t *bad = g_memdup2(a.cert, a.cert_size);
+	bad[a.cert_size / 2] ^= 0xff;
+	PKCS7_free(auth_p7cache_load(bad, a.cert_size, false));
+	assert_int_equal(ERR_peek_last_error(), mine);
+	assert_int_equal(ERR_get_error(), mine);
+	assert_int_equal(ERR_get_error(), 0);
+}
+
 static void efi_time_compare_ignores_nanoseconds(void **state)
 {
 	(void)state;
@@ -530,6 +566,7 @@ int main(void)
 		cmocka_unit_test(auth_filter_signature_lists_drops_duplicates),
 		cmocka_unit_test(efi_time_compare_ignores_nanoseconds),
 		cmocka_unit_test(auth_p7cache_parses_as_d2i),
+		cmocka_unit_test(auth_p7cache_leaves_error_queue_alone),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 #include <glib.h>
+#include <openssl/err.h>
 
 #include "authvar.h"
 #include "bytes.h"
@@ -493,6 +494,27 @@ static void authvar_process_rejects_malformed_descriptor(void **state)
 	assert_int_equal(set(f, "AuthVarDER", &vendor, NV_BS_RT_AT, tiny), EFI_SECURITY_VIOLATION);
 }
 
+/*
+ * A refused SetVariable (a signature that does not verify) leaves no OpenSSL error behind
+ * for the next request; what the caller had queued before stays.
+ */
+static void authvar_process_leaves_no_openssl_errors(void **state)
+{
+	struct fixture *f = *state;
+	enroll_pk(f);
+	g_autoptr(GBytes) bad = signed_payload("", "other", "KEK", "KEK.esl", "2025-01-01 00:00:01");
+	ERR_clear_error();
+	assert_int_equal(set(f, "KEK", &global, NV_BS_RT_AT, bad), EFI_SECURITY_VIOLATION);
+	assert_int_equal(ERR_peek_error(), 0);
+	ERR_raise(ERR_LIB_USER, 42);
+	unsigned long mine = ERR_peek_last_error();
+	assert_int_equal(set(f, "KEK", &global, NV_BS_RT_AT, bad), EFI_SECURITY_VIOLATION);
+	assert_int_equal(ERR_get_error(), mine);
+	assert_int_equal(ERR_get_error(), 0);
+	enroll_kek(f);
+	assert_int_equal(ERR_peek_error(), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -510,6 +532,7 @@ int main(void)
 		T(authvar_process_empty_append_to_absent_binds_nothing),
 		T(authvar_quirk_optee_stmm_accepts_unsigned_delete),
 		T(authvar_process_rejects_malformed_descriptor),
+		T(authvar_process_leaves_no_openssl_errors),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
