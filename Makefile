@@ -133,9 +133,21 @@ else
 daemon_link = $(daemon_dynamic)
 endif
 
+# The CLI cannot be static (json-glib and libmount ship no archives), but libcrypto and
+# SQLite, 5,000 of its 8,100 symbol bindings at start, can be linked in whole: every
+# `stmm-emu` command starts ~2.5 ms sooner (README "Start-up and memory").  Same rule as the
+# daemons: only when the archives are there and no sanitizer asks for the dynamic runtime.
+ifeq ($(STATIC_DAEMONS),1)
+LIBS_emu += -Wl,-Bstatic -lcrypto -lsqlite3 -Wl,-Bdynamic -lz -lm -ldl
+LIBS_FOR_emu := $(filter-out -lssl -lcrypto -lsqlite3,$(LIBS))
+else
+LIBS_FOR_emu := $(LIBS)
+endif
+prog_libs = $(if $(LIBS_FOR_$(1)),$(LIBS_FOR_$(1)),$(LIBS))
+
 define PROG_RULE
 $(BUILD)/$(PROG_$(1)): $(patsubst %.c,$(BUILD)/%.o,$(call prog_srcs,$(1))) $(LIBA)
-	$(if $(DAEMON_PKGS_$(1)),$$(call daemon_link,$(1)),$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(LIBS) $$(LIBS_$(1)))
+	$(if $(DAEMON_PKGS_$(1)),$$(call daemon_link,$(1)),$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(call prog_libs,$(1)) $$(LIBS_$(1)))
 endef
 $(foreach d,$(PROG_DIRS),$(eval $(call PROG_RULE,$(d))))
 

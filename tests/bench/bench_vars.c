@@ -25,7 +25,10 @@
  *
  * Other modes (run.sh): --set-only (one SetVariable figure: the stack on disk, or the
  * counted breakdown run), --auth-only (raw IPC + the authenticated figure, e.g. on a stack
- * with `up --rpmb-layout raw`; --label names the stack in the rows), --first-get (one GetVariable, retried until the stack answers),
+ * with `up --rpmb-layout raw`; --label names the stack in the rows), --first-get (one
+ * GetVariable, retried until the stack answers; with `-- CMD...` it runs CMD, `stmm-emu up`,
+ * first and prints the ms from CMD's start to the answer: `up` to first GetVariable as a
+ * client already running sees it, this bench's own process start not counted),
  * --fsync-dir (latency of one 4 KiB write + fdatasync there).  --json FILE writes the
  * figures as one JSON object.
  */
@@ -497,7 +500,7 @@ int main(int argc, char **argv)
 		  "FILE" },
 		G_OPTION_ENTRY_NULL
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("- variable request rates vs raw IPC");
+	g_autoptr(GOptionContext) ctx = g_option_context_new("[-- UP-COMMAND...] - variable request rates vs raw IPC");
 	g_autoptr(GError) error = NULL;
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
@@ -523,9 +526,30 @@ int main(int argc, char **argv)
 	struct emu_state st;
 	emu_state_init(&st, state);
 	if (want_first_get) {
-		int fr = first_get(st.tee_sock, name, name_size);
+		/* `-- CMD...`: run CMD (stmm-emu up ...) first and print the milliseconds from
+		 * its start to the GetVariable answered, this client's own start left out. */
+		gint64 t0 = g_get_monotonic_time();
+		int fr = 0;
+		if (argc > 1 && strcmp(argv[1], "--") == 0) { /* GOption leaves it in place */
+			argv++;
+			argc--;
+		}
+		if (argc > 1) {
+			gint status = 0;
+			if (!g_spawn_sync(NULL, argv + 1, NULL, G_SPAWN_SEARCH_PATH |
+					  G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL, NULL,
+					  &status, &error) ||
+			    !g_spawn_check_wait_status(status, &error)) {
+				fprintf(stderr, "bench_vars: %s: %s\n", argv[1], error->message);
+				emu_state_clear(&st);
+				return 1;
+			}
+		}
+		fr = first_get(st.tee_sock, name, name_size);
 		if (fr < 0)
 			fprintf(stderr, "bench_vars: first GetVariable: %s\n", g_strerror(-fr));
+		else if (argc > 1)
+			printf("first_get_ms %.1f\n", (double)(g_get_monotonic_time() - t0) / 1000.0);
 		emu_state_clear(&st);
 		return fr < 0 ? 1 : 0;
 	}
