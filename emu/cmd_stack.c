@@ -292,10 +292,14 @@ static int do_up(const struct emu_state *st, const struct up_args *a, bool *ret_
 		close(lock_fd);
 		return EMU_EXIT_STACK;
 	}
-	/* The layout guard runs while rpmbd starts, before stmmd would (emu_stack_up); only for
-	 * a device that was there before (a new rpmb.db is being made by that rpmbd). */
-	if (!a->reformat_store && g_file_test(st->rpmb_db, G_FILE_TEST_IS_REGULAR))
-		opt.before_stmmd = emu_store_layout_guard;
+	if (!a->reformat_store && !emu_stack_pid(st, EMU_DAEMON_STMMD)) {
+		r = emu_store_layout_guard(st, err);
+		if (r < 0) {
+			close(lock_fd);
+			emu_cli_err("up: %s", err->str);
+			return EMU_EXIT_STACK;
+		}
+	}
 	r = emu_stack_up(st, &opt, &res, err);
 	if (r == 0 && a->quirks) {
 		g_autofree char *path = emu_state_path(st, "quirks");

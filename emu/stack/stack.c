@@ -550,11 +550,6 @@ int emu_stack_up(const struct emu_state *st, const struct emu_up_options *opt,
 			if (d == EMU_DAEMON_COUNT || res.pid[d] ||
 			    (d == EMU_DAEMON_SUPPLICANTD && opt->without_supplicant))
 				continue;
-			if (d == EMU_DAEMON_STMMD && opt->before_stmmd) {
-				r = opt->before_stmmd(st, err);
-				if (r < 0)
-					break;
-			}
 			remove_pid_file(st, d);
 			r = spawn_daemon(st, d, opt, &res.pid[d], &ready_fd[k], err);
 			if (r < 0)

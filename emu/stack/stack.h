@@ -53,12 +53,6 @@ struct emu_up_options {
 	/* Return once every daemon reported ready, without the GET_PAYLOAD_SIZE round trip
 	 * (a stack whose StMM cannot come up, on purpose: max_payload is then 0). */
 	bool no_round_trip;
-	/*
-	 * Called when stmmd is about to be started, after rpmbd was (it then starts while this
-	 * runs); stmmd is not started when it fails (its err is the `up`'s error, and what this
-	 * `up` started is stopped).  `up`'s layout guard (store_at_rest.h).  NULL: none.
-	 */
-	int (*before_stmmd)(const struct emu_state *st, GString *err);
 };
 
 struct emu_up_result {
