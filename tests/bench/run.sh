@@ -210,8 +210,10 @@ S4="$WORK/startup"
 STATES+=("$S4")
 first_get_ms() { "$BENCH" --state "$S4" --first-get -- "$EMU" up --state "$S4" --quiet |
 	awk '/^first_get_ms/ {print $2}'; }
-FRESH_MS=$(first_get_ms)
+FRESH_MS=$(STMM_EMU_PERF_COUNTERS=1 first_get_ms)
 "$EMU" down --state "$S4" --quiet
+# The requests rpmbd answered in that fresh start (each one received message).
+FRESH_REQS=$(sed -n 's/^perf-counters: prog=rpmbd .*ipc_received=\([0-9]*\)$/\1/p' "$S4/rpmbd.log" | tail -1)
 EXIST_ALL=()
 for i in 1 2 3 4 5; do
 	EXIST_ALL+=("$(first_get_ms)")
@@ -219,6 +221,18 @@ for i in 1 2 3 4 5; do
 done
 EXIST_MS=$(printf '%s\n' "${EXIST_ALL[@]}" | sort -n | sed -n 3p)
 echo "== up to first GetVariable: fresh state (format) $FRESH_MS ms, existing state $EXIST_MS ms (median of ${EXIST_ALL[*]})"
+# The floor of this architecture on this machine: every RPMB request crosses stmmd ->
+# supplicantd -> rpmbd and back, two IPC round trips, each at least the raw one measured
+# above; no work counted at all.
+RAW_US=$(jq '.raw_ipc.latency_us * 10 | round / 10' "$WORK/main.json")
+REQS_PER_SET=$(jq '.per_set_variable.rpmbd_requests' "$WORK/breakdown.json")
+FLOOR_FRESH_MS=$(bc -l <<<"scale=1; ${FRESH_REQS:-0} * 2 * $RAW_US / 1000")
+FLOOR_DISK=$(jq -r --argjson req "$REQS_PER_SET" --argjson raw "$RAW_US" '.full // empty |
+	if .fsyncs_per_set_variable > 0 then
+	  (1 + ($req * 2 * $raw) / (.fsyncs_per_set_variable * .fsync.latency_us)) * 100 | floor / 100
+	else empty end' "$WORK/disk.json")
+echo "   lower bound with no work at all, only 2 raw IPC round trips ($RAW_US us) per RPMB request:" \
+	"fresh ${FRESH_REQS:-?} requests = $FLOOR_FRESH_MS ms; disk ${FLOOR_DISK:-?}x fsyncs ($REQS_PER_SET requests per SetVariable)"
 
 # ---- 5. the trace's cost ---------------------------------------------------------------
 S5="$WORK/trace"
@@ -231,9 +245,13 @@ jq -n --slurpfile main "$WORK/main.json" --slurpfile raw "$WORK/raw.json" \
 	--slurpfile bd "$WORK/breakdown.json" \
 	--slurpfile disk "$WORK/disk.json" --slurpfile tr "$WORK/trace.json" \
 	--argjson rss "$RSS" --argjson fresh "$FRESH_MS" --argjson exist "$EXIST_MS" \
+	--argjson freqs "${FRESH_REQS:-null}" --argjson ffloor "$FLOOR_FRESH_MS" \
+	--argjson dfloor "${FLOOR_DISK:-null}" \
 	--arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --argjson cpus "$(nproc)" '{
 	  machine: { cpus: $cpus, loadavg: $load },
 	  tmpfs: $main[0], tmpfs_raw_layout: $raw[0], breakdown: $bd[0], disk: $disk[0],
-	  rss_kb: $rss, up_to_first_get_ms: { fresh: $fresh, existing: $exist },
+	  rss_kb: $rss, up_to_first_get_ms: { fresh: $fresh, existing: $exist,
+	    fresh_rpmb_requests: $freqs, fresh_floor_ms: $ffloor },
+	  disk_floor_vs_fsyncs: $dfloor,
 	  trace_on: $tr[0] }' >"$OUT"
 echo "bench: figures in $OUT"
