@@ -385,6 +385,7 @@ int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in, size_t in_len, void 
 		return -EMSGSIZE;
 
 	g_mutex_lock(&rpc->lock);
+again:
 	while (!rpc->shutdown && route_fd_unlocked(rpc, cmd) < 0) {
 		if (rpc->supp_nowait) {
 			/* Linux optee_supp_thrd_req(): a kernel client's request with no
@@ -406,8 +407,10 @@ int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in, size_t in_len, void 
 	}
 	p.id = emu_ipc_next_id(&rpc->next_id); /* never reused: a late reply stays late */
 	p.fd = route_fd_unlocked(rpc, cmd);
+	p.state = PENDING_WAITING;
 	rpc->pending = &p;
 	rpc->pending_since = g_get_monotonic_time();
+	rpc->reading_fd = p.fd;
 	/*
 	 * Send from this thread, under the lock: the main thread detaches a connection under
 	 * the same lock before it closes the fd, so p.fd is open here.  A SEQPACKET datagram
@@ -417,9 +420,22 @@ int rpc_call(struct rpc *rpc, uint32_t cmd, const void *in, size_t in_len, void 
 	struct iovec iov[2] = { { .iov_base = &hdr, .iov_len = sizeof(hdr) },
 				{ .iov_base = (void *)in, .iov_len = in_len } };
 	r = emu_ipc_sendv(p.fd, EMU_MSG_SUPP_RPC_REQ, p.id, iov, in_len ? 2 : 1, -1);
+	if (r == -EPIPE || r == -ECONNRESET) {
+		/*
+		 * The peer hung up after the last call: nobody polls it during a job, so this
+		 * is where the hang-up is found.  As if the main thread had seen it first: the
+		 * connection goes, and the request waits for another supplicant (before boot)
+		 * or fails with -ECOMM (after) -- Linux fails only the requests the supplicant
+		 * had taken when it closed.
+		 */
+		read_done_unlocked(rpc, p.fd, -ECONNRESET, NULL);
+		rpc->pending = NULL;
+		rpc->reading_fd = -1;
+		g_cond_broadcast(&rpc->cond);
+		goto again;
+	}
 	if (r < 0)
 		(void)complete_here_unlocked(rpc, r);
-	rpc->reading_fd = p.fd;
 	while (p.state == PENDING_WAITING) {
 		gint64 now = g_get_monotonic_time();
 		if (now >= deadline) {

@@ -286,6 +286,46 @@ static void nowait_without_supplicant(void **state)
 	assert_int_equal(join_call(f), -ECOMM);
 }
 
+/* The supplicant hung up between two calls (nobody polls it during a job): the next call
+ * finds it on its send, drops the connection as the main thread would have, and -- after
+ * boot -- fails with -ECOMM as with no supplicant; the hang-up is forwarded. */
+static void hangup_between_calls_after_boot(void **state)
+{
+	struct fx *f = *state;
+
+	rpc_set_supplicant_nowait(f->rpc, true);
+	close(f->supp);
+	f->supp = -1;
+	start_call(f);
+	assert_int_equal(join_call(f), -ECOMM);
+	assert_false(rpc_supplicant_attached(f->rpc));
+	assert_int_equal(f->nfwd, 1);
+	assert_int_equal(f->fwd[0].fd, f->stmm);
+	assert_true(f->fwd[0].was_supplicant);
+}
+
+/* The same before boot: the call waits for a new supplicant and goes to it. */
+static void hangup_between_calls_before_boot(void **state)
+{
+	struct fx *f = *state;
+	int sv[2];
+
+	close(f->supp);
+	start_call(f);
+	while (rpc_supplicant_attached(f->rpc)) /* the worker found the hang-up */
+		g_thread_yield();
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	f->supp = sv[0];
+	close(f->stmm);
+	f->stmm = sv[1];
+	assert_int_equal(rpc_attach_supplicant(f->rpc, f->stmm), 0);
+	uint32_t id = supp_take_request(f);
+	supp_reply(f, id, 0x77);
+	assert_int_equal(join_call(f), 0);
+	assert_int_equal(f->out[3], 0x77);
+	assert_int_equal(f->nfwd, 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -301,6 +341,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stalled_supplicant_times_out, fx_setup_short,
 						fx_teardown),
 		T(nowait_without_supplicant),
+		T(hangup_between_calls_after_boot),
+		T(hangup_between_calls_before_boot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
