@@ -354,8 +354,9 @@ static void read_done_unlocked(struct rpc *rpc, int fd, int r, struct emu_msg *m
 	} else if (r < 0 && r != -EBADMSG) {
 		if (!attached)
 			return; /* detached meanwhile: its owner is closing it anyway */
+		if (rpc->pending && rpc->pending->fd == fd)
+			(void)complete_here_unlocked(rpc, -ECONNRESET); /* no wake-up: we are it */
 		detach_unlocked(rpc, fd);
-		(void)complete_here_unlocked(rpc, -ECONNRESET);
 	}
 	if (!attached || !rpc->forward) {
 		if (msg)
