@@ -4,11 +4,17 @@
  * tee-supplicant; research/rpmb-and-supplicant.md §2.4, §2.7).
  *
  * Two sides, two threads:
- *  - the main thread (owner of every socket) attaches/detaches the supplicant's connection
- *    and routes EMU_MSG_SUPP_RPC_RSP replies back by req_id;
+ *  - the main thread (owner of every socket) attaches/detaches the supplicant's connection;
+ *    it polls that connection only while no job runs on the worker (tee.c pauses its watch
+ *    for the duration of each job), and there it drops late replies (rpc_handle_reply_from);
  *  - the StMM worker thread calls rpc_call(), which sends the request itself (under the
- *    lock the main thread detaches under, so the fd is open) and blocks on a GCond until
- *    the reply arrives, the supplicant goes away, or the timeout expires.
+ *    lock the main thread detaches under, so the fd is open) and reads the reply itself
+ *    from the same connection: no hop through the main thread.  It waits in poll() on that
+ *    fd and on a wake-up eventfd, which rpc_detach_supplicant() and rpc_shutdown() use,
+ *    until the reply arrives, the supplicant goes away (its hang-up, read by the worker, or
+ *    a detach), or the timeout expires.  Whatever else it reads on the connection -- another
+ *    message, a malformed one, the hang-up -- goes to the main thread through the forward
+ *    callback (rpc_set_forward), as if the main loop had received it.
  * One RPC is outstanding at a time (one StMM thread).  Before StMM has booted, a call
  * without a supplicant waits for one to register, bounded by the same timeout (the bound is
  * the emulator's, so that a missing supplicant turns into an error, not a hang); after that
@@ -31,10 +37,26 @@ __attribute__((warn_unused_result)) int rpc_new(GMainContext *main_ctx, int time
 						struct rpc **ret_rpc);
 void rpc_free(struct rpc *rpc);
 
+/*
+ * What the worker read from the connection `fd` while waiting for its reply and that is
+ * not that reply (a late or foreign reply is dropped, as the main thread drops it).  Called
+ * on the worker thread, without the rpc lock, while fd is still open and attached:
+ *   r == 0         `msg` (owned by the callee) is a message for the main thread's dispatch;
+ *   r == -EBADMSG  a malformed datagram (msg NULL);
+ *   other r < 0    fd hung up (msg NULL): the worker has already detached it from both
+ *                  roles (`was_supplicant`: it had the supplicant's); the main thread
+ *                  closes the connection.
+ * The callee must not call back into rpc or block on the main thread.
+ */
+typedef void (*rpc_forward_fn)(void *ctx, int fd, int r, struct emu_msg *msg,
+			       bool was_supplicant);
+void rpc_set_forward(struct rpc *rpc, rpc_forward_fn fn, void *ctx);
+
 /* ---- main thread ---- */
 /* Make `fd` the supplicant's connection.  -EBUSY if one is attached. */
 __attribute__((warn_unused_result)) int rpc_attach_supplicant(struct rpc *rpc, int fd);
-/* The connection `fd` is going away: fail the outstanding call if any. */
+/* The connection `fd` is going away: fail the outstanding call if any.  Returns once the
+ * worker no longer polls or reads fd, so the caller may close it. */
 void rpc_detach_supplicant(struct rpc *rpc, int fd);
 bool rpc_is_supplicant(struct rpc *rpc, int fd);
 /*

@@ -56,6 +56,8 @@ struct tee_conn {
 	uint32_t next_shm_id;
 	unsigned inflight;
 	struct ffa_endpoint *ffa; /* FF-A calls on this connection (tee_ffa), NULL until one */
+	bool watched;  /* the main loop reads it (accepted on the socket, not adopted) */
+	bool paused;   /* its watch is off while a job runs: the worker reads it (rpc.h) */
 };
 
 enum job_kind { JOB_BOOT, JOB_INVOKE, JOB_EXPORT, JOB_RESET, JOB_FFA, JOB_QUIT };
@@ -99,6 +101,15 @@ struct tee_core {
 	/* Jobs queued or running: the main thread adds, the worker takes off once a job is
 	 * done.  0 means StMM is idle and stays so until the main thread queues again. */
 	gint jobs_pending;
+	/* Main thread: jobs handed to the worker whose end it has not seen yet (job_reply).
+	 * While non-zero the supplicant's and the RPMB handler's connections are not polled
+	 * here: the worker reads them for its RPCs (rpc.h). */
+	unsigned jobs_out;
+	/* What the worker read on those connections for the main thread (rpc_forward_fn):
+	 * queued under fwd_lock, taken by one idle source on the main context. */
+	GMutex fwd_lock;
+	GQueue fwd;
+	guint fwd_src;     /* the idle source when posted, 0 otherwise (under fwd_lock) */
 	bool debug;        /* debug logging on (checked once: g_debug formats even when dropped) */
 	/* Private copies of MM buffers (TOCTOU), kept across calls: one per thread. */
 	uint8_t *main_buf, *worker_buf;
@@ -190,9 +201,41 @@ static void remove_source(struct tee_core *core, guint id)
 		g_source_destroy(src);
 }
 
+/* One thing the worker read for the main thread (rpc_forward_fn's arguments). */
+struct fwd_item {
+	int fd;
+	int r;
+	struct emu_msg *msg;
+	bool was_supplicant;
+};
+
+static void fwd_item_free(gpointer data)
+{
+	struct fwd_item *it = data;
+	emu_msg_free(it->msg);
+	g_free(it);
+}
+
+/* Drop what the worker forwarded from fd (its connection is going away). */
+static void fwd_drop_fd(struct tee_core *core, int fd)
+{
+	g_mutex_lock(&core->fwd_lock);
+	for (GList *l = core->fwd.head; l;) {
+		GList *next = l->next;
+		struct fwd_item *it = l->data;
+		if (it->fd == fd) {
+			fwd_item_free(it);
+			g_queue_delete_link(&core->fwd, l);
+		}
+		l = next;
+	}
+	g_mutex_unlock(&core->fwd_lock);
+}
+
 static void conn_destroy(struct tee_core *core, struct tee_conn *conn)
 {
-	rpc_detach_supplicant(core->rpc, conn->fd);
+	rpc_detach_supplicant(core->rpc, conn->fd); /* the worker has let go of the fd */
+	fwd_drop_fd(core, conn->fd);
 	emu_trace_disconnect(conn->fd);
 	core->nsessions -= g_hash_table_size(conn->sessions);
 	remove_source(core, conn->src);
@@ -229,6 +272,9 @@ static int send_error(struct tee_conn *conn, uint32_t req_id, int error, const c
 
 /* ---- jobs ----------------------------------------------------------------------------- */
 
+static void jobs_handed(struct tee_core *core);
+static void jobs_ended(struct tee_core *core);
+
 static void job_free(gpointer data)
 {
 	struct job *job = data;
@@ -246,6 +292,7 @@ static void queue_boot(struct tee_core *core)
 	struct job *job = g_new0(struct job, 1);
 	job->kind = JOB_BOOT;
 	job->core = core;
+	jobs_handed(core);
 	g_atomic_int_inc(&core->jobs_pending);
 	g_async_queue_push(core->jobs, job);
 }
@@ -262,28 +309,36 @@ static void job_enqueue(struct tee_core *core, struct tee_conn *conn, uint32_t r
 	job->conn_id = conn->id;
 	job->req_id = req_id;
 	conn->inflight++;
+	jobs_handed(core);
 	g_atomic_int_inc(&core->jobs_pending);
 	g_async_queue_push(core->jobs, job);
 }
 
 static int answer_invoke(struct tee_conn *conn, struct job *job);
+static void conn_watch(struct tee_core *core, struct tee_conn *conn);
+static void conn_pause(struct tee_core *core, struct tee_conn *conn);
+static bool conn_received(struct tee_core *core, struct tee_conn *conn, int r,
+			  struct emu_msg *msg, bool was_supplicant);
 static int answer_export(struct tee_conn *conn, struct job *job);
 static int answer_reset(struct tee_conn *conn, struct job *job);
 static int answer_ffa(struct tee_conn *conn, struct job *job);
 
 /*
- * Main thread: answer a finished job on its connection, its in-flight slot given back;
- * nothing when the client has gone meanwhile.  A connection that cannot take the answer
- * is dropped.
+ * Main thread: a job has ended (every kind posts this, a boot too).  Answer it on its
+ * connection, its in-flight slot given back; nothing when the client has gone meanwhile.
+ * A connection that cannot take the answer is dropped.
  */
 static gboolean job_reply(gpointer data)
 {
 	struct job *job = data;
 	struct tee_core *core = job->core;
-	struct tee_conn *conn =
-		g_hash_table_lookup(core->conns, GUINT_TO_POINTER(job->conn_id));
 	int r;
 
+	jobs_ended(core);
+	if (job->kind == JOB_BOOT)
+		return G_SOURCE_REMOVE;
+	struct tee_conn *conn =
+		g_hash_table_lookup(core->conns, GUINT_TO_POINTER(job->conn_id));
 	if (!conn)
 		return G_SOURCE_REMOVE;
 	conn->inflight--;
@@ -509,7 +564,7 @@ static void run_job_kind(struct tee_core *core, struct job *job)
 	case JOB_BOOT:
 		g_atomic_int_set(&core->boot_queued, 0);
 		(void)ensure_booted(core);
-		job_free(job);
+		job_post_reply(core, job);
 		break;
 	case JOB_RESET:
 		run_reset(core, job);
@@ -730,6 +785,8 @@ static int handle_supp_register(struct tee_core *core, struct tee_conn *conn,
 	int r = send_result(conn, EMU_MSG_SUPP_REGISTER_RSP, msg->hdr.req_id, TEE_SUCCESS,
 			    TEE_ORIGIN_TEE, 0);
 	queue_boot(core);
+	if (core->jobs_out)
+		conn_pause(core, conn); /* the running job's RPCs read it from now on */
 	return r;
 }
 
@@ -746,6 +803,8 @@ static int handle_rpmb_register(struct tee_core *core, struct tee_conn *conn,
 	int r = send_result(conn, EMU_MSG_SUPP_REGISTER_RPMB_RSP, msg->hdr.req_id, TEE_SUCCESS,
 			    TEE_ORIGIN_TEE, 0);
 	queue_boot(core);
+	if (core->jobs_out)
+		conn_pause(core, conn);
 	return r;
 }
 
@@ -903,6 +962,30 @@ static int dispatch(struct tee_core *core, struct tee_conn *conn, struct emu_msg
 	}
 }
 
+/*
+ * One message received on conn (`r` as emu_ipc_recv returned it; `msg` stays the
+ * caller's), by the main loop's reader or by the worker (fwd_idle).  False when the
+ * connection was closed (`was_supplicant`: it was the supplicant's, for the log).
+ */
+static bool conn_received(struct tee_core *core, struct tee_conn *conn, int r,
+			  struct emu_msg *msg, bool was_supplicant)
+{
+	if (r == -EBADMSG) {
+		(void)send_error(conn, 0, -EBADMSG, "malformed message");
+		return true;
+	}
+	if (r == 0)
+		r = dispatch(core, conn, msg);
+	if (r >= 0)
+		return true;
+	if (r != -ECONNRESET)
+		g_debug("connection %u closed: %s", conn->id, g_strerror(-r));
+	if (was_supplicant)
+		g_message("supplicant disconnected");
+	conn_destroy(core, conn);
+	return false;
+}
+
 /* Data for a connection's watch: the core and the connection id (not the pointer, which
  * conn_destroy may free). */
 struct conn_watch {
@@ -923,22 +1006,108 @@ static gboolean conn_event(gint fd, GIOCondition cond, gpointer data)
 	int r = emu_ipc_recv(fd, 0, &msg);
 	if (r == -ETIMEDOUT || r == -EAGAIN)
 		return G_SOURCE_CONTINUE;
-	if (r == -EBADMSG) {
-		(void)send_error(conn, 0, -EBADMSG, "malformed message");
+	if (conn_received(core, conn, r, msg, rpc_is_supplicant(core->rpc, conn->fd)))
 		return G_SOURCE_CONTINUE;
+	return G_SOURCE_REMOVE; /* conn_received removed it */
+}
+
+/*
+ * Main thread: a job is handed to the worker / has ended.  From the first job handed out
+ * to the end of the last one the supplicant's and the RPMB handler's connections are not
+ * polled here: the worker reads their replies itself (rpc.h); what else it reads comes
+ * back through fwd_idle.  The watches are this thread's sources, paused and resumed here.
+ */
+static bool conn_is_rpc_peer(struct tee_core *core, struct tee_conn *conn)
+{
+	return rpc_is_supplicant(core->rpc, conn->fd) || rpc_is_rpmb_handler(core->rpc, conn->fd);
+}
+
+static void conn_pause(struct tee_core *core, struct tee_conn *conn)
+{
+	if (!conn->watched || conn->paused)
+		return;
+	remove_source(core, conn->src);
+	conn->src = 0;
+	conn->paused = true;
+}
+
+static void jobs_handed(struct tee_core *core)
+{
+	if (core->jobs_out++ > 0)
+		return;
+	GHashTableIter it;
+	gpointer key, value;
+	g_hash_table_iter_init(&it, core->conns);
+	while (g_hash_table_iter_next(&it, &key, &value))
+		if (conn_is_rpc_peer(core, value))
+			conn_pause(core, value);
+}
+
+static void jobs_ended(struct tee_core *core)
+{
+	g_assert(core->jobs_out > 0);
+	if (--core->jobs_out > 0)
+		return;
+	GHashTableIter it;
+	gpointer key, value;
+	g_hash_table_iter_init(&it, core->conns);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		struct tee_conn *conn = value;
+		if (conn->paused) {
+			conn->paused = false;
+			conn_watch(core, conn);
+		}
 	}
-	if (r == 0)
-		r = dispatch(core, conn, msg);
-	if (r < 0) {
-		if (r != -ECONNRESET)
-			g_debug("connection %u closed: %s", conn->id, g_strerror(-r));
-		if (rpc_is_supplicant(core->rpc, conn->fd))
-			g_message("supplicant disconnected");
-		conn->src = 0; /* removed by returning G_SOURCE_REMOVE */
-		conn_destroy(core, conn);
-		return G_SOURCE_REMOVE;
+}
+
+static struct tee_conn *conn_by_fd(struct tee_core *core, int fd)
+{
+	GHashTableIter it;
+	gpointer key, value;
+	g_hash_table_iter_init(&it, core->conns);
+	while (g_hash_table_iter_next(&it, &key, &value))
+		if (((struct tee_conn *)value)->fd == fd)
+			return value;
+	return NULL;
+}
+
+/* Main thread: what the worker read for us, handled as conn_event handles what it reads. */
+static gboolean fwd_idle(gpointer data)
+{
+	struct tee_core *core = data;
+	GQueue items = G_QUEUE_INIT;
+
+	g_mutex_lock(&core->fwd_lock);
+	items = core->fwd;
+	g_queue_init(&core->fwd);
+	core->fwd_src = 0;
+	g_mutex_unlock(&core->fwd_lock);
+	struct fwd_item *it;
+	while ((it = g_queue_pop_head(&items))) {
+		struct tee_conn *conn = conn_by_fd(core, it->fd);
+		if (conn)
+			conn_received(core, conn, it->r, it->msg, it->was_supplicant);
+		fwd_item_free(it);
 	}
-	return G_SOURCE_CONTINUE;
+	return G_SOURCE_REMOVE;
+}
+
+/* Worker (rpc_forward_fn): queue it for fwd_idle and wake the main context once. */
+static void fwd_from_worker(void *ctx, int fd, int r, struct emu_msg *msg, bool was_supplicant)
+{
+	struct tee_core *core = ctx;
+	struct fwd_item *it = g_new(struct fwd_item, 1);
+
+	*it = (struct fwd_item){ .fd = fd, .r = r, .msg = msg, .was_supplicant = was_supplicant };
+	g_mutex_lock(&core->fwd_lock);
+	g_queue_push_tail(&core->fwd, it);
+	if (!core->fwd_src) {
+		GSource *src = g_idle_source_new();
+		g_source_set_callback(src, fwd_idle, core, NULL);
+		core->fwd_src = g_source_attach(src, core->main_ctx);
+		g_source_unref(src);
+	}
+	g_mutex_unlock(&core->fwd_lock);
 }
 
 static struct tee_conn *conn_add(struct tee_core *core, int cfd)
@@ -986,6 +1155,19 @@ static void source_no_block(GSource *src)
 	g_source_set_can_recurse(src, TRUE);
 }
 
+/* Main thread: read conn's messages from the main loop (conn_event). */
+static void conn_watch(struct tee_core *core, struct tee_conn *conn)
+{
+	struct conn_watch *w = g_new0(struct conn_watch, 1);
+	w->core = core;
+	w->conn_id = conn->id;
+	GSource *src = g_unix_fd_source_new(conn->fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+	g_source_set_callback(src, (GSourceFunc)(void (*)(void))conn_event, w, g_free);
+	source_no_block(src);
+	conn->src = g_source_attach(src, core->main_ctx);
+	g_source_unref(src);
+}
+
 static gboolean listen_event(gint fd, GIOCondition cond, gpointer data)
 {
 	struct tee_core *core = data;
@@ -1004,14 +1186,8 @@ static gboolean listen_event(gint fd, GIOCondition cond, gpointer data)
 		return G_SOURCE_CONTINUE;
 	}
 	struct tee_conn *conn = conn_add(core, cfd);
-	struct conn_watch *w = g_new0(struct conn_watch, 1);
-	w->core = core;
-	w->conn_id = conn->id;
-	GSource *src = g_unix_fd_source_new(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR);
-	g_source_set_callback(src, (GSourceFunc)(void (*)(void))conn_event, w, g_free);
-	source_no_block(src);
-	conn->src = g_source_attach(src, core->main_ctx);
-	g_source_unref(src);
+	conn->watched = true;
+	conn_watch(core, conn);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -1032,6 +1208,9 @@ int tee_core_new(const struct tee_config *cfg, const struct tee_pta_ops *pta, st
 	core->listen_fd = -1;
 	core->conns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	core->jobs = g_async_queue_new();
+	g_mutex_init(&core->fwd_lock);
+	g_queue_init(&core->fwd);
+	rpc_set_forward(rpc, fwd_from_worker, core);
 	core->debug = !g_log_writer_default_would_drop(G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
 	*ret_core = core;
 	return 0;
@@ -1102,6 +1281,10 @@ void tee_core_free(struct tee_core *core)
 	while ((job = g_async_queue_try_pop(core->jobs)))
 		job_free(job);
 	g_async_queue_unref(core->jobs);
+	rpc_set_forward(core->rpc, NULL, NULL);
+	remove_source(core, core->fwd_src);
+	g_queue_clear_full(&core->fwd, fwd_item_free);
+	g_mutex_clear(&core->fwd_lock);
 	g_hash_table_destroy(core->conns);
 	g_main_context_unref(core->main_ctx);
 	warn_limit_clear(&core->boot_warn);

@@ -12,10 +12,13 @@
  *   StMM worker  -- one GThread = the secure partition.  It pops jobs (boot, invoke) from a
  *                   GAsyncQueue in order and runs them one at a time, as StMM has a single
  *                   execution context.  When the variable service writes or reads the store,
- *                   the RPMB client calls rpc_call(), which hands the request to the main
- *                   thread (an idle source on the main context) and blocks on a GCond until
- *                   the main thread routes the supplicant's reply back, the supplicant
- *                   disconnects, or --rpc-timeout expires (rpc.h).
+ *                   the RPMB client calls rpc_call(), which sends the request on the
+ *                   supplicant's connection and reads the reply from it itself, until the
+ *                   reply arrives, the supplicant disconnects, or --rpc-timeout expires
+ *                   (rpc.h).  So that only one thread reads that connection, the main thread
+ *                   stops polling the supplicant's (and the RPMB handler's) connection from
+ *                   the first job it hands to the worker to the end of the last one; what
+ *                   else the worker reads there comes back to it through a queue.
  *
  * One shortcut, for speed (issue 16): a read that StMM answers from memory alone
  * (GetVariable, GetNextVariableName, QueryVariableInfo, the property and payload-size
@@ -26,8 +29,8 @@
  * partition still runs one call at a time, in order, with the same trace records.
  *
  * So while StMM waits for the supplicant, the main thread keeps serving everybody: other
- * clients open and close sessions, register memory, ask for status, the supplicant
- * registers or replies.  Further invokes queue behind the running one (bounded per
+ * clients open and close sessions, register memory, ask for status, a supplicant
+ * registers.  Further invokes queue behind the running one (bounded per
  * connection: TEE_ERROR_BUSY beyond).  Results go back through an idle source on the main
  * context; a job holds a reference on its shared memory, so a client that unregisters or
  * disconnects mid-call cannot pull the mapping from under the worker (its reply is dropped).

@@ -25,6 +25,7 @@
 
 #include "emu_ipc.h"
 #include "ipc.h"
+#include "optee_rpmb.h"
 #include "pta_stmm.h"
 #include "rpc.h"
 #include "tee.h"
@@ -46,14 +47,23 @@ struct fx {
 	struct client c[2];
 	uint32_t next_req;
 	/* the stub PTA */
-	unsigned boots, calls;
+	gint boots;
+	unsigned calls;
 	GThread *call_thread;
+	bool boot_rpc; /* the boot makes one RPC to the supplicant (as StMM reads RPMB) */
 };
 
 static int stub_boot(void *ctx)
 {
 	struct fx *f = ctx;
-	f->boots++;
+	if (f->boot_rpc) {
+		static const uint8_t in[4] = { 1, 2, 3, 4 };
+		uint8_t out[4];
+		int r = rpc_call(f->rpc, OPTEE_RPC_CMD_RPMB_FRAMES, in, sizeof(in), out, sizeof(out));
+		if (r < 0)
+			return r;
+	}
+	g_atomic_int_inc(&f->boots);
 	return 0;
 }
 
@@ -318,6 +328,112 @@ static void invoke_read_waits_for_other_connections_call(void **state)
 	assert_null(reply_on(&f->c[1]));
 }
 
+/*
+ * With the real worker thread (tee_core_start): the boot's RPC is read by the worker from
+ * the supplicant's connection, nobody routes it here.  What else the supplicant sends
+ * meanwhile (here a status request) comes back to this thread, the main one, and is
+ * answered on that connection.
+ */
+
+/* A supplicant on an adopted connection, registered; its end in c->peer. */
+static void supplicant_register(struct fx *f, struct client *c)
+{
+	int sv[2];
+	struct emu_tee_result res;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	c->peer = sv[0];
+	c->conn = tee_core_adopt(f->core, sv[1]);
+	dispatch_on(f, c, EMU_MSG_SUPP_REGISTER_REQ, NULL, 0, -1);
+	g_autoptr(emu_msg) m = reply_on(c);
+	assert_non_null(m);
+	assert_int_equal(m->hdr.type, EMU_MSG_SUPP_REGISTER_RSP);
+	memcpy(&res, m->payload, sizeof(res));
+	assert_int_equal(res.ret, TEE_SUCCESS);
+}
+
+/* The supplicant's side: block until the worker's request is there; its req_id. */
+static uint32_t supplicant_take_request(struct client *s)
+{
+	g_autoptr(emu_msg) m = NULL;
+	assert_int_equal(emu_ipc_recv(s->peer, 5000, &m), 0);
+	assert_int_equal(m->hdr.type, EMU_MSG_SUPP_RPC_REQ);
+	return m->hdr.req_id;
+}
+
+static void supplicant_answer(struct client *s, uint32_t req_id)
+{
+	uint8_t buf[sizeof(struct emu_supp_rpc_rsp) + 4] = { 0 };
+	struct emu_supp_rpc_rsp rsp = { .ret = TEE_SUCCESS, .out_len = 4 };
+	memcpy(buf, &rsp, sizeof(rsp));
+	assert_int_equal(emu_ipc_send(s->peer, EMU_MSG_SUPP_RPC_RSP, req_id, buf, sizeof(buf)), 0);
+}
+
+/* Run the main context until the worker's boot has ended (its job_reply ran). */
+static void main_until_booted(struct fx *f)
+{
+	while (!g_atomic_int_get(&f->boots))
+		(void)g_main_context_iteration(NULL, TRUE);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+}
+
+static void worker_reads_reply_main_gets_the_rest(void **state)
+{
+	struct fx *f = *state;
+	struct client s = { .peer = -1 };
+
+	f->boot_rpc = true;
+	supplicant_register(f, &s); /* the boot job the sessions queued is still waiting */
+	assert_int_equal(tee_core_start(f->core), 0);
+	uint32_t id = supplicant_take_request(&s);
+	assert_int_equal(emu_ipc_send(s.peer, EMU_MSG_CTRL_STATUS_REQ, 4242, NULL, 0), 0);
+	/* The worker read it and handed it over: the main context answers it. */
+	struct emu_msg *m;
+	while (!(m = reply_on(&s)))
+		(void)g_main_context_iteration(NULL, TRUE);
+	assert_int_equal(m->hdr.type, EMU_MSG_CTRL_STATUS_RSP);
+	assert_int_equal(m->hdr.req_id, 4242);
+	emu_msg_free(m);
+	/* The reply itself: read by the worker, no dispatch here. */
+	supplicant_answer(&s, id);
+	main_until_booted(f);
+	assert_int_equal(g_atomic_int_get(&f->boots), 1);
+	assert_null(reply_on(&s));
+	close(s.peer);
+}
+
+/*
+ * The supplicant hangs up while the worker waits for its reply: the boot fails at once
+ * (no timeout), a new supplicant can register straight away, the next boot's RPC goes to
+ * it, and the main thread closes the old connection.
+ */
+static void supplicant_hangup_mid_call_then_new_one(void **state)
+{
+	struct fx *f = *state;
+	struct client s1 = { .peer = -1 }, s2 = { .peer = -1 };
+
+	f->boot_rpc = true;
+	supplicant_register(f, &s1);
+	assert_int_equal(tee_core_start(f->core), 0);
+	(void)supplicant_take_request(&s1);
+	close(s1.peer);
+	/* The worker detaches s1 as soon as it reads the hang-up, before the main thread
+	 * hears of it: wait for that (no main-context iteration meanwhile). */
+	while (rpc_supplicant_attached(f->rpc))
+		g_thread_yield();
+	supplicant_register(f, &s2);
+	uint32_t id = supplicant_take_request(&s2);
+	supplicant_answer(&s2, id);
+	main_until_booted(f);
+	assert_int_equal(g_atomic_int_get(&f->boots), 1);
+	/* The hang-up reached the main thread: s1's connection is gone. */
+	struct emu_msg msg = { .hdr = { .magic = EMU_MSG_MAGIC, .version = EMU_MSG_VERSION,
+					.type = EMU_MSG_CTRL_STATUS_REQ }, .fd = -1 };
+	assert_int_equal(tee_core_dispatch(f->core, s1.conn, &msg), -ENOENT);
+	close(s2.peer);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -329,6 +445,8 @@ int main(void)
 		T(invoke_read_stays_behind_queued_write),
 		T(invoke_read_after_unsent_answer_keeps_order),
 		T(invoke_read_waits_for_other_connections_call),
+		T(worker_reads_reply_main_gets_the_rest),
+		T(supplicant_hangup_mid_call_then_new_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
