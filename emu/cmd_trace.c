@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +16,7 @@
 #include "mm.h"
 #include "pta_stmm.h"
 #include "rpmb_host.h"
+#include "rpmbdb.h"
 #include "state.h"
 #include "trace.h"
 #include "trace_decode.h"
@@ -24,21 +24,9 @@
 /* rpmbd's key from STATE/rpmb.db, read-only; false when there is none. */
 static bool key_from_db(const char *db, uint8_t key[RPMB_KEY_SIZE])
 {
-	sqlite3 *h = NULL;
-	sqlite3_stmt *q = NULL;
-	bool ok = false;
+	g_autoptr(GString) err = g_string_new("");
 
-	if (!g_file_test(db, G_FILE_TEST_EXISTS))
-		return false;
-	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(h, "SELECT auth_key FROM device WHERE id = 1", -1, &q, NULL) == SQLITE_OK &&
-	    sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 0) == RPMB_KEY_SIZE) {
-		memcpy(key, sqlite3_column_blob(q, 0), RPMB_KEY_SIZE);
-		ok = true;
-	}
-	sqlite3_finalize(q);
-	sqlite3_close(h);
-	return ok;
+	return emu_rpmbdb_read_key(db, key, err) == 0;
 }
 
 /* Who sent it, who received it. */

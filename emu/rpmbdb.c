@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rpmb_frame.h"
+#include "rpmb_host.h"
 
 /* rpmb.db opened read-only, waiting up to 5 s for a writer's lock.  0 or -EIO + err. */
 static int open_ro(const char *db_path, sqlite3 **ret, GString *err)
@@ -107,6 +108,32 @@ int emu_rpmbdb_read_image(const char *db_path, uint8_t **ret, size_t *ret_len, G
 		r = read_blocks(db, db_path, mult * RPMB_BLOCKS_PER_MULT * RPMB_DATA_SIZE, ret, err);
 	if (r == 0)
 		*ret_len = (size_t)mult * RPMB_BLOCKS_PER_MULT * RPMB_DATA_SIZE;
+	sqlite3_close(db);
+	return r;
+}
+
+int emu_rpmbdb_read_key(const char *db_path, uint8_t *key, GString *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+
+	if (!g_file_test(db_path, G_FILE_TEST_EXISTS))
+		return -ENOENT;
+	int r = open_ro(db_path, &db, err);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_prepare_v2(db, "SELECT auth_key FROM device WHERE id = 1", -1, &q, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(q, 0) == RPMB_KEY_SIZE)
+		memcpy(key, sqlite3_column_blob(q, 0), RPMB_KEY_SIZE);
+	else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		r = -ENOENT; /* no device row, or a NULL key: not programmed */
+	else {
+		g_string_append_printf(err, "%s: %s", db_path, sqlite3_errmsg(db));
+		r = -EIO;
+	}
+	sqlite3_finalize(q);
 	sqlite3_close(db);
 	return r;
 }
