@@ -82,15 +82,23 @@ static efi_status_t verify_auth(GBytes *blob, const char *name, const efi_guid_t
 	return s;
 }
 
+/* efitools' PK.auth, parsed (a points into the returned bytes; keep them). */
+static GBytes *parse_pk_auth(struct auth2 *a)
+{
+	GBytes *blob = slurp("PK.auth");
+	gsize size;
+	const uint8_t *data = g_bytes_get_data(blob, &size);
+	assert_int_equal(auth2_parse(data, size, a), EFI_SUCCESS);
+	return blob;
+}
+
 static void auth2_parse_efitools_pk(void **state)
 {
 	(void)state;
-	g_autoptr(GBytes) blob = slurp("PK.auth");
-	g_autoptr(GBytes) esl = slurp("PK.esl");
-	gsize size;
-	const uint8_t *data = g_bytes_get_data(blob, &size);
 	struct auth2 a;
-	assert_int_equal(auth2_parse(data, size, &a), EFI_SUCCESS);
+	g_autoptr(GBytes) blob = parse_pk_auth(&a);
+	g_autoptr(GBytes) esl = slurp("PK.esl");
+	const uint8_t *data = g_bytes_get_data(blob, NULL);
 	assert_int_equal(a.time_stamp.year, 2025);
 	assert_int_equal(a.time_stamp.month, 1);
 	assert_int_equal(a.time_stamp.day, 2);
@@ -372,13 +380,11 @@ static void auth_check_signature_lists_answers_as_a_parse(void **state)
 static void auth_cert_parsed_once_across_signature_and_trust_list(void **state)
 {
 	(void)state;
-	g_autoptr(GBytes) blob = slurp("PK.auth");
-	g_autoptr(GBytes) esl = slurp("PK.esl");
-	gsize size, n;
-	const uint8_t *data = g_bytes_get_data(blob, &size);
-	const uint8_t *d = g_bytes_get_data(esl, &n);
 	struct auth2 a;
-	assert_int_equal(auth2_parse(data, size, &a), EFI_SUCCESS);
+	g_autoptr(GBytes) blob = parse_pk_auth(&a);
+	g_autoptr(GBytes) esl = slurp("PK.esl");
+	gsize n;
+	const uint8_t *d = g_bytes_get_data(esl, &n);
 
 	for (int signature_first = 1; signature_first >= 0; signature_first--) {
 		cert_cache_clear();
@@ -444,13 +450,11 @@ static void auth_p7cache_parses_as_d2i(void **state)
 	(void)state;
 	g_autofree char *content = g_build_filename(tmpdir, "p7cache.bin", NULL);
 	sign_with_inter_leaf(content, "cached", "p7cache.p7");
-	g_autoptr(GBytes) pk = slurp("PK.auth");
-	g_autoptr(GBytes) cms = slurp("p7cache.p7");
-	gsize pk_size, cms_size;
-	const uint8_t *pk_data = g_bytes_get_data(pk, &pk_size);
-	const uint8_t *cms_data = g_bytes_get_data(cms, &cms_size);
 	struct auth2 a;
-	assert_int_equal(auth2_parse(pk_data, pk_size, &a), EFI_SUCCESS);
+	g_autoptr(GBytes) pk = parse_pk_auth(&a);
+	g_autoptr(GBytes) cms = slurp("p7cache.p7");
+	gsize cms_size;
+	const uint8_t *cms_data = g_bytes_get_data(cms, &cms_size);
 	const struct { const uint8_t *der; size_t size; } inputs[] = {
 		{ a.cert, a.cert_size },
 		{ cms_data, cms_size },
