@@ -778,12 +778,20 @@ static int handle_supp_register(struct tee_core *core, struct tee_conn *conn,
 {
 	if (msg->hdr.length != 0)
 		return send_error(conn, msg->hdr.req_id, -EINVAL, "SUPP_REGISTER: bad payload size");
-	if (rpc_attach_supplicant(core->rpc, conn->fd) < 0)
+	/*
+	 * The answer goes out before the attach: a worker already waiting for a supplicant
+	 * sends its RPC the moment the fd is attached, and that request must not reach the
+	 * supplicant ahead of its REGISTER_RSP.  Only this thread attaches, so the slot
+	 * checked free here is still free below.
+	 */
+	if (rpc_supplicant_attached(core->rpc) || rpc_is_rpmb_handler(core->rpc, conn->fd))
 		return send_result(conn, EMU_MSG_SUPP_REGISTER_RSP, msg->hdr.req_id, TEE_ERROR_BUSY,
 				   TEE_ORIGIN_COMMS, 0);
-	g_message("supplicant registered (connection %u)", conn->id);
 	int r = send_result(conn, EMU_MSG_SUPP_REGISTER_RSP, msg->hdr.req_id, TEE_SUCCESS,
 			    TEE_ORIGIN_TEE, 0);
+	if (r < 0 || rpc_attach_supplicant(core->rpc, conn->fd) < 0)
+		return r < 0 ? r : -EBUSY;
+	g_message("supplicant registered (connection %u)", conn->id);
 	queue_boot(core);
 	if (core->jobs_out)
 		conn_pause(core, conn); /* the running job's RPCs read it from now on */
@@ -796,12 +804,15 @@ static int handle_rpmb_register(struct tee_core *core, struct tee_conn *conn,
 {
 	if (msg->hdr.length != 0)
 		return send_error(conn, msg->hdr.req_id, -EINVAL, "SUPP_REGISTER_RPMB: bad payload size");
-	if (rpc_attach_rpmb_handler(core->rpc, conn->fd) < 0)
+	/* The answer before the attach, as for the supplicant (handle_supp_register). */
+	if (rpc_rpmb_handler_attached(core->rpc) || rpc_is_supplicant(core->rpc, conn->fd))
 		return send_result(conn, EMU_MSG_SUPP_REGISTER_RPMB_RSP, msg->hdr.req_id,
 				   TEE_ERROR_BUSY, TEE_ORIGIN_COMMS, 0);
-	g_message("in-kernel RPMB handler registered (connection %u)", conn->id);
 	int r = send_result(conn, EMU_MSG_SUPP_REGISTER_RPMB_RSP, msg->hdr.req_id, TEE_SUCCESS,
 			    TEE_ORIGIN_TEE, 0);
+	if (r < 0 || rpc_attach_rpmb_handler(core->rpc, conn->fd) < 0)
+		return r < 0 ? r : -EBUSY;
+	g_message("in-kernel RPMB handler registered (connection %u)", conn->id);
 	queue_boot(core);
 	if (core->jobs_out)
 		conn_pause(core, conn);

@@ -51,11 +51,13 @@ struct fx {
 	unsigned calls;
 	GThread *call_thread;
 	bool boot_rpc; /* the boot makes one RPC to the supplicant (as StMM reads RPMB) */
+	gint boot_started; /* the worker entered the boot */
 };
 
 static int stub_boot(void *ctx)
 {
 	struct fx *f = ctx;
+	g_atomic_int_set(&f->boot_started, 1);
 	if (f->boot_rpc) {
 		static const uint8_t in[4] = { 1, 2, 3, 4 };
 		uint8_t out[4];
@@ -434,11 +436,36 @@ static void supplicant_hangup_mid_call_then_new_one(void **state)
 	close(s2.peer);
 }
 
+/*
+ * A boot already waiting for a supplicant when one registers: its REGISTER_RSP reaches it
+ * before the boot's RPC (supplicant_register asserts the first message it gets), however
+ * quickly the worker sends once the supplicant is attached.
+ */
+static void supplicant_register_answered_before_waiting_rpc(void **state)
+{
+	struct fx *f = *state;
+	struct client s = { .peer = -1 };
+
+	f->boot_rpc = true;
+	assert_int_equal(tee_core_start(f->core), 0);
+	while (!g_atomic_int_get(&f->boot_started))
+		g_thread_yield();
+	supplicant_register(f, &s);
+	uint32_t id = supplicant_take_request(&s);
+	supplicant_answer(&s, id);
+	main_until_booted(f);
+	assert_int_equal(g_atomic_int_get(&f->boots), 1);
+	close(s.peer);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* First: a test before it can leave its worker's job replies posted on the
+		 * default main context, which this one iterates. */
+		T(supplicant_register_answered_before_waiting_rpc),
 		T(invoke_read_answered_at_once),
 		T(invoke_write_goes_to_worker),
 		T(invoke_read_waits_for_boot),
