@@ -38,6 +38,7 @@ struct rpc {
 	GCond cond;       /* supplicant attached, or the worker let go of reading_fd */
 	int wake_fd;      /* eventfd: the outstanding call completed by another thread */
 	int reading_fd;   /* the connection the worker polls and reads now, -1 none */
+	unsigned detach_waiters; /* rpc_detach_supplicant()s waiting for reading_fd to change */
 	rpc_forward_fn forward;  /* what the worker read that is not its reply */
 	void *forward_ctx;
 	int supp_fd;      /* -1 when none (main thread writes, under lock) */
@@ -169,8 +170,11 @@ void rpc_detach_supplicant(struct rpc *rpc, int fd)
 		detach_unlocked(rpc, fd);
 	/* The caller closes fd next: the worker must be out of its poll and read first (it
 	 * is woken above, or about to finish with a reply already in hand). */
-	while (fd >= 0 && rpc->reading_fd == fd)
+	while (fd >= 0 && rpc->reading_fd == fd) {
+		rpc->detach_waiters++;
 		g_cond_wait(&rpc->cond, &rpc->lock);
+		rpc->detach_waiters--;
+	}
 	g_mutex_unlock(&rpc->lock);
 }
 
@@ -451,7 +455,10 @@ again:
 			read_done_unlocked(rpc, p.fd, rr, msg);
 	}
 	rpc->reading_fd = -1;
-	g_cond_broadcast(&rpc->cond); /* a detach waiting to close p.fd */
+	/* A detach waiting to close p.fd.  Only then: GLib's broadcast is a futex syscall
+	 * even with nobody waiting, once per RPMB request otherwise. */
+	if (rpc->detach_waiters)
+		g_cond_broadcast(&rpc->cond);
 	r = p.result;
 	rpc->pending = NULL;
 	if (r < 0)
