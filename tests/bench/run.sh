@@ -17,7 +17,9 @@
 #      sets, minus a baseline run of the same start-up);
 #   3. a stack on disk ($BENCH_DISK_DIR, default /var/tmp): SetVariable NV latency next to one
 #      fsync measured there, for each durability mode (`up --durability full|process`);
-#   4. `up` to the first GetVariable answered, fresh state (format) and existing state;
+#   4. `up` to the first GetVariable answered, fresh state (format) and existing state, and
+#      the floor under both the fresh and the disk figures (tests/bench/bench_floor.c: the
+#      3-process relay round trip with no work, one durable commit of rpmbd's store);
 #   5. the trace's cost (`up --trace`).
 # Writes everything to $BUILD/bench.json.  BENCH_SECONDS per figure (default 2).
 set -euo pipefail
@@ -33,7 +35,7 @@ KEYS=$(cd "$(dirname "$0")/../../fixtures/keys" && pwd)
 AUTH_GUID=6e1d7a2c-3b4f-4c58-9a0e-5b8d2f7c1e90
 OUT="$BUILD/bench.json"
 
-for f in "$EMU" "$BENCH"; do
+for f in "$EMU" "$BENCH" "$BUILD/bench/bench_floor"; do
 	[[ -x $f ]] || { echo "bench: $f not built (make bench builds it)" >&2; exit 2; }
 done
 
@@ -210,29 +212,47 @@ S4="$WORK/startup"
 STATES+=("$S4")
 first_get_ms() { "$BENCH" --state "$S4" --first-get -- "$EMU" up --state "$S4" --quiet |
 	awk '/^first_get_ms/ {print $2}'; }
+# The requests rpmbd answered in one start (each one received message; its counters go to
+# its log when it stops) and the authenticated writes stmmd made in it (`status`).
+rpmbd_requests() { sed -n 's/^perf-counters: prog=rpmbd .*ipc_received=\([0-9]*\)$/\1/p' "$S4/rpmbd.log" | tail -1; }
+boot_writes() { "$EMU" status --state "$S4" --json | jq '.ctrl.rpmb.writes'; }
 FRESH_MS=$(STMM_EMU_PERF_COUNTERS=1 first_get_ms)
+FRESH_WRITES=$(boot_writes)
 "$EMU" down --state "$S4" --quiet
-# The requests rpmbd answered in that fresh start (each one received message).
-FRESH_REQS=$(sed -n 's/^perf-counters: prog=rpmbd .*ipc_received=\([0-9]*\)$/\1/p' "$S4/rpmbd.log" | tail -1)
+FRESH_REQS=$(rpmbd_requests)
 EXIST_ALL=()
 for i in 1 2 3 4 5; do
 	EXIST_ALL+=("$(first_get_ms)")
 	"$EMU" down --state "$S4" --quiet
 done
 EXIST_MS=$(printf '%s\n' "${EXIST_ALL[@]}" | sort -n | sed -n 3p)
+STMM_EMU_PERF_COUNTERS=1 first_get_ms >/dev/null
+EXIST_WRITES=$(boot_writes)
+"$EMU" down --state "$S4" --quiet
+EXIST_REQS=$(rpmbd_requests)
 echo "== up to first GetVariable: fresh state (format) $FRESH_MS ms, existing state $EXIST_MS ms (median of ${EXIST_ALL[*]})"
-# The floor of this architecture on this machine: every RPMB request crosses stmmd ->
-# supplicantd -> rpmbd and back, two IPC round trips, each at least the raw one measured
-# above; no work counted at all.
-RAW_US=$(jq '.raw_ipc.latency_us * 10 | round / 10' "$WORK/main.json")
+# The floor on this machine, measured now (tests/bench/bench_floor.c): every RPMB request
+# crosses stmmd -> supplicantd -> rpmbd and back (the relay round trip, three processes and
+# no work), every write is also one durable commit in rpmbd's store (no IPC, no MAC) and its
+# block's encryption and four MACs.  Nothing else a request does is counted: parsing, the
+# file system's logic, the reads' MACs and decryption.
+# A fresh start is an existing-state start plus the format's extra requests and writes.
+"$BUILD/bench/bench_floor" --dir "$WORK" --json "$WORK/floor.json" | sed 1d
+RELAY_US=$(jq '.relay_round_trip.latency_us * 10 | round / 10' "$WORK/floor.json")
+COMMIT_US=$(jq '.store_write.latency_us * 10 | round / 10' "$WORK/floor.json")
+CRYPTO_US=$(jq '.write_crypto.latency_us * 10 | round / 10' "$WORK/floor.json")
 REQS_PER_SET=$(jq '.per_set_variable.rpmbd_requests' "$WORK/breakdown.json")
-FLOOR_FRESH_MS=$(bc -l <<<"scale=1; ${FRESH_REQS:-0} * 2 * $RAW_US / 1000")
-FLOOR_DISK=$(jq -r --argjson req "$REQS_PER_SET" --argjson raw "$RAW_US" '.full // empty |
+EXTRA_REQS=$((${FRESH_REQS:-0} - ${EXIST_REQS:-0}))
+EXTRA_WRITES=$((${FRESH_WRITES:-0} - ${EXIST_WRITES:-0}))
+FLOOR_FRESH_MS=$(bc -l <<<"scale=1; ($EXIST_MS * 1000 + $EXTRA_REQS * $RELAY_US + $EXTRA_WRITES * ($COMMIT_US + $CRYPTO_US)) / 1000")
+FLOOR_DISK=$(jq -r --argjson req "$REQS_PER_SET" --argjson relay "$RELAY_US" '.full // empty |
 	if .fsyncs_per_set_variable > 0 then
-	  (1 + ($req * 2 * $raw) / (.fsyncs_per_set_variable * .fsync.latency_us)) * 100 | floor / 100
+	  (1 + ($req * $relay) / (.fsyncs_per_set_variable * .fsync.latency_us)) * 100 | floor / 100
 	else empty end' "$WORK/disk.json")
-echo "   lower bound with no work at all, only 2 raw IPC round trips ($RAW_US us) per RPMB request:" \
-	"fresh ${FRESH_REQS:-?} requests = $FLOOR_FRESH_MS ms; disk ${FLOOR_DISK:-?}x fsyncs ($REQS_PER_SET requests per SetVariable)"
+echo "   floor, fresh: existing-state up $EXIST_MS ms + $EXTRA_REQS more requests x relay" \
+	"$RELAY_US us + $EXTRA_WRITES more writes x (commit $COMMIT_US + crypto $CRYPTO_US us) = $FLOOR_FRESH_MS ms" \
+	"(fresh: $FRESH_REQS requests, $FRESH_WRITES writes; existing: $EXIST_REQS, $EXIST_WRITES)"
+echo "   floor, disk: ${FLOOR_DISK:-?}x fsyncs (the fsyncs + $REQS_PER_SET requests per SetVariable x relay; no work)"
 
 # ---- 5. the trace's cost ---------------------------------------------------------------
 S5="$WORK/trace"
@@ -246,12 +266,17 @@ jq -n --slurpfile main "$WORK/main.json" --slurpfile raw "$WORK/raw.json" \
 	--slurpfile disk "$WORK/disk.json" --slurpfile tr "$WORK/trace.json" \
 	--argjson rss "$RSS" --argjson fresh "$FRESH_MS" --argjson exist "$EXIST_MS" \
 	--argjson freqs "${FRESH_REQS:-null}" --argjson ffloor "$FLOOR_FRESH_MS" \
+	--argjson fwrites "${FRESH_WRITES:-null}" --argjson ereqs "${EXIST_REQS:-null}" \
+	--argjson ewrites "${EXIST_WRITES:-null}" --slurpfile floor "$WORK/floor.json" \
 	--argjson dfloor "${FLOOR_DISK:-null}" \
 	--arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --argjson cpus "$(nproc)" '{
 	  machine: { cpus: $cpus, loadavg: $load },
 	  tmpfs: $main[0], tmpfs_raw_layout: $raw[0], breakdown: $bd[0], disk: $disk[0],
 	  rss_kb: $rss, up_to_first_get_ms: { fresh: $fresh, existing: $exist,
-	    fresh_rpmb_requests: $freqs, fresh_floor_ms: $ffloor },
+	    fresh_rpmb_requests: $freqs, fresh_rpmb_writes: $fwrites,
+	    existing_rpmb_requests: $ereqs, existing_rpmb_writes: $ewrites,
+	    fresh_floor_ms: $ffloor },
+	  floor: $floor[0],
 	  disk_floor_vs_fsyncs: $dfloor,
 	  trace_on: $tr[0] }' >"$OUT"
 echo "bench: figures in $OUT"
