@@ -180,7 +180,7 @@ deps:
 # Build everything the tests need on every CPU first, then run them.
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 check: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) all $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_REPLAYS)
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS) $(FUZZ_REPLAYS)
 	@$(MAKE) --no-print-directory unit-check system-check
 
 unit-check: $(UNIT_BINS)
@@ -189,7 +189,7 @@ unit-check: $(UNIT_BINS)
 # Up to SYSTEM_JOBS system tests at once (tests/system/lib/runner.bash: each test's log is
 # printed when it ends, failures whole; a test marked "# system-check: alone" runs by itself).
 SYSTEM_JOBS ?= 3
-system-check: all $(TOOL_BINS)
+system-check: all $(TOOL_BINS) $(BENCH_BINS)
 	@BUILD=$(BUILD) bash tests/system/lib/runner.bash -j $(SYSTEM_JOBS) $(SYSTEM_TESTS)
 
 bench: all $(BENCH_BINS)
