@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <glib.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -51,20 +52,48 @@ int optee_fs_derive_tsk(const uint8_t ssk[OPTEE_FS_SSK_SIZE], const uint8_t *uui
 	return hmac_sha256(ssk, OPTEE_FS_SSK_SIZE, &iov, 1, ret_tsk);
 }
 
+/*
+ * The algorithms of OP-TEE's secure storage, fetched once per process and kept: given a
+ * legacy EVP_CIPHER or EVP_MD, OpenSSL 3 looks the algorithm up by name in its method store
+ * at every use -- three lookups per RPMB block (ESSIV digest, ESSIV cipher, block cipher),
+ * the largest user-space cost of StMM's worker per request.  NULL when OpenSSL cannot
+ * provide one (then every call fails with -EIO).
+ */
+enum { ALG_AES_128_ECB, ALG_AES_128_CBC, ALG_AES_256_ECB, ALG_SHA_256, ALG_COUNT };
+static const char *const alg_names[ALG_COUNT] = { "AES-128-ECB", "AES-128-CBC", "AES-256-ECB",
+						  "SHA2-256" };
+
+static gpointer fetch_alg(gpointer which)
+{
+	unsigned i = GPOINTER_TO_UINT(which);
+	if (i == ALG_SHA_256)
+		return EVP_MD_fetch(NULL, alg_names[i], NULL);
+	return EVP_CIPHER_fetch(NULL, alg_names[i], NULL);
+}
+
+static gpointer alg(unsigned which)
+{
+	static GOnce once[ALG_COUNT] = { G_ONCE_INIT, G_ONCE_INIT, G_ONCE_INIT, G_ONCE_INIT };
+	return g_once(&once[which], fetch_alg, GUINT_TO_POINTER(which));
+}
+
 /* One EVP cipher pass without padding over len bytes (a multiple of 16). */
-static int cipher(const EVP_CIPHER *alg, const uint8_t *key, const uint8_t *iv, bool encrypt,
+static int cipher(unsigned which, const uint8_t *key, const uint8_t *iv, bool encrypt,
 		  const uint8_t *in, uint8_t *out, size_t len)
 {
+	const EVP_CIPHER *c = alg(which);
 	EVP_CIPHER_CTX *ctx;
 	int outl = 0, finl = 0;
 	int r = -EIO;
 
 	if (len % 16 || len > INT32_MAX)
 		return -EINVAL;
+	if (!c)
+		return -EIO;
 	ctx = EVP_CIPHER_CTX_new();
 	if (!ctx)
 		return -EIO;
-	if (EVP_CipherInit_ex(ctx, alg, NULL, key, iv, encrypt ? 1 : 0) &&
+	if (EVP_CipherInit_ex(ctx, c, NULL, key, iv, encrypt ? 1 : 0) &&
 	    EVP_CIPHER_CTX_set_padding(ctx, 0) &&
 	    EVP_CipherUpdate(ctx, out, &outl, in, (int)len) &&
 	    EVP_CipherFinal_ex(ctx, out + outl, &finl) && (size_t)(outl + finl) == len)
@@ -78,7 +107,7 @@ int optee_fs_fek_crypt(const uint8_t tsk[OPTEE_FS_TSK_SIZE], bool encrypt,
 {
 	/* TEE_FS_KM_ENC_FEK_ALG is AES-ECB; the key is the whole 32-byte TSK: AES-256. */
 	uint8_t tmp[OPTEE_FS_FEK_SIZE];
-	int r = cipher(EVP_aes_256_ecb(), tsk, NULL, encrypt, in, tmp, sizeof(tmp));
+	int r = cipher(ALG_AES_256_ECB, tsk, NULL, encrypt, in, tmp, sizeof(tmp));
 	if (r == 0)
 		memcpy(out, tmp, sizeof(tmp));
 	OPENSSL_cleanse(tmp, sizeof(tmp));
@@ -120,11 +149,12 @@ int optee_fs_essiv(const uint8_t fek[OPTEE_FS_FEK_SIZE], uint16_t blk_idx, uint8
 	unsigned int len = 0;
 	int r;
 
-	if (!EVP_Digest(fek, OPTEE_FS_FEK_SIZE, sha, &len, EVP_sha256(), NULL) || len != 32)
+	const EVP_MD *md = alg(ALG_SHA_256);
+	if (!md || !EVP_Digest(fek, OPTEE_FS_FEK_SIZE, sha, &len, md, NULL) || len != 32)
 		return -EIO;
 	put_le16(pad_blkid, blk_idx);
 	/* The ESSIV key is the first 16 bytes of the hash: AES-128. */
-	r = cipher(EVP_aes_128_ecb(), sha, NULL, true, pad_blkid, ret_iv, sizeof(pad_blkid));
+	r = cipher(ALG_AES_128_ECB, sha, NULL, true, pad_blkid, ret_iv, sizeof(pad_blkid));
 	OPENSSL_cleanse(sha, sizeof(sha));
 	return r;
 }
@@ -135,7 +165,7 @@ int optee_fs_crypt_block_fek(const uint8_t fek[OPTEE_FS_FEK_SIZE], uint16_t blk_
 	uint8_t iv[16];
 	int r = optee_fs_essiv(fek, blk_idx, iv);
 	if (r == 0)
-		r = cipher(EVP_aes_128_cbc(), fek, iv, encrypt, in, out, size);
+		r = cipher(ALG_AES_128_CBC, fek, iv, encrypt, in, out, size);
 	OPENSSL_cleanse(iv, sizeof(iv));
 	return r;
 }
