@@ -110,6 +110,11 @@ struct tee_core {
 	GMutex fwd_lock;
 	GQueue fwd;
 	guint fwd_src;     /* the idle source when posted, 0 otherwise (under fwd_lock) */
+	/* The worker's job replies posted on the main context and not yet dispatched (one
+	 * reference each, under posted_lock): tee_core_free destroys them, so none runs on
+	 * a freed core when the main context is iterated again. */
+	GMutex posted_lock;
+	GPtrArray *posted;
 	bool debug;        /* debug logging on (checked once: g_debug formats even when dropped) */
 	/* Private copies of MM buffers (TOCTOU), kept across calls: one per thread. */
 	uint8_t *main_buf, *worker_buf;
@@ -334,6 +339,9 @@ static gboolean job_reply(gpointer data)
 	struct tee_core *core = job->core;
 	int r;
 
+	g_mutex_lock(&core->posted_lock);
+	(void)g_ptr_array_remove_fast(core->posted, g_main_current_source());
+	g_mutex_unlock(&core->posted_lock);
 	jobs_ended(core);
 	if (job->kind == JOB_BOOT)
 		return G_SOURCE_REMOVE;
@@ -368,8 +376,10 @@ static void job_post_reply(struct tee_core *core, struct job *job)
 {
 	GSource *src = g_idle_source_new();
 	g_source_set_callback(src, job_reply, job, job_free);
+	g_mutex_lock(&core->posted_lock);
+	g_ptr_array_add(core->posted, src); /* its reference */
 	g_source_attach(src, core->main_ctx);
-	g_source_unref(src);
+	g_mutex_unlock(&core->posted_lock);
 }
 
 static int answer_invoke(struct tee_conn *conn, struct job *job)
@@ -1220,6 +1230,8 @@ int tee_core_new(const struct tee_config *cfg, const struct tee_pta_ops *pta, st
 	core->conns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	core->jobs = g_async_queue_new();
 	g_mutex_init(&core->fwd_lock);
+	g_mutex_init(&core->posted_lock);
+	core->posted = g_ptr_array_new_with_free_func((GDestroyNotify)g_source_unref);
 	g_queue_init(&core->fwd);
 	rpc_set_forward(rpc, fwd_from_worker, core);
 	core->debug = !g_log_writer_default_would_drop(G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
@@ -1291,6 +1303,11 @@ void tee_core_free(struct tee_core *core)
 	struct job *job;
 	while ((job = g_async_queue_try_pop(core->jobs)))
 		job_free(job);
+	/* Replies the worker posted that the main loop has not run: their jobs go with them. */
+	for (guint i = 0; i < core->posted->len; i++)
+		g_source_destroy(g_ptr_array_index(core->posted, i));
+	g_ptr_array_free(core->posted, TRUE);
+	g_mutex_clear(&core->posted_lock);
 	g_async_queue_unref(core->jobs);
 	rpc_set_forward(core->rpc, NULL, NULL);
 	remove_source(core, core->fwd_src);
