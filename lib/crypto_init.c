@@ -19,14 +19,5 @@ int emu_crypto_init(unsigned warm)
 		if (!ok)
 			return -EIO;
 	}
-	if (warm & EMU_CRYPTO_AES) {
-		static const char *const names[] = { "AES-128-CBC", "AES-128-ECB", "AES-256-ECB" };
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, names[i], NULL);
-			if (!c)
-				return -EIO;
-			EVP_CIPHER_free(c);
-		}
-	}
 	return 0;
 }

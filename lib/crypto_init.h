@@ -16,7 +16,7 @@
 
 /* What to fetch ahead (a daemon's needs); 0 for none (the CLI). */
 #define EMU_CRYPTO_HMAC_SHA256 0x1u /* RPMB frame MACs (rpmbd, stmmd's RPMB client) */
-#define EMU_CRYPTO_AES 0x2u         /* OP-TEE's secure-storage ciphers (stmmd) */
+/* OP-TEE's secure-storage ciphers: optee_fs_crypto_fetch() (stmmd), which keeps them. */
 
 /* Before any other libcrypto call.  0, or -EIO when OpenSSL fails to start or to fetch. */
 __attribute__((warn_unused_result)) int emu_crypto_init(unsigned warm);

@@ -77,6 +77,14 @@ static gpointer alg(unsigned which)
 	return g_once(&once[which], fetch_alg, GUINT_TO_POINTER(which));
 }
 
+int optee_fs_crypto_fetch(void)
+{
+	for (unsigned i = 0; i < ALG_COUNT; i++)
+		if (!alg(i))
+			return -EIO;
+	return 0;
+}
+
 /* One EVP cipher pass without padding over len bytes (a multiple of 16). */
 static int cipher(unsigned which, const uint8_t *key, const uint8_t *iv, bool encrypt,
 		  const uint8_t *in, uint8_t *out, size_t len)

@@ -72,6 +72,14 @@ optee_fs_crypt_block(const uint8_t tsk[OPTEE_FS_TSK_SIZE],
 		     const uint8_t encrypted_fek[OPTEE_FS_FEK_SIZE], uint16_t blk_idx,
 		     bool encrypt, const uint8_t *in, uint8_t *out, size_t size);
 
+/*
+ * Fetch, once per process, the ciphers and the digest the functions here use (they are kept
+ * for the process's life; each function also fetches on its first use).  A daemon calls it
+ * before it reports ready, so that OpenSSL's first fetch is not paid by its first request.
+ * 0, or -EIO when OpenSSL cannot provide one of them.
+ */
+__attribute__((warn_unused_result)) int optee_fs_crypto_fetch(void);
+
 /* The same with an already decrypted FEK (what a caller doing many blocks uses). */
 __attribute__((warn_unused_result)) int
 optee_fs_crypt_block_fek(const uint8_t fek[OPTEE_FS_FEK_SIZE], uint16_t blk_idx, bool encrypt,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "crypto_init.h"
+#include "optee_fs_crypto.h"
 #include "gone_watch.h"
 #include "fvio.h"
 #include "options.h"
@@ -59,7 +60,7 @@ int main(int argc, char **argv)
 	stmmd_options_init(&o);
 	if (stmmd_options_parse(&argc, &argv, &o) < 0)
 		return 2;
-	if (emu_crypto_init(EMU_CRYPTO_HMAC_SHA256 | EMU_CRYPTO_AES) < 0) {
+	if (emu_crypto_init(EMU_CRYPTO_HMAC_SHA256) < 0 || optee_fs_crypto_fetch() < 0) {
 		g_printerr("stmmd: OpenSSL initialisation failed\n");
 		return EXIT_FAILURE;
 	}
