@@ -382,6 +382,15 @@ static void main_until_booted(struct fx *f)
 		;
 }
 
+/* Supplicant s takes the boot's RPC and answers it; the boot ends, once. */
+static void supplicant_serves_boot(struct fx *f, struct client *s)
+{
+	uint32_t id = supplicant_take_request(s);
+	supplicant_answer(s, id);
+	main_until_booted(f);
+	assert_int_equal(g_atomic_int_get(&f->boots), 1);
+}
+
 static void worker_reads_reply_main_gets_the_rest(void **state)
 {
 	struct fx *f = *state;
@@ -427,10 +436,7 @@ static void supplicant_hangup_mid_call_then_new_one(void **state)
 	while (rpc_supplicant_attached(f->rpc))
 		g_thread_yield();
 	supplicant_register(f, &s2);
-	uint32_t id = supplicant_take_request(&s2);
-	supplicant_answer(&s2, id);
-	main_until_booted(f);
-	assert_int_equal(g_atomic_int_get(&f->boots), 1);
+	supplicant_serves_boot(f, &s2);
 	/* The hang-up reached the main thread: s1's connection is gone. */
 	struct emu_msg msg = { .hdr = { .magic = EMU_MSG_MAGIC, .version = EMU_MSG_VERSION,
 					.type = EMU_MSG_CTRL_STATUS_REQ }, .fd = -1 };
@@ -453,10 +459,7 @@ static void supplicant_register_answered_before_waiting_rpc(void **state)
 	while (!g_atomic_int_get(&f->boot_started))
 		g_thread_yield();
 	supplicant_register(f, &s);
-	uint32_t id = supplicant_take_request(&s);
-	supplicant_answer(&s, id);
-	main_until_booted(f);
-	assert_int_equal(g_atomic_int_get(&f->boots), 1);
+	supplicant_serves_boot(f, &s);
 	close(s.peer);
 }
 
