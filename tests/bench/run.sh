@@ -19,7 +19,8 @@
 #      fsync measured there, for each durability mode (`up --durability full|process`);
 #   4. `up` to the first GetVariable answered, fresh state (format) and existing state, and
 #      the floor under both the fresh and the disk figures (tests/bench/bench_floor.c: the
-#      3-process relay round trip with no work, one durable commit of rpmbd's store);
+#      3-process relay round trip with no work, one durable commit of rpmbd's store, one
+#      write's crypto);
 #   5. the trace's cost (`up --trace`).
 # Writes everything to $BUILD/bench.json.  BENCH_SECONDS per figure (default 2).
 set -euo pipefail
