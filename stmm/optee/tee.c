@@ -97,7 +97,6 @@ struct tee_core {
 	struct warn_limit boot_warn; /* worker thread */
 	GAsyncQueue *jobs;
 	gint booted;       /* worker sets, anyone reads */
-	gint boot_queued;  /* a BOOT job is waiting */
 	/* Jobs queued or running: the main thread adds, the worker takes off once a job is
 	 * done.  0 means StMM is idle and stays so until the main thread queues again. */
 	gint jobs_pending;
@@ -290,9 +289,16 @@ static void job_free(gpointer data)
 	g_free(job);
 }
 
+/*
+ * Main thread: one boot attempt per event that may let StMM boot (a session opens, a
+ * supplicant or an RPMB handler registers), unless it is up already.  Never merged with an
+ * attempt still queued: whether the worker had taken that one yet is timing, and the
+ * number of attempts (each one's RPCs are in the trace) must follow the events alone.  An
+ * attempt that finds StMM booted by an earlier one does nothing.
+ */
 static void queue_boot(struct tee_core *core)
 {
-	if (g_atomic_int_get(&core->booted) || !g_atomic_int_compare_and_exchange(&core->boot_queued, 0, 1))
+	if (g_atomic_int_get(&core->booted))
 		return;
 	struct job *job = g_new0(struct job, 1);
 	job->kind = JOB_BOOT;
@@ -572,7 +578,6 @@ static void run_job_kind(struct tee_core *core, struct job *job)
 	case JOB_QUIT:
 		g_assert_not_reached();
 	case JOB_BOOT:
-		g_atomic_int_set(&core->boot_queued, 0);
 		(void)ensure_booted(core);
 		job_post_reply(core, job);
 		break;

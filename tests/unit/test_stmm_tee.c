@@ -48,6 +48,8 @@ struct fx {
 	uint32_t next_req;
 	/* the stub PTA */
 	gint boots;
+	gint boot_attempts; /* every call of the boot, failed ones too */
+	bool boot_fails;    /* the store is unreachable: the boot fails */
 	unsigned calls;
 	GThread *call_thread;
 	bool boot_rpc; /* the boot makes one RPC to the supplicant (as StMM reads RPMB) */
@@ -58,6 +60,9 @@ static int stub_boot(void *ctx)
 {
 	struct fx *f = ctx;
 	g_atomic_int_set(&f->boot_started, 1);
+	g_atomic_int_inc(&f->boot_attempts);
+	if (f->boot_fails)
+		return -EIO;
 	if (f->boot_rpc) {
 		static const uint8_t in[4] = { 1, 2, 3, 4 };
 		uint8_t out[4];
@@ -195,7 +200,7 @@ static void client_open(struct fx *f, struct client *c)
 	c->shm_id = res.id;
 }
 
-/* Two clients; StMM not booted yet (the first session queued its boot). */
+/* Two clients; StMM not booted yet (each session's opening queued a boot attempt). */
 static int fx_setup(void **state)
 {
 	const struct tee_config cfg = { .ns_buf_size = 16 * 1024 };
@@ -227,11 +232,12 @@ static int fx_teardown(void **state)
 	return 0;
 }
 
-/* Boot StMM (the job the session's opening queued). */
+/* Boot StMM (the jobs the sessions' openings queued: the second finds it up). */
 static void boot(struct fx *f)
 {
-	assert_int_equal(run_worker(f), 1);
+	assert_int_equal(run_worker(f), 2);
 	assert_int_equal(f->boots, 1);
+	assert_int_equal(f->boot_attempts, 1);
 }
 
 static void invoke_read_answered_at_once(void **state)
@@ -267,10 +273,10 @@ static void invoke_read_waits_for_boot(void **state)
 {
 	struct fx *f = *state;
 
-	invoke(f, 'R'); /* the boot job is still queued */
+	invoke(f, 'R'); /* the boot jobs are still queued */
 	assert_int_equal(f->calls, 0);
 	assert_null(reply(f));
-	assert_int_equal(run_worker(f), 2); /* boot, then the read */
+	assert_int_equal(run_worker(f), 3); /* the two boot jobs, then the read */
 	assert_int_equal(f->boots, 1);
 	expect_invoke_answer(f, f->next_req, 1);
 }
@@ -472,11 +478,45 @@ static void free_drops_undispatched_replies(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(tee_core_run_jobs(f->core), 1); /* the boot: its reply is posted */
+	assert_int_equal(tee_core_run_jobs(f->core), 2); /* the boots: their replies are posted */
 	assert_true(g_main_context_pending(NULL));
 	tee_core_free(f->core);
 	f->core = NULL;
 	assert_false(g_main_context_pending(NULL));
+}
+
+/*
+ * While StMM cannot boot, every session that opens makes one boot attempt, whether or not
+ * the worker had taken the previous one yet: the number of attempts (each one's RPCs are in
+ * the trace) follows the events, never the timing.  It used to merge an attempt into one
+ * still queued, so a scenario's trace changed with the machine's load.
+ */
+static void boot_attempt_per_session_while_it_fails(void **state)
+{
+	struct fx *f = *state;
+
+	f->boot_fails = true;
+	assert_int_equal(run_worker(f), 2); /* both sessions opened before the worker ran */
+	assert_int_equal(f->boot_attempts, 2);
+	struct client c3 = { .peer = -1 };
+	client_open(f, &c3);
+	assert_int_equal(run_worker(f), 1);
+	assert_int_equal(f->boot_attempts, 3);
+	assert_int_equal(f->boots, 0);
+	/* The store is back: the next session's attempt boots StMM, a later one queues none. */
+	f->boot_fails = false;
+	struct client c4 = { .peer = -1 }, c5 = { .peer = -1 };
+	client_open(f, &c4);
+	assert_int_equal(run_worker(f), 1);
+	assert_int_equal(f->boots, 1);
+	client_open(f, &c5);
+	assert_int_equal(run_worker(f), 0);
+	assert_int_equal(f->boot_attempts, 4);
+	struct client *extra[] = { &c3, &c4, &c5 };
+	for (unsigned i = 0; i < G_N_ELEMENTS(extra); i++) {
+		munmap(extra[i]->shm, SHM_SIZE);
+		close(extra[i]->peer);
+	}
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -493,6 +533,7 @@ int main(void)
 		T(worker_reads_reply_main_gets_the_rest),
 		T(supplicant_hangup_mid_call_then_new_one),
 		T(free_drops_undispatched_replies),
+		T(boot_attempt_per_session_while_it_fails),
 		/* Last on purpose: it iterates the default main context, where the tests before
 		 * it leave job replies their worker posted; tee_core_free destroys those (run
 		 * first, or without that, it aborted in jobs_ended on a freed core). */
