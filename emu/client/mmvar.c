@@ -303,3 +303,27 @@ efi_status_t mmvar_errno_to_efi(int r)
 		return EFI_DEVICE_ERROR;
 	}
 }
+
+#define MMVAR_PROP(field)                                                                   \
+	(offsetof(struct smm_variable_var_check_property, variable_property) +              \
+	 offsetof(struct var_check_variable_property, field))
+
+void mmvar_property_read(const uint8_t *payload, struct var_check_variable_property *ret)
+{
+	*ret = (struct var_check_variable_property){
+		.revision = get_le16(payload + MMVAR_PROP(revision)),
+		.property = get_le16(payload + MMVAR_PROP(property)),
+		.attributes = get_le32(payload + MMVAR_PROP(attributes)),
+		.min_size = get_le64(payload + MMVAR_PROP(min_size)),
+		.max_size = get_le64(payload + MMVAR_PROP(max_size)),
+	};
+}
+
+void mmvar_property_write(uint8_t *payload, const struct var_check_variable_property *prop)
+{
+	put_le16(payload + MMVAR_PROP(revision), prop->revision);
+	put_le16(payload + MMVAR_PROP(property), prop->property);
+	put_le32(payload + MMVAR_PROP(attributes), prop->attributes);
+	put_le64(payload + MMVAR_PROP(min_size), prop->min_size);
+	put_le64(payload + MMVAR_PROP(max_size), prop->max_size);
+}

@@ -113,4 +113,11 @@ efi_status_t mmvar_mm_code_to_efi(uint64_t value_a);
 /* A local refusal (-errno from mmvar_build and friends) -> EFI status. */
 efi_status_t mmvar_errno_to_efi(int r);
 
+/*
+ * The VAR_CHECK_VARIABLE_PROPERTY of a PROPERTY_GET/SET payload (functions 9 and 10),
+ * `payload` pointing at its start (the GUID): read into host order, or written from it.
+ */
+void mmvar_property_read(const uint8_t *payload, struct var_check_variable_property *ret);
+void mmvar_property_write(uint8_t *payload, const struct var_check_variable_property *prop);
+
 #endif

@@ -9,6 +9,7 @@
 #include "conform.h"
 #include "efi_util.h"
 #include "mm.h"
+#include "mmvar.h"
 #include "reset.h"
 #include "stack.h"
 
@@ -216,13 +217,10 @@ efi_status_t cf_property_set(struct cf *cf, const char *name, const efi_guid_t *
 {
 	size_t size;
 	uint8_t *p = property_msg(cf, name, g, &size);
-	uint8_t *vp = p + offsetof(struct smm_variable_var_check_property, variable_property);
 
-	put_le16(vp + 0, revision);
-	put_le16(vp + 2, property);
-	put_le32(vp + 4, attrs);
-	put_le64(vp + 8, min_size);
-	put_le64(vp + 16, max_size);
+	mmvar_property_write(p, &(struct var_check_variable_property){
+		.revision = revision, .property = property, .attributes = attrs,
+		.min_size = min_size, .max_size = max_size });
 	return emu_client_call(cf->c, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_SET, p, size);
 }
 
@@ -232,19 +230,20 @@ efi_status_t cf_property_get(struct cf *cf, const char *name, const efi_guid_t *
 {
 	size_t size;
 	uint8_t *p = property_msg(cf, name, g, &size);
-	uint8_t *vp = p + offsetof(struct smm_variable_var_check_property, variable_property);
+	struct var_check_variable_property prop;
 
 	efi_status_t s =
 		emu_client_call(cf->c, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET, p, size);
 	if (s == EFI_SUCCESS) {
+		mmvar_property_read(p, &prop);
 		if (ret_property)
-			*ret_property = get_le16(vp + 2);
+			*ret_property = prop.property;
 		if (ret_attrs)
-			*ret_attrs = get_le32(vp + 4);
+			*ret_attrs = prop.attributes;
 		if (ret_min)
-			*ret_min = get_le64(vp + 8);
+			*ret_min = prop.min_size;
 		if (ret_max)
-			*ret_max = get_le64(vp + 16);
+			*ret_max = prop.max_size;
 	}
 	return s;
 }

@@ -680,6 +680,44 @@ static void client_raw_any_memref_size(void **state)
 	emu_client_raw_result_clear(&res);
 }
 
+/*
+ * The property part of a PROPERTY_SET payload, as U-Boot sends it to make SecureBoot
+ * read-only again after writing it: {revision 1, READ_ONLY, BS|RT, MinSize 1, MaxSize 1} at
+ * offset 24, little-endian; read back whole.  The GUID, NameSize and name are not touched.
+ */
+static void property_codec_golden(void **state)
+{
+	(void)state;
+	static const uint8_t want[24] = {
+		0x01, 0x00, 0x01, 0x00, 0x06, 0x00, 0x00, 0x00,
+		0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+	const struct var_check_variable_property prop = {
+		.revision = VAR_CHECK_VARIABLE_PROPERTY_REVISION,
+		.property = VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY,
+		.attributes = EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS,
+		.min_size = 1, .max_size = 1,
+	};
+	uint8_t payload[SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET + 4];
+	memset(payload, 0xa5, sizeof(payload));
+	mmvar_property_write(payload, &prop);
+	assert_memory_equal(payload + 24, want, sizeof(want));
+	for (size_t i = 0; i < 24; i++)
+		assert_int_equal(payload[i], 0xa5);
+	assert_int_equal(payload[48], 0xa5);
+
+	struct var_check_variable_property back;
+	payload[24 + 16] = 0x02; /* MaxSize 2 */
+	payload[24 + 23] = 0x80; /* and its top byte: all 64 bits are read */
+	mmvar_property_read(payload, &back);
+	assert_int_equal(back.revision, 1);
+	assert_int_equal(back.property, VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY);
+	assert_int_equal(back.attributes, 6);
+	assert_int_equal(back.min_size, 1);
+	assert_true(back.max_size == 0x8000000000000002ull);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -698,6 +736,7 @@ int main(void)
 		cmocka_unit_test(mm_code_mapping_as_linux),
 		cmocka_unit_test(parse_get_variable_answer),
 		cmocka_unit_test(parse_get_next_answer),
+		cmocka_unit_test(property_codec_golden),
 		cmocka_unit_test_setup_teardown(client_get_variable_round_trip, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(client_set_read_only_refused, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(client_set_over_budget_never_sent, fake_setup,
