@@ -16,29 +16,15 @@
 set -euo pipefail
 
 source "$(dirname "$0")/lib/stack.bash"
-KEYS=$(cd "$(dirname "$0")/../../fixtures/keys" && pwd)
+source "$(dirname "$0")/lib/efitools.bash"
 export STMM_EMU_TIMEOUT_MS=10000
 
-for t in cert-to-efi-sig-list sign-efi-sig-list xxd; do
-	command -v "$t" >/dev/null || fail "$t not installed (efitools, xxd)"
-done
 [[ -x $EMU ]] || fail "$EMU not built"
 
 PRIV_GUID=15edf297-e832-4d30-8200-a525a931e33e
-OWNER_GUID=11111111-2222-3333-4444-555555555555
 AT=nv,bs,rt,at
 
-# ---- payloads ----------------------------------------------------------------------------
-esl() { # name cert -> $WORK/name.esl
-	cert-to-efi-sig-list -g "$OWNER_GUID" "$KEYS/$2.crt" "$WORK/$1.esl" >/dev/null
-}
-# sign OUT KEY VAR DATAFILE "TIMESTAMP" [sign-efi-sig-list options...]
-sign() {
-	local out=$1 key=$2 var=$3 data=$4 ts=$5
-	shift 5
-	sign-efi-sig-list "$@" -t "$ts" -k "$KEYS/$key.key" -c "$KEYS/$key.crt" "$var" "$data" \
-		"$WORK/$out" >/dev/null || fail "sign-efi-sig-list $out"
-}
+# ---- payloads (esl, sign: lib/efitools.bash) ------------------------------------------------
 # flip FILE OFFSET OUT: OUT = FILE with the byte at OFFSET xor 0x01
 flip() {
 	cp "$1" "$3"
