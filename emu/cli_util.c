@@ -173,6 +173,12 @@ int emu_cli_open_client_persona(const char *opt_state, int opt_timeout_ms, int p
 			    g_getenv(EMU_CLIENT_TRANSPORT_ENV));
 		return EMU_EXIT_USAGE;
 	}
+	bool uboot_secure_boot;
+	if (emu_client_uboot_secure_boot_from_env(&uboot_secure_boot) < 0) {
+		emu_cli_err("%s: $%s=%s: not y, n, 1 or 0", what, EMU_CLIENT_UBOOT_SECURE_BOOT_ENV,
+			    g_getenv(EMU_CLIENT_UBOOT_SECURE_BOOT_ENV));
+		return EMU_EXIT_USAGE;
+	}
 	emu_state_init(&st, opt_state);
 	int r = emu_client_open_persona(st.tee_sock, emu_cli_timeout_ms(opt_timeout_ms),
 					(enum emu_client_persona)persona, ret);

@@ -35,7 +35,8 @@ static bool parse_opts(const char *usage, const GOptionEntry *entries, struct co
 		  "per request (default $STMM_EMU_TIMEOUT_MS or 30000)", "MS" },
 		{ "persona", 'p', 0, G_OPTION_ARG_STRING, &c->persona_s,
 		  "client to behave as: linux (tee_stmm_efi, default) or uboot (efi_variable_tee.c: "
-		  "a TEE session per call, PROPERTY_GET around get/set; README: Client personas)",
+		  "a TEE session per call, PROPERTY_GET around get/set, its secure-boot state written at "
+		  "init; $STMM_EMU_UBOOT_SECURE_BOOT=y for CONFIG_EFI_SECURE_BOOT; README: Client personas)",
 		  "linux|uboot" },
 		G_OPTION_ENTRY_NULL
 	};

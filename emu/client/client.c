@@ -120,6 +120,18 @@ int emu_client_transport_from_env(enum emu_client_transport *ret)
 	return emu_client_transport_from_name(v, ret);
 }
 
+int emu_client_uboot_secure_boot_from_env(bool *ret)
+{
+	const char *v = g_getenv(EMU_CLIENT_UBOOT_SECURE_BOOT_ENV);
+	if (!v || !*v || !strcmp(v, "n") || !strcmp(v, "0"))
+		*ret = false;
+	else if (!strcmp(v, "y") || !strcmp(v, "1"))
+		*ret = true;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 enum emu_client_transport emu_client_transport(const struct emu_client *c)
 {
 	return c->ffa ? EMU_CLIENT_TRANSPORT_FFA : EMU_CLIENT_TRANSPORT_OPTEE;
@@ -197,7 +209,9 @@ int emu_client_open_persona(const char *tee_socket, int timeout_ms,
 
 	if (persona != EMU_CLIENT_PERSONA_LINUX && persona != EMU_CLIENT_PERSONA_UBOOT)
 		return -EINVAL;
-	if (emu_client_transport_from_env(&transport) < 0)
+	bool uboot_secure_boot;
+	if (emu_client_transport_from_env(&transport) < 0 ||
+	    emu_client_uboot_secure_boot_from_env(&uboot_secure_boot) < 0)
 		return -EINVAL;
 	int r = emu_teec_connect(tee_socket, timeout_ms, &t);
 	if (r < 0)
@@ -208,7 +222,7 @@ int emu_client_open_persona(const char *tee_socket, int timeout_ms,
 		c->teec = g_steal_pointer(&t);
 		c->persona = persona;
 		if (persona == EMU_CLIENT_PERSONA_UBOOT)
-			c->uboot = uboot_state_new();
+			c->uboot = uboot_state_new(uboot_secure_boot);
 		r = ffa_open(c);
 		if (r < 0) {
 			emu_client_free(c);
@@ -222,7 +236,7 @@ int emu_client_open_persona(const char *tee_socket, int timeout_ms,
 		struct emu_client *c = g_new0(struct emu_client, 1);
 		c->teec = g_steal_pointer(&t);
 		c->persona = persona;
-		c->uboot = uboot_state_new();
+		c->uboot = uboot_state_new(uboot_secure_boot);
 		*ret_client = c;
 		return 0;
 	}
@@ -409,6 +423,16 @@ static efi_status_t communicate(struct emu_client *c, const struct mmvar_req *re
 
 efi_status_t emu_client_get_payload_size(struct emu_client *c, uint64_t *ret_max_payload)
 {
+	if (c->uboot) {
+		efi_status_t s = uboot_init_variables(c, c->uboot);
+		if (s != EFI_SUCCESS)
+			return s;
+	}
+	return emu_client_mm_get_payload_size(c, ret_max_payload);
+}
+
+efi_status_t emu_client_mm_get_payload_size(struct emu_client *c, uint64_t *ret_max_payload)
+{
 	struct mmvar_req req = { .function = SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE };
 	struct mmvar_reply rep;
 	g_autofree uint8_t *buf = NULL;
@@ -436,40 +460,60 @@ efi_status_t emu_client_get_payload_size(struct emu_client *c, uint64_t *ret_max
 /* Every variable call starts from a known budget, as the driver does after probe. */
 static efi_status_t ensure_budget(struct emu_client *c)
 {
-	return c->max_payload ? EFI_SUCCESS : emu_client_get_payload_size(c, NULL);
+	return c->max_payload ? EFI_SUCCESS : emu_client_mm_get_payload_size(c, NULL);
 }
 
-/*
- * get_property_int() of both drivers: VAR_CHECK_VARIABLE_PROPERTY_GET, payload 48 + name;
- * EFI_NOT_FOUND (no property set) is success with a zeroed property.
- */
-efi_status_t emu_client_mm_get_property(struct emu_client *c, const uint8_t *name,
-					size_t name_size, const efi_guid_t *guid,
-					uint16_t *ret_property)
+/* The PROPERTY_GET/SET payload for a name: GUID, NameSize, the name (property zero). */
+static uint8_t *property_payload(const uint8_t *name, size_t name_size, const efi_guid_t *guid,
+				 size_t *ret_size)
 {
-	uint64_t max;
-
-	*ret_property = 0;
-	efi_status_t s = emu_client_get_payload_size(c, &max);
-	if (s != EFI_SUCCESS)
-		return s;
-	size_t payload_size = SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET + name_size;
-	if (payload_size > max)
-		return EFI_INVALID_PARAMETER;
-	g_autofree uint8_t *p = g_malloc0(payload_size);
+	size_t size = SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET + name_size;
+	uint8_t *p = g_malloc0(size);
 	memcpy(p, guid->b, sizeof(guid->b));
 	put_le64(p + offsetof(struct smm_variable_var_check_property, name_size), name_size);
 	memcpy(p + SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET, name, name_size);
-	s = emu_client_mm_call(c, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET, p,
-			       payload_size);
+	*ret_size = size;
+	return p;
+}
+
+efi_status_t emu_client_mm_get_property(struct emu_client *c, const uint8_t *name,
+					size_t name_size, const efi_guid_t *guid,
+					struct var_check_variable_property *ret)
+{
+	uint64_t max;
+	size_t size;
+
+	memset(ret, 0, sizeof(*ret));
+	efi_status_t s = emu_client_mm_get_payload_size(c, &max);
+	if (s != EFI_SUCCESS)
+		return s;
+	if (SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET + name_size > max)
+		return EFI_INVALID_PARAMETER;
+	g_autofree uint8_t *p = property_payload(name, name_size, guid, &size);
+	s = emu_client_mm_call(c, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET, p, size);
 	if (s == EFI_NOT_FOUND)
 		return EFI_SUCCESS;
 	if (s != EFI_SUCCESS)
 		return s;
-	*ret_property = get_le16(p + offsetof(struct smm_variable_var_check_property,
-					      variable_property) +
-				 offsetof(struct var_check_variable_property, property));
+	mmvar_property_read(p, ret);
 	return EFI_SUCCESS;
+}
+
+efi_status_t emu_client_mm_set_property(struct emu_client *c, const uint8_t *name,
+					size_t name_size, const efi_guid_t *guid,
+					const struct var_check_variable_property *prop)
+{
+	uint64_t max;
+	size_t size;
+
+	efi_status_t s = emu_client_mm_get_payload_size(c, &max);
+	if (s != EFI_SUCCESS)
+		return s;
+	if (SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET + name_size > max)
+		return EFI_INVALID_PARAMETER;
+	g_autofree uint8_t *p = property_payload(name, name_size, guid, &size);
+	mmvar_property_write(p, prop);
+	return emu_client_mm_call(c, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_SET, p, size);
 }
 
 /*
@@ -487,7 +531,7 @@ efi_status_t emu_client_get_variable(struct emu_client *c, const uint8_t *name, 
 						    io_data_size, data);
 	if (s != EFI_SUCCESS)
 		return s;
-	uint16_t property;
+	struct var_check_variable_property property;
 	return emu_client_mm_get_property(c, name, name_size, guid, &property);
 }
 
@@ -588,11 +632,11 @@ efi_status_t emu_client_set_variable(struct emu_client *c, const uint8_t *name, 
 				     (guint64)c->max_payload);
 		return EFI_INVALID_PARAMETER;
 	}
-	uint16_t property;
+	struct var_check_variable_property property;
 	s = emu_client_mm_get_property(c, name, name_size, guid, &property);
 	if (s != EFI_SUCCESS)
 		return s;
-	if (property & VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY)
+	if (property.property & VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY)
 		return EFI_WRITE_PROTECTED;
 	return emu_client_mm_set_variable(c, name, name_size, guid, attributes, data_size, data);
 }

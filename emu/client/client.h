@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "efi.h"
+#include "mm.h"
 
 #define EMU_CLIENT_DEFAULT_TIMEOUT_MS 30000
 #define EMU_CLIENT_WUR __attribute__((warn_unused_result))
@@ -89,6 +90,14 @@ __attribute__((warn_unused_result)) int emu_client_transport_from_name(const cha
 /* $STMM_EMU_TRANSPORT (unset or empty: OPTEE); -EINVAL for an unknown name. */
 __attribute__((warn_unused_result)) int emu_client_transport_from_env(enum emu_client_transport *ret);
 enum emu_client_transport emu_client_transport(const struct emu_client *c);
+/*
+ * The U-Boot persona's build: $STMM_EMU_UBOOT_SECURE_BOOT = y|1 is U-Boot with
+ * CONFIG_EFI_SECURE_BOOT (efi_init_secure_state reads DeployedMode, AuditMode and PK);
+ * unset, empty, n or 0 without it (the default, as every U-Boot defconfig with
+ * CONFIG_EFI_MM_COMM_TEE).  -EINVAL for anything else.
+ */
+#define EMU_CLIENT_UBOOT_SECURE_BOOT_ENV "STMM_EMU_UBOOT_SECURE_BOOT"
+__attribute__((warn_unused_result)) int emu_client_uboot_secure_boot_from_env(bool *ret);
 
 /*
  * ExitBootServices as the persona's firmware signals it to StMM.
@@ -116,9 +125,13 @@ uint64_t emu_client_mm_round_trips(const struct emu_client *c);
 /*
  * GET_PAYLOAD_SIZE, once per session (cached afterwards).  ret_max_payload is the
  * budget the client uses: the answer minus MM_CLIENT_PAYLOAD_QUIRK.  An answer below
- * 40 + 0x20 is EFI_DEVICE_ERROR, as in Linux.
+ * 40 + 0x20 is EFI_DEVICE_ERROR, as in Linux.  The U-Boot persona runs its whole
+ * efi_init_variables() first (uboot.h), as U-Boot does before any variable service.
  */
 EMU_CLIENT_WUR efi_status_t emu_client_get_payload_size(struct emu_client *c, uint64_t *ret_max_payload);
+/* The bare GET_PAYLOAD_SIZE (cached), without the persona's initialisation. */
+EMU_CLIENT_WUR efi_status_t emu_client_mm_get_payload_size(struct emu_client *c,
+							    uint64_t *ret_max_payload);
 
 /*
  * GetVariable.  *io_data_size: in the size of `data`, out the size answered on
@@ -178,10 +191,18 @@ EMU_CLIENT_WUR efi_status_t emu_client_mm_query_variable_info(struct emu_client 
 							       uint64_t *ret_max_variable_size);
 EMU_CLIENT_WUR efi_status_t emu_client_mm_call(struct emu_client *c, uint64_t function,
 						uint8_t *payload, size_t payload_size);
-/* VAR_CHECK_VARIABLE_PROPERTY_GET as both drivers send it (EFI_NOT_FOUND: property 0). */
+/*
+ * VAR_CHECK_VARIABLE_PROPERTY_GET as both drivers send it (get_property_int): the whole
+ * property; EFI_NOT_FOUND is EFI_SUCCESS with an all-zero property, as both treat it.
+ */
 EMU_CLIENT_WUR efi_status_t emu_client_mm_get_property(struct emu_client *c, const uint8_t *name,
 							size_t name_size, const efi_guid_t *guid,
-							uint16_t *ret_property);
+							struct var_check_variable_property *ret);
+/* VAR_CHECK_VARIABLE_PROPERTY_SET as U-Boot's set_property_int sends it (48 + name bytes
+ * above the budget: EFI_INVALID_PARAMETER without a call). */
+EMU_CLIENT_WUR efi_status_t emu_client_mm_set_property(struct emu_client *c, const uint8_t *name,
+							size_t name_size, const efi_guid_t *guid,
+							const struct var_check_variable_property *prop);
 /* Set the text emu_client_last_error() returns (for the persona modules). */
 void emu_client_set_error(struct emu_client *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

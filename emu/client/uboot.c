@@ -23,6 +23,10 @@ struct uboot_state {
 	bool at_runtime;
 	uint8_t *var_buf;          /* efi_var_buf: UBOOT_EFI_VAR_BUF_SIZE bytes */
 	size_t runtime_count;
+	bool secure_boot;          /* CONFIG_EFI_SECURE_BOOT */
+	bool init_done;            /* efi_init_obj_list() ran: its result is kept */
+	efi_status_t init_status;
+	unsigned secure_state_depth; /* efi_init_secure_state() nesting (PK writes) */
 };
 
 /* efi_var_file header and efi_var_entry offsets (U-Boot include/efi_variable.h). */
@@ -49,10 +53,11 @@ static void var_buf_init(uint8_t *buf)
 	put_le32(buf + VF_LENGTH, VF_VARS);
 }
 
-struct uboot_state *uboot_state_new(void)
+struct uboot_state *uboot_state_new(bool secure_boot)
 {
 	struct uboot_state *u = g_new0(struct uboot_state, 1);
 	u->var_buf = g_malloc(UBOOT_EFI_VAR_BUF_SIZE);
+	u->secure_boot = secure_boot;
 	var_buf_init(u->var_buf);
 	return u;
 }
@@ -189,7 +194,7 @@ static efi_status_t get_variable_int(struct emu_client *c, const uint8_t *name, 
 	g_autofree uint8_t *scratch = NULL;
 	uint8_t *dst = data;
 	if (!dst) {
-		efi_status_t s = emu_client_get_payload_size(c, &max);
+		efi_status_t s = emu_client_mm_get_payload_size(c, &max);
 		if (s != EFI_SUCCESS)
 			return s;
 		scratch = g_malloc0(MIN(*io_data_size, max) + 1);
@@ -201,17 +206,216 @@ static efi_status_t get_variable_int(struct emu_client *c, const uint8_t *name, 
 	if (s != EFI_SUCCESS && s != EFI_BUFFER_TOO_SMALL)
 		return s;
 	if (io_attributes) {
-		uint16_t property;
+		struct var_check_variable_property property;
 		efi_status_t t = emu_client_mm_get_property(c, name, nsz, guid, &property);
 		if (t != EFI_SUCCESS)
 			return t;
 		*io_attributes = attr;
-		if (property & VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY)
+		if (property.property & VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY)
 			*io_attributes |= UBOOT_EFI_VARIABLE_READ_ONLY;
 	}
 	if (s != EFI_SUCCESS)
 		return s;
 	return data ? EFI_SUCCESS : EFI_INVALID_PARAMETER;
+}
+
+static efi_status_t init_secure_state(struct emu_client *c, struct uboot_state *u);
+
+/* UCS-2LE of "PK" with its NUL: efi_set_variable_int() compares the name alone, not the GUID. */
+static const uint8_t pk_name[] = { 'P', 0, 'K', 0, 0, 0 };
+
+/*
+ * efi_set_variable_int(): `attributes` may carry UBOOT_EFI_VARIABLE_READ_ONLY (U-Boot's own
+ * writes); ro_check = false lets U-Boot itself write a read-only variable.  In order:
+ * parameters and the budget (EFI_INVALID_PARAMETER, no call); PROPERTY_GET; a READ_ONLY
+ * property is EFI_WRITE_PROTECTED with ro_check, else cleared with PROPERTY_SET (the rest of
+ * the property kept) for the write; the SET; then, when READ_ONLY was asked and the property
+ * is not read-only now, PROPERTY_SET {revision 1, READ_ONLY, the attributes, min 1, max the
+ * data size}, even after a failed SET.  The SET's failure wins; a successful write of "PK"
+ * re-reads the secure-boot state (efi_init_secure_state), whose failure is the call's.
+ */
+static efi_status_t set_variable_int(struct emu_client *c, struct uboot_state *u,
+				     const uint8_t *name, size_t name_size, const efi_guid_t *guid,
+				     uint32_t attributes, uint64_t data_size, const uint8_t *data,
+				     bool ro_check)
+{
+	size_t nsz;
+	uint64_t max;
+
+	if (!name || name_size < 2 || (!name[0] && !name[1]) || !guid)
+		return EFI_INVALID_PARAMETER;
+	if (data_size > 0 && !data)
+		return EFI_INVALID_PARAMETER;
+	if (ucs2_strsize(name, name_size, &nsz) < 0)
+		return EFI_INVALID_PARAMETER;
+	efi_status_t s = emu_client_mm_get_payload_size(c, &max);
+	if (s != EFI_SUCCESS)
+		return s;
+	if (data_size > max || MMVAR_ACCESS_HEADER_SIZE + nsz + data_size > max)
+		return EFI_INVALID_PARAMETER;
+	bool ro = attributes & UBOOT_EFI_VARIABLE_READ_ONLY;
+	attributes &= UBOOT_EFI_VARIABLE_MASK;
+
+	struct var_check_variable_property prop;
+	s = emu_client_mm_get_property(c, name, nsz, guid, &prop);
+	if (s != EFI_SUCCESS)
+		return s;
+	if (prop.property & VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY) {
+		if (ro_check)
+			return EFI_WRITE_PROTECTED;
+		prop.property &= (uint16_t)~VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY;
+		s = emu_client_mm_set_property(c, name, nsz, guid, &prop);
+		if (s != EFI_SUCCESS)
+			return s;
+	}
+	efi_status_t set = emu_client_mm_set_variable(c, name, nsz, guid, attributes, data_size,
+						      data);
+	if (ro && !(prop.property & VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY)) {
+		prop.revision = VAR_CHECK_VARIABLE_PROPERTY_REVISION;
+		prop.property |= VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY;
+		prop.attributes = attributes;
+		prop.min_size = 1;
+		prop.max_size = data_size;
+		s = emu_client_mm_set_property(c, name, nsz, guid, &prop);
+	}
+	if (set != EFI_SUCCESS)
+		return set;
+	if (nsz == sizeof(pk_name) && memcmp(name, pk_name, nsz) == 0) {
+		efi_status_t t = init_secure_state(c, u);
+		if (t != EFI_SUCCESS)
+			return t;
+	}
+	return s;
+}
+
+/* One of U-Boot's secure-boot state variables (global GUID, one byte). */
+static efi_status_t set_state_var(struct emu_client *c, struct uboot_state *u, const char *name,
+				  bool read_only, uint8_t value)
+{
+	static const efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID;
+	g_autofree uint8_t *n = NULL;
+	size_t nsz;
+	uint32_t attr = EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS |
+			(read_only ? UBOOT_EFI_VARIABLE_READ_ONLY : 0);
+
+	if (ucs2_from_utf8(name, &n, &nsz) < 0)
+		return EFI_OUT_OF_RESOURCES;
+	return set_variable_int(c, u, n, nsz, &global, attr, 1, &value, false);
+}
+
+/* efi_set_secure_state(): SecureBoot and SetupMode read-only; AuditMode read-only when
+ * audit or setup; DeployedMode read-only when audit, deployed or setup.  Stops at the
+ * first failure. */
+static efi_status_t set_secure_state(struct emu_client *c, struct uboot_state *u,
+				     uint8_t secure_boot, uint8_t setup, uint8_t audit,
+				     uint8_t deployed)
+{
+	efi_status_t s = set_state_var(c, u, "SecureBoot", true, secure_boot);
+	if (s == EFI_SUCCESS)
+		s = set_state_var(c, u, "SetupMode", true, setup);
+	if (s == EFI_SUCCESS)
+		s = set_state_var(c, u, "AuditMode", audit || setup, audit);
+	if (s == EFI_SUCCESS)
+		s = set_state_var(c, u, "DeployedMode", audit || deployed || setup, deployed);
+	return s;
+}
+
+/* A one-byte state variable as efi_init_secure_state() reads it (no Attributes; the value
+ * is kept only when the GET succeeds). */
+static void get_state_var(struct emu_client *c, const char *name, uint8_t *io_value)
+{
+	static const efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID;
+	g_autofree uint8_t *n = NULL;
+	size_t nsz;
+	uint64_t size = 1;
+	uint8_t v;
+
+	if (ucs2_from_utf8(name, &n, &nsz) == 0 &&
+	    get_variable_int(c, n, nsz, &global, NULL, &size, &v) == EFI_SUCCESS)
+		*io_value = v;
+}
+
+/*
+ * efi_init_secure_state() (efi_var_common.c), at every init and after every successful
+ * write of PK.  Without CONFIG_EFI_SECURE_BOOT (the default; no U-Boot defconfig with
+ * CONFIG_EFI_MM_COMM_TEE sets it) nothing is read and the mode is always setup: SecureBoot 0,
+ * SetupMode 1, AuditMode 0, DeployedMode 0, whatever StMM's own state is.  With it:
+ * DeployedMode and AuditMode are read (one byte each), then PK with no buffer; PK present
+ * (EFI_BUFFER_TOO_SMALL) clears setup and audit, absent sets setup and clears deployed.
+ * Deployed, audit, setup, user in that order pick the mode (efi_transfer_secure_state; audit
+ * first deletes PK).  Then VendorKeys = 0, read-only.
+ */
+static efi_status_t init_secure_state(struct emu_client *c, struct uboot_state *u)
+{
+	static const efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID;
+	uint8_t deployed = 0, audit = 0, setup = 1;
+	efi_status_t s;
+
+	/* The audit transition deletes PK, which comes back here: on U-Boot that recursion
+	 * has no end when the delete succeeds.  Bounded here, and said. */
+	if (u->secure_state_depth >= 4) {
+		emu_client_set_error(c, "U-Boot's efi_init_secure_state() recursed %u times "
+					"(audit mode with a deletable PK): stopped here",
+				     u->secure_state_depth);
+		return EFI_DEVICE_ERROR;
+	}
+	if (u->secure_boot) {
+		get_state_var(c, "DeployedMode", &deployed);
+		get_state_var(c, "AuditMode", &audit);
+		uint64_t size = 0;
+		if (get_variable_int(c, pk_name, sizeof(pk_name), &global, NULL, &size, NULL) ==
+		    EFI_BUFFER_TOO_SMALL) {
+			setup = 0;
+			audit = 0;
+		} else {
+			setup = 1;
+			deployed = 0;
+		}
+	}
+	u->secure_state_depth++;
+	if (deployed) {
+		s = set_secure_state(c, u, 1, 0, 0, 1);
+	} else if (audit) {
+		s = set_variable_int(c, u, pk_name, sizeof(pk_name), &global,
+				     EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS,
+				     0, NULL, false);
+		if (s == EFI_SUCCESS)
+			s = set_secure_state(c, u, 0, 1, 1, 0);
+	} else if (setup) {
+		s = set_secure_state(c, u, 0, 1, 0, 0);
+	} else {
+		s = set_secure_state(c, u, 1, 0, 0, 0);
+	}
+	u->secure_state_depth--;
+	if (s != EFI_SUCCESS)
+		return s; /* U-Boot prints "ERROR: Secure state transition failed" */
+	return set_state_var(c, u, "VendorKeys", true, 0);
+}
+
+/*
+ * efi_init_obj_list() -> efi_init_variables(), once per boot (per client here), before the
+ * first variable service: GET_PAYLOAD_SIZE, then efi_init_secure_state().  Its result is
+ * kept: after a failure every service answers it again (U-Boot: "Cannot initialize UEFI
+ * sub-system"), as efi_obj_list_initialized does.
+ */
+efi_status_t uboot_init_variables(struct emu_client *c, struct uboot_state *u)
+{
+	if (u->init_done)
+		return u->init_status;
+	u->init_done = true;
+	uint64_t max;
+	efi_status_t s = emu_client_mm_get_payload_size(c, &max);
+	if (s == EFI_SUCCESS)
+		s = init_secure_state(c, u);
+	u->init_status = s;
+	if (s != EFI_SUCCESS) {
+		char buf[64];
+		g_autofree char *why = g_strdup(emu_client_last_error(c));
+		emu_client_set_error(c, "U-Boot's UEFI sub-system did not initialise "
+					"(efi_init_variables: %s%s%s); every call answers it",
+				     efi_status_str(s, buf, sizeof(buf)), *why ? ": " : "", why);
+	}
+	return s;
 }
 
 /* ---- the snapshot ------------------------------------------------------------------------ */
@@ -381,8 +585,10 @@ efi_status_t uboot_get_variable(struct emu_client *c, struct uboot_state *u, con
 				uint64_t *io_data_size, uint8_t *data)
 {
 	uint32_t attr = 0;
-	efi_status_t s;
+	efi_status_t s = uboot_init_variables(c, u);
 
+	if (s != EFI_SUCCESS)
+		return s;
 	if (u->at_runtime)
 		/* efi_get_variable_runtime() */
 		s = uboot_var_get_mem(u->var_buf, UBOOT_EFI_VAR_BUF_SIZE, name, name_size, guid,
@@ -401,6 +607,9 @@ efi_status_t uboot_get_variable(struct emu_client *c, struct uboot_state *u, con
 efi_status_t uboot_get_next_variable_name(struct emu_client *c, struct uboot_state *u,
 					  uint64_t *io_name_size, uint8_t *name, efi_guid_t *io_guid)
 {
+	efi_status_t s = uboot_init_variables(c, u);
+	if (s != EFI_SUCCESS)
+		return s;
 	if (u->at_runtime)
 		return uboot_var_get_next_mem(u->var_buf, UBOOT_EFI_VAR_BUF_SIZE, io_name_size, name,
 					      io_guid, EFI_VARIABLE_RUNTIME_ACCESS);
@@ -411,39 +620,24 @@ efi_status_t uboot_set_variable(struct emu_client *c, struct uboot_state *u, con
 				size_t name_size, const efi_guid_t *guid, uint32_t attributes,
 				uint64_t data_size, const uint8_t *data)
 {
-	size_t nsz;
-	uint64_t max;
-
+	efi_status_t s = uboot_init_variables(c, u);
+	if (s != EFI_SUCCESS)
+		return s;
 	if (u->at_runtime)
 		return EFI_UNSUPPORTED;   /* efi_set_variable_runtime() */
 	/* efi_set_variable(): EFI_VARIABLE_READ_ONLY or unknown bits */
 	if (attributes & ~UBOOT_EFI_VARIABLE_MASK)
 		return EFI_INVALID_PARAMETER;
-	/* efi_set_variable_int(..., ro_check = true) */
-	if (!name || name_size < 2 || (!name[0] && !name[1]) || !guid)
-		return EFI_INVALID_PARAMETER;
-	if (data_size > 0 && !data)
-		return EFI_INVALID_PARAMETER;
-	if (ucs2_strsize(name, name_size, &nsz) < 0)
-		return EFI_INVALID_PARAMETER;
-	efi_status_t s = emu_client_get_payload_size(c, &max);
-	if (s != EFI_SUCCESS)
-		return s;
-	if (data_size > max || MMVAR_ACCESS_HEADER_SIZE + nsz + data_size > max)
-		return EFI_INVALID_PARAMETER;
-	uint16_t property;
-	s = emu_client_mm_get_property(c, name, nsz, guid, &property);
-	if (s != EFI_SUCCESS)
-		return s;
-	if (property & VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY)
-		return EFI_WRITE_PROTECTED;
-	return emu_client_mm_set_variable(c, name, nsz, guid, attributes, data_size, data);
+	return set_variable_int(c, u, name, name_size, guid, attributes, data_size, data, true);
 }
 
 efi_status_t uboot_query_variable_info(struct emu_client *c, struct uboot_state *u,
 				       uint32_t attributes, uint64_t *ret_max_storage,
 				       uint64_t *ret_remaining, uint64_t *ret_max_variable_size)
 {
+	efi_status_t s = uboot_init_variables(c, u);
+	if (s != EFI_SUCCESS)
+		return s;
 	if (u->at_runtime)
 		return EFI_UNSUPPORTED;   /* efi_query_variable_info_runtime() */
 	if (!ret_max_storage || !ret_remaining || !ret_max_variable_size || !attributes)
@@ -467,6 +661,9 @@ static efi_status_t collect_get(void *ctx, const uint8_t *name, size_t name_size
 
 efi_status_t uboot_exit_boot_services(struct emu_client *c, struct uboot_state *u)
 {
+	efi_status_t init = uboot_init_variables(c, u);
+	if (init != EFI_SUCCESS)
+		return init;
 	if (u->at_runtime)
 		return EFI_UNSUPPORTED;   /* ExitBootServices happens once per boot */
 	efi_status_t s = emu_client_mm_call(c, SMM_VARIABLE_FUNCTION_EXIT_BOOT_SERVICE, NULL, 0);

@@ -9,17 +9,24 @@
  *    PTA_STMM_CMD_COMMUNICATE, free the shm, close the session.  A session that cannot
  *    be opened, or shm that cannot be registered, is EFI_UNSUPPORTED; a failed invoke or a
  *    TEE result other than TEE_SUCCESS is EFI_DEVICE_ERROR;
- *  - budget (efi_init_variables / get_max_payload / setup_mm_hdr): GET_PAYLOAD_SIZE once,
- *    answer below 40 + 0x20 is EFI_DEVICE_ERROR, max_payload = answer - 2, max_buffer =
- *    24 + 16 + max_payload; the request builder (mmvar.c) trims and refuses the same way;
+ *  - init (efi_init_obj_list -> efi_init_variables), before the first service, once per
+ *    client (one U-Boot boot), its result kept: GET_PAYLOAD_SIZE (answer below 40 + 0x20
+ *    is EFI_DEVICE_ERROR, max_payload = answer - 2, max_buffer = 24 + 16 + max_payload; the
+ *    request builder, mmvar.c, trims and refuses the same way), then
+ *    efi_init_secure_state(): without CONFIG_EFI_SECURE_BOOT (default) the mode is always
+ *    setup; with it ($STMM_EMU_UBOOT_SECURE_BOOT=y) DeployedMode, AuditMode and PK are read
+ *    first.  The mode's SecureBoot, SetupMode, AuditMode, DeployedMode, then VendorKeys = 0
+ *    are written as U-Boot's own read-only variables (below);
  *  - GetVariable with Attributes (efi_get_variable_int) sends the GET, then
  *    VAR_CHECK_VARIABLE_PROPERTY_GET (EFI_NOT_FOUND there = no property); the boot-time
  *    API (efi_get_variable) masks the attributes with EFI_VARIABLE_MASK (0xff);
  *  - SetVariable (efi_set_variable -> efi_set_variable_int(ro_check = true)): attributes
  *    outside 0xff, an empty name, data_size > 0 without data, or 40 + name + data above the
  *    budget are EFI_INVALID_PARAMETER without a call; then PROPERTY_GET, a READ_ONLY
- *    variable is EFI_WRITE_PROTECTED without a SET; else the SET.  (Setting PK makes
- *    U-Boot re-read its secure-boot state, efi_init_secure_state(): not reproduced.)
+ *    variable is EFI_WRITE_PROTECTED without a SET; else the SET.  U-Boot's own writes
+ *    (ro_check = false, EFI_VARIABLE_READ_ONLY asked) clear a READ_ONLY property with
+ *    PROPERTY_SET for the write and set {1, READ_ONLY, attributes, 1, data size} after it.
+ *    A successful write of PK runs efi_init_secure_state() again;
  *  - QueryVariableInfo: Attributes 0 or a NULL output is EFI_INVALID_PARAMETER;
  *  - ExitBootServices (efi_variables_boot_exit_notify): SMM_VARIABLE_FUNCTION_EXIT_BOOT_SERVICE
  *    only (never READY_TO_BOOT; its failure is only logged by U-Boot), then
@@ -60,7 +67,8 @@ struct emu_client;
 
 /* The persona's state: the runtime variable store and whether ExitBootServices ran. */
 struct uboot_state;
-struct uboot_state *uboot_state_new(void);
+/* secure_boot: U-Boot built with CONFIG_EFI_SECURE_BOOT (efi_init_secure_state reads). */
+struct uboot_state *uboot_state_new(bool secure_boot);
 void uboot_state_free(struct uboot_state *u);
 bool uboot_at_runtime(const struct uboot_state *u);
 /* Variables in the runtime store (0 before ExitBootServices or when collecting failed). */
@@ -76,6 +84,13 @@ size_t uboot_runtime_count(const struct uboot_state *u);
 __attribute__((warn_unused_result)) int uboot_mm_communicate(struct emu_teec *t, uint8_t *buf,
 							      size_t size,
 							      struct emu_tee_invoke_rsp *ret_rsp);
+
+/*
+ * efi_init_obj_list() -> efi_init_variables(), once per client (one U-Boot boot):
+ * GET_PAYLOAD_SIZE, then efi_init_secure_state().  Every service runs it first; its result
+ * is kept, so after a failure every service answers it again.
+ */
+UBOOT_WUR efi_status_t uboot_init_variables(struct emu_client *c, struct uboot_state *u);
 
 /* The persona's variable services; see the file comment.  Called by client.c. */
 UBOOT_WUR efi_status_t uboot_get_variable(struct emu_client *c, struct uboot_state *u, const uint8_t *name,

@@ -326,6 +326,27 @@ static void persona_from_name_known_and_unknown(void **state)
 	assert_string_equal(emu_client_persona_name(EMU_CLIENT_PERSONA_LINUX), "linux");
 }
 
+/* $STMM_EMU_UBOOT_SECURE_BOOT: U-Boot's CONFIG_EFI_SECURE_BOOT, off unless y or 1. */
+static void uboot_secure_boot_from_env(void **state)
+{
+	(void)state;
+	static const struct { const char *v; int r; bool on; } cases[] = {
+		{ NULL, 0, false }, { "", 0, false }, { "n", 0, false }, { "0", 0, false },
+		{ "y", 0, true }, { "1", 0, true }, { "yes", -EINVAL, false }, { "Y", -EINVAL, false },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		if (cases[i].v)
+			g_setenv(EMU_CLIENT_UBOOT_SECURE_BOOT_ENV, cases[i].v, TRUE);
+		else
+			g_unsetenv(EMU_CLIENT_UBOOT_SECURE_BOOT_ENV);
+		bool on = !cases[i].on;
+		assert_int_equal(emu_client_uboot_secure_boot_from_env(&on), cases[i].r);
+		if (cases[i].r == 0)
+			assert_int_equal(on, cases[i].on);
+	}
+	g_unsetenv(EMU_CLIENT_UBOOT_SECURE_BOOT_ENV);
+}
+
 /* ---- S8 on a running stack -------------------------------------------------------------- */
 
 static struct emu_state s8_state;
@@ -491,6 +512,7 @@ int main(void)
 		cmocka_unit_test(var_get_next_mem_walks_the_snapshot),
 		cmocka_unit_test(var_collect_fails_when_full_or_on_error),
 		cmocka_unit_test(persona_from_name_known_and_unknown),
+		cmocka_unit_test(uboot_secure_boot_from_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# U-Boot's secure-boot state in StMM (README "Client personas"): at every U-Boot boot
+# efi_init_variables() runs efi_init_secure_state(), which writes SecureBoot, SetupMode,
+# AuditMode, DeployedMode and VendorKeys into StMM as read-only variables (clearing StMM's own
+# read-only property for the write, setting it again after), and every successful write of
+# PK through U-Boot runs it again.  Checked here through the real processes:
+#   - the exact MM sequence of a U-Boot boot on a fresh store (trace), and what Linux then
+#     reads and may not write;
+#   - U-Boot without CONFIG_EFI_SECURE_BOOT (the default, as every U-Boot defconfig with
+#     CONFIG_EFI_MM_COMM_TEE) enrolling PK: StMM is in user mode (status, a KEK signed by the
+#     wrong key refused) while the variables say setup mode, as U-Boot wrote them;
+#   - U-Boot with CONFIG_EFI_SECURE_BOOT ($STMM_EMU_UBOOT_SECURE_BOOT=y): PK read, user
+#     mode written, AuditMode and DeployedMode left writable;
+#   - StMM unable to boot: U-Boot's EFI init fails, and the error says where;
+#   - a bad $STMM_EMU_UBOOT_SECURE_BOOT is a usage error naming it.
+set -euo pipefail
+
+source "$(dirname "$0")/lib/stack.bash"
+source "$(dirname "$0")/lib/efitools.bash"
+export STMM_EMU_TIMEOUT_MS=10000
+[[ -x $EMU ]] || fail "$EMU not built"
+
+AT=nv,bs,rt,at
+u8() { "$EMU" var get "$@" --raw | xxd -p; }
+# The EFI status a command ends with: OK, or the EFI_* name it printed.
+status_of() {
+	local err
+	if err=$("$@" 2>&1 >/dev/null); then echo OK; else
+		grep -o 'EFI_[A-Z_]*' <<<"$err" | head -n1
+	fi
+}
+# The MM requests of the client connection that made PROPERTY_SETs, as
+# "FUNCTION NAME PROPERTY", one per line, in order.
+uboot_requests() {
+	"$EMU" trace --json --layer mm | python3 -c '
+import json, sys, collections
+conns = collections.defaultdict(list)
+for l in sys.stdin:
+    r = json.loads(l)
+    for it in r["items"]:
+        if it.get("kind") == "MM_REQ":
+            f = it["function"]
+            line = f + (" " + it["name"] if "name" in it else "")
+            if f.startswith("VAR_CHECK"):
+                line += " 0x%x" % it["property"]
+            conns[r["conn"]].append(line)
+ub = [v for v in conns.values() if any("PROPERTY_SET" in x for x in v)]
+print("\n".join(ub[-1] if ub else []))
+'
+}
+
+"$EMU" up --trace --quiet || fail "stmm-emu up --trace"
+
+# ---- a U-Boot boot on a fresh store ---------------------------------------------------------
+[[ $(status_of "$EMU" var get AuditMode) == EFI_NOT_FOUND ]] || fail "AuditMode before U-Boot"
+[[ $(status_of "$EMU" var get DeployedMode) == EFI_NOT_FOUND ]] || fail "DeployedMode before U-Boot"
+ok "fresh store: StMM has no AuditMode, no DeployedMode"
+
+[[ $(u8 SetupMode --persona uboot) == 01 ]] || fail "U-Boot's GetVariable(SetupMode)"
+uboot_requests >"$WORK/got"
+{
+	echo GET_PAYLOAD_SIZE
+	# StMM's AuthVariableLib registers SecureBoot, SetupMode, VendorKeys read-only: U-Boot
+	# clears the property, writes, sets it again.  AuditMode, DeployedMode are new.
+	for v in SecureBoot SetupMode; do
+		printf '%s\n' "VAR_CHECK_VARIABLE_PROPERTY_GET $v 0x0" \
+			"VAR_CHECK_VARIABLE_PROPERTY_SET $v 0x0" "SET_VARIABLE $v" \
+			"VAR_CHECK_VARIABLE_PROPERTY_SET $v 0x1"
+	done
+	for v in AuditMode DeployedMode; do
+		printf '%s\n' "VAR_CHECK_VARIABLE_PROPERTY_GET $v 0x0" "SET_VARIABLE $v" \
+			"VAR_CHECK_VARIABLE_PROPERTY_SET $v 0x1"
+	done
+	printf '%s\n' "VAR_CHECK_VARIABLE_PROPERTY_GET VendorKeys 0x0" \
+		"VAR_CHECK_VARIABLE_PROPERTY_SET VendorKeys 0x0" "SET_VARIABLE VendorKeys" \
+		"VAR_CHECK_VARIABLE_PROPERTY_SET VendorKeys 0x1"
+	# then the call itself: GET, and PROPERTY_GET for its Attributes
+	printf '%s\n' "GET_VARIABLE SetupMode" "VAR_CHECK_VARIABLE_PROPERTY_GET SetupMode 0x0"
+} >"$WORK/want"
+diff -u "$WORK/want" "$WORK/got" >"$WORK/diff" ||
+	fail "U-Boot's MM sequence at boot: $(cat "$WORK/diff")"
+ok "U-Boot's boot: GET_PAYLOAD_SIZE, then efi_init_secure_state's 18 calls, then the GetVariable (trace)"
+
+for v in SecureBoot:00 SetupMode:01 AuditMode:00 DeployedMode:00 VendorKeys:00; do
+	[[ $(u8 "${v%%:*}") == "${v#*:}" ]] || fail "${v%%:*} after U-Boot: $(u8 "${v%%:*}")"
+	"$EMU" var get "${v%%:*}" --json | json_ok "d['attributes'] == 6" || fail "${v%%:*} attributes"
+done
+ok "Linux reads SecureBoot 0, SetupMode 1, AuditMode 0, DeployedMode 0, VendorKeys 0 (bs,rt)"
+for v in AuditMode DeployedMode SetupMode; do
+	[[ $(status_of "$EMU" var set "$v" --attrs bs,rt --data 01) == EFI_WRITE_PROTECTED ]] ||
+		fail "Linux writing $v: $(status_of "$EMU" var set "$v" --attrs bs,rt --data 01)"
+done
+ok "Linux may not write AuditMode, DeployedMode, SetupMode: U-Boot left them read-only"
+
+# ---- PK through a U-Boot without CONFIG_EFI_SECURE_BOOT --------------------------------------
+esl PK PK
+esl KEK KEK
+sign PK.auth PK PK "$WORK/PK.esl" "2025-01-01 00:00:00"
+sign KEK_by_KEK.auth KEK KEK "$WORK/KEK.esl" "2025-01-01 00:00:00"
+"$EMU" var set PK --attrs "$AT" --data-file "$WORK/PK.auth" --persona uboot ||
+	fail "PK enrolled through U-Boot"
+[[ $(uboot_requests | grep -A1 '^SET_VARIABLE PK$' | tail -n1) == \
+	"VAR_CHECK_VARIABLE_PROPERTY_GET SecureBoot 0x0" ]] ||
+	fail "no efi_init_secure_state after the PK write: $(uboot_requests | tail -n 20)"
+ok "a PK write through U-Boot re-runs efi_init_secure_state (trace)"
+"$EMU" status --json | json_ok "d['ctrl']['secure_boot']['mode'] == 'user'" ||
+	fail "StMM not in user mode after PK: $("$EMU" status | grep 'secure boot')"
+[[ $(u8 SetupMode) == 01 && $(u8 SecureBoot) == 00 ]] ||
+	fail "variables after U-Boot's PK write: SetupMode $(u8 SetupMode), SecureBoot $(u8 SecureBoot)"
+ok "StMM in user mode (status) while SetupMode reads 1, SecureBoot 0: what U-Boot wrote"
+[[ $(status_of "$EMU" var set KEK --attrs "$AT" --data-file "$WORK/KEK_by_KEK.auth") == \
+	EFI_SECURITY_VIOLATION ]] || fail "KEK signed by KEK accepted"
+ok "StMM still enforces user mode: a KEK not signed by PK is refused"
+
+# ---- a U-Boot with CONFIG_EFI_SECURE_BOOT ------------------------------------------------------
+[[ $(STMM_EMU_UBOOT_SECURE_BOOT=y u8 SecureBoot --persona uboot) == 01 ]] ||
+	fail "SecureBoot through a secure-boot U-Boot"
+uboot_requests | head -n 4 >"$WORK/got"
+printf '%s\n' GET_PAYLOAD_SIZE "GET_VARIABLE DeployedMode" "GET_VARIABLE AuditMode" \
+	"GET_VARIABLE PK" >"$WORK/want"
+diff -u "$WORK/want" "$WORK/got" >"$WORK/diff" ||
+	fail "CONFIG_EFI_SECURE_BOOT reads: $(cat "$WORK/diff")"
+[[ $(u8 SetupMode) == 00 && $(u8 SecureBoot) == 01 ]] ||
+	fail "after a secure-boot U-Boot: SetupMode $(u8 SetupMode), SecureBoot $(u8 SecureBoot)"
+ok "CONFIG_EFI_SECURE_BOOT: DeployedMode, AuditMode, PK read; user mode written (SetupMode 0, SecureBoot 1)"
+"$EMU" var set AuditMode --attrs bs,rt --data 00 || fail "AuditMode not writable in user mode"
+ok "in user mode U-Boot leaves AuditMode writable (attributes_rw)"
+
+# ---- StMM that cannot boot: U-Boot's EFI init fails, and says so --------------------------------
+DEAD=$WORK/dead
+STATES+=("$DEAD")
+"$EMU" up --state "$DEAD" --quiet --no-round-trip --normal-world uboot-2025.01 \
+	--quirk rpmb-probe-not-implemented-fatal || fail "up with StMM unable to boot"
+rc=0
+"$EMU" var get SetupMode --persona uboot --state "$DEAD" 2>"$WORK/err" || rc=$?
+[[ $rc == 1 ]] && grep -q "U-Boot's UEFI sub-system did not initialise (efi_init_variables: EFI_" "$WORK/err" ||
+	fail "U-Boot on a dead StMM: rc $rc, $(cat "$WORK/err")"
+ok "StMM unable to boot: U-Boot's efi_init_variables fails and the error names it ($(grep -o 'EFI_[A-Z_]*' "$WORK/err" | head -n1))"
+
+rc=0
+STMM_EMU_UBOOT_SECURE_BOOT=maybe "$EMU" var get SetupMode --persona uboot 2>"$WORK/err" || rc=$?
+[[ $rc == 2 ]] && grep -q 'STMM_EMU_UBOOT_SECURE_BOOT=maybe' "$WORK/err" ||
+	fail "bad \$STMM_EMU_UBOOT_SECURE_BOOT: rc $rc, $(cat "$WORK/err")"
+ok "a bad \$STMM_EMU_UBOOT_SECURE_BOOT is a usage error naming it"
+
+all_passed
