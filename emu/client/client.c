@@ -463,57 +463,52 @@ static efi_status_t ensure_budget(struct emu_client *c)
 	return c->max_payload ? EFI_SUCCESS : emu_client_mm_get_payload_size(c, NULL);
 }
 
-/* The PROPERTY_GET/SET payload for a name: GUID, NameSize, the name (property zero). */
-static uint8_t *property_payload(const uint8_t *name, size_t name_size, const efi_guid_t *guid,
-				 size_t *ret_size)
+/*
+ * One PROPERTY_GET or PROPERTY_SET: the budget (48 + name above it is EFI_INVALID_PARAMETER
+ * without a call), the payload (GUID, NameSize, `in` or a zero property, the name), the
+ * call, and on success the property the answer holds into `out`.
+ */
+static efi_status_t property_call(struct emu_client *c, uint64_t function, const uint8_t *name,
+				  size_t name_size, const efi_guid_t *guid,
+				  const struct var_check_variable_property *in,
+				  struct var_check_variable_property *out)
 {
+	uint64_t max;
+
+	efi_status_t s = emu_client_mm_get_payload_size(c, &max);
+	if (s != EFI_SUCCESS)
+		return s;
 	size_t size = SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET + name_size;
-	uint8_t *p = g_malloc0(size);
+	if (size > max)
+		return EFI_INVALID_PARAMETER;
+	g_autofree uint8_t *p = g_malloc0(size);
 	memcpy(p, guid->b, sizeof(guid->b));
 	put_le64(p + offsetof(struct smm_variable_var_check_property, name_size), name_size);
 	memcpy(p + SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET, name, name_size);
-	*ret_size = size;
-	return p;
+	if (in)
+		mmvar_property_write(p, in);
+	s = emu_client_mm_call(c, function, p, size);
+	if (s == EFI_SUCCESS && out)
+		mmvar_property_read(p, out);
+	return s;
 }
 
 efi_status_t emu_client_mm_get_property(struct emu_client *c, const uint8_t *name,
 					size_t name_size, const efi_guid_t *guid,
 					struct var_check_variable_property *ret)
 {
-	uint64_t max;
-	size_t size;
-
 	memset(ret, 0, sizeof(*ret));
-	efi_status_t s = emu_client_mm_get_payload_size(c, &max);
-	if (s != EFI_SUCCESS)
-		return s;
-	if (SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET + name_size > max)
-		return EFI_INVALID_PARAMETER;
-	g_autofree uint8_t *p = property_payload(name, name_size, guid, &size);
-	s = emu_client_mm_call(c, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET, p, size);
-	if (s == EFI_NOT_FOUND)
-		return EFI_SUCCESS;
-	if (s != EFI_SUCCESS)
-		return s;
-	mmvar_property_read(p, ret);
-	return EFI_SUCCESS;
+	efi_status_t s = property_call(c, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_GET,
+				       name, name_size, guid, NULL, ret);
+	return s == EFI_NOT_FOUND ? EFI_SUCCESS : s;
 }
 
 efi_status_t emu_client_mm_set_property(struct emu_client *c, const uint8_t *name,
 					size_t name_size, const efi_guid_t *guid,
 					const struct var_check_variable_property *prop)
 {
-	uint64_t max;
-	size_t size;
-
-	efi_status_t s = emu_client_mm_get_payload_size(c, &max);
-	if (s != EFI_SUCCESS)
-		return s;
-	if (SMM_VARIABLE_VAR_CHECK_PROPERTY_NAME_OFFSET + name_size > max)
-		return EFI_INVALID_PARAMETER;
-	g_autofree uint8_t *p = property_payload(name, name_size, guid, &size);
-	mmvar_property_write(p, prop);
-	return emu_client_mm_call(c, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_SET, p, size);
+	return property_call(c, SMM_VARIABLE_FUNCTION_VAR_CHECK_VARIABLE_PROPERTY_SET, name,
+			     name_size, guid, prop, NULL);
 }
 
 /*
