@@ -10,7 +10,8 @@
 #     reads and may not write;
 #   - U-Boot without CONFIG_EFI_SECURE_BOOT (the default, as every U-Boot defconfig with
 #     CONFIG_EFI_MM_COMM_TEE) enrolling PK: StMM is in user mode (status, a KEK signed by the
-#     wrong key refused) while the variables say setup mode, as U-Boot wrote them;
+#     wrong key refused) while the variables say setup mode, as U-Boot wrote them, and
+#     mokutil --sb-state through the efivarfs mount reports Secure Boot disabled;
 #   - U-Boot with CONFIG_EFI_SECURE_BOOT ($STMM_EMU_UBOOT_SECURE_BOOT=y): PK read, user
 #     mode written, AuditMode and DeployedMode left writable;
 #   - StMM unable to boot: U-Boot's EFI init fails, and the error says where;
@@ -113,6 +114,18 @@ ok "StMM in user mode (status) while SetupMode reads 1, SecureBoot 0: what U-Boo
 [[ $(status_of "$EMU" var set KEK --attrs "$AT" --data-file "$WORK/KEK_by_KEK.auth") == \
 	EFI_SECURITY_VIOLATION ]] || fail "KEK signed by KEK accepted"
 ok "StMM still enforces user mode: a KEK not signed by PK is refused"
+# What an OS tool concludes from the variables (mokutil through the efivarfs mount).
+if [[ -c /dev/fuse && $(id -u) == 0 ]]; then
+	command -v mokutil >/dev/null || fail "mokutil not installed"
+	out=$("$EMU" run --efivarfs -- sh -c 'mokutil --sb-state || true' 2>&1) || fail "run --efivarfs: $out"
+	grep -q 'SecureBoot disabled' <<<"$out" && grep -qi 'setup mode' <<<"$out" ||
+		fail "mokutil --sb-state after U-Boot's boot: $out"
+	ok "mokutil --sb-state (efivarfs): SecureBoot disabled, setup mode, while StMM enforces user mode"
+elif [[ -n ${CI:-} ]]; then
+	fail "CI needs FUSE and root for the mokutil check"
+else
+	echo "SKIP mokutil check: needs /dev/fuse and root"
+fi
 
 # ---- a U-Boot with CONFIG_EFI_SECURE_BOOT ------------------------------------------------------
 [[ $(STMM_EMU_UBOOT_SECURE_BOOT=y u8 SecureBoot --persona uboot) == 01 ]] ||
