@@ -424,7 +424,7 @@ static efi_status_t communicate(struct emu_client *c, const struct mmvar_req *re
 efi_status_t emu_client_get_payload_size(struct emu_client *c, uint64_t *ret_max_payload)
 {
 	if (c->uboot) {
-		efi_status_t s = uboot_init_variables(c, c->uboot);
+		efi_status_t s = uboot_init_obj_list(c, c->uboot);
 		if (s != EFI_SUCCESS)
 			return s;
 	}

@@ -61,7 +61,7 @@ const char *emu_client_persona_name(enum emu_client_persona p);
 /*
  * Connect as `persona`.  LINUX: as emu_client_open().  UBOOT: connects only (U-Boot opens
  * a session per call); GET_PAYLOAD_SIZE is the first MM call, made before the first
- * service call as U-Boot's efi_init_variables() does at boot.  0 or -errno.
+ * service call as U-Boot's efi_init_obj_list() does at boot.  0 or -errno.
  */
 __attribute__((warn_unused_result)) int emu_client_open_persona(const char *tee_socket,
 								 int timeout_ms,
@@ -126,7 +126,7 @@ uint64_t emu_client_mm_round_trips(const struct emu_client *c);
  * GET_PAYLOAD_SIZE, once per session (cached afterwards).  ret_max_payload is the
  * budget the client uses: the answer minus MM_CLIENT_PAYLOAD_QUIRK.  An answer below
  * 40 + 0x20 is EFI_DEVICE_ERROR, as in Linux.  The U-Boot persona runs its whole
- * efi_init_variables() first (uboot.h), as U-Boot does before any variable service.
+ * efi_init_obj_list() first (uboot.h), as U-Boot does before any variable service.
  */
 EMU_CLIENT_WUR efi_status_t emu_client_get_payload_size(struct emu_client *c, uint64_t *ret_max_payload);
 /* The bare GET_PAYLOAD_SIZE (cached), without the persona's initialisation. */

@@ -288,19 +288,27 @@ static efi_status_t set_variable_int(struct emu_client *c, struct uboot_state *u
 	return s;
 }
 
-/* One of U-Boot's secure-boot state variables (global GUID, one byte). */
-static efi_status_t set_state_var(struct emu_client *c, struct uboot_state *u, const char *name,
-				  bool read_only, uint8_t value)
+/* A variable U-Boot itself writes at boot (global GUID, ro_check false). */
+static efi_status_t set_own_var(struct emu_client *c, struct uboot_state *u, const char *name,
+				uint32_t attributes, const void *data, size_t size)
 {
 	static const efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID;
 	g_autofree uint8_t *n = NULL;
 	size_t nsz;
-	uint32_t attr = EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS |
-			(read_only ? UBOOT_EFI_VARIABLE_READ_ONLY : 0);
 
 	if (ucs2_from_utf8(name, &n, &nsz) < 0)
 		return EFI_OUT_OF_RESOURCES;
-	return set_variable_int(c, u, n, nsz, &global, attr, 1, &value, false);
+	return set_variable_int(c, u, n, nsz, &global, attributes, size, data, false);
+}
+
+#define UBOOT_BS_RT    (EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS)
+#define UBOOT_BS_RT_RO (UBOOT_BS_RT | UBOOT_EFI_VARIABLE_READ_ONLY)
+
+/* One of U-Boot's secure-boot state variables (one byte, bs,rt). */
+static efi_status_t set_state_var(struct emu_client *c, struct uboot_state *u, const char *name,
+				  bool read_only, uint8_t value)
+{
+	return set_own_var(c, u, name, read_only ? UBOOT_BS_RT_RO : UBOOT_BS_RT, &value, 1);
 }
 
 /* efi_set_secure_state(): SecureBoot and SetupMode read-only; AuditMode read-only when
@@ -392,27 +400,69 @@ static efi_status_t init_secure_state(struct emu_client *c, struct uboot_state *
 	return set_state_var(c, u, "VendorKeys", true, 0);
 }
 
+/* CONFIG_EFI_PLATFORM_LANG_CODES default, with its NUL (sizeof the string). */
+static const char platform_lang_codes[] = "en-US";
+
 /*
- * efi_init_obj_list() -> efi_init_variables(), once per boot (per client here), before the
- * first variable service: GET_PAYLOAD_SIZE, then efi_init_secure_state().  Its result is
- * kept: after a failure every service answers it again (U-Boot: "Cannot initialize UEFI
- * sub-system"), as efi_obj_list_initialized does.
+ * efi_init_platform_lang(): PlatformLangCodes (bs,rt, read-only) = the codes; then
+ * PlatformLang read with no buffer, and only when it is absent (anything but
+ * EFI_BUFFER_TOO_SMALL) written (nv,bs,rt) with the first code: an NV write on a board's
+ * first boot, none later.
  */
-efi_status_t uboot_init_variables(struct emu_client *c, struct uboot_state *u)
+static efi_status_t init_platform_lang(struct emu_client *c, struct uboot_state *u)
 {
+	static const efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID;
+	g_autofree uint8_t *n = NULL;
+	size_t nsz;
+	uint64_t size = 0;
+
+	efi_status_t s = set_own_var(c, u, "PlatformLangCodes", UBOOT_BS_RT_RO,
+				     platform_lang_codes, sizeof(platform_lang_codes));
+	if (s != EFI_SUCCESS)
+		return s;
+	if (ucs2_from_utf8("PlatformLang", &n, &nsz) < 0)
+		return EFI_OUT_OF_RESOURCES;
+	if (get_variable_int(c, n, nsz, &global, NULL, &size, NULL) == EFI_BUFFER_TOO_SMALL)
+		return EFI_SUCCESS;
+	/* the first of the ';'-separated codes: the default has only one */
+	return set_own_var(c, u, "PlatformLang", EFI_VARIABLE_NON_VOLATILE | UBOOT_BS_RT,
+			   platform_lang_codes, sizeof(platform_lang_codes));
+}
+
+/* efi_init_os_indications(): OsIndicationsSupported (bs,rt, read-only) = 0 as a UINT64, no
+ * capsule support being configured. */
+static efi_status_t init_os_indications(struct emu_client *c, struct uboot_state *u)
+{
+	uint8_t supported[8] = { 0 };
+	return set_own_var(c, u, "OsIndicationsSupported", UBOOT_BS_RT_RO, supported,
+			   sizeof(supported));
+}
+
+efi_status_t uboot_init_obj_list(struct emu_client *c, struct uboot_state *u)
+{
+	uint64_t max;
+	const char *step = "efi_init_variables";
+
 	if (u->init_done)
 		return u->init_status;
 	u->init_done = true;
-	uint64_t max;
 	efi_status_t s = emu_client_mm_get_payload_size(c, &max);
 	if (s == EFI_SUCCESS)
 		s = init_secure_state(c, u);
+	if (s == EFI_SUCCESS) {
+		step = "efi_init_platform_lang";
+		s = init_platform_lang(c, u);
+	}
+	if (s == EFI_SUCCESS) {
+		step = "efi_init_os_indications";
+		s = init_os_indications(c, u);
+	}
 	u->init_status = s;
 	if (s != EFI_SUCCESS) {
 		char buf[64];
 		g_autofree char *why = g_strdup(emu_client_last_error(c));
 		emu_client_set_error(c, "U-Boot's UEFI sub-system did not initialise "
-					"(efi_init_variables: %s%s%s); every call answers it",
+					"(%s: %s%s%s); every call answers it", step,
 				     efi_status_str(s, buf, sizeof(buf)), *why ? ": " : "", why);
 	}
 	return s;
@@ -585,7 +635,7 @@ efi_status_t uboot_get_variable(struct emu_client *c, struct uboot_state *u, con
 				uint64_t *io_data_size, uint8_t *data)
 {
 	uint32_t attr = 0;
-	efi_status_t s = uboot_init_variables(c, u);
+	efi_status_t s = uboot_init_obj_list(c, u);
 
 	if (s != EFI_SUCCESS)
 		return s;
@@ -607,7 +657,7 @@ efi_status_t uboot_get_variable(struct emu_client *c, struct uboot_state *u, con
 efi_status_t uboot_get_next_variable_name(struct emu_client *c, struct uboot_state *u,
 					  uint64_t *io_name_size, uint8_t *name, efi_guid_t *io_guid)
 {
-	efi_status_t s = uboot_init_variables(c, u);
+	efi_status_t s = uboot_init_obj_list(c, u);
 	if (s != EFI_SUCCESS)
 		return s;
 	if (u->at_runtime)
@@ -620,7 +670,7 @@ efi_status_t uboot_set_variable(struct emu_client *c, struct uboot_state *u, con
 				size_t name_size, const efi_guid_t *guid, uint32_t attributes,
 				uint64_t data_size, const uint8_t *data)
 {
-	efi_status_t s = uboot_init_variables(c, u);
+	efi_status_t s = uboot_init_obj_list(c, u);
 	if (s != EFI_SUCCESS)
 		return s;
 	if (u->at_runtime)
@@ -635,7 +685,7 @@ efi_status_t uboot_query_variable_info(struct emu_client *c, struct uboot_state 
 				       uint32_t attributes, uint64_t *ret_max_storage,
 				       uint64_t *ret_remaining, uint64_t *ret_max_variable_size)
 {
-	efi_status_t s = uboot_init_variables(c, u);
+	efi_status_t s = uboot_init_obj_list(c, u);
 	if (s != EFI_SUCCESS)
 		return s;
 	if (u->at_runtime)
@@ -661,7 +711,7 @@ static efi_status_t collect_get(void *ctx, const uint8_t *name, size_t name_size
 
 efi_status_t uboot_exit_boot_services(struct emu_client *c, struct uboot_state *u)
 {
-	efi_status_t init = uboot_init_variables(c, u);
+	efi_status_t init = uboot_init_obj_list(c, u);
 	if (init != EFI_SUCCESS)
 		return init;
 	if (u->at_runtime)

@@ -9,14 +9,19 @@
  *    PTA_STMM_CMD_COMMUNICATE, free the shm, close the session.  A session that cannot
  *    be opened, or shm that cannot be registered, is EFI_UNSUPPORTED; a failed invoke or a
  *    TEE result other than TEE_SUCCESS is EFI_DEVICE_ERROR;
- *  - init (efi_init_obj_list -> efi_init_variables), before the first service, once per
+ *  - init (efi_init_obj_list: efi_init_variables first), before the first service, once per
  *    client (one U-Boot boot), its result kept: GET_PAYLOAD_SIZE (answer below 40 + 0x20
  *    is EFI_DEVICE_ERROR, max_payload = answer - 2, max_buffer = 24 + 16 + max_payload; the
  *    request builder, mmvar.c, trims and refuses the same way), then
  *    efi_init_secure_state(): without CONFIG_EFI_SECURE_BOOT (default) the mode is always
  *    setup; with it ($STMM_EMU_UBOOT_SECURE_BOOT=y) DeployedMode, AuditMode and PK are read
  *    first.  The mode's SecureBoot, SetupMode, AuditMode, DeployedMode, then VendorKeys = 0
- *    are written as U-Boot's own read-only variables (below);
+ *    are written as U-Boot's own read-only variables (below).  Then efi_init_platform_lang
+ *    (PlatformLangCodes "en-US" read-only; PlatformLang "en-US" nv,bs,rt only when absent)
+ *    and efi_init_os_indications (OsIndicationsSupported = 0, read-only).  Not reproduced
+ *    from efi_init_obj_list: efi_bootmgr_update_media_device_boot_option (the emulated
+ *    board has no media; U-Boot would delete auto-generated Boot#### of absent media) and
+ *    capsule support (not configured by default);
  *  - GetVariable with Attributes (efi_get_variable_int) sends the GET, then
  *    VAR_CHECK_VARIABLE_PROPERTY_GET (EFI_NOT_FOUND there = no property); the boot-time
  *    API (efi_get_variable) masks the attributes with EFI_VARIABLE_MASK (0xff);
@@ -86,11 +91,12 @@ __attribute__((warn_unused_result)) int uboot_mm_communicate(struct emu_teec *t,
 							      struct emu_tee_invoke_rsp *ret_rsp);
 
 /*
- * efi_init_obj_list() -> efi_init_variables(), once per client (one U-Boot boot):
- * GET_PAYLOAD_SIZE, then efi_init_secure_state().  Every service runs it first; its result
- * is kept, so after a failure every service answers it again.
+ * The variable half of efi_init_obj_list(), once per client (one U-Boot boot):
+ * efi_init_variables (GET_PAYLOAD_SIZE, efi_init_secure_state), efi_init_platform_lang,
+ * efi_init_os_indications.  Every service runs it first; its result is kept, so after a
+ * failure every service answers it again.
  */
-UBOOT_WUR efi_status_t uboot_init_variables(struct emu_client *c, struct uboot_state *u);
+UBOOT_WUR efi_status_t uboot_init_obj_list(struct emu_client *c, struct uboot_state *u);
 
 /* The persona's variable services; see the file comment.  Called by client.c. */
 UBOOT_WUR efi_status_t uboot_get_variable(struct emu_client *c, struct uboot_state *u, const uint8_t *name,

@@ -5,7 +5,8 @@
 # efi_init_variables() runs efi_init_secure_state(), which writes SecureBoot, SetupMode,
 # AuditMode, DeployedMode and VendorKeys into StMM as read-only variables (clearing StMM's own
 # read-only property for the write, setting it again after), and every successful write of
-# PK through U-Boot runs it again.  Checked here through the real processes:
+# PK through U-Boot runs it again; efi_init_obj_list goes on with PlatformLangCodes,
+# PlatformLang (only when absent) and OsIndicationsSupported.  Checked here through the real processes:
 #   - the exact MM sequence of a U-Boot boot on a fresh store (trace), and what Linux then
 #     reads and may not write;
 #   - U-Boot without CONFIG_EFI_SECURE_BOOT (the default, as every U-Boot defconfig with
@@ -77,18 +78,36 @@ uboot_requests >"$WORK/got"
 	printf '%s\n' "VAR_CHECK_VARIABLE_PROPERTY_GET VendorKeys 0x0" \
 		"VAR_CHECK_VARIABLE_PROPERTY_SET VendorKeys 0x0" "SET_VARIABLE VendorKeys" \
 		"VAR_CHECK_VARIABLE_PROPERTY_SET VendorKeys 0x1"
+	# efi_init_platform_lang: PlatformLangCodes read-only (StMM's VarCheckUefiLib has no
+	# property on it: edk2's BDS locks it, and there is no BDS here); PlatformLang is absent
+	# on a fresh store, so it is written, non-volatile and writable
+	printf '%s\n' "VAR_CHECK_VARIABLE_PROPERTY_GET PlatformLangCodes 0x0" \
+		"SET_VARIABLE PlatformLangCodes" "VAR_CHECK_VARIABLE_PROPERTY_SET PlatformLangCodes 0x1" \
+		"GET_VARIABLE PlatformLang" "VAR_CHECK_VARIABLE_PROPERTY_GET PlatformLang 0x0" \
+		"SET_VARIABLE PlatformLang"
+	# efi_init_os_indications
+	printf '%s\n' "VAR_CHECK_VARIABLE_PROPERTY_GET OsIndicationsSupported 0x0" \
+		"SET_VARIABLE OsIndicationsSupported" \
+		"VAR_CHECK_VARIABLE_PROPERTY_SET OsIndicationsSupported 0x1"
 	# then the call itself: GET, and PROPERTY_GET for its Attributes
 	printf '%s\n' "GET_VARIABLE SetupMode" "VAR_CHECK_VARIABLE_PROPERTY_GET SetupMode 0x0"
 } >"$WORK/want"
 diff -u "$WORK/want" "$WORK/got" >"$WORK/diff" ||
 	fail "U-Boot's MM sequence at boot: $(cat "$WORK/diff")"
-ok "U-Boot's boot: GET_PAYLOAD_SIZE, then efi_init_secure_state's 18 calls, then the GetVariable (trace)"
+ok "U-Boot's boot: GET_PAYLOAD_SIZE, efi_init_secure_state's 18 calls, platform language and OS indications' 9, then the GetVariable (trace)"
 
 for v in SecureBoot:00 SetupMode:01 AuditMode:00 DeployedMode:00 VendorKeys:00; do
 	[[ $(u8 "${v%%:*}") == "${v#*:}" ]] || fail "${v%%:*} after U-Boot: $(u8 "${v%%:*}")"
 	"$EMU" var get "${v%%:*}" --json | json_ok "d['attributes'] == 6" || fail "${v%%:*} attributes"
 done
 ok "Linux reads SecureBoot 0, SetupMode 1, AuditMode 0, DeployedMode 0, VendorKeys 0 (bs,rt)"
+"$EMU" var get PlatformLang --json | json_ok "d['attributes'] == 7 and d['data'] == '656e2d555300'" ||
+	fail "PlatformLang: $("$EMU" var get PlatformLang --json)"
+"$EMU" var get PlatformLangCodes --json | json_ok "d['attributes'] == 6 and d['data'] == '656e2d555300'" ||
+	fail "PlatformLangCodes: $("$EMU" var get PlatformLangCodes --json)"
+"$EMU" var get OsIndicationsSupported --json | json_ok "d['size'] == 8 and d['data'] == '00' * 8" ||
+	fail "OsIndicationsSupported: $("$EMU" var get OsIndicationsSupported --json)"
+ok "and PlatformLang \"en-US\" (nv,bs,rt), PlatformLangCodes \"en-US\", OsIndicationsSupported 0"
 for v in AuditMode DeployedMode SetupMode; do
 	[[ $(status_of "$EMU" var set "$v" --attrs bs,rt --data 01) == EFI_WRITE_PROTECTED ]] ||
 		fail "Linux writing $v: $(status_of "$EMU" var set "$v" --attrs bs,rt --data 01)"
@@ -130,7 +149,8 @@ fi
 # ---- a U-Boot with CONFIG_EFI_SECURE_BOOT ------------------------------------------------------
 [[ $(STMM_EMU_UBOOT_SECURE_BOOT=y u8 SecureBoot --persona uboot) == 01 ]] ||
 	fail "SecureBoot through a secure-boot U-Boot"
-uboot_requests | head -n 4 >"$WORK/got"
+uboot_requests >"$WORK/all"
+head -n 4 "$WORK/all" >"$WORK/got"
 printf '%s\n' GET_PAYLOAD_SIZE "GET_VARIABLE DeployedMode" "GET_VARIABLE AuditMode" \
 	"GET_VARIABLE PK" >"$WORK/want"
 diff -u "$WORK/want" "$WORK/got" >"$WORK/diff" ||
@@ -138,6 +158,9 @@ diff -u "$WORK/want" "$WORK/got" >"$WORK/diff" ||
 [[ $(u8 SetupMode) == 00 && $(u8 SecureBoot) == 01 ]] ||
 	fail "after a secure-boot U-Boot: SetupMode $(u8 SetupMode), SecureBoot $(u8 SecureBoot)"
 ok "CONFIG_EFI_SECURE_BOOT: DeployedMode, AuditMode, PK read; user mode written (SetupMode 0, SecureBoot 1)"
+grep -qx 'GET_VARIABLE PlatformLang' "$WORK/all" && ! grep -q '^SET_VARIABLE PlatformLang$' "$WORK/all" ||
+	fail "a later U-Boot boot rewrote PlatformLang: $(cat "$WORK/all")"
+ok "a later U-Boot boot finds PlatformLang and does not write it again (no NV write)"
 "$EMU" var set AuditMode --attrs bs,rt --data 00 || fail "AuditMode not writable in user mode"
 ok "in user mode U-Boot leaves AuditMode writable (attributes_rw)"
 
