@@ -10,6 +10,9 @@
 #   skip_test REASON
 #       a test whose environment lacks something: "SKIP: REASON" and exit 0 outside CI; a
 #       failure when CI is set (.ci/run installs everything, so nothing may be skipped there).
+#   skip_part REASON
+#       the same for one part of a test: "SKIP REASON" and carry on outside CI; a failure
+#       when CI is set.
 
 wait_until() {
 	local secs=$1 what=$2 deadline
@@ -34,4 +37,9 @@ skip_test() {
 	[[ -n ${CI:-} ]] && fail "$* (required when CI is set)"
 	echo "SKIP: $*"
 	exit 0
+}
+
+skip_part() {
+	[[ -n ${CI:-} ]] && fail "$* (required when CI is set)"
+	echo "SKIP $*"
 }
