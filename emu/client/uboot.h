@@ -18,10 +18,11 @@
  *    first.  The mode's SecureBoot, SetupMode, AuditMode, DeployedMode, then VendorKeys = 0
  *    are written as U-Boot's own read-only variables (below).  Then efi_init_platform_lang
  *    (PlatformLangCodes "en-US" read-only; PlatformLang "en-US" nv,bs,rt only when absent)
- *    and efi_init_os_indications (OsIndicationsSupported = 0, read-only).  Not reproduced
- *    from efi_init_obj_list: efi_bootmgr_update_media_device_boot_option (the emulated
- *    board has no media; U-Boot would delete auto-generated Boot#### of absent media) and
- *    capsule support (not configured by default);
+ *    and efi_init_os_indications (OsIndicationsSupported = 0, read-only).  Between the
+ *    two, efi_bootmgr_update_media_device_boot_option makes no call here: the emulated
+ *    board has no block device, and without one U-Boot returns before any variable (with
+ *    media it adds Boot#### for new media and deletes auto-generated ones of absent media:
+ *    not reproduced).  Capsule support is not configured (U-Boot's default);
  *  - GetVariable with Attributes (efi_get_variable_int) sends the GET, then
  *    VAR_CHECK_VARIABLE_PROPERTY_GET (EFI_NOT_FOUND there = no property); the boot-time
  *    API (efi_get_variable) masks the attributes with EFI_VARIABLE_MASK (0xff);
