@@ -287,12 +287,18 @@ static void print_status_text(const struct emu_state *st, const struct status_in
 			       c->live_variables, c->store_used, c->store_free, c->store_total);
 		else
 			printf("store:        not loaded yet\n");
-		if (c->flags & EMU_CTRL_STATUS_AUTH)
+		if (c->flags & EMU_CTRL_STATUS_AUTH) {
+			bool mode = c->flags & EMU_CTRL_STATUS_SETUP_MODE;
+			bool var = c->flags & EMU_CTRL_STATUS_SETUP_MODE_VAR;
 			printf("secure boot:  %s, SetupMode %d, SecureBoot %d%s\n",
-			       (c->flags & EMU_CTRL_STATUS_SETUP_MODE) ? "setup mode" : "user mode",
-			       !!(c->flags & EMU_CTRL_STATUS_SETUP_MODE),
+			       mode ? "setup mode" : "user mode", mode,
 			       !!(c->flags & EMU_CTRL_STATUS_SECURE_BOOT),
 			       (c->flags & EMU_CTRL_STATUS_QUIRK_OPTEE_STMM) ? "; quirk optee-stmm" : "");
+			if (var != mode)
+				printf("              but the SetupMode variable reads %d: a client "
+				       "rewrote it (U-Boot's efi_init_secure_state does at every boot)\n",
+				       var);
+		}
 		if (c->flags & EMU_CTRL_STATUS_STORE_OPEN)
 			printf("boot phase:   %s\n", boot_phase_text(c->flags));
 		printf("profile:      %s (VarCheckUefiLib %s, variable policy %s, physical presence "
@@ -382,6 +388,8 @@ static void print_status_json(const struct emu_state *st, const struct status_in
 							       "setup" : "user");
 			emu_json_add_int(b, "setup_mode", !!(c->flags & EMU_CTRL_STATUS_SETUP_MODE));
 			emu_json_add_int(b, "secure_boot", !!(c->flags & EMU_CTRL_STATUS_SECURE_BOOT));
+			emu_json_add_int(b, "setup_mode_variable",
+					 !!(c->flags & EMU_CTRL_STATUS_SETUP_MODE_VAR));
 			json_builder_set_member_name(b, "quirks");
 			json_builder_begin_array(b);
 			if (c->flags & EMU_CTRL_STATUS_QUIRK_OPTEE_STMM)

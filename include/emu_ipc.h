@@ -556,6 +556,10 @@ _Static_assert(offsetof(struct emu_supp_rpc_value, c) == 16, "c");
  * signalled; mAtRuntime: EXIT_BOOT_SERVICE signalled).  `stmm-emu status` "boot phase". */
 #define EMU_CTRL_STATUS_END_OF_DXE   0x2000u
 #define EMU_CTRL_STATUS_AT_RUNTIME   0x4000u
+/* emu_ctrl_status.flags (with EMU_CTRL_STATUS_AUTH): the SetupMode *variable* reads 1.  It
+ * can differ from EMU_CTRL_STATUS_SETUP_MODE (AuthVariableLib's own mode) when a client
+ * rewrote it, as U-Boot's efi_init_secure_state does at every boot. */
+#define EMU_CTRL_STATUS_SETUP_MODE_VAR 0x8000u
 
 /* ---- FF-A on the tee socket (include/ffa.h) ------------------------------------------- */
 /*

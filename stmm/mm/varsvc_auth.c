@@ -290,12 +290,16 @@ void varsvc_auth_get_status(struct varsvc_auth *va, struct varsvc_auth_status *r
 	static const efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID;
 	static const uint8_t secure_boot[] = { 'S', 0, 'e', 0, 'c', 0, 'u', 0, 'r', 0, 'e', 0,
 					       'B', 0, 'o', 0, 'o', 0, 't', 0, 0,   0 };
-	struct authvar_var v;
+	static const uint8_t setup_mode[] = { 'S', 0, 'e', 0, 't', 0, 'u', 0, 'p', 0, 'M', 0,
+					      'o', 0, 'd', 0, 'e', 0, 0,   0 };
+	struct authvar_var v, sm;
 
 	*ret = (struct varsvc_auth_status){
 		.setup_mode = authvar_get_mode(va->av) == AUTHVAR_SETUP_MODE,
 		.secure_boot = ops_find(va, secure_boot, sizeof(secure_boot), &global, &v) == 0 &&
 			       v.size == 1 && v.data[0] == 1,
+		.setup_mode_var = ops_find(va, setup_mode, sizeof(setup_mode), &global, &sm) == 0 &&
+				  sm.size == 1 && sm.data[0] == 1,
 		.quirk_optee_stmm = va->cfg.user_physical_presence && !va->cfg.policy_engine,
 		.user_physical_presence = va->cfg.user_physical_presence,
 		.policy_engine = va->cfg.policy_engine,

@@ -88,6 +88,7 @@ efi_status_t varsvc_auth_property_get(uint8_t *p);
 struct varsvc_auth_status {
 	bool setup_mode;      /* no PK */
 	bool secure_boot;     /* SecureBoot == 1 */
+	bool setup_mode_var;  /* the SetupMode variable == 1 (a client may have rewritten it) */
 	bool quirk_optee_stmm; /* physical presence on, no policy engine (as --quirk optee-stmm) */
 	bool user_physical_presence, policy_engine, require_self_signed_pk;
 };

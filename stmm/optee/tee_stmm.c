@@ -86,6 +86,8 @@ static void update_snapshot(struct tee_stmm *s)
 			st.flags |= EMU_CTRL_STATUS_SETUP_MODE;
 		if (as.secure_boot)
 			st.flags |= EMU_CTRL_STATUS_SECURE_BOOT;
+		if (as.setup_mode_var)
+			st.flags |= EMU_CTRL_STATUS_SETUP_MODE_VAR;
 		if (as.quirk_optee_stmm)
 			st.flags |= EMU_CTRL_STATUS_QUIRK_OPTEE_STMM;
 		if (as.user_physical_presence)

@@ -60,6 +60,8 @@ print("\n".join(ub[-1] if ub else []))
 [[ $(status_of "$EMU" var get AuditMode) == EFI_NOT_FOUND ]] || fail "AuditMode before U-Boot"
 [[ $(status_of "$EMU" var get DeployedMode) == EFI_NOT_FOUND ]] || fail "DeployedMode before U-Boot"
 ok "fresh store: StMM has no AuditMode, no DeployedMode"
+! "$EMU" status | grep -q "SetupMode variable" ||
+	fail "status reports a rewritten SetupMode on a fresh store: $("$EMU" status | grep -A1 'secure boot')"
 
 [[ $(u8 SetupMode --persona uboot) == 01 ]] || fail "U-Boot's GetVariable(SetupMode)"
 uboot_requests >"$WORK/got"
@@ -131,6 +133,11 @@ ok "a PK write through U-Boot re-runs efi_init_secure_state (trace)"
 [[ $(u8 SetupMode) == 01 && $(u8 SecureBoot) == 00 ]] ||
 	fail "variables after U-Boot's PK write: SetupMode $(u8 SetupMode), SecureBoot $(u8 SecureBoot)"
 ok "StMM in user mode (status) while SetupMode reads 1, SecureBoot 0: what U-Boot wrote"
+"$EMU" status --json | json_ok "d['ctrl']['secure_boot']['setup_mode'] == 0 and
+	d['ctrl']['secure_boot']['setup_mode_variable'] == 1" || fail "status --json: $("$EMU" status --json)"
+"$EMU" status | grep -q "but the SetupMode variable reads 1: a client rewrote it" ||
+	fail "status text: $("$EMU" status | grep -A1 'secure boot')"
+ok "status shows the difference: mode user, the SetupMode variable 1 (text and JSON)"
 [[ $(status_of "$EMU" var set KEK --attrs "$AT" --data-file "$WORK/KEK_by_KEK.auth") == \
 	EFI_SECURITY_VIOLATION ]] || fail "KEK signed by KEK accepted"
 ok "StMM still enforces user mode: a KEK not signed by PK is refused"
