@@ -328,18 +328,28 @@ static efi_status_t set_secure_state(struct emu_client *c, struct uboot_state *u
 	return s;
 }
 
-/* A one-byte state variable as efi_init_secure_state() reads it (no Attributes; the value
- * is kept only when the GET succeeds). */
-static void get_state_var(struct emu_client *c, const char *name, uint8_t *io_value)
+/* efi_get_variable_int() without Attributes of a global variable U-Boot reads at boot
+ * (data NULL: the GET is still sent, as a size probe). */
+static efi_status_t get_own_var(struct emu_client *c, const char *name, uint64_t *io_size,
+				uint8_t *data)
 {
 	static const efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID;
 	g_autofree uint8_t *n = NULL;
 	size_t nsz;
+
+	if (ucs2_from_utf8(name, &n, &nsz) < 0)
+		return EFI_OUT_OF_RESOURCES;
+	return get_variable_int(c, n, nsz, &global, NULL, io_size, data);
+}
+
+/* A one-byte state variable as efi_init_secure_state() reads it (kept only when the GET
+ * succeeds). */
+static void get_state_var(struct emu_client *c, const char *name, uint8_t *io_value)
+{
 	uint64_t size = 1;
 	uint8_t v;
 
-	if (ucs2_from_utf8(name, &n, &nsz) == 0 &&
-	    get_variable_int(c, n, nsz, &global, NULL, &size, &v) == EFI_SUCCESS)
+	if (get_own_var(c, name, &size, &v) == EFI_SUCCESS)
 		*io_value = v;
 }
 
@@ -355,7 +365,6 @@ static void get_state_var(struct emu_client *c, const char *name, uint8_t *io_va
  */
 static efi_status_t init_secure_state(struct emu_client *c, struct uboot_state *u)
 {
-	static const efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID;
 	uint8_t deployed = 0, audit = 0, setup = 1;
 	efi_status_t s;
 
@@ -371,8 +380,7 @@ static efi_status_t init_secure_state(struct emu_client *c, struct uboot_state *
 		get_state_var(c, "DeployedMode", &deployed);
 		get_state_var(c, "AuditMode", &audit);
 		uint64_t size = 0;
-		if (get_variable_int(c, pk_name, sizeof(pk_name), &global, NULL, &size, NULL) ==
-		    EFI_BUFFER_TOO_SMALL) {
+		if (get_own_var(c, "PK", &size, NULL) == EFI_BUFFER_TOO_SMALL) {
 			setup = 0;
 			audit = 0;
 		} else {
@@ -384,9 +392,7 @@ static efi_status_t init_secure_state(struct emu_client *c, struct uboot_state *
 	if (deployed) {
 		s = set_secure_state(c, u, 1, 0, 0, 1);
 	} else if (audit) {
-		s = set_variable_int(c, u, pk_name, sizeof(pk_name), &global,
-				     EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS,
-				     0, NULL, false);
+		s = set_own_var(c, u, "PK", UBOOT_BS_RT, NULL, 0); /* delete */
 		if (s == EFI_SUCCESS)
 			s = set_secure_state(c, u, 0, 1, 1, 0);
 	} else if (setup) {
@@ -411,18 +417,13 @@ static const char platform_lang_codes[] = "en-US";
  */
 static efi_status_t init_platform_lang(struct emu_client *c, struct uboot_state *u)
 {
-	static const efi_guid_t global = EFI_GLOBAL_VARIABLE_GUID;
-	g_autofree uint8_t *n = NULL;
-	size_t nsz;
 	uint64_t size = 0;
 
 	efi_status_t s = set_own_var(c, u, "PlatformLangCodes", UBOOT_BS_RT_RO,
 				     platform_lang_codes, sizeof(platform_lang_codes));
 	if (s != EFI_SUCCESS)
 		return s;
-	if (ucs2_from_utf8("PlatformLang", &n, &nsz) < 0)
-		return EFI_OUT_OF_RESOURCES;
-	if (get_variable_int(c, n, nsz, &global, NULL, &size, NULL) == EFI_BUFFER_TOO_SMALL)
+	if (get_own_var(c, "PlatformLang", &size, NULL) == EFI_BUFFER_TOO_SMALL)
 		return EFI_SUCCESS;
 	/* the first of the ';'-separated codes: the default has only one */
 	return set_own_var(c, u, "PlatformLang", EFI_VARIABLE_NON_VOLATILE | UBOOT_BS_RT,

@@ -6,7 +6,8 @@
 # AuditMode, DeployedMode and VendorKeys into StMM as read-only variables (clearing StMM's own
 # read-only property for the write, setting it again after), and every successful write of
 # PK through U-Boot runs it again; efi_init_obj_list goes on with PlatformLangCodes,
-# PlatformLang (only when absent) and OsIndicationsSupported.  Checked here through the real processes:
+# PlatformLang (only when absent) and OsIndicationsSupported.  Checked through the real
+# processes:
 #   - the exact MM sequence of a U-Boot boot on a fresh store (trace), and what Linux then
 #     reads and may not write;
 #   - U-Boot without CONFIG_EFI_SECURE_BOOT (the default, as every U-Boot defconfig with
@@ -15,6 +16,8 @@
 #     mokutil --sb-state through the efivarfs mount reports Secure Boot disabled;
 #   - U-Boot with CONFIG_EFI_SECURE_BOOT ($STMM_EMU_UBOOT_SECURE_BOOT=y): PK read, user
 #     mode written, AuditMode and DeployedMode left writable;
+#   - audit mode without PK (CONFIG_EFI_SECURE_BOOT): the transition deletes PK unsigned,
+#     StMM refuses, U-Boot's EFI init fails;
 #   - StMM unable to boot: U-Boot's EFI init fails, and the error says where;
 #   - a bad $STMM_EMU_UBOOT_SECURE_BOOT is a usage error naming it.
 set -euo pipefail
@@ -34,12 +37,14 @@ status_of() {
 		grep -o 'EFI_[A-Z_]*' <<<"$err" | head -n1
 	fi
 }
-# The MM requests of the client connection that made PROPERTY_SETs, as
-# "FUNCTION NAME PROPERTY", one per line, in order.
+# The MM requests of the last U-Boot client (the last connection with more than one TEE
+# session: U-Boot opens one per call, Linux one for its life), as "FUNCTION NAME PROPERTY",
+# one per line, in order.
 uboot_requests() {
 	"$EMU" trace --json --layer mm | python3 -c '
 import json, sys, collections
 conns = collections.defaultdict(list)
+sessions = collections.defaultdict(set)
 for l in sys.stdin:
     r = json.loads(l)
     for it in r["items"]:
@@ -49,7 +54,8 @@ for l in sys.stdin:
             if f.startswith("VAR_CHECK"):
                 line += " 0x%x" % it["property"]
             conns[r["conn"]].append(line)
-ub = [v for v in conns.values() if any("PROPERTY_SET" in x for x in v)]
+            sessions[r["conn"]].add(it.get("session"))
+ub = [v for k, v in conns.items() if len(sessions[k]) > 1]
 print("\n".join(ub[-1] if ub else []))
 '
 }
@@ -169,6 +175,22 @@ grep -qx 'GET_VARIABLE PlatformLang' "$WORK/all" && ! grep -q '^SET_VARIABLE Pla
 ok "a later U-Boot boot finds PlatformLang and does not write it again (no NV write)"
 "$EMU" var set AuditMode --attrs bs,rt --data 00 || fail "AuditMode not writable in user mode"
 ok "in user mode U-Boot leaves AuditMode writable (attributes_rw)"
+
+# Audit mode: AuditMode 1 (writable, above) and no PK.  A secure-boot U-Boot then picks
+# audit mode, whose transition first deletes PK without authentication: StMM refuses, the
+# transition fails, and so does U-Boot's whole EFI init.
+: >"$WORK/empty.esl"
+sign PK_delete.auth PK PK "$WORK/empty.esl" "2025-03-01 00:00:00"
+"$EMU" var set AuditMode --attrs bs,rt --data 01 || fail "AuditMode 1"
+"$EMU" var set PK --attrs "$AT" --data-file "$WORK/PK_delete.auth" || fail "signed PK delete"
+rc=0
+STMM_EMU_UBOOT_SECURE_BOOT=y "$EMU" var get SetupMode --persona uboot 2>"$WORK/err" || rc=$?
+[[ $rc == 1 ]] && grep -q "did not initialise (efi_init_variables: EFI_" "$WORK/err" ||
+	fail "audit mode without PK: rc $rc, $(cat "$WORK/err")"
+uboot_requests >"$WORK/all"
+grep -A1 '^GET_VARIABLE PK$' "$WORK/all" | tail -n1 | grep -qx 'VAR_CHECK_VARIABLE_PROPERTY_GET PK 0x0' &&
+	grep -qx 'SET_VARIABLE PK' "$WORK/all" || fail "no PK delete in the audit transition: $(cat "$WORK/all") / $(cat "$WORK/err")"
+ok "secure-boot U-Boot in audit mode without PK: its PK delete is refused, its EFI init fails ($(grep -o 'EFI_[A-Z_]*' "$WORK/err" | head -n1))"
 
 # ---- StMM that cannot boot: U-Boot's EFI init fails, and says so --------------------------------
 DEAD=$WORK/dead
