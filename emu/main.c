@@ -53,7 +53,17 @@ static void usage(FILE *f)
 		"  stmm-emu up\n"
 		"  stmm-emu var set Foo --string hello\n"
 		"  stmm-emu var get Foo\n"
-		"  stmm-emu down\n\n%s\n",
+		"  stmm-emu down\n\n"
+		"Environment:\n"
+		"  STMM_EMU_STATE              the state directory (default ./.stmm-emu)\n"
+		"  STMM_EMU_TIMEOUT_MS         per-request timeout of the client (default 30000)\n"
+		"  STMM_EMU_TRANSPORT          optee (default) or ffa, as --transport\n"
+		"  STMM_EMU_FFA_BUF_SIZE       FF-A MM shared buffer size (default 32768)\n"
+		"  STMM_EMU_FFA_X3=address     FF-A door bell with an address, not an offset\n"
+		"  STMM_EMU_UBOOT_SECURE_BOOT  y: the U-Boot persona is built with\n"
+		"                              CONFIG_EFI_SECURE_BOOT (default n)\n"
+		"  STMM_EMU_KEYS               signing keys for `conform` (default fixtures/keys)\n\n"
+		"%s\n",
 		EMU_EXIT_CODES_HELP);
 }
 

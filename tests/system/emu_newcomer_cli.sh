@@ -179,4 +179,17 @@ done
 "$EMU" status --json | json_ok "d['max_payload'] == $max" || fail "13: status --json max_payload"
 ok "13: status, var info and conform all say 'max payload $max bytes (GET_PAYLOAD_SIZE $((max + 2)) - 2)'"
 
+# 20: every $STMM_EMU_* variable the CLI reads is listed under "Environment:" in --help
+# (names read from the sources: a new one without a help line fails here).
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+mapfile -t names < <(grep -rhoE 'getenv\("STMM_EMU_[A-Z0-9_]+"\)|define [A-Z_]+_ENV +"STMM_EMU_[A-Z0-9_]+"' \
+	"$SRC/emu" "$SRC/lib" | grep -oE 'STMM_EMU_[A-Z0-9_]+' | sort -u)
+(( ${#names[@]} >= 5 )) || fail "20: found only ${#names[@]} STMM_EMU_* names in the sources"
+"$EMU" --help | sed -n '/^Environment:/,/^$/p' >"$WORK/env"
+for n in "${names[@]}"; do
+	[[ $n == STMM_EMU_PERF_COUNTERS ]] && continue # bench-only, set by make bench
+	grep -qE "^  $n(=| )" "$WORK/env" || fail "20: \$$n not in stmm-emu --help's Environment: $(cat "$WORK/env")"
+done
+ok "20: stmm-emu --help lists every \$STMM_EMU_* the CLI reads (${#names[@]} in the sources)"
+
 all_passed
